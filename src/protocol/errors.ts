@@ -1,0 +1,44 @@
+/**
+ * Stable error codes shared by the HTTP API (`{error: {code, message}}`) and the WebSocket
+ * `error` message. The code is the contract; the message is for people and may change.
+ */
+export const ERRORS = {
+  bad_request: { status: 400, message: 'The request is malformed.' },
+  invalid_json: { status: 400, message: 'The body is not valid JSON.' },
+  validation_failed: { status: 400, message: 'The request does not match the expected shape.' },
+  payload_too_large: { status: 413, message: 'The request is too large.' },
+  unauthenticated: { status: 401, message: 'Sign in to continue.' },
+  invalid_credentials: { status: 401, message: 'The email or password is wrong.' },
+  session_expired: { status: 401, message: 'Your session has ended. Sign in again.' },
+  csrf_failed: { status: 403, message: 'The request was not sent by this site.' },
+  origin_not_allowed: { status: 403, message: 'This origin may not use the service.' },
+  forbidden: { status: 403, message: 'You may not do this.' },
+  not_party: { status: 403, message: 'Only the doctor and patient of this appointment may do this.' },
+  wrong_role: { status: 403, message: 'Your role may not do this.' },
+  not_found: { status: 404, message: 'Not found.' },
+  illegal_transition: { status: 409, message: 'The call is not in a state that allows this.' },
+  call_not_active: { status: 409, message: 'The call has not been started or has already ended.' },
+  not_in_room: { status: 409, message: 'Join the call before sending call messages.' },
+  rate_limited: { status: 429, message: 'Too many requests. Slow down.' },
+  unknown_message: { status: 400, message: 'Unknown message type.' },
+  internal: { status: 500, message: 'Something went wrong on our side.' },
+  unavailable: { status: 503, message: 'The service is not ready.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string };
+}
+
+/** WebSocket close codes (4000+ are ours; see docs/protocol.md). */
+export const CLOSE_CODES = {
+  unauthenticated: 4001,
+  origin_not_allowed: 4003,
+  session_expired: 4004,
+  abuse: 4008,
+  replaced: 4009,
+  protocol_version: 4010,
+  server_shutdown: 4011,
+} as const;
+export type CloseCodeName = keyof typeof CLOSE_CODES;

@@ -1,0 +1,193 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import fastifyCookie from '@fastify/cookie';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifyWebsocket from '@fastify/websocket';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { ZodError } from 'zod';
+import { MAX_FRAME_BYTES } from '../protocol/messages.js';
+import { accountRoutes } from './accounts/routes.js';
+import type { SessionInfo } from './accounts/sessions-repo.js';
+import { appointmentRoutes } from './appointments/routes.js';
+import type { Bus } from './bus/bus.js';
+import { CallService } from './calls/call-service.js';
+import { ChatService } from './chat/chat-service.js';
+import { type Clock, systemClock } from './clock.js';
+import type { Config } from './config.js';
+import type { AppContext } from './context.js';
+import type { Db } from './db/database.js';
+import { AppError, errorBody } from './errors.js';
+import { findSession, originAllowed } from './http/auth.js';
+import { pageRoutes } from './http/pages.js';
+import { Broadcaster } from './signaling/broadcaster.js';
+import { type HubLimits, SignalingHub } from './signaling/hub.js';
+import { createStore } from './store.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    carecallSession: SessionInfo | null;
+  }
+}
+
+export interface AppDeps {
+  db: Db;
+  bus: Bus;
+  clock?: Clock;
+  hubLimits?: Partial<HubLimits>;
+  /** Where the built client lives; tests that need no pages may point anywhere. */
+  clientDir?: string;
+  logger?: FastifyServerOptions['logger'];
+}
+
+const BODY_LIMIT = 64 * 1024;
+// Compiled: dist/node/server/app.js → dist/client. From source (tsx, tests): src/server → dist/client.
+const defaultClientDir = fileURLToPath(
+  new URL(import.meta.url.includes('/dist/node/') ? '../../client/' : '../../dist/client/', import.meta.url),
+);
+
+/** Builds the whole server from a validated configuration and the resources it runs on. */
+export async function buildApp(
+  config: Config,
+  deps: AppDeps,
+): Promise<{ app: FastifyInstance; ctx: AppContext }> {
+  const clock = deps.clock ?? systemClock;
+  const app = Fastify({
+    logger: deps.logger ?? {
+      level: config.logLevel,
+      redact: {
+        paths: [
+          'req.headers.cookie',
+          'req.headers.authorization',
+          'req.headers["x-csrf-token"]',
+          'res.headers["set-cookie"]',
+        ],
+        censor: '[redacted]',
+      },
+    },
+    bodyLimit: BODY_LIMIT,
+    trustProxy: config.trustProxy,
+    ...(config.tls
+      ? { https: { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) } }
+      : {}),
+  }) as unknown as FastifyInstance;
+
+  const store = createStore(deps.db, clock);
+  const broadcaster = new Broadcaster(deps.bus);
+  const calls = new CallService(store, clock, broadcaster);
+  const chat = new ChatService(store, broadcaster);
+  const hub = new SignalingHub({
+    store,
+    bus: deps.bus,
+    broadcaster,
+    calls,
+    chat,
+    clock,
+    log: app.log,
+    ...(deps.hubLimits ? { limits: deps.hubLimits } : {}),
+  });
+  const ctx: AppContext = { config, store, bus: deps.bus, clock, calls, chat, hub };
+
+  app.setErrorHandler((err, req, reply) => {
+    if (err instanceof AppError) {
+      if (err.category === 'server') req.log.error({ err }, err.message);
+      return reply.code(err.status).send(errorBody(err.code, err.message));
+    }
+    if (err instanceof ZodError) return reply.code(400).send(errorBody('validation_failed'));
+    const e = err as { code?: string; statusCode?: number };
+    switch (e.code) {
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+        return reply.code(413).send(errorBody('payload_too_large'));
+      case 'FST_ERR_CTP_INVALID_JSON_BODY':
+        return reply.code(400).send(errorBody('invalid_json'));
+      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+        return reply
+          .code(e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 415 : 400)
+          .send(errorBody('bad_request', 'Send a JSON body with content-type application/json.'));
+    }
+    if (e.statusCode === 429) return reply.code(429).send(errorBody('rate_limited'));
+    if (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500) {
+      return reply.code(e.statusCode).send(errorBody('bad_request'));
+    }
+    req.log.error({ err }, 'unhandled error');
+    return reply.code(500).send(errorBody('internal'));
+  });
+  app.setNotFoundHandler((_req, reply) => reply.code(404).send(errorBody('not_found')));
+
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        mediaSrc: ["'self'", 'blob:'],
+        connectSrc: ["'self'", ...config.allowedOrigins.map((o) => o.replace(/^http/, 'ws'))],
+        fontSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    crossOriginEmbedderPolicy: false,
+    strictTransportSecurity: config.secureCookies ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+    referrerPolicy: { policy: 'no-referrer' },
+  });
+  app.addHook('onSend', async (_req, reply) => {
+    reply.header(
+      'permissions-policy',
+      'camera=(self), microphone=(self), display-capture=(self), geolocation=()',
+    );
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+  });
+  await app.register(fastifyCookie);
+  await app.register(fastifyRateLimit, { global: false });
+  await app.register(fastifyWebsocket, {
+    options: { maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false },
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    try {
+      await Promise.all([deps.db.ping(), deps.bus.ping()]);
+      return { status: 'ready', database: deps.db.kind, bus: deps.bus.kind };
+    } catch (err) {
+      app.log.warn({ err }, 'not ready');
+      return reply.code(503).send(errorBody('unavailable'));
+    }
+  });
+
+  app.decorateRequest('carecallSession', null);
+  app.get(
+    '/ws',
+    {
+      websocket: true,
+      preValidation: async (req, reply) => {
+        if (!originAllowed(req, config)) {
+          return reply.code(403).send(errorBody('origin_not_allowed'));
+        }
+        const session = await findSession(req, config, store);
+        if (!session) return reply.code(401).send(errorBody('unauthenticated'));
+        req.carecallSession = session;
+        return undefined;
+      },
+    },
+    (socket, req) => {
+      if (req.carecallSession) hub.attach(socket, req.carecallSession);
+      else socket.close(4001, 'unauthenticated');
+    },
+  );
+
+  await accountRoutes(app, ctx);
+  await appointmentRoutes(app, ctx);
+  await pageRoutes(app, ctx, deps.clientDir ?? defaultClientDir);
+
+  app.addHook('onClose', async () => {
+    await hub.close();
+  });
+  return { app, ctx };
+}

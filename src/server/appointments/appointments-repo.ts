@@ -1,0 +1,118 @@
+import type { Kysely, Selectable, Updateable } from 'kysely';
+import type { AppointmentView } from '../../protocol/api.js';
+import type { Clock } from '../clock.js';
+import type { AppointmentTable, Database } from '../db/schema.js';
+import { newId } from '../ids.js';
+
+export type AppointmentRow = Selectable<AppointmentTable>;
+
+export interface AppointmentWithNames extends AppointmentRow {
+  hospital_name: string;
+  doctor_name: string;
+  patient_name: string;
+}
+
+export interface NewAppointment {
+  hospitalId: string;
+  doctorId: string;
+  patientId: string;
+  scheduledAt: number;
+  reason: string;
+}
+
+export function toAppointmentView(a: AppointmentWithNames): AppointmentView {
+  return {
+    id: a.id,
+    hospital: { id: a.hospital_id, name: a.hospital_name },
+    doctor: { id: a.doctor_id, displayName: a.doctor_name },
+    patient: { id: a.patient_id, displayName: a.patient_name },
+    scheduledAt: a.scheduled_at,
+    reason: a.reason,
+    videoCallStatus: a.video_call_status,
+    roomId: a.room_id,
+    videoCallStartedAt: a.video_call_started_at,
+    videoCallEndedAt: a.video_call_ended_at,
+    callDurationSeconds: a.call_duration_seconds,
+    recordingEnabled: a.recording_enabled === 1,
+    screenSharingActive: a.screen_sharing_active === 1,
+  };
+}
+
+export class AppointmentsRepo {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+  ) {}
+
+  async create(input: NewAppointment): Promise<AppointmentRow> {
+    const now = this.clock.now();
+    const row: AppointmentRow = {
+      id: newId(),
+      hospital_id: input.hospitalId,
+      doctor_id: input.doctorId,
+      patient_id: input.patientId,
+      scheduled_at: input.scheduledAt,
+      reason: input.reason,
+      room_id: null,
+      video_call_status: 'not_started',
+      video_call_started_at: null,
+      video_call_ended_at: null,
+      call_duration_seconds: null,
+      recording_enabled: 0,
+      screen_sharing_active: 0,
+      doctor_token_hash: null,
+      patient_token_hash: null,
+      token_created_at: null,
+      version: 0,
+      created_at: now,
+      updated_at: now,
+    };
+    await this.db.insertInto('appointments').values(row).execute();
+    return row;
+  }
+
+  private withNames() {
+    return this.db
+      .selectFrom('appointments as a')
+      .innerJoin('hospitals as h', 'h.id', 'a.hospital_id')
+      .innerJoin('users as d', 'd.id', 'a.doctor_id')
+      .innerJoin('users as p', 'p.id', 'a.patient_id')
+      .selectAll('a')
+      .select(['h.name as hospital_name', 'd.display_name as doctor_name', 'p.display_name as patient_name']);
+  }
+
+  get(id: string): Promise<AppointmentWithNames | undefined> {
+    return this.withNames().where('a.id', '=', id).executeTakeFirst();
+  }
+
+  listForDoctor(doctorId: string): Promise<AppointmentWithNames[]> {
+    return this.withNames().where('a.doctor_id', '=', doctorId).orderBy('a.scheduled_at').execute();
+  }
+
+  listForPatient(patientId: string): Promise<AppointmentWithNames[]> {
+    return this.withNames().where('a.patient_id', '=', patientId).orderBy('a.scheduled_at').execute();
+  }
+
+  listForHospital(hospitalId: string): Promise<AppointmentWithNames[]> {
+    return this.withNames().where('a.hospital_id', '=', hospitalId).orderBy('a.scheduled_at').execute();
+  }
+
+  /**
+   * Writes only if nobody else changed the row since `expectedVersion` was read (optimistic lock),
+   * so two nodes applying call events at once cannot both win.
+   */
+  async updateIfVersion(
+    id: string,
+    expectedVersion: number,
+    changes: Omit<Updateable<AppointmentTable>, 'id' | 'version' | 'updated_at'>,
+    db: Kysely<Database> = this.db,
+  ): Promise<boolean> {
+    const r = await db
+      .updateTable('appointments')
+      .set({ ...changes, version: expectedVersion + 1, updated_at: this.clock.now() })
+      .where('id', '=', id)
+      .where('version', '=', expectedVersion)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+}

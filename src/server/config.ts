@@ -1,0 +1,166 @@
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const list = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0),
+);
+
+const positiveInt = (max: number) => z.coerce.number().int().positive().max(max);
+
+const origin = z.url({ protocol: /^https?$/ }).transform((v, ctx) => {
+  const u = new URL(v);
+  if (u.pathname !== '/' || u.search || u.hash) {
+    ctx.addIssue({ code: 'custom', message: 'must be an origin like https://care.example.org (no path)' });
+  }
+  return u.origin;
+});
+
+const envSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    DATABASE_URL: z
+      .string()
+      .regex(/^(postgres(ql)?:\/\/|sqlite:)/, 'must start with postgres:// or sqlite:')
+      .default('sqlite:./data/carecall.db'),
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+      .optional(),
+    WEBRTC_STUN_URLS: list
+      .pipe(z.array(z.string().regex(/^stuns?:/, 'each must start with stun: or stuns:')))
+      .default([]),
+    WEBRTC_TURN_URL: list
+      .pipe(z.array(z.string().regex(/^turns?:/, 'each must start with turn: or turns:')))
+      .default([]),
+    WEBRTC_TURN_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    WEBRTC_TURN_USERNAME: z.string().min(1).optional(),
+    WEBRTC_TURN_PASSWORD: z.string().min(1).optional(),
+    VIDEO_CALL_TOKEN_EXPIRY_HOURS: positiveInt(24 * 30).default(24),
+    VIDEO_CALL_MAX_DURATION_MINUTES: positiveInt(24 * 60).default(60),
+    SESSION_TTL_HOURS: positiveInt(24 * 30).default(12),
+    PUBLIC_ORIGIN: origin.optional(),
+    ALLOWED_ORIGINS: list.pipe(z.array(origin)).default([]),
+    TLS_CERT_FILE: z.string().min(1).optional(),
+    TLS_KEY_FILE: z.string().min(1).optional(),
+    RECORDINGS_DIR: z.string().min(1).default('./data/recordings'),
+    TRUST_PROXY: bool.default(false),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    DEMO_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
+  })
+  .superRefine((env, ctx) => {
+    if (Boolean(env.TLS_CERT_FILE) !== Boolean(env.TLS_KEY_FILE)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TLS_KEY_FILE'],
+        message: 'TLS_CERT_FILE and TLS_KEY_FILE go together',
+      });
+    }
+    if (env.WEBRTC_TURN_URL.length > 0) {
+      const staticCreds = Boolean(env.WEBRTC_TURN_USERNAME) && Boolean(env.WEBRTC_TURN_PASSWORD);
+      if (!env.WEBRTC_TURN_SECRET && !staticCreds) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['WEBRTC_TURN_URL'],
+          message: 'needs WEBRTC_TURN_SECRET or both WEBRTC_TURN_USERNAME and WEBRTC_TURN_PASSWORD',
+        });
+      }
+    }
+    if (Boolean(env.WEBRTC_TURN_USERNAME) !== Boolean(env.WEBRTC_TURN_PASSWORD)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['WEBRTC_TURN_PASSWORD'],
+        message: 'WEBRTC_TURN_USERNAME and WEBRTC_TURN_PASSWORD go together',
+      });
+    }
+  });
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  port: number;
+  host: string;
+  database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
+  redisUrl: string | null;
+  ice: {
+    stunUrls: string[];
+    turnUrls: string[];
+    turnSecret: string | null;
+    turnUsername: string | null;
+    turnPassword: string | null;
+  };
+  tokenExpiryHours: number;
+  maxCallMinutes: number;
+  sessionTtlHours: number;
+  publicOrigin: string;
+  allowedOrigins: string[];
+  tls: { certFile: string; keyFile: string } | null;
+  secureCookies: boolean;
+  recordingsDir: string;
+  trustProxy: boolean;
+  logLevel: Env['LOG_LEVEL'];
+  demoPassword: string | null;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads the environment. Every problem is reported, one line each, so an operator fixes them in one go. */
+export function loadConfig(source: Record<string, string | undefined>): Config {
+  const relevant = Object.fromEntries(
+    Object.keys(envSchema.shape).flatMap((k) => {
+      const v = source[k];
+      return v === undefined || v === '' ? [] : [[k, v]];
+    }),
+  );
+  const parsed = envSchema.safeParse(relevant);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : 'environment'}: ${i.message}`),
+    );
+  }
+  const env = parsed.data;
+  const scheme = env.TLS_CERT_FILE ? 'https' : 'http';
+  const publicOrigin = env.PUBLIC_ORIGIN ?? `${scheme}://localhost:${env.PORT}`;
+  const allowedOrigins = [...new Set([publicOrigin, ...env.ALLOWED_ORIGINS])];
+  const database = env.DATABASE_URL.startsWith('sqlite:')
+    ? { kind: 'sqlite' as const, file: env.DATABASE_URL.slice('sqlite:'.length) || './data/carecall.db' }
+    : { kind: 'postgres' as const, url: env.DATABASE_URL };
+  return {
+    port: env.PORT,
+    host: env.HOST,
+    database,
+    redisUrl: env.REDIS_URL ?? null,
+    ice: {
+      stunUrls: env.WEBRTC_STUN_URLS,
+      turnUrls: env.WEBRTC_TURN_URL,
+      turnSecret: env.WEBRTC_TURN_SECRET ?? null,
+      turnUsername: env.WEBRTC_TURN_USERNAME ?? null,
+      turnPassword: env.WEBRTC_TURN_PASSWORD ?? null,
+    },
+    tokenExpiryHours: env.VIDEO_CALL_TOKEN_EXPIRY_HOURS,
+    maxCallMinutes: env.VIDEO_CALL_MAX_DURATION_MINUTES,
+    sessionTtlHours: env.SESSION_TTL_HOURS,
+    publicOrigin,
+    allowedOrigins,
+    tls:
+      env.TLS_CERT_FILE && env.TLS_KEY_FILE
+        ? { certFile: env.TLS_CERT_FILE, keyFile: env.TLS_KEY_FILE }
+        : null,
+    secureCookies: publicOrigin.startsWith('https:'),
+    recordingsDir: env.RECORDINGS_DIR,
+    trustProxy: env.TRUST_PROXY,
+    logLevel: env.LOG_LEVEL,
+    demoPassword: env.DEMO_PASSWORD ?? null,
+  };
+}

@@ -1,0 +1,99 @@
+import type { CallEndReason, CallStatus, PartyRole, Role } from '../../protocol/call-status.js';
+
+/**
+ * Times are epoch milliseconds (bigint in PostgreSQL, integer in SQLite) and flags are 0/1 integers,
+ * so both databases hold and return the same values.
+ */
+export interface HospitalTable {
+  id: string;
+  name: string;
+  created_at: number;
+}
+
+export interface UserTable {
+  id: string;
+  email: string;
+  password_hash: string;
+  role: Role;
+  display_name: string;
+  hospital_id: string | null;
+  created_at: number;
+  disabled_at: number | null;
+}
+
+export interface SessionTable {
+  id_hash: string;
+  user_id: string;
+  csrf_token: string;
+  created_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
+export interface AppointmentTable {
+  id: string;
+  hospital_id: string;
+  doctor_id: string;
+  patient_id: string;
+  scheduled_at: number;
+  reason: string;
+  room_id: string | null;
+  video_call_status: CallStatus;
+  video_call_started_at: number | null;
+  video_call_ended_at: number | null;
+  call_duration_seconds: number | null;
+  recording_enabled: number;
+  screen_sharing_active: number;
+  doctor_token_hash: string | null;
+  patient_token_hash: string | null;
+  token_created_at: number | null;
+  version: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface CallSessionTable {
+  id: string;
+  appointment_id: string;
+  room_id: string;
+  started_at: number;
+  started_by: string;
+  connected_at: number | null;
+  ended_at: number | null;
+  duration_seconds: number | null;
+  doctor_joined_at: number | null;
+  patient_joined_at: number | null;
+  end_reason: CallEndReason | null;
+  ended_by: string | null;
+}
+
+export interface ChatMessageTable {
+  id: string;
+  appointment_id: string;
+  sender_id: string;
+  client_id: string;
+  body: string;
+  created_at: number;
+}
+
+export interface AuditEventTable {
+  id: string;
+  at: number;
+  actor_id: string | null;
+  action: string;
+  appointment_id: string | null;
+  outcome: 'ok' | 'denied' | 'failed';
+  detail: string | null;
+}
+
+export interface Database {
+  hospitals: HospitalTable;
+  users: UserTable;
+  sessions: SessionTable;
+  appointments: AppointmentTable;
+  call_sessions: CallSessionTable;
+  chat_messages: ChatMessageTable;
+  audit_events: AuditEventTable;
+}
+
+export type { PartyRole };

@@ -1,0 +1,71 @@
+import { randomBytes } from 'node:crypto';
+import { hashPassword } from './accounts/passwords.js';
+import type { Clock } from './clock.js';
+import type { Store } from './store.js';
+
+export const DEMO_HOSPITAL = 'Demo Hospital';
+export const DEMO_ACCOUNTS = [
+  { email: 'doctor@demo.test', role: 'doctor', displayName: 'Dr. Ada Demo' },
+  { email: 'patient@demo.test', role: 'patient', displayName: 'Pat Demo' },
+  { email: 'admin@demo.test', role: 'admin', displayName: 'Alex Admin' },
+] as const;
+
+export interface DemoResult {
+  password: string;
+  generated: boolean;
+  createdAppointment: boolean;
+}
+
+/**
+ * Makes the demo usable on any database: creates what is missing, sets the demo accounts' password to
+ * the one printed, and makes sure there is an appointment today.
+ */
+export async function seedDemo(
+  store: Store,
+  clock: Clock,
+  fixedPassword: string | null,
+): Promise<DemoResult> {
+  const password = fixedPassword ?? randomBytes(9).toString('base64url');
+  const passwordHash = await hashPassword(password);
+  const hospital =
+    (await store.users.findHospitalByName(DEMO_HOSPITAL)) ??
+    (await store.users.createHospital(DEMO_HOSPITAL));
+  const ids: Record<string, string> = {};
+  for (const account of DEMO_ACCOUNTS) {
+    const existing = await store.users.findByEmail(account.email);
+    if (existing) {
+      await store.users.setPassword(existing.id, passwordHash);
+      ids[account.role] = existing.id;
+    } else {
+      const created = await store.users.create({
+        email: account.email,
+        passwordHash,
+        role: account.role,
+        displayName: account.displayName,
+        hospitalId: account.role === 'patient' ? null : hospital.id,
+      });
+      ids[account.role] = created.id;
+    }
+  }
+  const doctorId = ids['doctor'] as string;
+  const patientId = ids['patient'] as string;
+  const now = new Date(clock.now());
+  const startOfDay = new Date(now.getFullYear(), now.getMonth(), now.getDate()).getTime();
+  const existing = await store.appointments.listForDoctor(doctorId);
+  const today = existing.some(
+    (a) =>
+      a.patient_id === patientId && a.scheduled_at >= startOfDay && a.scheduled_at < startOfDay + 86_400_000,
+  );
+  if (!today) {
+    // The current hour is always today, and close enough that the call can start now.
+    const scheduledAt = new Date(now.getFullYear(), now.getMonth(), now.getDate(), now.getHours()).getTime();
+    await store.appointments.create({
+      hospitalId: hospital.id,
+      doctorId,
+      patientId,
+      scheduledAt,
+      reason: 'Follow-up consultation',
+    });
+  }
+  return { password, generated: fixedPassword === null, createdAppointment: !today };
+}

@@ -1,0 +1,33 @@
+import { ERRORS, type ErrorCode } from '../protocol/errors.js';
+
+export type ErrorCategory = 'client' | 'auth' | 'conflict' | 'server';
+
+function categoryOf(code: ErrorCode): ErrorCategory {
+  const status = ERRORS[code].status;
+  if (status === 401 || status === 403) return 'auth';
+  if (status === 409) return 'conflict';
+  if (status >= 500) return 'server';
+  return 'client';
+}
+
+/** An error with a stable code; what users read comes from ERRORS, never from internals. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly category: ErrorCategory;
+  readonly status: number;
+
+  constructor(code: ErrorCode, options?: { message?: string; cause?: unknown }) {
+    super(
+      options?.message ?? ERRORS[code].message,
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    );
+    this.name = 'AppError';
+    this.code = code;
+    this.category = categoryOf(code);
+    this.status = ERRORS[code].status;
+  }
+}
+
+export function errorBody(code: ErrorCode, message?: string) {
+  return { error: { code, message: message ?? ERRORS[code].message } };
+}

@@ -1,0 +1,176 @@
+import { parseArgs } from 'node:util';
+import { ROLES, type Role } from '../protocol/call-status.js';
+import { hashPassword } from './accounts/passwords.js';
+import { buildApp } from './app.js';
+import type { Bus } from './bus/bus.js';
+import { MemoryBus } from './bus/memory-bus.js';
+import { RedisBus } from './bus/redis-bus.js';
+import { systemClock } from './clock.js';
+import { type Config, ConfigError, loadConfig } from './config.js';
+import { migrateToLatest, openDatabase } from './db/database.js';
+import { DEMO_ACCOUNTS, seedDemo } from './demo.js';
+import { newSecret } from './ids.js';
+import { createStore } from './store.js';
+
+const USAGE = `carecall: telemedicine video consultations
+
+Usage:
+  carecall serve [--demo]        start the server (--demo: create demo data and print the sign-in)
+  carecall migrate               run database migrations
+  carecall create-hospital --name NAME
+  carecall create-user --email EMAIL --name NAME --role doctor|patient|admin [--hospital ID]
+                                 the password is read from CARECALL_PASSWORD or generated and printed
+  carecall create-appointment --doctor EMAIL --patient EMAIL --at ISO-TIME [--reason TEXT]
+
+Configuration comes from environment variables; see README.md.`;
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(2);
+}
+
+function config(): Config {
+  try {
+    return loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message);
+    throw err;
+  }
+}
+
+async function withStore<T>(
+  cfg: Config,
+  fn: (store: ReturnType<typeof createStore>) => Promise<T>,
+): Promise<T> {
+  const db = openDatabase(cfg.database);
+  try {
+    await migrateToLatest(db);
+    return await fn(createStore(db, systemClock));
+  } finally {
+    await db.close();
+  }
+}
+
+async function serve(demo: boolean): Promise<void> {
+  const cfg = config();
+  const db = openDatabase(cfg.database);
+  await migrateToLatest(db);
+  const bus: Bus = cfg.redisUrl ? new RedisBus(cfg.redisUrl) : new MemoryBus();
+  const { app, ctx } = await buildApp(cfg, { db, bus });
+  let seeded: Awaited<ReturnType<typeof seedDemo>> | null = null;
+  if (demo) seeded = await seedDemo(ctx.store, systemClock, cfg.demoPassword);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info({ signal }, 'shutting down');
+    await app.close();
+    await bus.close();
+    await db.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  await app.listen({ port: cfg.port, host: cfg.host });
+  if (seeded) {
+    const lines = [
+      '',
+      `carecall demo is running: open ${cfg.publicOrigin}/login`,
+      `  database: ${cfg.database.kind === 'sqlite' ? cfg.database.file : 'PostgreSQL'}   bus: ${bus.kind}`,
+      ...DEMO_ACCOUNTS.map((a) => `  ${a.role.padEnd(8)} ${a.email}`),
+      // The demo password is printed on purpose: it is a throwaway for local demo accounts only.
+      `  password ${seeded.generated ? seeded.password : '(the value of DEMO_PASSWORD)'}`,
+      '',
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      demo: { type: 'boolean', default: false },
+      name: { type: 'string' },
+      email: { type: 'string' },
+      role: { type: 'string' },
+      hospital: { type: 'string' },
+      doctor: { type: 'string' },
+      patient: { type: 'string' },
+      at: { type: 'string' },
+      reason: { type: 'string' },
+    },
+    strict: true,
+  });
+  switch (command) {
+    case 'serve':
+      return serve(values.demo ?? false);
+    case 'migrate':
+      await withStore(config(), async () => {});
+      process.stdout.write('migrations applied\n');
+      return;
+    case 'create-hospital': {
+      const name = values.name ?? fail('--name is required');
+      const h = await withStore(config(), (s) => s.users.createHospital(name));
+      process.stdout.write(`${h.id}\n`);
+      return;
+    }
+    case 'create-user': {
+      const email = values.email ?? fail('--email is required');
+      const name = values.name ?? fail('--name is required');
+      const role = values.role as Role;
+      if (!ROLES.includes(role)) fail(`--role must be one of ${ROLES.join(', ')}`);
+      if (role !== 'patient' && !values.hospital) fail(`--hospital is required for a ${role}`);
+      const fromEnv = process.env['CARECALL_PASSWORD'];
+      const password = fromEnv && fromEnv.length >= 8 ? fromEnv : newSecret().slice(0, 16);
+      const user = await withStore(config(), async (s) => {
+        if (values.hospital && !(await s.users.findHospital(values.hospital)))
+          fail('no hospital with that id');
+        if (await s.users.findByEmail(email)) fail('a user with that email exists');
+        return s.users.create({
+          email,
+          displayName: name,
+          role,
+          hospitalId: values.hospital ?? null,
+          passwordHash: await hashPassword(password),
+        });
+      });
+      process.stdout.write(`${user.id}\n`);
+      if (!fromEnv) process.stdout.write(`password: ${password}\n`);
+      return;
+    }
+    case 'create-appointment': {
+      const at = Date.parse(values.at ?? fail('--at is required'));
+      if (Number.isNaN(at)) fail('--at must be an ISO date-time, e.g. 2026-11-23T09:30:00+01:00');
+      const a = await withStore(config(), async (s) => {
+        const doctor = await s.users.findByEmail(values.doctor ?? fail('--doctor is required'));
+        const patient = await s.users.findByEmail(values.patient ?? fail('--patient is required'));
+        if (doctor?.role !== 'doctor' || !doctor.hospital_id) fail('--doctor must be the email of a doctor');
+        if (patient?.role !== 'patient') fail('--patient must be the email of a patient');
+        return s.appointments.create({
+          hospitalId: doctor.hospital_id,
+          doctorId: doctor.id,
+          patientId: patient.id,
+          scheduledAt: at,
+          reason: values.reason ?? '',
+        });
+      });
+      process.stdout.write(`${a.id}\n`);
+      return;
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+      process.stdout.write(`${USAGE}\n`);
+      return;
+    default:
+      fail(`unknown command: ${command}\n\n${USAGE}`);
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  process.stderr.write(`carecall: ${err instanceof Error ? err.message : String(err)}\n`);
+  if (err instanceof Error && err.cause) process.stderr.write(`  cause: ${String(err.cause)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,32 @@
+import { SessionsRepo } from './accounts/sessions-repo.js';
+import { UsersRepo } from './accounts/users-repo.js';
+import { AppointmentsRepo } from './appointments/appointments-repo.js';
+import { AuditRepo } from './audit/audit-repo.js';
+import { CallSessionsRepo } from './calls/call-sessions-repo.js';
+import { ChatRepo } from './chat/chat-repo.js';
+import type { Clock } from './clock.js';
+import type { Db } from './db/database.js';
+
+/** Every repository over one database; the same code serves SQLite and PostgreSQL. */
+export interface Store {
+  readonly db: Db;
+  readonly users: UsersRepo;
+  readonly sessions: SessionsRepo;
+  readonly appointments: AppointmentsRepo;
+  readonly callSessions: CallSessionsRepo;
+  readonly chat: ChatRepo;
+  readonly audit: AuditRepo;
+}
+
+export function createStore(db: Db, clock: Clock): Store {
+  const k = db.kysely;
+  return {
+    db,
+    users: new UsersRepo(k, clock),
+    sessions: new SessionsRepo(k, clock),
+    appointments: new AppointmentsRepo(k, clock),
+    callSessions: new CallSessionsRepo(k),
+    chat: new ChatRepo(k, clock),
+    audit: new AuditRepo(k, clock),
+  };
+}
