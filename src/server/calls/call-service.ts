@@ -54,6 +54,7 @@ export class CallService {
 
   async start(user: UserRow, appointmentId: string): Promise<CallStatusView> {
     const { role } = await this.loadForParty(user, appointmentId);
+    if (role !== 'doctor') throw new AppError('wrong_role', { message: 'Only the doctor starts the call.' });
     return this.apply(appointmentId, user.id, { type: 'start', by: role });
   }
 

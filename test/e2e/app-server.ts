@@ -1,0 +1,152 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const ENTRY = join(ROOT, 'bin', 'carecall.js');
+const READY_TIMEOUT_MS = 30_000;
+const STOP_GRACE_MS = 5_000;
+const LOG_LINES_KEPT = 300;
+
+/**
+ * Configuration the developer's shell may carry (a real DATABASE_URL, a public STUN server…). None of it
+ * may leak into the app under test: it gets exactly the environment below plus what a spec asks for.
+ */
+const APP_ENV_PREFIXES = [
+  'PORT',
+  'HOST',
+  'DATABASE_URL',
+  'REDIS_URL',
+  'WEBRTC_',
+  'VIDEO_CALL_',
+  'SESSION_TTL_HOURS',
+  'PUBLIC_ORIGIN',
+  'ALLOWED_ORIGINS',
+  'TLS_',
+  'RECORDINGS_DIR',
+  'TRUST_PROXY',
+  'LOG_LEVEL',
+  'DEMO_PASSWORD',
+];
+
+export interface AppServer {
+  /** `http://127.0.0.1:<port>`, also the app's PUBLIC_ORIGIN. */
+  readonly url: string;
+  readonly demoPassword: string;
+  /** The last lines the server printed, for failure reports. */
+  logs(): string;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('could not pick a free port');
+  return address.port;
+}
+
+function inheritedEnv(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(
+      (entry): entry is [string, string] =>
+        entry[1] !== undefined && !APP_ENV_PREFIXES.some((prefix) => entry[0].startsWith(prefix)),
+    ),
+  );
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+/**
+ * Starts `node bin/carecall.js serve --demo` on a free loopback port with a database of its own, and
+ * resolves once `GET /readyz` answers 200. Needs `npm run build` (scripts/e2e.mjs runs it when stale).
+ */
+export async function startAppServer(extraEnv: Readonly<Record<string, string>> = {}): Promise<AppServer> {
+  if (!existsSync(ENTRY)) {
+    throw new Error(`${ENTRY} is missing: the app under test cannot start (run npm run build)`);
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'carecall-e2e-'));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const demoPassword = randomBytes(12).toString('base64url');
+  const env = {
+    ...inheritedEnv(),
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    DATABASE_URL: `sqlite:${join(dir, 'carecall.db')}`,
+    RECORDINGS_DIR: join(dir, 'recordings'),
+    DEMO_PASSWORD: demoPassword,
+    PUBLIC_ORIGIN: url,
+    LOG_LEVEL: 'warn',
+    ...extraEnv,
+  };
+
+  const lines: string[] = [];
+  const keep = (chunk: Buffer) => {
+    lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    if (lines.length > LOG_LINES_KEPT) lines.splice(0, lines.length - LOG_LINES_KEPT);
+  };
+  const child = spawn(process.execPath, [ENTRY, 'serve', '--demo'], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  // A worker that dies mid-run must not leave a server holding the namespace open.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+
+  const logs = () => lines.join('\n');
+  const stop = async () => {
+    process.removeListener('exit', killOnExit);
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+      await exited(child);
+      clearTimeout(timer);
+    }
+    await rm(dir, { recursive: true, force: true });
+  };
+
+  try {
+    await waitUntilReady(url, child, logs);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url, demoPassword, logs, stop };
+}
+
+async function waitUntilReady(url: string, child: ChildProcess, logs: () => string): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  let last = 'no answer yet';
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(
+        `carecall exited (${child.exitCode ?? child.signalCode}) before it was ready; its output:\n${logs()}`,
+      );
+    }
+    try {
+      const response = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2_000) });
+      if (response.status === 200) return;
+      last = `GET /readyz answered ${response.status}`;
+    } catch (error) {
+      last = error instanceof Error ? error.message : String(error);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`carecall was not ready within ${READY_TIMEOUT_MS} ms (${last}); its output:\n${logs()}`);
+}

@@ -1,0 +1,146 @@
+import { type BrowserContext, test as base, expect, type Page, type TestInfo } from '@playwright/test';
+import { type AppServer, startAppServer } from './app-server.js';
+import { addPeerConnectionProbe } from './peer-connections.js';
+
+export {
+  configuredIceServerUrls,
+  inboundAudioStats,
+  inboundVideoStats,
+  isLoopbackAddress,
+  isLoopbackIceUrl,
+  peerConnectionCount,
+  selectedCandidatePair,
+  waitForFirstDecodedFrame,
+  waitForFramesGrowing,
+} from './peer-connections.js';
+export { expect };
+
+export const DEMO_ACCOUNTS = {
+  doctor: 'doctor@demo.test',
+  patient: 'patient@demo.test',
+  admin: 'admin@demo.test',
+} as const;
+
+/**
+ * One app server per test file, each with a fresh database; a worker-scoped pool owns it.
+ *
+ * Why not Playwright's `webServer`: that starts one server for the whole run, so state from one file
+ * (an ended call, chat history) would leak into the next, and every spec would have to share one
+ * configuration. Why not a plain worker fixture: a worker runs several files in a row. The pool starts a
+ * server the first time a test of a new file (or with a new `appEnv`) asks for `app`, stops the previous
+ * one, and stops the last when the worker ends. A worker restarted after a failure starts afresh.
+ */
+class AppServerPool {
+  private current: { key: string; server: AppServer } | null = null;
+
+  async serverFor(file: string, env: Readonly<Record<string, string>>): Promise<AppServer> {
+    const key = `${file}\n${JSON.stringify(env)}`;
+    if (this.current?.key === key) return this.current.server;
+    await this.close();
+    const server = await startAppServer(env);
+    this.current = { key, server };
+    return server;
+  }
+
+  async close(): Promise<void> {
+    const current = this.current;
+    this.current = null;
+    await current?.server.stop();
+  }
+}
+
+interface BrowserProblems {
+  record(page: Page, label: string): void;
+}
+
+export interface E2eFixtures {
+  /** Extra environment for the app of this file (for example a TURN configuration). */
+  appEnv: Readonly<Record<string, string>>;
+  app: AppServer;
+  /**
+   * A page in a new browser context (its own cookies, so its own signed-in user), with the peer-connection
+   * probe installed and the config's `use` options (baseURL, permissions) applied.
+   */
+  newUserPage: (label: string) => Promise<Page>;
+  browserProblems: BrowserProblems;
+}
+
+interface E2eWorkerFixtures {
+  appServers: AppServerPool;
+}
+
+function failed(testInfo: TestInfo): boolean {
+  return testInfo.status !== testInfo.expectedStatus;
+}
+
+export const test = base.extend<E2eFixtures, E2eWorkerFixtures>({
+  appServers: [
+    // biome-ignore lint/correctness/noEmptyPattern: Playwright fixtures must destructure their dependencies.
+    async ({}, use) => {
+      const pool = new AppServerPool();
+      await use(pool);
+      await pool.close();
+    },
+    { scope: 'worker' },
+  ],
+  appEnv: [{}, { option: true }],
+  app: async ({ appServers, appEnv }, use, testInfo) => {
+    const app = await appServers.serverFor(testInfo.file, appEnv);
+    await use(app);
+    if (failed(testInfo)) {
+      await testInfo.attach('carecall server output', { body: app.logs(), contentType: 'text/plain' });
+    }
+  },
+  baseURL: async ({ app }, use) => {
+    await use(app.url);
+  },
+  // biome-ignore lint/correctness/noEmptyPattern: Playwright fixtures must destructure their dependencies.
+  browserProblems: async ({}, use, testInfo) => {
+    const problems: string[] = [];
+    await use({
+      record(page, label) {
+        page.on('pageerror', (error) => problems.push(`[${label}] uncaught: ${error.message}`));
+        page.on('console', (message) => {
+          if (message.type() === 'error') problems.push(`[${label}] console.error: ${message.text()}`);
+        });
+      },
+    });
+    if (problems.length > 0 && failed(testInfo)) {
+      await testInfo.attach('browser errors', { body: problems.join('\n'), contentType: 'text/plain' });
+    }
+  },
+  context: async ({ context }, use) => {
+    await addPeerConnectionProbe(context);
+    await use(context);
+  },
+  page: async ({ page, browserProblems }, use) => {
+    browserProblems.record(page, 'page');
+    await use(page);
+  },
+  newUserPage: async ({ browser, baseURL, permissions, browserProblems }, use) => {
+    const contexts: BrowserContext[] = [];
+    await use(async (label) => {
+      // Playwright applies the config's `use` options to contexts a test creates; the two this harness
+      // cannot do without are passed explicitly all the same.
+      const context = await browser.newContext({
+        ...(baseURL ? { baseURL } : {}),
+        ...(permissions ? { permissions } : {}),
+      });
+      contexts.push(context);
+      await addPeerConnectionProbe(context);
+      const page = await context.newPage();
+      browserProblems.record(page, label);
+      return page;
+    });
+    await Promise.all(contexts.map((context) => context.close()));
+  },
+});
+
+/** Signs in through the login form and waits for the appointments list. */
+export async function signIn(page: Page, email: string, password: string): Promise<void> {
+  await page.goto('/login');
+  await page.getByLabel('Email', { exact: true }).fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.waitForURL((url) => url.pathname.replace(/\/$/, '') === '/appointments');
+}

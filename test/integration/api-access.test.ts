@@ -1,0 +1,122 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AppointmentDetail } from '../../src/protocol/api.js';
+import type { Db } from '../../src/server/db/database.js';
+import { seedWorld, type World } from '../support/fixtures.js';
+import { Agent, startServer, type TestServer } from '../support/server.js';
+import { testDatabases } from '../support/suites.js';
+
+type Who = 'doctor' | 'patient' | 'admin' | 'otherDoctor' | 'otherPatient' | 'otherAdmin' | 'anonymous';
+const EVERYONE: Who[] = ['doctor', 'patient', 'admin', 'otherDoctor', 'otherPatient', 'otherAdmin', 'anonymous'];
+
+interface RouteCase {
+  name: string;
+  method: 'GET' | 'POST';
+  path: (id: string) => string;
+  body?: unknown;
+  /** Call state the route is tried in. */
+  callState: 'not_started' | 'waiting';
+  expect: Record<Who, number>;
+}
+
+const OUTSIDERS = { otherDoctor: 403, otherPatient: 403, otherAdmin: 403, anonymous: 401 } as const;
+
+const ROUTES: RouteCase[] = [
+  { name: 'view appointment', method: 'GET', path: (id) => `/api/appointments/${id}`, callState: 'not_started', expect: { doctor: 200, patient: 200, admin: 200, ...OUTSIDERS } },
+  { name: 'read chat', method: 'GET', path: (id) => `/api/appointments/${id}/messages`, callState: 'not_started', expect: { doctor: 200, patient: 200, admin: 403, ...OUTSIDERS } },
+  { name: 'send chat', method: 'POST', path: (id) => `/api/appointments/${id}/messages`, body: { clientId: 'k1', body: 'hello' }, callState: 'not_started', expect: { doctor: 201, patient: 201, admin: 403, ...OUTSIDERS } },
+  { name: 'call status', method: 'GET', path: (id) => `/api/appointments/${id}/call/status`, callState: 'not_started', expect: { doctor: 200, patient: 200, admin: 200, ...OUTSIDERS } },
+  { name: 'start call', method: 'POST', path: (id) => `/api/appointments/${id}/call/start`, body: {}, callState: 'not_started', expect: { doctor: 200, patient: 403, admin: 403, ...OUTSIDERS } },
+  { name: 'join call', method: 'POST', path: (id) => `/api/appointments/${id}/call/join`, body: {}, callState: 'waiting', expect: { doctor: 403, patient: 200, admin: 403, ...OUTSIDERS } },
+  { name: 'call join info', method: 'GET', path: (id) => `/api/appointments/${id}/call`, callState: 'waiting', expect: { doctor: 200, patient: 200, admin: 403, ...OUTSIDERS } },
+  { name: 'end call', method: 'POST', path: (id) => `/api/appointments/${id}/call/end`, body: {}, callState: 'waiting', expect: { doctor: 200, patient: 200, admin: 403, ...OUTSIDERS } },
+];
+
+const EMAIL: Record<Exclude<Who, 'anonymous'>, string> = {
+  doctor: 'doctor@a.test',
+  patient: 'patient@a.test',
+  admin: 'admin@a.test',
+  otherDoctor: 'doctor@b.test',
+  otherPatient: 'patient@b.test',
+  otherAdmin: 'admin@b.test',
+};
+
+describe.each(testDatabases())('API access control on $name', ({ open }) => {
+  let db: Db;
+  let server: TestServer;
+  let world: World;
+  const agents = {} as Record<Who, Agent>;
+
+  beforeEach(async () => {
+    db = await open();
+    server = await startServer(db);
+    world = await seedWorld(server.ctx.store);
+    for (const who of EVERYONE) {
+      agents[who] = who === 'anonymous' ? new Agent(server) : await Agent.signIn(server, EMAIL[who]);
+    }
+  });
+  afterEach(async () => {
+    await server.close();
+    await db.close();
+  });
+
+  for (const route of ROUTES) {
+    it(`${route.name}: only the right roles get through, and a refusal changes nothing`, async () => {
+      const id = world.appointment.id;
+      if (route.callState === 'waiting') {
+        expect((await agents.doctor.request('POST', `/api/appointments/${id}/call/start`, {})).status).toBe(200);
+      }
+      for (const who of EVERYONE) {
+        const before = await server.ctx.store.appointments.get(id);
+        const chatBefore = await server.ctx.store.chat.list(id, { limit: 100 });
+        const r = await agents[who].request(route.method, route.path(id), route.body);
+        const expected = route.expect[who];
+        expect({ who, status: r.status }).toEqual({ who, status: expected });
+        if (expected >= 400) {
+          expect(r.body).toMatchObject({ error: { code: expect.any(String), message: expect.any(String) } });
+          expect(await server.ctx.store.appointments.get(id)).toEqual(before);
+          expect(await server.ctx.store.chat.list(id, { limit: 100 })).toEqual(chatBefore);
+        }
+        if (route.name === 'end call' && r.status === 200) {
+          // Ended by the doctor; restart so the next role sees the same state.
+          await agents.doctor.request('POST', `/api/appointments/${id}/call/start`, {});
+        }
+      }
+    });
+  }
+
+  it('lists: a doctor sees theirs, a patient theirs, an admin all of their hospital, none of another', async () => {
+    const ids = async (who: Who) =>
+      ((await agents[who].request('GET', '/api/appointments')).body as { appointments: { id: string }[] }).appointments.map((a) => a.id);
+    expect(await ids('doctor')).toEqual([world.appointment.id]);
+    expect(await ids('patient')).toEqual([world.appointment.id]);
+    expect(await ids('admin')).toEqual([world.appointment.id]);
+    expect(await ids('otherAdmin')).toEqual([world.otherAppointment.id]);
+    expect((await agents.anonymous.request('GET', '/api/appointments')).status).toBe(401);
+  });
+
+  it('permissions follow role and call state', async () => {
+    const id = world.appointment.id;
+    const perms = async (who: Who) => ((await agents[who].request('GET', `/api/appointments/${id}`)).body as AppointmentDetail).permissions;
+    expect(await perms('doctor')).toEqual({ canStart: true, canJoin: false, canEnd: false, canChat: true });
+    expect(await perms('patient')).toEqual({ canStart: false, canJoin: false, canEnd: false, canChat: true });
+    expect(await perms('admin')).toEqual({ canStart: false, canJoin: false, canEnd: false, canChat: false });
+    await agents.doctor.request('POST', `/api/appointments/${id}/call/start`, {});
+    expect(await perms('patient')).toEqual({ canStart: false, canJoin: true, canEnd: true, canChat: true });
+    expect(await perms('doctor')).toEqual({ canStart: false, canJoin: false, canEnd: true, canChat: true });
+  });
+
+  it('a patient cannot join before the doctor starts (409) and the refusal is audited', async () => {
+    const id = world.appointment.id;
+    const r = await agents.patient.request('POST', `/api/appointments/${id}/call/join`, {});
+    expect(r.status).toBe(409);
+    expect(r.body).toMatchObject({ error: { code: 'call_not_active' } });
+    const audit = await server.ctx.store.audit.list({ appointmentId: id });
+    expect(audit.map((e) => [e.action, e.outcome])).toContainEqual(['call.join', 'denied']);
+  });
+
+  it('an unknown appointment is 404 for everyone signed in', async () => {
+    const r = await agents.doctor.request('GET', '/api/appointments/00000000-0000-7000-8000-000000000000');
+    expect(r.status).toBe(404);
+    expect(r.body).toMatchObject({ error: { code: 'not_found' } });
+  });
+});

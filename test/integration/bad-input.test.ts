@@ -1,0 +1,234 @@
+import { Writable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/server/app.js';
+import { MemoryBus } from '../../src/server/bus/memory-bus.js';
+import type { Clock } from '../../src/server/clock.js';
+import { loadConfig } from '../../src/server/config.js';
+import { type Db, migrateToLatest, openDatabase } from '../../src/server/db/database.js';
+import { PASSWORD, seedWorld, type World } from '../support/fixtures.js';
+import { Agent, ORIGIN, startServer, type TestServer } from '../support/server.js';
+
+describe('bad input over HTTP gets a clear error and changes nothing', () => {
+  let db: Db;
+  let server: TestServer;
+  let world: World;
+  let now = Date.now();
+  const clock: Clock = { now: () => now };
+
+  beforeEach(async () => {
+    now = Date.now();
+    db = openDatabase({ kind: 'sqlite', file: ':memory:' });
+    await migrateToLatest(db);
+    server = await startServer(db, { clock });
+    world = await seedWorld(server.ctx.store, now);
+  });
+  afterEach(async () => {
+    await server.close();
+    await db.close();
+  });
+
+  const anon = () => new Agent(server);
+
+  it('wrong password and unknown user get the same 401', async () => {
+    const wrong = await anon().request('POST', '/api/session', { email: 'doctor@a.test', password: 'nope' });
+    const unknown = await anon().request('POST', '/api/session', { email: 'nobody@a.test', password: 'nope' });
+    for (const r of [wrong, unknown]) {
+      expect(r.status).toBe(401);
+      expect(r.body).toEqual({ error: { code: 'invalid_credentials', message: 'The email or password is wrong.' } });
+      expect(r.headers.get('set-cookie')).toBeNull();
+    }
+    expect(await db.kysely.selectFrom('sessions').selectAll().execute()).toEqual([]);
+  });
+
+  it('sign in sets an HttpOnly SameSite cookie; sign out revokes it', async () => {
+    const a = new Agent(server);
+    const r = await a.request('POST', '/api/session', { email: 'doctor@a.test', password: PASSWORD });
+    expect(r.status).toBe(200);
+    const cookie = r.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Lax/);
+    expect(cookie).not.toMatch(/Secure/);
+    const token = a.cookie;
+    expect((await a.request('DELETE', '/api/session')).status).toBe(204);
+    a.cookie = token;
+    const after = await a.request('GET', '/api/appointments');
+    expect(after.status).toBe(401);
+    expect(after.body).toMatchObject({ error: { code: 'session_expired' } });
+  });
+
+  it('an expired session is refused', async () => {
+    const a = await Agent.signIn(server, 'patient@a.test');
+    now += 12 * 3_600_000 + 1;
+    const r = await a.request('GET', '/api/appointments');
+    expect(r.status).toBe(401);
+    expect(r.body).toMatchObject({ error: { code: 'session_expired' } });
+  });
+
+  it('a forged session cookie is refused', async () => {
+    const a = anon();
+    a.cookie = 'carecall_session=forged-value-that-was-never-issued';
+    const r = await a.request('GET', '/api/appointments');
+    expect(r.status).toBe(401);
+    expect(r.body).toMatchObject({ error: { code: 'session_expired' } });
+  });
+
+  it('malformed JSON is 400 invalid_json', async () => {
+    const r = await anon().request('POST', '/api/session', '{"email": ');
+    expect(r.status).toBe(400);
+    expect(r.body).toMatchObject({ error: { code: 'invalid_json' } });
+  });
+
+  it('missing fields are 400 validation_failed naming the field', async () => {
+    const r = await anon().request('POST', '/api/session', { email: 'doctor@a.test' });
+    expect(r.status).toBe(400);
+    expect(r.body).toMatchObject({ error: { code: 'validation_failed' } });
+    expect((r.body as { error: { message: string } }).error.message).toContain('password');
+  });
+
+  it('an oversized body is 413 and nothing is stored', async () => {
+    const a = await Agent.signIn(server, 'patient@a.test');
+    const r = await a.request('POST', `/api/appointments/${world.appointment.id}/messages`, {
+      clientId: 'big',
+      body: 'x'.repeat(70 * 1024),
+    });
+    expect(r.status).toBe(413);
+    expect(r.body).toMatchObject({ error: { code: 'payload_too_large' } });
+    expect(await server.ctx.store.chat.list(world.appointment.id, { limit: 10 })).toEqual([]);
+  });
+
+  it('a chat message over 4000 characters or blank is refused', async () => {
+    const a = await Agent.signIn(server, 'patient@a.test');
+    for (const body of ['x'.repeat(4001), '   ']) {
+      const r = await a.request('POST', `/api/appointments/${world.appointment.id}/messages`, { clientId: 'c', body });
+      expect(r.status).toBe(400);
+    }
+    expect(await server.ctx.store.chat.list(world.appointment.id, { limit: 10 })).toEqual([]);
+  });
+
+  it('a state change without the CSRF token is 403 csrf_failed', async () => {
+    const a = await Agent.signIn(server, 'doctor@a.test');
+    a.csrf = '';
+    const r = await a.request('POST', `/api/appointments/${world.appointment.id}/call/start`, {});
+    expect(r.status).toBe(403);
+    expect(r.body).toMatchObject({ error: { code: 'csrf_failed' } });
+    expect((await server.ctx.store.appointments.get(world.appointment.id))?.video_call_status).toBe('not_started');
+  });
+
+  it('a state change from a foreign Origin is 403 even with the token', async () => {
+    const a = await Agent.signIn(server, 'doctor@a.test');
+    const r = await a.request('POST', `/api/appointments/${world.appointment.id}/call/start`, {}, { origin: 'https://evil.example' });
+    expect(r.status).toBe(403);
+    expect(r.body).toMatchObject({ error: { code: 'origin_not_allowed' } });
+  });
+
+  it('sign-in from a foreign Origin is refused (login CSRF)', async () => {
+    const r = await anon().request('POST', '/api/session', { email: 'doctor@a.test', password: PASSWORD }, { origin: 'https://evil.example' });
+    expect(r.status).toBe(403);
+  });
+
+  it('a non-JSON content type is 415', async () => {
+    const r = await anon().request('POST', '/api/session', 'email=x', { 'content-type': 'application/x-www-form-urlencoded' });
+    expect(r.status).toBe(415);
+    expect(r.body).toMatchObject({ error: { code: 'bad_request' } });
+  });
+
+  it('an unknown route is a JSON 404', async () => {
+    const r = await anon().request('GET', '/api/nothing-here');
+    expect(r.status).toBe(404);
+    expect(r.body).toEqual({ error: { code: 'not_found', message: 'Not found.' } });
+  });
+
+  it('repeated wrong passwords are rate limited', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      statuses.push((await anon().request('POST', '/api/session', { email: 'doctor@a.test', password: `x${i}` })).status);
+    }
+    expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
+    expect(statuses.slice(10)).toEqual([429, 429]);
+  });
+
+  it('responses carry strict security headers', async () => {
+    const r = await anon().request('GET', '/healthz');
+    expect(r.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(r.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(r.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(r.headers.get('referrer-policy')).toBe('no-referrer');
+  });
+});
+
+describe('WebSocket upgrade checks', () => {
+  let db: Db;
+  let server: TestServer;
+
+  beforeEach(async () => {
+    db = openDatabase({ kind: 'sqlite', file: ':memory:' });
+    await migrateToLatest(db);
+    server = await startServer(db);
+    await seedWorld(server.ctx.store);
+  });
+  afterEach(async () => {
+    await server.close();
+    await db.close();
+  });
+
+  it('S1 an upgrade without a session is refused with 401', async () => {
+    await expect(new Agent(server).socket()).rejects.toMatchObject({ status: 401 });
+  });
+
+  it('S1 an upgrade from a foreign Origin is refused with 403 even with a session', async () => {
+    const a = await Agent.signIn(server, 'doctor@a.test');
+    await expect(a.socket('https://evil.example')).rejects.toMatchObject({ status: 403 });
+  });
+
+  it('S14 signing out closes the session’s sockets with 4004', async () => {
+    const a = await Agent.signIn(server, 'doctor@a.test');
+    const s = await a.socket();
+    await s.next('welcome');
+    await a.request('DELETE', '/api/session');
+    expect((await s.closed()).code).toBe(4004);
+  });
+});
+
+describe('logs carry no secrets', () => {
+  it('passwords, cookies, CSRF tokens and chat text never reach the log', async () => {
+    let logged = '';
+    const stream = new Writable({
+      write(chunk, _enc, cb) {
+        logged += chunk.toString();
+        cb();
+      },
+    });
+    const db = openDatabase({ kind: 'sqlite', file: ':memory:' });
+    await migrateToLatest(db);
+    const config = loadConfig({ PUBLIC_ORIGIN: ORIGIN });
+    const bus = new MemoryBus();
+    const { app, ctx } = await buildApp(config, { db, bus, logger: { level: 'trace', stream } });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const address = app.server.address();
+    if (!address || typeof address === 'string') throw new Error('no address');
+    const server: TestServer = {
+      app,
+      ctx,
+      url: `http://127.0.0.1:${address.port}`,
+      wsUrl: `ws://127.0.0.1:${address.port}/ws`,
+      close: () => app.close(),
+    };
+    const world = await seedWorld(ctx.store);
+    await new Agent(server).request('POST', '/api/session', { email: 'doctor@a.test', password: 'wrong-secret-pw' });
+    const a = await Agent.signIn(server, 'patient@a.test');
+    await a.request('POST', `/api/appointments/${world.appointment.id}/messages`, { clientId: 'c', body: 'my private symptoms' });
+    const s = await a.socket();
+    await s.next('welcome');
+    s.send({ type: 'chat', appointmentId: world.appointment.id, clientId: 'c2', body: 'more private text' });
+    await s.next('ack');
+    s.close();
+    await app.close();
+    await db.close();
+    expect(logged.length).toBeGreaterThan(0);
+    const token = a.cookie.split('=')[1] ?? '';
+    for (const secret of [PASSWORD, 'wrong-secret-pw', token, a.csrf, 'my private symptoms', 'more private text']) {
+      expect(secret.length).toBeGreaterThan(0);
+      expect(logged).not.toContain(secret);
+    }
+  });
+});

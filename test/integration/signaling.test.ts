@@ -1,0 +1,271 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MAX_FRAME_BYTES } from '../../src/protocol/messages.js';
+import { PROTOCOL_VERSION } from '../../src/protocol/version.js';
+import type { Db } from '../../src/server/db/database.js';
+import { seedWorld, type World } from '../support/fixtures.js';
+import { Agent, type SocketClient, startServer, type TestServer } from '../support/server.js';
+import { testDatabases } from '../support/suites.js';
+
+const SDP = `v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\n${'a=x\r\n'.repeat(500)}`;
+
+describe.each(testDatabases())('signaling protocol on $name', ({ open }) => {
+  let db: Db;
+  let server: TestServer;
+  let world: World;
+  let agents: Record<'doctor' | 'patient' | 'admin' | 'otherDoctor' | 'otherPatient', Agent>;
+  const sockets: SocketClient[] = [];
+
+  const connect = async (who: keyof typeof agents) => {
+    const s = await agents[who].socket();
+    sockets.push(s);
+    await s.next('welcome');
+    return s;
+  };
+  const start = (who: 'doctor' | 'otherDoctor', appointmentId: string) =>
+    agents[who].request('POST', `/api/appointments/${appointmentId}/call/start`, {});
+
+  beforeEach(async () => {
+    db = await open();
+    server = await startServer(db);
+    world = await seedWorld(server.ctx.store);
+    agents = {
+      doctor: await Agent.signIn(server, 'doctor@a.test'),
+      patient: await Agent.signIn(server, 'patient@a.test'),
+      admin: await Agent.signIn(server, 'admin@a.test'),
+      otherDoctor: await Agent.signIn(server, 'doctor@b.test'),
+      otherPatient: await Agent.signIn(server, 'patient@b.test'),
+    };
+  });
+  afterEach(async () => {
+    for (const s of sockets.splice(0)) s.close();
+    await server.close();
+    await db.close();
+  });
+
+  it('S2 the first message is welcome with the protocol version and the user', async () => {
+    const s = await agents.patient.socket();
+    sockets.push(s);
+    const w = await s.next('welcome');
+    expect(w).toEqual({ type: 'welcome', v: PROTOCOL_VERSION, user: { id: world.patient.id, role: 'patient', displayName: 'Patient A' } });
+  });
+
+  it('S3 a frame over 64 KiB closes the socket with 1009', async () => {
+    const s = await connect('patient');
+    s.send('x'.repeat(MAX_FRAME_BYTES + 1));
+    expect((await s.closed()).code).toBe(1009);
+  });
+
+  it('S3 a binary frame is refused with an error', async () => {
+    const s = await connect('patient');
+    s.ws.send(Buffer.from([1, 2, 3]));
+    expect(await s.next('error')).toMatchObject({ code: 'bad_request' });
+  });
+
+  it('S4 invalid JSON, unknown types and bad shapes each get their error code, echoing the id', async () => {
+    const s = await connect('patient');
+    s.send('{not json');
+    expect(await s.next('error')).toMatchObject({ code: 'invalid_json' });
+    s.send({ type: 'teleport', id: 'a1' });
+    expect(await s.next('error')).toMatchObject({ code: 'unknown_message', id: 'a1' });
+    s.send({ type: 'offer', id: 'a2' });
+    expect(await s.next('error')).toMatchObject({ code: 'validation_failed', id: 'a2' });
+    s.send({ type: 'offer', id: 'a3', sdp: 'x', from: { userId: 'someone-else' } });
+    expect(await s.next('error')).toMatchObject({ code: 'validation_failed', id: 'a3' });
+  });
+
+  it('S5 a message with an id gets exactly one reply with that id', async () => {
+    const s = await connect('patient');
+    expect(await s.call({ type: 'ping' })).toMatchObject({ type: 'pong' });
+    const r = await s.call({ type: 'subscribe', appointmentId: world.appointment.id });
+    expect(r.type).toBe('ack');
+  });
+
+  it('S6 subscribe: parties and the same hospital’s admin only; admins get call status but never chat', async () => {
+    const outsider = await connect('otherDoctor');
+    expect(await outsider.call({ type: 'subscribe', appointmentId: world.appointment.id })).toMatchObject({ type: 'error', code: 'not_party' });
+    const admin = await connect('admin');
+    expect((await admin.call({ type: 'subscribe', appointmentId: world.appointment.id })).type).toBe('ack');
+    await admin.next('call-status');
+    const doctor = await connect('doctor');
+    await doctor.call({ type: 'subscribe', appointmentId: world.appointment.id });
+    const patient = await connect('patient');
+    await patient.call({ type: 'chat', appointmentId: world.appointment.id, clientId: 'k1', body: 'secret symptom' });
+    expect((await doctor.next('chat')).message.body).toBe('secret symptom');
+    await start('doctor', world.appointment.id);
+    expect((await admin.next('call-status', (m) => m.call.status === 'waiting')).call.appointmentId).toBe(world.appointment.id);
+    expect(admin.received.filter((m) => m.type === 'chat')).toEqual([]);
+  });
+
+  it('S7 chat is stored before the ack, the ack carries the stored message, retries are not stored twice', async () => {
+    const patient = await connect('patient');
+    const doctor = await connect('doctor');
+    await doctor.call({ type: 'subscribe', appointmentId: world.appointment.id });
+    const ack = await patient.call({ type: 'chat', appointmentId: world.appointment.id, clientId: 'same', body: '<img src=x onerror=alert(1)>' });
+    if (ack.type !== 'ack' || !ack.message) throw new Error('expected an ack with the message');
+    const stored = await server.ctx.store.chat.list(world.appointment.id, { limit: 10 });
+    expect(stored).toEqual([ack.message]);
+    expect(ack.message.body).toBe('<img src=x onerror=alert(1)>');
+    const again = await patient.call({ type: 'chat', appointmentId: world.appointment.id, clientId: 'same', body: '<img src=x onerror=alert(1)>' });
+    expect(again).toMatchObject({ type: 'ack', message: { id: ack.message.id } });
+    expect(await server.ctx.store.chat.list(world.appointment.id, { limit: 10 })).toHaveLength(1);
+    expect((await doctor.next('chat')).message).toEqual(ack.message);
+  });
+
+  it('S7 chat to an appointment you are not party to is refused and not stored', async () => {
+    const s = await connect('otherPatient');
+    expect(await s.call({ type: 'chat', appointmentId: world.appointment.id, clientId: 'x', body: 'hi' })).toMatchObject({ code: 'not_party' });
+    const admin = await connect('admin');
+    expect(await admin.call({ type: 'chat', appointmentId: world.appointment.id, clientId: 'x', body: 'hi' })).toMatchObject({ code: 'wrong_role' });
+    expect(await server.ctx.store.chat.list(world.appointment.id, { limit: 10 })).toEqual([]);
+  });
+
+  it('S8 join needs a started call, a party role; the second party in makes the call in_progress', async () => {
+    const patient = await connect('patient');
+    expect(await patient.call({ type: 'join', appointmentId: world.appointment.id })).toMatchObject({ code: 'call_not_active' });
+    await start('doctor', world.appointment.id);
+    const admin = await connect('admin');
+    expect(await admin.call({ type: 'join', appointmentId: world.appointment.id })).toMatchObject({ code: 'wrong_role' });
+    const intruder = await connect('otherDoctor');
+    expect(await intruder.call({ type: 'join', appointmentId: world.appointment.id })).toMatchObject({ code: 'not_party' });
+
+    const doctor = await connect('doctor');
+    await doctor.call({ type: 'join', appointmentId: world.appointment.id });
+    const dj = await doctor.next('joined');
+    expect(dj.peers).toEqual([]);
+    expect((await server.ctx.store.appointments.get(world.appointment.id))?.video_call_status).toBe('waiting');
+    await patient.call({ type: 'join', appointmentId: world.appointment.id });
+    const pj = await patient.next('joined');
+    expect(pj.peers).toEqual([{ userId: world.doctor.id, role: 'doctor', displayName: 'Dr. A' }]);
+    expect((await doctor.next('peer-joined')).peer).toEqual({ userId: world.patient.id, role: 'patient', displayName: 'Patient A' });
+    const a = await server.ctx.store.appointments.get(world.appointment.id);
+    expect(a?.video_call_status).toBe('in_progress');
+    const sessions = await server.ctx.store.callSessions.listForAppointment(world.appointment.id);
+    expect(sessions).toHaveLength(1);
+    expect(sessions[0]?.connected_at).not.toBeNull();
+    expect(sessions[0]?.doctor_joined_at).not.toBeNull();
+    expect(sessions[0]?.patient_joined_at).not.toBeNull();
+  });
+
+  it('S9 relayed messages reach only the other party of the same room, stamped by the server', async () => {
+    await start('doctor', world.appointment.id);
+    await start('otherDoctor', world.otherAppointment.id);
+    const [d, p, d2, p2] = await Promise.all([connect('doctor'), connect('patient'), connect('otherDoctor'), connect('otherPatient')]);
+    await d.call({ type: 'join', appointmentId: world.appointment.id });
+    await p.call({ type: 'join', appointmentId: world.appointment.id });
+    await d2.call({ type: 'join', appointmentId: world.otherAppointment.id });
+    await p2.call({ type: 'join', appointmentId: world.otherAppointment.id });
+    expect(await p.call({ type: 'offer', sdp: SDP })).toMatchObject({ type: 'ack' });
+    const offer = await d.next('offer');
+    expect(offer).toEqual({ type: 'offer', sdp: SDP, from: { userId: world.patient.id, role: 'patient', displayName: 'Patient A' } });
+    const candidates = Array.from({ length: 20 }, (_, i) => ({
+      candidate: `candidate:${i} 1 udp 2122260223 127.0.0.1 ${50000 + i} typ host`,
+      sdpMid: '0',
+      sdpMLineIndex: 0,
+    }));
+    for (const c of candidates) d.send({ type: 'ice-candidate', candidate: c });
+    for (const c of candidates) expect((await p.next('ice-candidate')).candidate).toEqual(c);
+    await d.call({ type: 'answer', sdp: SDP });
+    await p.next('answer');
+    await new Promise((r) => setTimeout(r, 100));
+    for (const other of [d2, p2]) {
+      expect(other.received.filter((m) => ['offer', 'answer', 'ice-candidate'].includes(m.type))).toEqual([]);
+    }
+    expect(d.received.filter((m) => m.type === 'offer' || m.type === 'ice-candidate')).toEqual([]);
+  });
+
+  it('S9 relaying before joining a room is refused', async () => {
+    const s = await connect('doctor');
+    expect(await s.call({ type: 'offer', sdp: SDP })).toMatchObject({ code: 'not_in_room' });
+  });
+
+  it('S10 only the doctor may signal screen sharing', async () => {
+    await start('doctor', world.appointment.id);
+    const [d, p] = await Promise.all([connect('doctor'), connect('patient')]);
+    await d.call({ type: 'join', appointmentId: world.appointment.id });
+    await p.call({ type: 'join', appointmentId: world.appointment.id });
+    expect(await p.call({ type: 'screen-share', active: true })).toMatchObject({ code: 'wrong_role' });
+    expect(await d.call({ type: 'screen-share', active: true })).toMatchObject({ type: 'ack' });
+    expect(await p.next('screen-share')).toMatchObject({ active: true, from: { role: 'doctor' } });
+  });
+
+  it('S11 ending the call tells both sides, stores the duration, and closes the room', async () => {
+    await start('doctor', world.appointment.id);
+    const [d, p] = await Promise.all([connect('doctor'), connect('patient')]);
+    await d.call({ type: 'join', appointmentId: world.appointment.id });
+    await p.call({ type: 'join', appointmentId: world.appointment.id });
+    await new Promise((r) => setTimeout(r, 1100));
+    const r = await agents.patient.request('POST', `/api/appointments/${world.appointment.id}/call/end`, {});
+    expect(r.status).toBe(200);
+    for (const s of [d, p]) {
+      const status = await s.next('call-status', (m) => m.call.status === 'ended');
+      expect(status.call.durationSeconds).toBeGreaterThanOrEqual(1);
+    }
+    const a = await server.ctx.store.appointments.get(world.appointment.id);
+    expect(a?.video_call_status).toBe('ended');
+    expect(a?.call_duration_seconds).toBeGreaterThanOrEqual(1);
+    const [session] = await server.ctx.store.callSessions.listForAppointment(world.appointment.id);
+    expect(session).toMatchObject({ end_reason: 'hung_up', ended_by: world.patient.id });
+    await new Promise((r2) => setTimeout(r2, 50));
+    expect(await d.call({ type: 'offer', sdp: SDP })).toMatchObject({ code: 'not_in_room' });
+    const again = await agents.doctor.request('POST', `/api/appointments/${world.appointment.id}/call/end`, {});
+    expect(again.status).toBe(409);
+    expect(again.body).toMatchObject({ error: { code: 'call_not_active' } });
+  });
+
+  it('S11 a doctor may restart an ended call: a new session and a new room', async () => {
+    const first = (await start('doctor', world.appointment.id)).body as { call: { roomId: string } };
+    await agents.doctor.request('POST', `/api/appointments/${world.appointment.id}/call/end`, {});
+    const second = (await start('doctor', world.appointment.id)).body as { call: { roomId: string; status: string } };
+    expect(second.call.status).toBe('waiting');
+    expect(second.call.roomId).not.toBe(first.call.roomId);
+    expect(await server.ctx.store.callSessions.listForAppointment(world.appointment.id)).toHaveLength(2);
+  });
+
+  it('S12 an ICE burst passes; a flood of 1,000 messages is refused and then closes the socket with 4008', async () => {
+    await start('doctor', world.appointment.id);
+    const [d, p] = await Promise.all([connect('doctor'), connect('patient')]);
+    await d.call({ type: 'join', appointmentId: world.appointment.id });
+    await p.call({ type: 'join', appointmentId: world.appointment.id });
+    for (let i = 0; i < 40; i++) d.send({ type: 'ice-candidate', candidate: { candidate: `c${i}`, sdpMid: '0', sdpMLineIndex: 0 } });
+    for (let i = 0; i < 40; i++) await p.next('ice-candidate');
+    expect(d.received.filter((m) => m.type === 'error')).toEqual([]);
+    for (let i = 0; i < 1000; i++) d.send({ type: 'ping' });
+    const closed = await d.closed();
+    expect(closed.code).toBe(4008);
+    expect(d.received.some((m) => m.type === 'error' && m.code === 'rate_limited')).toBe(true);
+    expect((await server.ctx.store.appointments.get(world.appointment.id))?.video_call_status).toBe('in_progress');
+  });
+
+  it('S13 the same user joining from a second tab replaces the first cleanly', async () => {
+    await start('doctor', world.appointment.id);
+    const tab1 = await connect('doctor');
+    await tab1.call({ type: 'join', appointmentId: world.appointment.id });
+    const p = await connect('patient');
+    await p.call({ type: 'join', appointmentId: world.appointment.id });
+    const tab2 = await connect('doctor');
+    await tab2.call({ type: 'join', appointmentId: world.appointment.id });
+    expect((await tab1.closed()).code).toBe(4009);
+    expect((await tab2.next('joined')).peers.map((x) => x.role)).toEqual(['patient']);
+    await p.call({ type: 'offer', sdp: SDP });
+    await tab2.next('offer');
+  });
+
+  it('S15 leave tells the other party', async () => {
+    await start('doctor', world.appointment.id);
+    const [d, p] = await Promise.all([connect('doctor'), connect('patient')]);
+    await d.call({ type: 'join', appointmentId: world.appointment.id });
+    await p.call({ type: 'join', appointmentId: world.appointment.id });
+    await p.call({ type: 'leave' });
+    expect((await d.next('peer-left')).peer.role).toBe('patient');
+    expect(await p.call({ type: 'answer', sdp: SDP })).toMatchObject({ code: 'not_in_room' });
+  });
+
+  it('S15 a dropped connection counts as leaving', async () => {
+    await start('doctor', world.appointment.id);
+    const [d, p] = await Promise.all([connect('doctor'), connect('patient')]);
+    await d.call({ type: 'join', appointmentId: world.appointment.id });
+    await p.call({ type: 'join', appointmentId: world.appointment.id });
+    p.ws.terminate();
+    expect((await d.next('peer-left')).peer.role).toBe('patient');
+  });
+});

@@ -1,0 +1,198 @@
+import type { FastifyInstance } from 'fastify';
+import WebSocket from 'ws';
+import type { ServerMessage } from '../../src/protocol/messages.js';
+import { buildApp } from '../../src/server/app.js';
+import type { Bus } from '../../src/server/bus/bus.js';
+import { MemoryBus } from '../../src/server/bus/memory-bus.js';
+import type { Clock } from '../../src/server/clock.js';
+import { loadConfig } from '../../src/server/config.js';
+import type { AppContext } from '../../src/server/context.js';
+import type { Db } from '../../src/server/db/database.js';
+import type { HubLimits } from '../../src/server/signaling/hub.js';
+import { PASSWORD } from './fixtures.js';
+
+export const ORIGIN = 'http://127.0.0.1:1';
+
+export interface TestServer {
+  app: FastifyInstance;
+  ctx: AppContext;
+  url: string;
+  wsUrl: string;
+  close(): Promise<void>;
+}
+
+export async function startServer(
+  db: Db,
+  options: { env?: Record<string, string>; clock?: Clock; bus?: Bus; hubLimits?: Partial<HubLimits> } = {},
+): Promise<TestServer> {
+  const config = loadConfig({ PUBLIC_ORIGIN: ORIGIN, LOG_LEVEL: 'silent', ...options.env });
+  const bus = options.bus ?? new MemoryBus();
+  const { app, ctx } = await buildApp(config, {
+    db,
+    bus,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.hubLimits ? { hubLimits: options.hubLimits } : {}),
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  if (!address || typeof address === 'string') throw new Error('no address');
+  const url = `http://127.0.0.1:${address.port}`;
+  return {
+    app,
+    ctx,
+    url,
+    wsUrl: `ws://127.0.0.1:${address.port}/ws`,
+    close: async () => {
+      await app.close();
+      if (!options.bus) await bus.close();
+    },
+  };
+}
+
+/** A signed-in browser, as far as the API can tell: a cookie, the CSRF token and an allowed Origin. */
+export class Agent {
+  cookie = '';
+  csrf = '';
+
+  constructor(readonly server: TestServer) {}
+
+  static async signIn(server: TestServer, email: string, password = PASSWORD): Promise<Agent> {
+    const agent = new Agent(server);
+    const r = await agent.request('POST', '/api/session', { email, password });
+    if (r.status !== 200) throw new Error(`sign-in failed for ${email}: ${r.status} ${JSON.stringify(r.body)}`);
+    return agent;
+  }
+
+  async request(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: unknown; headers: Headers }> {
+    const res = await fetch(this.server.url + path, {
+      method,
+      headers: {
+        origin: ORIGIN,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(this.cookie ? { cookie: this.cookie } : {}),
+        ...(this.csrf ? { 'x-csrf-token': this.csrf } : {}),
+        ...headers,
+      },
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+      redirect: 'manual',
+    });
+    const setCookie = res.headers.getSetCookie();
+    for (const c of setCookie) {
+      const [pair] = c.split(';');
+      if (pair?.startsWith('carecall_session=')) this.cookie = pair.endsWith('=') ? '' : pair;
+    }
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      // not JSON: keep the text
+    }
+    const b = parsed as { csrfToken?: string } | null;
+    if (b && typeof b === 'object' && typeof b.csrfToken === 'string') this.csrf = b.csrfToken;
+    return { status: res.status, body: parsed, headers: res.headers };
+  }
+
+  socket(origin = ORIGIN): Promise<SocketClient> {
+    return SocketClient.open(this.server.wsUrl, { origin, ...(this.cookie ? { cookie: this.cookie } : {}) });
+  }
+}
+
+/** A WebSocket client that queues what it receives, so a test can wait for a given message. */
+export class SocketClient {
+  readonly received: ServerMessage[] = [];
+  private waiters: { match: (m: ServerMessage) => boolean; resolve: (m: ServerMessage) => void }[] = [];
+  closeInfo: { code: number; reason: string } | null = null;
+  private closeWaiters: ((info: { code: number; reason: string }) => void)[] = [];
+
+  private constructor(readonly ws: WebSocket) {
+    ws.on('message', (data) => {
+      const msg = JSON.parse(data.toString()) as ServerMessage;
+      this.received.push(msg);
+      this.waiters = this.waiters.filter((w) => {
+        if (!w.match(msg)) return true;
+        w.resolve(msg);
+        return false;
+      });
+    });
+    ws.on('close', (code, reason) => {
+      this.closeInfo = { code, reason: reason.toString() };
+      for (const w of this.closeWaiters) w(this.closeInfo);
+    });
+  }
+
+  static open(url: string, headers: Record<string, string>): Promise<SocketClient> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(url, { headers });
+      const client = new SocketClient(ws);
+      ws.once('open', () => resolve(client));
+      ws.once('unexpected-response', (_req, res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => {
+          body += c.toString();
+        });
+        res.on('end', () => reject(Object.assign(new Error(`upgrade refused: ${res.statusCode}`), { status: res.statusCode, body })));
+      });
+      ws.once('error', reject);
+    });
+  }
+
+  send(message: unknown): void {
+    this.ws.send(typeof message === 'string' ? message : JSON.stringify(message));
+  }
+
+  next<T extends ServerMessage['type']>(
+    type: T,
+    where: (m: Extract<ServerMessage, { type: T }>) => boolean = () => true,
+    timeoutMs = 3000,
+  ): Promise<Extract<ServerMessage, { type: T }>> {
+    return this.nextWhere(
+      (m): boolean => m.type === type && where(m as Extract<ServerMessage, { type: T }>),
+      `${type}`,
+      timeoutMs,
+    ) as Promise<Extract<ServerMessage, { type: T }>>;
+  }
+
+  nextWhere(match: (m: ServerMessage) => boolean, what = 'a message', timeoutMs = 3000): Promise<ServerMessage> {
+    const already = this.received.find(match);
+    if (already) {
+      this.received.splice(this.received.indexOf(already), 1);
+      return Promise.resolve(already);
+    }
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), timeoutMs);
+      this.waiters.push({
+        match,
+        resolve: (m) => {
+          clearTimeout(timer);
+          this.received.splice(this.received.indexOf(m), 1);
+          resolve(m);
+        },
+      });
+    });
+  }
+
+  /** Sends and waits for the ack or error that answers it. */
+  call(message: Record<string, unknown> & { type: string }): Promise<ServerMessage> {
+    const id = `m${Math.random().toString(36).slice(2)}`;
+    this.send({ ...message, id });
+    return this.nextWhere(
+      (m) => (m.type === 'ack' || m.type === 'error' || m.type === 'pong') && m.id === id,
+      `reply to ${message.type}`,
+    );
+  }
+
+  closed(): Promise<{ code: number; reason: string }> {
+    if (this.closeInfo) return Promise.resolve(this.closeInfo);
+    return new Promise((resolve) => this.closeWaiters.push(resolve));
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+}
