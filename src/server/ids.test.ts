@@ -4,7 +4,8 @@ import { hashSecret, newId, newSecret } from './ids.js';
 describe('ids', () => {
   it('newId is a UUIDv7 that sorts in creation order within one millisecond', () => {
     const ids = Array.from({ length: 5000 }, () => newId(1_800_000_000_000));
-    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    for (const id of ids)
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect([...ids].sort()).toEqual(ids);
     expect(new Set(ids).size).toBe(ids.length);
   });

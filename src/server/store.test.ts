@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { testDatabases } from '../../test/support/suites.js';
 import { seedWorld, type World } from '../../test/support/fixtures.js';
+import { testDatabases } from '../../test/support/suites.js';
 import type { Clock } from './clock.js';
 import type { Db } from './db/database.js';
 import { migrateToLatest } from './db/database.js';
@@ -36,7 +36,13 @@ describe.each(testDatabases())('store contract on $name', ({ open }) => {
 
   it('rejects a second user with the same email', async () => {
     await expect(
-      store.users.create({ email: 'Doctor@a.test', passwordHash: 'x', role: 'patient', displayName: 'Dup', hospitalId: null }),
+      store.users.create({
+        email: 'Doctor@a.test',
+        passwordHash: 'x',
+        role: 'patient',
+        displayName: 'Dup',
+        hospitalId: null,
+      }),
     ).rejects.toThrow();
   });
 
@@ -77,7 +83,9 @@ describe.each(testDatabases())('store contract on $name', ({ open }) => {
     const mine = await store.appointments.listForDoctor(world.doctor.id);
     expect(mine.map((a) => a.id)).toEqual([world.appointment.id]);
     expect(mine[0]?.patient_name).toBe('Patient A');
-    expect((await store.appointments.listForPatient(world.patient.id)).map((a) => a.id)).toEqual([world.appointment.id]);
+    expect((await store.appointments.listForPatient(world.patient.id)).map((a) => a.id)).toEqual([
+      world.appointment.id,
+    ]);
     expect((await store.appointments.listForHospital(world.hospitalB)).map((a) => a.id)).toEqual([
       world.otherAppointment.id,
     ]);
@@ -85,8 +93,12 @@ describe.each(testDatabases())('store contract on $name', ({ open }) => {
 
   it('updateIfVersion writes once per version (optimistic lock)', async () => {
     const a = world.appointment;
-    expect(await store.appointments.updateIfVersion(a.id, a.version, { video_call_status: 'waiting' })).toBe(true);
-    expect(await store.appointments.updateIfVersion(a.id, a.version, { video_call_status: 'ended' })).toBe(false);
+    expect(await store.appointments.updateIfVersion(a.id, a.version, { video_call_status: 'waiting' })).toBe(
+      true,
+    );
+    expect(await store.appointments.updateIfVersion(a.id, a.version, { video_call_status: 'ended' })).toBe(
+      false,
+    );
     const after = await store.appointments.get(a.id);
     expect(after?.video_call_status).toBe('waiting');
     expect(after?.version).toBe(a.version + 1);
@@ -103,13 +115,28 @@ describe.each(testDatabases())('store contract on $name', ({ open }) => {
   });
 
   it('chat: stores once per clientId, lists oldest first, pages backwards', async () => {
-    const first = await store.chat.add({ appointmentId: world.appointment.id, senderId: world.patient.id, clientId: 'c1', body: 'hello' });
+    const first = await store.chat.add({
+      appointmentId: world.appointment.id,
+      senderId: world.patient.id,
+      clientId: 'c1',
+      body: 'hello',
+    });
     expect(first.created).toBe(true);
-    const again = await store.chat.add({ appointmentId: world.appointment.id, senderId: world.patient.id, clientId: 'c1', body: 'hello' });
+    const again = await store.chat.add({
+      appointmentId: world.appointment.id,
+      senderId: world.patient.id,
+      clientId: 'c1',
+      body: 'hello',
+    });
     expect(again.created).toBe(false);
     expect(again.message.id).toBe(first.message.id);
     now += 1000;
-    await store.chat.add({ appointmentId: world.appointment.id, senderId: world.doctor.id, clientId: 'c1', body: 'hi <b>there</b>' });
+    await store.chat.add({
+      appointmentId: world.appointment.id,
+      senderId: world.doctor.id,
+      clientId: 'c1',
+      body: 'hi <b>there</b>',
+    });
     const all = await store.chat.list(world.appointment.id, { limit: 10 });
     expect(all.map((m) => [m.senderRole, m.body])).toEqual([
       ['patient', 'hello'],
@@ -120,8 +147,18 @@ describe.each(testDatabases())('store contract on $name', ({ open }) => {
   });
 
   it('audit events keep actor, action and outcome in order', async () => {
-    await store.audit.record({ actorId: world.doctor.id, action: 'call.start', appointmentId: world.appointment.id, outcome: 'ok' });
-    await store.audit.record({ actorId: null, action: 'auth.login', outcome: 'denied', detail: { code: 'x' } });
+    await store.audit.record({
+      actorId: world.doctor.id,
+      action: 'call.start',
+      appointmentId: world.appointment.id,
+      outcome: 'ok',
+    });
+    await store.audit.record({
+      actorId: null,
+      action: 'auth.login',
+      outcome: 'denied',
+      detail: { code: 'x' },
+    });
     const events = await store.audit.list();
     expect(events.map((e) => [e.action, e.outcome])).toEqual([
       ['call.start', 'ok'],

@@ -6,7 +6,15 @@ import { Agent, startServer, type TestServer } from '../support/server.js';
 import { testDatabases } from '../support/suites.js';
 
 type Who = 'doctor' | 'patient' | 'admin' | 'otherDoctor' | 'otherPatient' | 'otherAdmin' | 'anonymous';
-const EVERYONE: Who[] = ['doctor', 'patient', 'admin', 'otherDoctor', 'otherPatient', 'otherAdmin', 'anonymous'];
+const EVERYONE: Who[] = [
+  'doctor',
+  'patient',
+  'admin',
+  'otherDoctor',
+  'otherPatient',
+  'otherAdmin',
+  'anonymous',
+];
 
 interface RouteCase {
   name: string;
@@ -21,14 +29,66 @@ interface RouteCase {
 const OUTSIDERS = { otherDoctor: 403, otherPatient: 403, otherAdmin: 403, anonymous: 401 } as const;
 
 const ROUTES: RouteCase[] = [
-  { name: 'view appointment', method: 'GET', path: (id) => `/api/appointments/${id}`, callState: 'not_started', expect: { doctor: 200, patient: 200, admin: 200, ...OUTSIDERS } },
-  { name: 'read chat', method: 'GET', path: (id) => `/api/appointments/${id}/messages`, callState: 'not_started', expect: { doctor: 200, patient: 200, admin: 403, ...OUTSIDERS } },
-  { name: 'send chat', method: 'POST', path: (id) => `/api/appointments/${id}/messages`, body: { clientId: 'k1', body: 'hello' }, callState: 'not_started', expect: { doctor: 201, patient: 201, admin: 403, ...OUTSIDERS } },
-  { name: 'call status', method: 'GET', path: (id) => `/api/appointments/${id}/call/status`, callState: 'not_started', expect: { doctor: 200, patient: 200, admin: 200, ...OUTSIDERS } },
-  { name: 'start call', method: 'POST', path: (id) => `/api/appointments/${id}/call/start`, body: {}, callState: 'not_started', expect: { doctor: 200, patient: 403, admin: 403, ...OUTSIDERS } },
-  { name: 'join call', method: 'POST', path: (id) => `/api/appointments/${id}/call/join`, body: {}, callState: 'waiting', expect: { doctor: 403, patient: 200, admin: 403, ...OUTSIDERS } },
-  { name: 'call join info', method: 'GET', path: (id) => `/api/appointments/${id}/call`, callState: 'waiting', expect: { doctor: 200, patient: 200, admin: 403, ...OUTSIDERS } },
-  { name: 'end call', method: 'POST', path: (id) => `/api/appointments/${id}/call/end`, body: {}, callState: 'waiting', expect: { doctor: 200, patient: 200, admin: 403, ...OUTSIDERS } },
+  {
+    name: 'view appointment',
+    method: 'GET',
+    path: (id) => `/api/appointments/${id}`,
+    callState: 'not_started',
+    expect: { doctor: 200, patient: 200, admin: 200, ...OUTSIDERS },
+  },
+  {
+    name: 'read chat',
+    method: 'GET',
+    path: (id) => `/api/appointments/${id}/messages`,
+    callState: 'not_started',
+    expect: { doctor: 200, patient: 200, admin: 403, ...OUTSIDERS },
+  },
+  {
+    name: 'send chat',
+    method: 'POST',
+    path: (id) => `/api/appointments/${id}/messages`,
+    body: { clientId: 'k1', body: 'hello' },
+    callState: 'not_started',
+    expect: { doctor: 201, patient: 201, admin: 403, ...OUTSIDERS },
+  },
+  {
+    name: 'call status',
+    method: 'GET',
+    path: (id) => `/api/appointments/${id}/call/status`,
+    callState: 'not_started',
+    expect: { doctor: 200, patient: 200, admin: 200, ...OUTSIDERS },
+  },
+  {
+    name: 'start call',
+    method: 'POST',
+    path: (id) => `/api/appointments/${id}/call/start`,
+    body: {},
+    callState: 'not_started',
+    expect: { doctor: 200, patient: 403, admin: 403, ...OUTSIDERS },
+  },
+  {
+    name: 'join call',
+    method: 'POST',
+    path: (id) => `/api/appointments/${id}/call/join`,
+    body: {},
+    callState: 'waiting',
+    expect: { doctor: 403, patient: 200, admin: 403, ...OUTSIDERS },
+  },
+  {
+    name: 'call join info',
+    method: 'GET',
+    path: (id) => `/api/appointments/${id}/call`,
+    callState: 'waiting',
+    expect: { doctor: 200, patient: 200, admin: 403, ...OUTSIDERS },
+  },
+  {
+    name: 'end call',
+    method: 'POST',
+    path: (id) => `/api/appointments/${id}/call/end`,
+    body: {},
+    callState: 'waiting',
+    expect: { doctor: 200, patient: 200, admin: 403, ...OUTSIDERS },
+  },
 ];
 
 const EMAIL: Record<Exclude<Who, 'anonymous'>, string> = {
@@ -63,7 +123,9 @@ describe.each(testDatabases())('API access control on $name', ({ open }) => {
     it(`${route.name}: only the right roles get through, and a refusal changes nothing`, async () => {
       const id = world.appointment.id;
       if (route.callState === 'waiting') {
-        expect((await agents.doctor.request('POST', `/api/appointments/${id}/call/start`, {})).status).toBe(200);
+        expect((await agents.doctor.request('POST', `/api/appointments/${id}/call/start`, {})).status).toBe(
+          200,
+        );
       }
       for (const who of EVERYONE) {
         const before = await server.ctx.store.appointments.get(id);
@@ -86,7 +148,9 @@ describe.each(testDatabases())('API access control on $name', ({ open }) => {
 
   it('lists: a doctor sees theirs, a patient theirs, an admin all of their hospital, none of another', async () => {
     const ids = async (who: Who) =>
-      ((await agents[who].request('GET', '/api/appointments')).body as { appointments: { id: string }[] }).appointments.map((a) => a.id);
+      (
+        (await agents[who].request('GET', '/api/appointments')).body as { appointments: { id: string }[] }
+      ).appointments.map((a) => a.id);
     expect(await ids('doctor')).toEqual([world.appointment.id]);
     expect(await ids('patient')).toEqual([world.appointment.id]);
     expect(await ids('admin')).toEqual([world.appointment.id]);
@@ -96,7 +160,8 @@ describe.each(testDatabases())('API access control on $name', ({ open }) => {
 
   it('permissions follow role and call state', async () => {
     const id = world.appointment.id;
-    const perms = async (who: Who) => ((await agents[who].request('GET', `/api/appointments/${id}`)).body as AppointmentDetail).permissions;
+    const perms = async (who: Who) =>
+      ((await agents[who].request('GET', `/api/appointments/${id}`)).body as AppointmentDetail).permissions;
     expect(await perms('doctor')).toEqual({ canStart: true, canJoin: false, canEnd: false, canChat: true });
     expect(await perms('patient')).toEqual({ canStart: false, canJoin: false, canEnd: false, canChat: true });
     expect(await perms('admin')).toEqual({ canStart: false, canJoin: false, canEnd: false, canChat: false });

@@ -31,10 +31,15 @@ describe('bad input over HTTP gets a clear error and changes nothing', () => {
 
   it('wrong password and unknown user get the same 401', async () => {
     const wrong = await anon().request('POST', '/api/session', { email: 'doctor@a.test', password: 'nope' });
-    const unknown = await anon().request('POST', '/api/session', { email: 'nobody@a.test', password: 'nope' });
+    const unknown = await anon().request('POST', '/api/session', {
+      email: 'nobody@a.test',
+      password: 'nope',
+    });
     for (const r of [wrong, unknown]) {
       expect(r.status).toBe(401);
-      expect(r.body).toEqual({ error: { code: 'invalid_credentials', message: 'The email or password is wrong.' } });
+      expect(r.body).toEqual({
+        error: { code: 'invalid_credentials', message: 'The email or password is wrong.' },
+      });
       expect(r.headers.get('set-cookie')).toBeNull();
     }
     expect(await db.kysely.selectFrom('sessions').selectAll().execute()).toEqual([]);
@@ -99,7 +104,10 @@ describe('bad input over HTTP gets a clear error and changes nothing', () => {
   it('a chat message over 4000 characters or blank is refused', async () => {
     const a = await Agent.signIn(server, 'patient@a.test');
     for (const body of ['x'.repeat(4001), '   ']) {
-      const r = await a.request('POST', `/api/appointments/${world.appointment.id}/messages`, { clientId: 'c', body });
+      const r = await a.request('POST', `/api/appointments/${world.appointment.id}/messages`, {
+        clientId: 'c',
+        body,
+      });
       expect(r.status).toBe(400);
     }
     expect(await server.ctx.store.chat.list(world.appointment.id, { limit: 10 })).toEqual([]);
@@ -111,23 +119,37 @@ describe('bad input over HTTP gets a clear error and changes nothing', () => {
     const r = await a.request('POST', `/api/appointments/${world.appointment.id}/call/start`, {});
     expect(r.status).toBe(403);
     expect(r.body).toMatchObject({ error: { code: 'csrf_failed' } });
-    expect((await server.ctx.store.appointments.get(world.appointment.id))?.video_call_status).toBe('not_started');
+    expect((await server.ctx.store.appointments.get(world.appointment.id))?.video_call_status).toBe(
+      'not_started',
+    );
   });
 
   it('a state change from a foreign Origin is 403 even with the token', async () => {
     const a = await Agent.signIn(server, 'doctor@a.test');
-    const r = await a.request('POST', `/api/appointments/${world.appointment.id}/call/start`, {}, { origin: 'https://evil.example' });
+    const r = await a.request(
+      'POST',
+      `/api/appointments/${world.appointment.id}/call/start`,
+      {},
+      { origin: 'https://evil.example' },
+    );
     expect(r.status).toBe(403);
     expect(r.body).toMatchObject({ error: { code: 'origin_not_allowed' } });
   });
 
   it('sign-in from a foreign Origin is refused (login CSRF)', async () => {
-    const r = await anon().request('POST', '/api/session', { email: 'doctor@a.test', password: PASSWORD }, { origin: 'https://evil.example' });
+    const r = await anon().request(
+      'POST',
+      '/api/session',
+      { email: 'doctor@a.test', password: PASSWORD },
+      { origin: 'https://evil.example' },
+    );
     expect(r.status).toBe(403);
   });
 
   it('a non-JSON content type is 415', async () => {
-    const r = await anon().request('POST', '/api/session', 'email=x', { 'content-type': 'application/x-www-form-urlencoded' });
+    const r = await anon().request('POST', '/api/session', 'email=x', {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
     expect(r.status).toBe(415);
     expect(r.body).toMatchObject({ error: { code: 'bad_request' } });
   });
@@ -141,7 +163,9 @@ describe('bad input over HTTP gets a clear error and changes nothing', () => {
   it('repeated wrong passwords are rate limited', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 12; i++) {
-      statuses.push((await anon().request('POST', '/api/session', { email: 'doctor@a.test', password: `x${i}` })).status);
+      statuses.push(
+        (await anon().request('POST', '/api/session', { email: 'doctor@a.test', password: `x${i}` })).status,
+      );
     }
     expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
     expect(statuses.slice(10)).toEqual([429, 429]);
@@ -214,9 +238,15 @@ describe('logs carry no secrets', () => {
       close: () => app.close(),
     };
     const world = await seedWorld(ctx.store);
-    await new Agent(server).request('POST', '/api/session', { email: 'doctor@a.test', password: 'wrong-secret-pw' });
+    await new Agent(server).request('POST', '/api/session', {
+      email: 'doctor@a.test',
+      password: 'wrong-secret-pw',
+    });
     const a = await Agent.signIn(server, 'patient@a.test');
-    await a.request('POST', `/api/appointments/${world.appointment.id}/messages`, { clientId: 'c', body: 'my private symptoms' });
+    await a.request('POST', `/api/appointments/${world.appointment.id}/messages`, {
+      clientId: 'c',
+      body: 'my private symptoms',
+    });
     const s = await a.socket();
     await s.next('welcome');
     s.send({ type: 'chat', appointmentId: world.appointment.id, clientId: 'c2', body: 'more private text' });
@@ -226,7 +256,14 @@ describe('logs carry no secrets', () => {
     await db.close();
     expect(logged.length).toBeGreaterThan(0);
     const token = a.cookie.split('=')[1] ?? '';
-    for (const secret of [PASSWORD, 'wrong-secret-pw', token, a.csrf, 'my private symptoms', 'more private text']) {
+    for (const secret of [
+      PASSWORD,
+      'wrong-secret-pw',
+      token,
+      a.csrf,
+      'my private symptoms',
+      'more private text',
+    ]) {
       expect(secret.length).toBeGreaterThan(0);
       expect(logged).not.toContain(secret);
     }

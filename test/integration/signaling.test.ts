@@ -46,7 +46,11 @@ describe.each(testDatabases())('signaling protocol on $name', ({ open }) => {
     const s = await agents.patient.socket();
     sockets.push(s);
     const w = await s.next('welcome');
-    expect(w).toEqual({ type: 'welcome', v: PROTOCOL_VERSION, user: { id: world.patient.id, role: 'patient', displayName: 'Patient A' } });
+    expect(w).toEqual({
+      type: 'welcome',
+      v: PROTOCOL_VERSION,
+      user: { id: world.patient.id, role: 'patient', displayName: 'Patient A' },
+    });
   });
 
   it('S3 a frame over 64 KiB closes the socket with 1009', async () => {
@@ -82,17 +86,27 @@ describe.each(testDatabases())('signaling protocol on $name', ({ open }) => {
 
   it('S6 subscribe: parties and the same hospital’s admin only; admins get call status but never chat', async () => {
     const outsider = await connect('otherDoctor');
-    expect(await outsider.call({ type: 'subscribe', appointmentId: world.appointment.id })).toMatchObject({ type: 'error', code: 'not_party' });
+    expect(await outsider.call({ type: 'subscribe', appointmentId: world.appointment.id })).toMatchObject({
+      type: 'error',
+      code: 'not_party',
+    });
     const admin = await connect('admin');
     expect((await admin.call({ type: 'subscribe', appointmentId: world.appointment.id })).type).toBe('ack');
     await admin.next('call-status');
     const doctor = await connect('doctor');
     await doctor.call({ type: 'subscribe', appointmentId: world.appointment.id });
     const patient = await connect('patient');
-    await patient.call({ type: 'chat', appointmentId: world.appointment.id, clientId: 'k1', body: 'secret symptom' });
+    await patient.call({
+      type: 'chat',
+      appointmentId: world.appointment.id,
+      clientId: 'k1',
+      body: 'secret symptom',
+    });
     expect((await doctor.next('chat')).message.body).toBe('secret symptom');
     await start('doctor', world.appointment.id);
-    expect((await admin.next('call-status', (m) => m.call.status === 'waiting')).call.appointmentId).toBe(world.appointment.id);
+    expect((await admin.next('call-status', (m) => m.call.status === 'waiting')).call.appointmentId).toBe(
+      world.appointment.id,
+    );
     expect(admin.received.filter((m) => m.type === 'chat')).toEqual([]);
   });
 
@@ -100,12 +114,22 @@ describe.each(testDatabases())('signaling protocol on $name', ({ open }) => {
     const patient = await connect('patient');
     const doctor = await connect('doctor');
     await doctor.call({ type: 'subscribe', appointmentId: world.appointment.id });
-    const ack = await patient.call({ type: 'chat', appointmentId: world.appointment.id, clientId: 'same', body: '<img src=x onerror=alert(1)>' });
+    const ack = await patient.call({
+      type: 'chat',
+      appointmentId: world.appointment.id,
+      clientId: 'same',
+      body: '<img src=x onerror=alert(1)>',
+    });
     if (ack.type !== 'ack' || !ack.message) throw new Error('expected an ack with the message');
     const stored = await server.ctx.store.chat.list(world.appointment.id, { limit: 10 });
     expect(stored).toEqual([ack.message]);
     expect(ack.message.body).toBe('<img src=x onerror=alert(1)>');
-    const again = await patient.call({ type: 'chat', appointmentId: world.appointment.id, clientId: 'same', body: '<img src=x onerror=alert(1)>' });
+    const again = await patient.call({
+      type: 'chat',
+      appointmentId: world.appointment.id,
+      clientId: 'same',
+      body: '<img src=x onerror=alert(1)>',
+    });
     expect(again).toMatchObject({ type: 'ack', message: { id: ack.message.id } });
     expect(await server.ctx.store.chat.list(world.appointment.id, { limit: 10 })).toHaveLength(1);
     expect((await doctor.next('chat')).message).toEqual(ack.message);
@@ -113,30 +137,46 @@ describe.each(testDatabases())('signaling protocol on $name', ({ open }) => {
 
   it('S7 chat to an appointment you are not party to is refused and not stored', async () => {
     const s = await connect('otherPatient');
-    expect(await s.call({ type: 'chat', appointmentId: world.appointment.id, clientId: 'x', body: 'hi' })).toMatchObject({ code: 'not_party' });
+    expect(
+      await s.call({ type: 'chat', appointmentId: world.appointment.id, clientId: 'x', body: 'hi' }),
+    ).toMatchObject({ code: 'not_party' });
     const admin = await connect('admin');
-    expect(await admin.call({ type: 'chat', appointmentId: world.appointment.id, clientId: 'x', body: 'hi' })).toMatchObject({ code: 'wrong_role' });
+    expect(
+      await admin.call({ type: 'chat', appointmentId: world.appointment.id, clientId: 'x', body: 'hi' }),
+    ).toMatchObject({ code: 'wrong_role' });
     expect(await server.ctx.store.chat.list(world.appointment.id, { limit: 10 })).toEqual([]);
   });
 
   it('S8 join needs a started call, a party role; the second party in makes the call in_progress', async () => {
     const patient = await connect('patient');
-    expect(await patient.call({ type: 'join', appointmentId: world.appointment.id })).toMatchObject({ code: 'call_not_active' });
+    expect(await patient.call({ type: 'join', appointmentId: world.appointment.id })).toMatchObject({
+      code: 'call_not_active',
+    });
     await start('doctor', world.appointment.id);
     const admin = await connect('admin');
-    expect(await admin.call({ type: 'join', appointmentId: world.appointment.id })).toMatchObject({ code: 'wrong_role' });
+    expect(await admin.call({ type: 'join', appointmentId: world.appointment.id })).toMatchObject({
+      code: 'wrong_role',
+    });
     const intruder = await connect('otherDoctor');
-    expect(await intruder.call({ type: 'join', appointmentId: world.appointment.id })).toMatchObject({ code: 'not_party' });
+    expect(await intruder.call({ type: 'join', appointmentId: world.appointment.id })).toMatchObject({
+      code: 'not_party',
+    });
 
     const doctor = await connect('doctor');
     await doctor.call({ type: 'join', appointmentId: world.appointment.id });
     const dj = await doctor.next('joined');
     expect(dj.peers).toEqual([]);
-    expect((await server.ctx.store.appointments.get(world.appointment.id))?.video_call_status).toBe('waiting');
+    expect((await server.ctx.store.appointments.get(world.appointment.id))?.video_call_status).toBe(
+      'waiting',
+    );
     await patient.call({ type: 'join', appointmentId: world.appointment.id });
     const pj = await patient.next('joined');
     expect(pj.peers).toEqual([{ userId: world.doctor.id, role: 'doctor', displayName: 'Dr. A' }]);
-    expect((await doctor.next('peer-joined')).peer).toEqual({ userId: world.patient.id, role: 'patient', displayName: 'Patient A' });
+    expect((await doctor.next('peer-joined')).peer).toEqual({
+      userId: world.patient.id,
+      role: 'patient',
+      displayName: 'Patient A',
+    });
     const a = await server.ctx.store.appointments.get(world.appointment.id);
     expect(a?.video_call_status).toBe('in_progress');
     const sessions = await server.ctx.store.callSessions.listForAppointment(world.appointment.id);
@@ -149,14 +189,23 @@ describe.each(testDatabases())('signaling protocol on $name', ({ open }) => {
   it('S9 relayed messages reach only the other party of the same room, stamped by the server', async () => {
     await start('doctor', world.appointment.id);
     await start('otherDoctor', world.otherAppointment.id);
-    const [d, p, d2, p2] = await Promise.all([connect('doctor'), connect('patient'), connect('otherDoctor'), connect('otherPatient')]);
+    const [d, p, d2, p2] = await Promise.all([
+      connect('doctor'),
+      connect('patient'),
+      connect('otherDoctor'),
+      connect('otherPatient'),
+    ]);
     await d.call({ type: 'join', appointmentId: world.appointment.id });
     await p.call({ type: 'join', appointmentId: world.appointment.id });
     await d2.call({ type: 'join', appointmentId: world.otherAppointment.id });
     await p2.call({ type: 'join', appointmentId: world.otherAppointment.id });
     expect(await p.call({ type: 'offer', sdp: SDP })).toMatchObject({ type: 'ack' });
     const offer = await d.next('offer');
-    expect(offer).toEqual({ type: 'offer', sdp: SDP, from: { userId: world.patient.id, role: 'patient', displayName: 'Patient A' } });
+    expect(offer).toEqual({
+      type: 'offer',
+      sdp: SDP,
+      from: { userId: world.patient.id, role: 'patient', displayName: 'Patient A' },
+    });
     const candidates = Array.from({ length: 20 }, (_, i) => ({
       candidate: `candidate:${i} 1 udp 2122260223 127.0.0.1 ${50000 + i} typ host`,
       sdpMid: '0',
@@ -207,7 +256,11 @@ describe.each(testDatabases())('signaling protocol on $name', ({ open }) => {
     expect(session).toMatchObject({ end_reason: 'hung_up', ended_by: world.patient.id });
     await new Promise((r2) => setTimeout(r2, 50));
     expect(await d.call({ type: 'offer', sdp: SDP })).toMatchObject({ code: 'not_in_room' });
-    const again = await agents.doctor.request('POST', `/api/appointments/${world.appointment.id}/call/end`, {});
+    const again = await agents.doctor.request(
+      'POST',
+      `/api/appointments/${world.appointment.id}/call/end`,
+      {},
+    );
     expect(again.status).toBe(409);
     expect(again.body).toMatchObject({ error: { code: 'call_not_active' } });
   });
@@ -215,7 +268,9 @@ describe.each(testDatabases())('signaling protocol on $name', ({ open }) => {
   it('S11 a doctor may restart an ended call: a new session and a new room', async () => {
     const first = (await start('doctor', world.appointment.id)).body as { call: { roomId: string } };
     await agents.doctor.request('POST', `/api/appointments/${world.appointment.id}/call/end`, {});
-    const second = (await start('doctor', world.appointment.id)).body as { call: { roomId: string; status: string } };
+    const second = (await start('doctor', world.appointment.id)).body as {
+      call: { roomId: string; status: string };
+    };
     expect(second.call.status).toBe('waiting');
     expect(second.call.roomId).not.toBe(first.call.roomId);
     expect(await server.ctx.store.callSessions.listForAppointment(world.appointment.id)).toHaveLength(2);
@@ -226,14 +281,17 @@ describe.each(testDatabases())('signaling protocol on $name', ({ open }) => {
     const [d, p] = await Promise.all([connect('doctor'), connect('patient')]);
     await d.call({ type: 'join', appointmentId: world.appointment.id });
     await p.call({ type: 'join', appointmentId: world.appointment.id });
-    for (let i = 0; i < 40; i++) d.send({ type: 'ice-candidate', candidate: { candidate: `c${i}`, sdpMid: '0', sdpMLineIndex: 0 } });
+    for (let i = 0; i < 40; i++)
+      d.send({ type: 'ice-candidate', candidate: { candidate: `c${i}`, sdpMid: '0', sdpMLineIndex: 0 } });
     for (let i = 0; i < 40; i++) await p.next('ice-candidate');
     expect(d.received.filter((m) => m.type === 'error')).toEqual([]);
     for (let i = 0; i < 1000; i++) d.send({ type: 'ping' });
     const closed = await d.closed();
     expect(closed.code).toBe(4008);
     expect(d.received.some((m) => m.type === 'error' && m.code === 'rate_limited')).toBe(true);
-    expect((await server.ctx.store.appointments.get(world.appointment.id))?.video_call_status).toBe('in_progress');
+    expect((await server.ctx.store.appointments.get(world.appointment.id))?.video_call_status).toBe(
+      'in_progress',
+    );
   });
 
   it('S13 the same user joining from a second tab replaces the first cleanly', async () => {

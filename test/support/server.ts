@@ -59,7 +59,8 @@ export class Agent {
   static async signIn(server: TestServer, email: string, password = PASSWORD): Promise<Agent> {
     const agent = new Agent(server);
     const r = await agent.request('POST', '/api/session', { email, password });
-    if (r.status !== 200) throw new Error(`sign-in failed for ${email}: ${r.status} ${JSON.stringify(r.body)}`);
+    if (r.status !== 200)
+      throw new Error(`sign-in failed for ${email}: ${r.status} ${JSON.stringify(r.body)}`);
     return agent;
   }
 
@@ -136,7 +137,11 @@ export class SocketClient {
         res.on('data', (c: Buffer) => {
           body += c.toString();
         });
-        res.on('end', () => reject(Object.assign(new Error(`upgrade refused: ${res.statusCode}`), { status: res.statusCode, body })));
+        res.on('end', () =>
+          reject(
+            Object.assign(new Error(`upgrade refused: ${res.statusCode}`), { status: res.statusCode, body }),
+          ),
+        );
       });
       ws.once('error', reject);
     });
@@ -158,7 +163,11 @@ export class SocketClient {
     ) as Promise<Extract<ServerMessage, { type: T }>>;
   }
 
-  nextWhere(match: (m: ServerMessage) => boolean, what = 'a message', timeoutMs = 3000): Promise<ServerMessage> {
+  nextWhere(
+    match: (m: ServerMessage) => boolean,
+    what = 'a message',
+    timeoutMs = 3000,
+  ): Promise<ServerMessage> {
     const already = this.received.find(match);
     if (already) {
       this.received.splice(this.received.indexOf(already), 1);

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('configuration', () => {
+  it('has safe defaults: SQLite under ./data, no STUN or TURN, 24 h tokens, 60 min calls', () => {
+    const c = loadConfig({});
+    expect(c.database).toEqual({ kind: 'sqlite', file: './data/carecall.db' });
+    expect(c.ice).toEqual({
+      stunUrls: [],
+      turnUrls: [],
+      turnSecret: null,
+      turnUsername: null,
+      turnPassword: null,
+    });
+    expect(c.tokenExpiryHours).toBe(24);
+    expect(c.maxCallMinutes).toBe(60);
+    expect(c.port).toBe(8080);
+    expect(c.publicOrigin).toBe('http://localhost:8080');
+    expect(c.allowedOrigins).toEqual(['http://localhost:8080']);
+    expect(c.secureCookies).toBe(false);
+    expect(c.redisUrl).toBeNull();
+  });
+
+  it('reads the deployment variables', () => {
+    const c = loadConfig({
+      DATABASE_URL: 'postgres://u@db/carecall',
+      REDIS_URL: 'redis://cache:6379',
+      WEBRTC_STUN_URLS: 'stun:turn.example.org:3478, stun:turn2.example.org',
+      WEBRTC_TURN_URL: 'turns:turn.example.org:5349',
+      WEBRTC_TURN_SECRET: 'a-long-shared-secret-value',
+      PUBLIC_ORIGIN: 'https://care.example.org',
+      ALLOWED_ORIGINS: 'https://app.example.org',
+    });
+    expect(c.database).toEqual({ kind: 'postgres', url: 'postgres://u@db/carecall' });
+    expect(c.ice.stunUrls).toEqual(['stun:turn.example.org:3478', 'stun:turn2.example.org']);
+    expect(c.secureCookies).toBe(true);
+    expect(c.allowedOrigins).toEqual(['https://care.example.org', 'https://app.example.org']);
+  });
+
+  it('reports every problem, one line each, naming the variable', () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        PORT: 'eighty',
+        DATABASE_URL: 'mysql://x',
+        WEBRTC_TURN_URL: 'turn:t.example.org',
+        VIDEO_CALL_MAX_DURATION_MINUTES: '-5',
+        PUBLIC_ORIGIN: 'https://care.example.org/app',
+        TLS_CERT_FILE: '/etc/cert.pem',
+      });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    const vars = problems.map((p) => p.split(':')[0]);
+    expect(vars).toEqual(
+      expect.arrayContaining(['PORT', 'DATABASE_URL', 'VIDEO_CALL_MAX_DURATION_MINUTES', 'PUBLIC_ORIGIN']),
+    );
+    expect(problems.length).toBeGreaterThanOrEqual(4);
+    expect((error as Error).message.split('\n').length).toBe(problems.length + 1);
+  });
+
+  it('refuses TURN without credentials and half-set pairs', () => {
+    expect(() => loadConfig({ WEBRTC_TURN_URL: 'turn:t.example.org' })).toThrow(
+      /WEBRTC_TURN_URL: needs WEBRTC_TURN_SECRET/,
+    );
+    expect(() => loadConfig({ TLS_CERT_FILE: '/x' })).toThrow(/TLS_CERT_FILE and TLS_KEY_FILE go together/);
+    expect(() => loadConfig({ WEBRTC_TURN_USERNAME: 'u' })).toThrow(/go together/);
+    expect(() => loadConfig({ WEBRTC_STUN_URLS: 'http://x' })).toThrow(/stun:/);
+  });
+});
