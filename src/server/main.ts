@@ -59,10 +59,14 @@ async function serve(demo: boolean): Promise<void> {
   const { app, ctx } = await buildApp(cfg, { db, bus });
   let seeded: Awaited<ReturnType<typeof seedDemo>> | null = null;
   if (demo) seeded = await seedDemo(ctx.store, systemClock, cfg.demoPassword);
+  const sweep = setInterval(() => {
+    ctx.store.sessions.deleteExpired().catch((err: unknown) => app.log.warn({ err }, 'session sweep failed'));
+  }, 3_600_000).unref();
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    clearInterval(sweep);
     app.log.info({ signal }, 'shutting down');
     await app.close();
     await bus.close();

@@ -186,6 +186,30 @@ describe.each(testDatabases())('signaling protocol on $name', ({ open }) => {
     expect(sessions[0]?.patient_joined_at).not.toBeNull();
   });
 
+  it('S8 both parties joining at the same instant still makes the call in_progress', async () => {
+    await start('doctor', world.appointment.id);
+    const [d, p] = await Promise.all([connect('doctor'), connect('patient')]);
+    d.send({ type: 'join', appointmentId: world.appointment.id });
+    p.send({ type: 'join', appointmentId: world.appointment.id });
+    const [dj, pj] = await Promise.all([d.next('joined'), p.next('joined')]);
+    expect(dj.peers.length + pj.peers.length).toBe(1);
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await server.ctx.store.appointments.get(world.appointment.id))?.video_call_status).toBe(
+      'in_progress',
+    );
+  });
+
+  it('S5 messages of one socket are handled in order: an offer sent right after join is relayed', async () => {
+    await start('doctor', world.appointment.id);
+    const d = await connect('doctor');
+    await d.call({ type: 'join', appointmentId: world.appointment.id });
+    const p = await connect('patient');
+    p.send({ type: 'join', appointmentId: world.appointment.id });
+    p.send({ type: 'offer', sdp: SDP, id: 'o1' });
+    expect(await p.next('ack', (m) => m.id === 'o1')).toBeTruthy();
+    expect((await d.next('offer')).from.role).toBe('patient');
+  });
+
   it('S9 relayed messages reach only the other party of the same room, stamped by the server', async () => {
     await start('doctor', world.appointment.id);
     await start('otherDoctor', world.otherAppointment.id);

@@ -52,6 +52,7 @@ class Connection {
   violations = 0;
   alive = true;
   closed = false;
+  queue: Promise<void> = Promise.resolve();
 
   constructor(
     readonly socket: WebSocket,
@@ -131,7 +132,15 @@ export class SignalingHub {
         this.refuse(conn, 'bad_request', undefined, 'Binary frames are not part of the protocol.');
         return;
       }
-      void this.onMessage(conn, data.toString()).catch((err: unknown) => this.onHandlerError(conn, err));
+      if (!conn.bucket.take()) {
+        this.refuse(conn, 'rate_limited');
+        return;
+      }
+      const raw = data.toString();
+      // One message at a time per socket, so a join is complete before the offer that follows it.
+      conn.queue = conn.queue
+        .then(() => this.onMessage(conn, raw))
+        .catch((err: unknown) => this.onHandlerError(conn, err));
     });
     socket.on('pong', () => {
       conn.alive = true;
@@ -166,10 +175,6 @@ export class SignalingHub {
 
   private async onMessage(conn: Connection, raw: string): Promise<void> {
     if (conn.closed) return;
-    if (!conn.bucket.take()) {
-      this.refuse(conn, 'rate_limited');
-      return;
-    }
     let data: unknown;
     try {
       data = JSON.parse(raw);
@@ -265,22 +270,27 @@ export class SignalingHub {
     if (!roomId) throw new AppError('call_not_active');
     if (conn.room) await this.leaveRoom(conn);
     const members = this.rooms.get(roomId) ?? new Set<Connection>();
-    for (const other of members) {
+    for (const other of [...members]) {
       if (other.user.id === conn.user.id) {
         other.close(CLOSE_CODES.replaced, 'joined from another tab or device');
         await this.leaveRoom(other, false);
       }
     }
+    // Read the peers and enter the room with no await in between: of two parties joining at the same
+    // instant, the second always sees the first, so the call reliably becomes in_progress.
     const peer: Peer = { userId: conn.user.id, role, displayName: conn.user.display_name };
+    const peers = [...members].flatMap((c) => (c.room ? [c.room.peer] : []));
     conn.room = { appointmentId, roomId, peer };
     members.add(conn);
     this.rooms.set(roomId, members);
     const channel = channels.room(roomId);
-    await this.addMember(channel, conn);
-    const peers = [...members]
-      .filter((c) => c !== conn && c.room)
-      .map((c) => (c.room as RoomMembership).peer);
-    await this.deps.calls.joined(conn.user.id, appointmentId, role, peers.length > 0);
+    try {
+      await this.addMember(channel, conn);
+      await this.deps.calls.joined(conn.user.id, appointmentId, role, peers.length > 0);
+    } catch (err) {
+      await this.leaveRoom(conn, false);
+      throw err;
+    }
     conn.send({ type: 'joined', appointmentId, roomId, self: peer, peers });
     await this.deps.broadcaster.publish(
       channel,
