@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import { type BrowserContext, test as base, expect, type Page, type TestInfo } from '@playwright/test';
 import { type AppServer, startAppServer } from './app-server.js';
 import { addPeerConnectionProbe } from './peer-connections.js';
@@ -69,8 +70,17 @@ interface E2eWorkerFixtures {
   appServers: AppServerPool;
 }
 
+const FRAME_CHARS_KEPT = 400;
+
 function failed(testInfo: TestInfo): boolean {
   return testInfo.status !== testInfo.expectedStatus;
+}
+
+/** As a file in the test's output directory: the list reporter truncates inline bodies, CI keeps the file. */
+async function attachText(testInfo: TestInfo, name: string, text: string): Promise<void> {
+  const path = testInfo.outputPath(`${name}.txt`);
+  await writeFile(path, `${text}\n`);
+  await testInfo.attach(name, { path, contentType: 'text/plain' });
 }
 
 export const test = base.extend<E2eFixtures, E2eWorkerFixtures>({
@@ -88,7 +98,7 @@ export const test = base.extend<E2eFixtures, E2eWorkerFixtures>({
     const app = await appServers.serverFor(testInfo.file, appEnv);
     await use(app);
     if (failed(testInfo)) {
-      await testInfo.attach('carecall server output', { body: app.logs(), contentType: 'text/plain' });
+      await attachText(testInfo, 'carecall-server-output', app.logs());
     }
   },
   baseURL: async ({ app }, use) => {
@@ -97,16 +107,41 @@ export const test = base.extend<E2eFixtures, E2eWorkerFixtures>({
   // biome-ignore lint/correctness/noEmptyPattern: Playwright fixtures must destructure their dependencies.
   browserProblems: async ({}, use, testInfo) => {
     const problems: string[] = [];
+    const frames: string[] = [];
+    const started = Date.now();
+    const at = () => `+${((Date.now() - started) / 1000).toFixed(3)}s`;
     await use({
       record(page, label) {
-        page.on('pageerror', (error) => problems.push(`[${label}] uncaught: ${error.message}`));
+        page.on('pageerror', (error) => problems.push(`${at()} [${label}] uncaught: ${error.message}`));
         page.on('console', (message) => {
-          if (message.type() === 'error') problems.push(`[${label}] console.error: ${message.text()}`);
+          if (message.type() === 'error')
+            problems.push(`${at()} [${label}] console.error: ${message.text()}`);
+        });
+        page.on('response', (response) => {
+          if (response.status() >= 400) {
+            problems.push(
+              `${at()} [${label}] ${response.status()} ${response.request().method()} ${response.url()}`,
+            );
+          }
+        });
+        page.on('requestfailed', (request) => {
+          problems.push(
+            `${at()} [${label}] failed ${request.method()} ${request.url()}: ${request.failure()?.errorText}`,
+          );
+        });
+        // Playwright's trace does not keep WebSocket frames; signaling is what a failed call test needs most.
+        page.on('websocket', (socket) => {
+          frames.push(`${at()} [${label}] open ${socket.url()}`);
+          const text = (payload: string | Buffer) => String(payload).slice(0, FRAME_CHARS_KEPT);
+          socket.on('framesent', ({ payload }) => frames.push(`${at()} [${label}] -> ${text(payload)}`));
+          socket.on('framereceived', ({ payload }) => frames.push(`${at()} [${label}] <- ${text(payload)}`));
+          socket.on('close', () => frames.push(`${at()} [${label}] closed ${socket.url()}`));
         });
       },
     });
-    if (problems.length > 0 && failed(testInfo)) {
-      await testInfo.attach('browser errors', { body: problems.join('\n'), contentType: 'text/plain' });
+    if (failed(testInfo)) {
+      if (problems.length > 0) await attachText(testInfo, 'browser-errors', problems.join('\n'));
+      if (frames.length > 0) await attachText(testInfo, 'websocket-frames', frames.join('\n'));
     }
   },
   context: async ({ context }, use) => {

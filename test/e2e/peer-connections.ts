@@ -38,6 +38,10 @@ export async function addPeerConnectionProbe(context: BrowserContext): Promise<v
 export interface PeerConnectionSnapshot {
   connectionState: RTCPeerConnectionState;
   iceConnectionState: RTCIceConnectionState;
+  iceGatheringState: RTCIceGatheringState;
+  signalingState: RTCSignalingState;
+  localDescription: RTCSdpType | null;
+  remoteDescription: RTCSdpType | null;
   stats: Record<string, unknown>[];
 }
 
@@ -67,7 +71,15 @@ export async function peerConnectionSnapshots(page: Page): Promise<PeerConnectio
             report.forEach((entry: RTCStats) => {
               if (wanted.includes(String(entry.type))) stats.push({ ...entry });
             });
-            return { connectionState: pc.connectionState, iceConnectionState: pc.iceConnectionState, stats };
+            return {
+              connectionState: pc.connectionState,
+              iceConnectionState: pc.iceConnectionState,
+              iceGatheringState: pc.iceGatheringState,
+              signalingState: pc.signalingState,
+              localDescription: pc.localDescription?.type ?? null,
+              remoteDescription: pc.remoteDescription?.type ?? null,
+              stats,
+            };
           }),
         );
       },
@@ -227,7 +239,8 @@ export async function waitForFramesGrowing(
     }
   }
   throw new Error(
-    `inbound video frames did not keep growing within ${timeoutMs} ms; last inbound-rtp video: ${JSON.stringify(last)}`,
+    `inbound video frames did not keep growing within ${timeoutMs} ms; last inbound-rtp video: ${JSON.stringify(last)}; ` +
+      (await describePeerConnections(page)),
   );
 }
 
@@ -242,7 +255,31 @@ export async function waitForFirstDecodedFrame(
     if (video && video.framesDecoded > 0) return Date.now();
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
-  throw new Error(`no remote video frame was decoded within ${timeoutMs} ms`);
+  throw new Error(
+    `no remote video frame was decoded within ${timeoutMs} ms; ${await describePeerConnections(page)}`,
+  );
+}
+
+/** A one-line account of the page's peer connections, for failure messages. */
+export async function describePeerConnections(page: Page): Promise<string> {
+  const snapshots = await peerConnectionSnapshots(page);
+  const created = await peerConnectionCount(page).catch(() => -1);
+  const open = snapshots.map((s) => {
+    const count = (type: string) => s.stats.filter((e) => str(e, 'type') === type).length;
+    const rtp = s.stats
+      .filter((e) => ['inbound-rtp', 'outbound-rtp'].includes(str(e, 'type') ?? ''))
+      .map(
+        (e) =>
+          `${str(e, 'type')} ${str(e, 'kind')} packets=${num(e, 'packetsReceived') || num(e, 'packetsSent')}`,
+      );
+    return (
+      `{connection ${s.connectionState}, ice ${s.iceConnectionState}, gathering ${s.iceGatheringState}, ` +
+      `signaling ${s.signalingState}, local ${s.localDescription}, remote ${s.remoteDescription}, ` +
+      `candidates local=${count('local-candidate')} remote=${count('remote-candidate')}` +
+      `${rtp.length > 0 ? `, ${rtp.join(', ')}` : ''}}`
+    );
+  });
+  return `peer connections created: ${created}, open: ${open.length > 0 ? open.join(' ') : 'none'}`;
 }
 
 const LOOPBACK_HOST = /^(127(\.\d{1,3}){3}|::1|\[::1\]|localhost)$/i;

@@ -202,11 +202,13 @@ test.describe('walking skeleton', () => {
       await doctor.getByRole('button', { name: 'End call', exact: true }).click();
       for (const page of [doctor, patient]) {
         await page.waitForURL(appointmentPathPattern(id));
-        const banner = page.getByRole('status').filter({ hasText: /ended/i });
-        await expect(banner.first()).toBeVisible();
+        const status = page.getByRole('status').filter({ hasText: /ended/i });
+        await expect(status).toBeVisible();
+        // The banner is the card holding the live status line; the duration is part of that card.
+        const banner = status.locator('xpath=ancestor::section[1]');
         await expect
-          .poll(async () => durationSecondsIn((await banner.allTextContents()).join(' ')) ?? 0, {
-            message: 'a duration in the "ended" status banner',
+          .poll(async () => durationSecondsIn(await banner.innerText()) ?? 0, {
+            message: 'a duration in the banner of the ended call',
           })
           .toBeGreaterThan(0);
       }

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { ApiError } from './api-error.js';
+import { ApiClient, type FetchLike } from './http-client.js';
+
+interface Call {
+  url: string;
+  init: RequestInit;
+}
+
+function fakeFetch(responses: Response[]): { fetch: FetchLike; calls: Call[] } {
+  const calls: Call[] = [];
+  return {
+    calls,
+    fetch: async (url, init) => {
+      calls.push({ url, init });
+      const next = responses.shift();
+      if (!next) throw new TypeError('Failed to fetch');
+      return next;
+    },
+  };
+}
+
+const json = (status: number, body: unknown) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+
+const session = { user: { id: 'u1' }, csrfToken: 'tok' };
+
+describe('ApiClient', () => {
+  it('sends the CSRF token, a JSON content type and a body on every non-GET request', async () => {
+    const { fetch, calls } = fakeFetch([json(200, session), json(200, { call: {}, iceServers: [] })]);
+    const api = new ApiClient(fetch);
+    await api.getSession();
+    await api.startCall('a/1');
+    const [get, post] = calls;
+    expect(get?.init.method).toBe('GET');
+    expect(get?.init.credentials).toBe('same-origin');
+    expect(get?.init.body).toBeUndefined();
+    expect(post?.url).toBe('/api/appointments/a%2F1/call/start');
+    expect(post?.init.headers).toMatchObject({ 'x-csrf-token': 'tok', 'content-type': 'application/json' });
+    expect(post?.init.body).toBe('{}');
+  });
+
+  it('signs in without a CSRF token', async () => {
+    const { fetch, calls } = fakeFetch([json(200, session)]);
+    const api = new ApiClient(fetch);
+    api.csrfToken = 'stale';
+    await api.signIn('a@b.c', 'pw');
+    expect(calls[0]?.init.headers).not.toHaveProperty('x-csrf-token');
+    expect(JSON.parse(String(calls[0]?.init.body))).toEqual({ email: 'a@b.c', password: 'pw' });
+  });
+
+  it('turns an error body into an ApiError with its code and message', async () => {
+    const { fetch } = fakeFetch([json(409, { error: { code: 'call_not_active', message: 'Not yet.' } })]);
+    const error = await new ApiClient(fetch).joinCall('1').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ status: 409, code: 'call_not_active', message: 'Not yet.' });
+  });
+
+  it('reports a network failure and a non-JSON error distinctly', async () => {
+    const { fetch } = fakeFetch([new Response('<html>bad gateway</html>', { status: 502 })]);
+    const api = new ApiClient(fetch);
+    await expect(api.listAppointments()).rejects.toMatchObject({ status: 502, code: 'unexpected_response' });
+    await expect(api.listAppointments()).rejects.toMatchObject({ status: 0, code: 'network_error' });
+  });
+
+  it('accepts 204 without a body', async () => {
+    const { fetch, calls } = fakeFetch([new Response(null, { status: 204 })]);
+    await new ApiClient(fetch).signOut();
+    expect(calls[0]?.init.method).toBe('DELETE');
+  });
+});

@@ -1,0 +1,44 @@
+import type { IceCandidateInit } from '../../protocol/messages.js';
+
+/** Callbacks a peer connection reports to; wired by the factory so the session never touches DOM events. */
+export interface PeerConnectionHandlers {
+  negotiationNeeded(): void;
+  iceCandidate(candidate: RTCIceCandidate | null): void;
+  track(track: MediaStreamTrack, streams: readonly MediaStream[]): void;
+  connectionStateChange(state: RTCPeerConnectionState): void;
+}
+
+/** The part of RTCPeerConnection the call session uses; a real one satisfies it as is. */
+export interface PeerConnectionLike {
+  readonly signalingState: RTCSignalingState;
+  readonly localDescription: RTCSessionDescriptionInit | null;
+  setLocalDescription(): Promise<void>;
+  setRemoteDescription(description: RTCSessionDescriptionInit): Promise<void>;
+  addIceCandidate(candidate: RTCIceCandidateInit): Promise<void>;
+  addTrack(track: MediaStreamTrack, stream: MediaStream): unknown;
+  restartIce(): void;
+  close(): void;
+}
+
+export type PeerConnectionFactory = (
+  configuration: RTCConfiguration,
+  handlers: PeerConnectionHandlers,
+) => PeerConnectionLike;
+
+/** The protocol's candidate shape (strict: exactly these keys) from a browser candidate. */
+export function candidateToWire(candidate: RTCIceCandidateInit): IceCandidateInit {
+  return {
+    candidate: candidate.candidate ?? '',
+    sdpMid: candidate.sdpMid ?? null,
+    sdpMLineIndex: candidate.sdpMLineIndex ?? null,
+    usernameFragment: candidate.usernameFragment ?? null,
+  };
+}
+
+export function candidateFromWire(candidate: IceCandidateInit): RTCIceCandidateInit {
+  const init: RTCIceCandidateInit = { candidate: candidate.candidate };
+  if (candidate.sdpMid !== undefined) init.sdpMid = candidate.sdpMid;
+  if (candidate.sdpMLineIndex !== undefined) init.sdpMLineIndex = candidate.sdpMLineIndex;
+  if (candidate.usernameFragment !== undefined) init.usernameFragment = candidate.usernameFragment;
+  return init;
+}

@@ -1,0 +1,194 @@
+import { describe, expect, it } from 'vitest';
+import type { Peer } from '../../protocol/messages.js';
+import {
+  CALL_TRANSITIONS,
+  type CallEvent,
+  type CallPhase,
+  type CallState,
+  ICE_CONNECT_TIMEOUT_MS,
+  ICE_DISCONNECTED_GRACE_MS,
+  ICE_RETRY_MS,
+  transition,
+} from './transitions.js';
+
+const patient: Peer = { userId: 'p1', role: 'patient', displayName: 'Pat' };
+const other: Peer = { userId: 'x9', role: 'patient', displayName: 'Someone' };
+
+const state = (phase: CallPhase, peer: Peer | null = null): CallState => ({ phase, peer, error: null });
+
+function types(phase: CallPhase, event: CallEvent, peer: Peer | null = null) {
+  const { next, effects } = transition(state(phase, peer), event);
+  return { phase: next.phase, peer: next.peer?.userId ?? null, effects: effects.map((e) => e.type) };
+}
+
+describe('call transition table', () => {
+  it('starts by acquiring media, then joins the room', () => {
+    expect(types('idle', { type: 'start' })).toEqual({
+      phase: 'starting',
+      peer: null,
+      effects: ['acquire-media'],
+    });
+    expect(types('starting', { type: 'media-acquired' })).toEqual({
+      phase: 'joining',
+      peer: null,
+      effects: ['join'],
+    });
+  });
+
+  it('fails with the media error for the user', () => {
+    const { next, effects } = transition(state('starting'), { type: 'media-failed', message: 'Blocked.' });
+    expect(next).toEqual({ phase: 'failed', peer: null, error: 'Blocked.' });
+    expect(effects).toEqual([]);
+  });
+
+  it('waits alone or connects at once depending on who is in the room', () => {
+    expect(types('joining', { type: 'joined', peers: [] }).phase).toBe('waiting');
+    const { next, effects } = transition(state('joining'), { type: 'joined', peers: [patient] });
+    expect(next).toEqual({ phase: 'connecting', peer: patient, error: null });
+    expect(effects).toEqual([
+      { type: 'create-peer-connection', peer: patient },
+      { type: 'start-ice-timer', ms: ICE_CONNECT_TIMEOUT_MS },
+    ]);
+  });
+
+  it.each<CallPhase>(['waiting', 'peer-left', 'connecting', 'connected', 'reconnecting'])(
+    'creates a fresh peer connection when a peer joins in %s',
+    (phase) => {
+      expect(
+        types(phase, { type: 'peer-joined', peer: patient }, phase === 'waiting' ? null : patient),
+      ).toEqual({
+        phase: 'connecting',
+        peer: 'p1',
+        effects: ['create-peer-connection', 'start-ice-timer'],
+      });
+    },
+  );
+
+  it('becomes connected when the peer connection says so', () => {
+    expect(types('connecting', { type: 'pc-connected' }, patient)).toEqual({
+      phase: 'connected',
+      peer: 'p1',
+      effects: ['clear-ice-timer'],
+    });
+  });
+
+  it('gives a disconnected connection a grace period before restarting ICE', () => {
+    const { next, effects } = transition(state('connected', patient), { type: 'pc-disconnected' });
+    expect(next.phase).toBe('reconnecting');
+    expect(effects).toEqual([{ type: 'start-ice-timer', ms: ICE_DISCONNECTED_GRACE_MS }]);
+    expect(types('reconnecting', { type: 'ice-timeout' }, patient).effects).toEqual([
+      'restart-ice',
+      'start-ice-timer',
+    ]);
+    expect(types('reconnecting', { type: 'pc-connected' }, patient).phase).toBe('connected');
+  });
+
+  it('restarts ICE at once on failure, and again while it stays broken', () => {
+    const failed = transition(state('connected', patient), { type: 'pc-failed' });
+    expect(failed.next.phase).toBe('reconnecting');
+    expect(failed.effects).toEqual([{ type: 'restart-ice' }, { type: 'start-ice-timer', ms: ICE_RETRY_MS }]);
+    expect(types('connecting', { type: 'ice-timeout' }, patient)).toEqual({
+      phase: 'connecting',
+      peer: 'p1',
+      effects: ['restart-ice', 'start-ice-timer'],
+    });
+  });
+
+  it('closes the peer connection when the peer leaves, but not for someone else leaving', () => {
+    expect(types('connected', { type: 'peer-left', peer: patient }, patient)).toEqual({
+      phase: 'peer-left',
+      peer: null,
+      effects: ['close-peer-connection', 'clear-ice-timer'],
+    });
+    expect(types('connected', { type: 'peer-left', peer: other }, patient)).toEqual({
+      phase: 'connected',
+      peer: 'p1',
+      effects: [],
+    });
+  });
+
+  it('tears down on a signaling loss and re-joins when the socket is back', () => {
+    expect(types('connected', { type: 'signaling-lost' }, patient)).toEqual({
+      phase: 'reconnecting',
+      peer: null,
+      effects: ['close-peer-connection', 'clear-ice-timer'],
+    });
+    expect(types('reconnecting', { type: 'signaling-ready' })).toEqual({
+      phase: 'reconnecting',
+      peer: null,
+      effects: ['join'],
+    });
+    expect(types('reconnecting', { type: 'joined', peers: [] }).phase).toBe('waiting');
+    expect(types('joining', { type: 'signaling-ready' }).effects).toEqual(['join']);
+  });
+
+  it('ignores peer-connection events with no peer to connect to', () => {
+    expect(types('reconnecting', { type: 'pc-connected' })).toEqual({
+      phase: 'reconnecting',
+      peer: null,
+      effects: [],
+    });
+    expect(types('waiting', { type: 'pc-failed' })).toEqual({ phase: 'waiting', peer: null, effects: [] });
+  });
+
+  it.each<CallPhase>([
+    'starting',
+    'joining',
+    'waiting',
+    'connecting',
+    'connected',
+    'reconnecting',
+    'peer-left',
+  ])('ends, hangs up and fails from %s', (phase) => {
+    expect(types(phase, { type: 'call-ended' }, patient)).toEqual({
+      phase: 'ended',
+      peer: null,
+      effects: ['close-peer-connection', 'clear-ice-timer', 'leave', 'stop-media'],
+    });
+    expect(types(phase, { type: 'hang-up' }, patient).phase).toBe('closed');
+    const fatal = transition(state(phase, patient), {
+      type: 'signaling-fatal',
+      message: 'Opened elsewhere.',
+    });
+    expect(fatal.next).toEqual({ phase: 'failed', peer: null, error: 'Opened elsewhere.' });
+  });
+
+  it('treats a join refused because the call is over as the end of the call', () => {
+    expect(types('joining', { type: 'join-rejected', code: 'call_not_active', message: 'x' }).phase).toBe(
+      'ended',
+    );
+    const refused = transition(state('joining'), {
+      type: 'join-rejected',
+      code: 'not_party',
+      message: 'Not yours.',
+    });
+    expect(refused.next).toEqual({ phase: 'failed', peer: null, error: 'Not yours.' });
+  });
+
+  it('does nothing once the call is over', () => {
+    const events: CallEvent[] = [
+      { type: 'start' },
+      { type: 'peer-joined', peer: patient },
+      { type: 'hang-up' },
+      { type: 'call-ended' },
+      { type: 'signaling-ready' },
+    ];
+    for (const phase of ['ended', 'failed', 'closed'] as const) {
+      expect(Object.keys(CALL_TRANSITIONS[phase])).toEqual([]);
+      for (const event of events) {
+        const before = state(phase);
+        expect(transition(before, event)).toEqual({ next: before, effects: [] });
+      }
+    }
+  });
+
+  it('lists a handler only for phases where the event means something', () => {
+    expect(types('idle', { type: 'pc-connected' })).toEqual({ phase: 'idle', peer: null, effects: [] });
+    expect(types('starting', { type: 'signaling-lost' })).toEqual({
+      phase: 'starting',
+      peer: null,
+      effects: [],
+    });
+    expect(types('idle', { type: 'hang-up' })).toEqual({ phase: 'closed', peer: null, effects: [] });
+  });
+});

@@ -1,0 +1,185 @@
+import type { ErrorCode } from '../../protocol/errors.js';
+import type { Peer } from '../../protocol/messages.js';
+
+export type CallPhase =
+  | 'idle'
+  | 'starting'
+  | 'joining'
+  | 'waiting'
+  | 'connecting'
+  | 'connected'
+  | 'reconnecting'
+  | 'peer-left'
+  | 'ended'
+  | 'failed'
+  | 'closed';
+
+export interface CallState {
+  phase: CallPhase;
+  /** The other party while a peer connection to them exists or is being made. */
+  peer: Peer | null;
+  error: string | null;
+}
+
+export type CallEvent =
+  | { type: 'start' }
+  | { type: 'media-acquired' }
+  | { type: 'media-failed'; message: string }
+  | { type: 'signaling-ready' }
+  | { type: 'signaling-lost' }
+  | { type: 'signaling-fatal'; message: string }
+  | { type: 'joined'; peers: readonly Peer[] }
+  | { type: 'join-rejected'; code: ErrorCode; message: string }
+  | { type: 'peer-joined'; peer: Peer }
+  | { type: 'peer-left'; peer: Peer }
+  | { type: 'pc-connected' }
+  | { type: 'pc-disconnected' }
+  | { type: 'pc-failed' }
+  | { type: 'ice-timeout' }
+  | { type: 'call-ended' }
+  | { type: 'hang-up' };
+
+export type CallEffect =
+  | { type: 'acquire-media' }
+  | { type: 'join' }
+  | { type: 'create-peer-connection'; peer: Peer }
+  | { type: 'close-peer-connection' }
+  | { type: 'restart-ice' }
+  | { type: 'start-ice-timer'; ms: number }
+  | { type: 'clear-ice-timer' }
+  | { type: 'leave' }
+  | { type: 'stop-media' };
+
+export interface Transition {
+  next: CallState;
+  effects: CallEffect[];
+}
+
+/** How long a fresh connection may take before ICE is restarted. */
+export const ICE_CONNECT_TIMEOUT_MS = 20_000;
+/** A "disconnected" connection often recovers by itself; wait this long before restarting ICE. */
+export const ICE_DISCONNECTED_GRACE_MS = 4_000;
+/** Between ICE restarts while the connection stays broken. */
+export const ICE_RETRY_MS = 10_000;
+
+export const INITIAL_CALL_STATE: CallState = { phase: 'idle', peer: null, error: null };
+
+type Handler<E extends CallEvent['type']> = (
+  state: CallState,
+  event: Extract<CallEvent, { type: E }>,
+) => Transition;
+type Handlers = { [E in CallEvent['type']]?: Handler<E> };
+
+const to = (
+  phase: CallPhase,
+  peer: Peer | null,
+  effects: CallEffect[] = [],
+  error: string | null = null,
+): Transition => ({
+  next: { phase, peer, error },
+  effects,
+});
+
+const connectTo = (peer: Peer): Transition =>
+  to('connecting', peer, [
+    { type: 'create-peer-connection', peer },
+    { type: 'start-ice-timer', ms: ICE_CONNECT_TIMEOUT_MS },
+  ]);
+
+const restartIce = (state: CallState): Transition =>
+  to(state.phase === 'connecting' ? 'connecting' : 'reconnecting', state.peer, [
+    { type: 'restart-ice' },
+    { type: 'start-ice-timer', ms: ICE_RETRY_MS },
+  ]);
+
+const TEARDOWN: CallEffect[] = [{ type: 'close-peer-connection' }, { type: 'clear-ice-timer' }];
+
+const onJoined: Handler<'joined'> = (_, event) => {
+  const [peer] = event.peers;
+  return peer ? connectTo(peer) : to('waiting', null, TEARDOWN);
+};
+
+const onPeerJoined: Handler<'peer-joined'> = (_, event) => connectTo(event.peer);
+
+const onPeerLeft: Handler<'peer-left'> = (state, event) =>
+  state.peer === null || state.peer.userId === event.peer.userId
+    ? to('peer-left', null, TEARDOWN)
+    : to(state.phase, state.peer);
+
+const onSignalingLost: Handler<'signaling-lost'> = () => to('reconnecting', null, TEARDOWN);
+
+/** Present in the room (or trying to be): peers come and go, the signaling socket may drop. */
+const IN_ROOM: Handlers = {
+  joined: onJoined,
+  'peer-joined': onPeerJoined,
+  'peer-left': onPeerLeft,
+  'signaling-lost': onSignalingLost,
+};
+
+/** Events every live phase handles the same way. */
+const ALWAYS: Handlers = {
+  'hang-up': () => to('closed', null, [...TEARDOWN, { type: 'leave' }, { type: 'stop-media' }]),
+  'call-ended': () => to('ended', null, [...TEARDOWN, { type: 'leave' }, { type: 'stop-media' }]),
+  'signaling-fatal': (_, event) => to('failed', null, [...TEARDOWN, { type: 'stop-media' }], event.message),
+  'join-rejected': (_, event) =>
+    event.code === 'call_not_active'
+      ? to('ended', null, [...TEARDOWN, { type: 'stop-media' }])
+      : to('failed', null, [...TEARDOWN, { type: 'stop-media' }], event.message),
+};
+
+/**
+ * The call session's connection state machine. Each phase lists the events it reacts to; anything
+ * not listed leaves the state alone. Pure: the effects are carried out by CallSession.
+ */
+export const CALL_TRANSITIONS: Record<CallPhase, Handlers> = {
+  idle: {
+    start: () => to('starting', null, [{ type: 'acquire-media' }]),
+    'hang-up': () => to('closed', null),
+  },
+  starting: {
+    'media-acquired': () => to('joining', null, [{ type: 'join' }]),
+    'media-failed': (_, event) => to('failed', null, [], event.message),
+  },
+  joining: {
+    ...IN_ROOM,
+    'signaling-lost': () => to('joining', null),
+    'signaling-ready': () => to('joining', null, [{ type: 'join' }]),
+  },
+  waiting: { ...IN_ROOM },
+  'peer-left': { ...IN_ROOM },
+  connecting: {
+    ...IN_ROOM,
+    'pc-connected': (state) => to('connected', state.peer, [{ type: 'clear-ice-timer' }]),
+    'pc-failed': restartIce,
+    'ice-timeout': restartIce,
+  },
+  connected: {
+    ...IN_ROOM,
+    'pc-disconnected': (state) =>
+      to('reconnecting', state.peer, [{ type: 'start-ice-timer', ms: ICE_DISCONNECTED_GRACE_MS }]),
+    'pc-failed': restartIce,
+  },
+  reconnecting: {
+    ...IN_ROOM,
+    'signaling-ready': () => to('reconnecting', null, [{ type: 'join' }]),
+    'pc-connected': (state) =>
+      state.peer ? to('connected', state.peer, [{ type: 'clear-ice-timer' }]) : to('reconnecting', null),
+    'pc-failed': (state) => (state.peer ? restartIce(state) : to('reconnecting', null)),
+    'ice-timeout': (state) => (state.peer ? restartIce(state) : to('reconnecting', null)),
+  },
+  ended: {},
+  failed: {},
+  closed: {},
+};
+
+const TERMINAL: ReadonlySet<CallPhase> = new Set(['ended', 'failed', 'closed']);
+
+export function isTerminal(phase: CallPhase): boolean {
+  return TERMINAL.has(phase);
+}
+
+export function transition(state: CallState, event: CallEvent): Transition {
+  const handler = (CALL_TRANSITIONS[state.phase][event.type] ??
+    (isTerminal(state.phase) ? undefined : ALWAYS[event.type])) as Handler<typeof event.type> | undefined;
+  return handler ? handler(state, event as never) : { next: state, effects: [] };
+}

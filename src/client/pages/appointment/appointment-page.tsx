@@ -1,0 +1,153 @@
+import { formatDateTime } from '../../lib/format.js';
+import { SiteHeader } from '../../ui/site-header.js';
+import { useStore } from '../../ui/use-store.js';
+import type { AppointmentViewModel, CallAction } from './appointment-view-model.js';
+import { ChatPanel } from './chat-panel.js';
+
+function CallButton({
+  action,
+  pending,
+  model,
+}: {
+  action: CallAction;
+  pending: boolean;
+  model: AppointmentViewModel;
+}) {
+  if (action.kind === 'rejoin') {
+    return (
+      <button type="button" class="button button--primary" onClick={() => model.returnToCall()}>
+        {action.label}
+      </button>
+    );
+  }
+  const onClick = () => void (action.kind === 'start' ? model.startCall() : model.joinCall());
+  const hint = action.kind === 'join' ? action.hint : null;
+  return (
+    <>
+      <button
+        type="button"
+        class="button button--primary"
+        disabled={!action.enabled || pending}
+        aria-busy={pending}
+        aria-describedby={hint ? 'call-hint' : undefined}
+        onClick={onClick}
+      >
+        {action.label}
+      </button>
+      {hint && (
+        <p id="call-hint" class="hint">
+          {hint}
+        </p>
+      )}
+    </>
+  );
+}
+
+export function AppointmentPage({ model }: { model: AppointmentViewModel }) {
+  const state = useStore(model);
+  const { appointment, user } = state;
+  return (
+    <>
+      <SiteHeader user={user} onSignOut={() => void model.signOut()} signingOut={state.signingOut} />
+      <main id="main" class="page">
+        <p class="breadcrumb">
+          <a href="/appointments">All appointments</a>
+        </p>
+        {state.phase === 'loading' && (
+          <>
+            <h1>Appointment</h1>
+            <p role="status" class="muted">
+              Loading the appointment…
+            </p>
+          </>
+        )}
+        {state.phase === 'error' && (
+          <>
+            <h1>Appointment</h1>
+            <p role="alert" class="alert alert--error">
+              {state.error}
+            </p>
+          </>
+        )}
+        {appointment && user && (
+          <div class="appointment-layout">
+            <div class="stack">
+              <section class="card" aria-labelledby="appointment-heading">
+                <h1 id="appointment-heading">{state.title}</h1>
+                <dl class="details">
+                  <div>
+                    <dt>When</dt>
+                    <dd>
+                      <time dateTime={new Date(appointment.scheduledAt).toISOString()}>
+                        {formatDateTime(appointment.scheduledAt)}
+                      </time>
+                    </dd>
+                  </div>
+                  <div>
+                    <dt>Doctor</dt>
+                    <dd>{appointment.doctor.displayName}</dd>
+                  </div>
+                  <div>
+                    <dt>Patient</dt>
+                    <dd>{appointment.patient.displayName}</dd>
+                  </div>
+                  <div>
+                    <dt>Hospital</dt>
+                    <dd>{appointment.hospital.name}</dd>
+                  </div>
+                  <div>
+                    <dt>Reason</dt>
+                    <dd>{appointment.reason}</dd>
+                  </div>
+                </dl>
+              </section>
+              <section
+                class={`card call-banner call-banner--${appointment.videoCallStatus}`}
+                aria-labelledby="call-heading"
+              >
+                <h2 id="call-heading">Video call</h2>
+                <div role="status" aria-live="polite" aria-atomic="true">
+                  <p class="call-banner__status">{state.statusWords}</p>
+                  {state.lastCall && <p class="call-banner__last">{state.lastCall}</p>}
+                </div>
+                {state.action && (
+                  <div class="actions">
+                    <CallButton action={state.action} pending={state.actionPending} model={model} />
+                  </div>
+                )}
+                {state.actionError && (
+                  <p role="alert" class="alert alert--error">
+                    {state.actionError}
+                  </p>
+                )}
+                <p>
+                  <a href="/device-test">Test your camera and microphone</a>
+                </p>
+                {state.liveNotice && (
+                  <p
+                    class={state.liveNoticeIsError ? 'alert alert--error' : 'hint'}
+                    role={state.liveNoticeIsError ? 'alert' : undefined}
+                  >
+                    {state.liveNotice}
+                  </p>
+                )}
+              </section>
+            </div>
+            {state.chatEnabled && (
+              <ChatPanel
+                selfId={user.id}
+                entries={state.chatEntries}
+                loading={state.chatLoading}
+                error={state.chatError}
+                draft={state.draft}
+                onDraft={(draft) => model.setDraft(draft)}
+                onSend={() => model.sendDraft()}
+                onRetry={(clientId) => model.retry(clientId)}
+              />
+            )}
+          </div>
+        )}
+      </main>
+    </>
+  );
+}

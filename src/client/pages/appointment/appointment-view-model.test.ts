@@ -1,0 +1,251 @@
+import { describe, expect, it } from 'vitest';
+import { ApiClient } from '../../api/http-client.js';
+import { fakeApi, type Route } from '../../testing/fake-api.js';
+import { fakePlatform } from '../../testing/fake-platform.js';
+import { type FakeConnection, fakeSocketFactory } from '../../testing/fake-socket.js';
+import {
+  adminUser,
+  appointment,
+  callStatus,
+  chatMessage,
+  detail,
+  doctorUser,
+  patientUser,
+  sessionOf,
+} from '../../testing/fixtures.js';
+import { ReconnectingSocket } from '../../ws/reconnecting-socket.js';
+import { AppointmentViewModel, callAction, lastCallWords } from './appointment-view-model.js';
+
+const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+function setup(routes: Route[]) {
+  const api = fakeApi(routes);
+  const { factory, connections } = fakeSocketFactory();
+  const platform = fakePlatform({ pathname: '/appointments/a1', createSocket: factory });
+  const socket = new ReconnectingSocket({
+    url: 'ws://carecall.test/ws',
+    createSocket: factory,
+    timers: platform.fakeTimers,
+    now: platform.now,
+    random: () => 0,
+  });
+  const model = new AppointmentViewModel(new ApiClient(api.fetch), platform, socket);
+  const connection = (): FakeConnection => {
+    const c = connections.at(-1);
+    if (!c) throw new Error('no socket');
+    return c;
+  };
+  return { api, platform, model, connection, socket };
+}
+
+const baseRoutes = (user = patientUser, status = appointment()): Route[] => [
+  { method: 'GET', path: '/api/session', status: 200, body: sessionOf(user) },
+  { method: 'GET', path: '/api/appointments/a1', status: 200, body: detail(status, user.role !== 'admin') },
+  { method: 'GET', path: '/api/appointments/a1/messages', status: 200, body: { messages: [] } },
+];
+
+describe('callAction', () => {
+  it('lets the doctor start, restart after the end, or return to a running call', () => {
+    expect(callAction(appointment(), doctorUser)).toMatchObject({ kind: 'start', enabled: true });
+    expect(callAction(appointment({ videoCallStatus: 'ended' }), doctorUser)).toMatchObject({
+      kind: 'start',
+    });
+    expect(callAction(appointment({ videoCallStatus: 'in_progress' }), doctorUser)).toMatchObject({
+      kind: 'rejoin',
+    });
+  });
+
+  it('lets the patient join only while the call is waiting or in progress', () => {
+    expect(callAction(appointment(), patientUser)).toMatchObject({ kind: 'join', enabled: false });
+    expect(callAction(appointment({ videoCallStatus: 'waiting' }), patientUser)).toMatchObject({
+      enabled: true,
+    });
+    expect(callAction(appointment({ videoCallStatus: 'in_progress' }), patientUser)).toMatchObject({
+      enabled: true,
+    });
+    expect(callAction(appointment({ videoCallStatus: 'ended' }), patientUser)).toMatchObject({
+      enabled: false,
+    });
+  });
+
+  it('gives an admin no call button', () => {
+    expect(callAction(appointment({ videoCallStatus: 'waiting' }), adminUser)).toBeNull();
+  });
+
+  it('words the last call duration', () => {
+    expect(lastCallWords(appointment({ callDurationSeconds: 192 }))).toBe('Last call: 3 min 12 s');
+    expect(lastCallWords(appointment())).toBeNull();
+  });
+});
+
+describe('AppointmentViewModel', () => {
+  it('sends to sign-in with a way back when there is no session', async () => {
+    const { model, platform } = setup([
+      {
+        method: 'GET',
+        path: '/api/session',
+        status: 401,
+        body: { error: { code: 'unauthenticated', message: 'x' } },
+      },
+    ]);
+    await model.load();
+    expect(platform.replaced).toEqual(['/login?next=%2Fappointments%2Fa1']);
+  });
+
+  it('shows the server message when the appointment is not the user’s', async () => {
+    const { model } = setup([
+      { method: 'GET', path: '/api/session', status: 200, body: sessionOf(patientUser) },
+      {
+        method: 'GET',
+        path: '/api/appointments/a1',
+        status: 403,
+        body: { error: { code: 'not_party', message: 'Only the doctor and patient may do this.' } },
+      },
+    ]);
+    await model.load();
+    expect(model.state).toMatchObject({ phase: 'error', error: 'Only the doctor and patient may do this.' });
+  });
+
+  it('subscribes once live and enables Join when the doctor starts, without a reload', async () => {
+    const { model, connection } = setup(baseRoutes());
+    await model.load();
+    expect(model.state).toMatchObject({
+      statusWords: 'Not started',
+      action: { kind: 'join', enabled: false },
+    });
+    connection().welcome();
+    expect(connection().sent).toEqual([{ type: 'subscribe', appointmentId: 'a1' }]);
+    connection().receive({ type: 'call-status', call: callStatus('waiting') });
+    expect(model.state).toMatchObject({
+      statusWords: 'The doctor has started the call',
+      action: { kind: 'join', enabled: true },
+    });
+    connection().receive({ type: 'call-status', call: callStatus('ended', 75) });
+    expect(model.state).toMatchObject({ statusWords: 'Ended', lastCall: 'Last call: 1 min 15 s' });
+  });
+
+  it('ignores pushes for another appointment', async () => {
+    const { model, connection } = setup(baseRoutes());
+    await model.load();
+    connection().welcome();
+    connection().receive({ type: 'call-status', call: { ...callStatus('waiting'), appointmentId: 'other' } });
+    connection().receive({
+      type: 'chat',
+      message: { ...chatMessage('m1', doctorUser, 'hi'), appointmentId: 'other' },
+    });
+    expect(model.state.statusWords).toBe('Not started');
+    expect(model.state.chatEntries).toEqual([]);
+  });
+
+  it('sends chat over the socket, shows it pending, and keeps one copy after the ack and the live push', async () => {
+    const { model, connection } = setup(baseRoutes());
+    await model.load();
+    connection().welcome();
+    model.setDraft('Hello doctor');
+    model.sendDraft();
+    expect(model.state.draft).toBe('');
+    expect(model.state.chatEntries).toEqual([
+      expect.objectContaining({ body: 'Hello doctor', status: 'pending' }),
+    ]);
+    const sent = connection().sent.at(-1);
+    expect(sent).toMatchObject({ type: 'chat', appointmentId: 'a1', clientId: 'id-1', body: 'Hello doctor' });
+    const stored = chatMessage('m1', patientUser, 'Hello doctor', 'id-1');
+    connection().receive({ type: 'chat', message: stored });
+    connection().receive({ type: 'ack', id: (sent as { id: string }).id, message: stored });
+    await flush();
+    expect(model.state.chatEntries).toEqual([expect.objectContaining({ id: 'm1', status: 'sent' })]);
+  });
+
+  it('posts chat over HTTP while the socket is down', async () => {
+    const stored = chatMessage('m1', patientUser, 'Offline hello', 'id-1');
+    const { model, api } = setup([
+      ...baseRoutes(),
+      { method: 'POST', path: '/api/appointments/a1/messages', status: 201, body: { message: stored } },
+    ]);
+    await model.load();
+    model.setDraft('Offline hello');
+    model.sendDraft();
+    await flush();
+    const post = api.requests.find((r) => r.method === 'POST');
+    expect(post?.body).toEqual({ clientId: 'id-1', body: 'Offline hello' });
+    expect(post?.headers['x-csrf-token']).toBe('csrf-p1');
+    expect(model.state.chatEntries).toEqual([expect.objectContaining({ id: 'm1', status: 'sent' })]);
+  });
+
+  it('reloads history after a reconnect to catch up on missed messages', async () => {
+    const missed = chatMessage('m7', doctorUser, 'While you were away');
+    const { model, connection, platform, api } = setup([
+      ...baseRoutes(),
+      { method: 'GET', path: '/api/appointments/a1/messages', status: 200, body: { messages: [missed] } },
+    ]);
+    await model.load();
+    connection().welcome();
+    connection().serverClose(1006);
+    expect(model.state.liveNotice).toBe('Reconnecting to live updates…');
+    platform.fakeTimers.advance(250);
+    connection().welcome();
+    await flush();
+    expect(model.state.liveNotice).toBeNull();
+    expect(api.requests.filter((r) => r.path === '/api/appointments/a1/messages')).toHaveLength(2);
+    expect(model.state.chatEntries.map((e) => e.body)).toEqual(['While you were away']);
+  });
+
+  it('shows why the live connection stopped for good', async () => {
+    const { model, connection } = setup(baseRoutes());
+    await model.load();
+    connection().welcome();
+    connection().serverClose(4009, 'replaced');
+    expect(model.state).toMatchObject({
+      liveNoticeIsError: true,
+      liveNotice: expect.stringMatching(/another tab/),
+    });
+  });
+
+  it('starts the call for the doctor and goes to the call page', async () => {
+    const { model, platform, api } = setup([
+      ...baseRoutes(doctorUser),
+      {
+        method: 'POST',
+        path: '/api/appointments/a1/call/start',
+        status: 200,
+        body: { call: {}, iceServers: [] },
+      },
+    ]);
+    await model.load();
+    await model.startCall();
+    expect(api.requests.at(-1)).toMatchObject({
+      method: 'POST',
+      body: {},
+      headers: { 'x-csrf-token': 'csrf-d1' },
+    });
+    expect(platform.navigated).toEqual(['/appointments/a1/call']);
+  });
+
+  it('shows a refused join and refreshes the status', async () => {
+    const { model, platform } = setup([
+      ...baseRoutes(patientUser, appointment({ videoCallStatus: 'waiting' })),
+      {
+        method: 'POST',
+        path: '/api/appointments/a1/call/join',
+        status: 409,
+        body: { error: { code: 'call_not_active', message: 'The call has already ended.' } },
+      },
+    ]);
+    await model.load();
+    await model.joinCall();
+    expect(model.state).toMatchObject({ actionPending: false, actionError: 'The call has already ended.' });
+    expect(platform.navigated).toEqual([]);
+  });
+
+  it('gives an admin the status but no chat and no call button', async () => {
+    const { model, api } = setup(baseRoutes(adminUser, appointment({ videoCallStatus: 'waiting' })));
+    await model.load();
+    expect(model.state).toMatchObject({
+      chatEnabled: false,
+      action: null,
+      statusWords: 'Waiting for the patient',
+      title: 'Appointment: Dr. Ada with Pat',
+    });
+    expect(api.requests.some((r) => r.path.endsWith('/messages'))).toBe(false);
+  });
+});

@@ -1,0 +1,16 @@
+import '../../ui/styles.css';
+import { ApiClient } from '../../api/http-client.js';
+import { browserPlatform } from '../../platform/browser-platform.js';
+import { mount } from '../../platform/mount.js';
+import { createSignalingSocket } from '../../ws/create-socket.js';
+import { AppointmentPage } from './appointment-page.js';
+import { AppointmentViewModel } from './appointment-view-model.js';
+
+const platform = browserPlatform();
+const socket = createSignalingSocket(platform);
+const model = new AppointmentViewModel(new ApiClient(platform.fetch), platform, socket);
+mount(<AppointmentPage model={model} />);
+platform.onPageHide(() => model.dispose());
+platform.onRestoredFromCache(() => platform.reload());
+platform.onOnline(() => socket.reconnectNow());
+void model.load();

@@ -1,0 +1,42 @@
+import { SiteHeader } from '../../ui/site-header.js';
+import { useStore } from '../../ui/use-store.js';
+import type { AppointmentsViewModel } from './appointments-view-model.js';
+
+export function AppointmentsPage({ model }: { model: AppointmentsViewModel }) {
+  const { phase, user, items, error, signingOut } = useStore(model);
+  return (
+    <>
+      <SiteHeader user={user} onSignOut={() => void model.signOut()} signingOut={signingOut} />
+      <main id="main" class="page">
+        <h1>Appointments</h1>
+        {phase === 'loading' && (
+          <p role="status" class="muted">
+            Loading appointments…
+          </p>
+        )}
+        {error && (
+          <p role="alert" class="alert alert--error">
+            {error}
+          </p>
+        )}
+        {phase === 'ready' && items.length === 0 && <p class="muted">You have no appointments.</p>}
+        {items.length > 0 && (
+          <ul class="appointment-list">
+            {items.map((item) => (
+              <li key={item.id}>
+                <a class="appointment-card" href={item.href}>
+                  <span class="appointment-card__who">{item.title}</span>{' '}
+                  <span class="appointment-card__when">
+                    <time dateTime={item.isoDate}>{item.when}</time>
+                  </span>{' '}
+                  <span class="appointment-card__reason">{item.reason}</span>{' '}
+                  <span class={`badge badge--${item.status}`}>{item.statusWords}</span>
+                </a>
+              </li>
+            ))}
+          </ul>
+        )}
+      </main>
+    </>
+  );
+}

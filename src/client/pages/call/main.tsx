@@ -1,0 +1,16 @@
+import '../../ui/styles.css';
+import { ApiClient } from '../../api/http-client.js';
+import { browserPlatform } from '../../platform/browser-platform.js';
+import { mount } from '../../platform/mount.js';
+import { createSignalingSocket } from '../../ws/create-socket.js';
+import { CallPage } from './call-page.js';
+import { CallViewModel } from './call-view-model.js';
+
+const platform = browserPlatform();
+const socket = createSignalingSocket(platform);
+const model = new CallViewModel(new ApiClient(platform.fetch), platform, socket);
+mount(<CallPage model={model} />);
+platform.onPageHide(() => model.leave());
+platform.onRestoredFromCache(() => platform.reload());
+platform.onOnline(() => socket.reconnectNow());
+void model.load();

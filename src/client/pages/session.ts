@@ -1,0 +1,32 @@
+import type { SessionView } from '../../protocol/api.js';
+import { ApiError } from '../api/api-error.js';
+import type { ApiClient } from '../api/http-client.js';
+import { loginUrl } from '../lib/next-path.js';
+import type { Platform } from '../platform/platform.js';
+
+/** Sends the user to sign in (and back here afterwards) when the error says the session is gone. */
+export function redirectIfSignedOut(error: unknown, platform: Platform): boolean {
+  if (!(error instanceof ApiError) || error.status !== 401) return false;
+  platform.replace(loginUrl(`${platform.pathname}${platform.search}`));
+  return true;
+}
+
+/** The session, or null after starting the redirect to the login page. */
+export async function requireSession(api: ApiClient, platform: Platform): Promise<SessionView | null> {
+  try {
+    return await api.getSession();
+  } catch (error) {
+    if (redirectIfSignedOut(error, platform)) return null;
+    throw error;
+  }
+}
+
+/** Signs out and goes to the login page; an already-ended session counts as signed out. */
+export async function signOut(api: ApiClient, platform: Platform): Promise<void> {
+  try {
+    await api.signOut();
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status !== 401) throw error;
+  }
+  platform.replace('/login');
+}

@@ -1,0 +1,79 @@
+import type { AppointmentDetail, AppointmentView, SessionView, UserView } from '../../protocol/api.js';
+import type { CallStatusView, ChatMessageView } from '../../protocol/messages.js';
+
+export const doctorUser: UserView = {
+  id: 'd1',
+  email: 'doc@example.org',
+  displayName: 'Dr. Ada',
+  role: 'doctor',
+  hospitalId: 'h1',
+};
+export const patientUser: UserView = {
+  id: 'p1',
+  email: 'pat@example.org',
+  displayName: 'Pat',
+  role: 'patient',
+  hospitalId: null,
+};
+export const adminUser: UserView = {
+  id: 'x1',
+  email: 'admin@example.org',
+  displayName: 'Alex Admin',
+  role: 'admin',
+  hospitalId: 'h1',
+};
+
+export function sessionOf(user: UserView): SessionView {
+  return { user, csrfToken: `csrf-${user.id}` };
+}
+
+export function appointment(overrides: Partial<AppointmentView> = {}): AppointmentView {
+  return {
+    id: 'a1',
+    hospital: { id: 'h1', name: 'General Hospital' },
+    doctor: { id: 'd1', displayName: 'Dr. Ada' },
+    patient: { id: 'p1', displayName: 'Pat' },
+    scheduledAt: Date.UTC(2025, 0, 2, 15, 30),
+    reason: 'Follow-up',
+    videoCallStatus: 'not_started',
+    roomId: null,
+    videoCallStartedAt: null,
+    videoCallEndedAt: null,
+    callDurationSeconds: null,
+    recordingEnabled: false,
+    screenSharingActive: false,
+    ...overrides,
+  };
+}
+
+export function detail(view: AppointmentView, canChat = true): AppointmentDetail {
+  return { appointment: view, permissions: { canStart: false, canJoin: false, canEnd: false, canChat } };
+}
+
+export function callStatus(
+  status: CallStatusView['status'],
+  durationSeconds: number | null = null,
+): CallStatusView {
+  return {
+    appointmentId: 'a1',
+    status,
+    roomId: 'r1',
+    startedAt: 1,
+    connectedAt: null,
+    endedAt: null,
+    durationSeconds,
+  };
+}
+
+export function chatMessage(id: string, from: UserView, body: string, clientId = `k-${id}`): ChatMessageView {
+  return {
+    id,
+    appointmentId: 'a1',
+    senderId: from.id,
+    senderRole: from.role,
+    senderName: from.displayName,
+    body,
+    clientId,
+    createdAt: 1000 + Number(id.replace(/\D/g, '') || 0),
+  };
+}

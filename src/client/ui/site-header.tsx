@@ -1,0 +1,29 @@
+import type { UserView } from '../../protocol/api.js';
+import { roleWords } from '../lib/format.js';
+
+export interface SiteHeaderProps {
+  user: UserView | null;
+  onSignOut: () => void;
+  signingOut?: boolean;
+}
+
+export function SiteHeader({ user, onSignOut, signingOut = false }: SiteHeaderProps) {
+  return (
+    <header class="site-header">
+      <a class="brand" href="/appointments">
+        carecall
+      </a>
+      {user && (
+        <div class="site-header__user">
+          <span class="site-header__name">
+            {user.displayName}
+            <span class="site-header__role"> · {roleWords(user.role)}</span>
+          </span>
+          <button type="button" class="button button--quiet" onClick={onSignOut} disabled={signingOut}>
+            Sign out
+          </button>
+        </div>
+      )}
+    </header>
+  );
+}

@@ -1,0 +1,37 @@
+import type { CLOSE_CODES } from '../../protocol/errors.js';
+
+/** Mirrors the protocol's close codes; the type makes the compiler flag any drift. */
+export const CLOSE: typeof CLOSE_CODES = {
+  unauthenticated: 4001,
+  origin_not_allowed: 4003,
+  session_expired: 4004,
+  abuse: 4008,
+  replaced: 4009,
+  protocol_version: 4010,
+  server_shutdown: 4011,
+};
+
+const WORDS: Record<number, string> = {
+  [CLOSE.unauthenticated]: 'You are signed out. Sign in again to continue.',
+  [CLOSE.origin_not_allowed]: 'This address may not connect to carecall.',
+  [CLOSE.session_expired]: 'Your session has ended. Sign in again to continue.',
+  [CLOSE.abuse]: 'The connection was closed because too many messages were sent.',
+  [CLOSE.replaced]: 'carecall was opened in another tab or window. Continue there, or reload this page.',
+  [CLOSE.protocol_version]: 'carecall was updated. Reload the page.',
+};
+
+/**
+ * Codes 4000 and above end the connection for good, except a server shutdown: in a group of nodes the
+ * next connection reaches a live one.
+ */
+export function isFatalClose(code: number): boolean {
+  return code >= 4000 && code !== CLOSE.server_shutdown;
+}
+
+export function closeReasonWords(code: number, reason: string): string {
+  return WORDS[code] ?? (reason || 'The server closed the connection.');
+}
+
+export function needsSignIn(code: number): boolean {
+  return code === CLOSE.unauthenticated || code === CLOSE.session_expired;
+}
