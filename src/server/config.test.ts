@@ -16,7 +16,7 @@ describe('configuration', () => {
     expect(c.maxCallMinutes).toBe(60);
     expect(c.port).toBe(8080);
     expect(c.publicOrigin).toBe('http://localhost:8080');
-    expect(c.allowedOrigins).toEqual(['http://localhost:8080']);
+    expect(c.allowedOrigins).toEqual(['http://localhost:8080', 'http://127.0.0.1:8080', 'http://[::1]:8080']);
     expect(c.secureCookies).toBe(false);
     expect(c.redisUrl).toBeNull();
   });

@@ -132,7 +132,11 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
   const env = parsed.data;
   const scheme = env.TLS_CERT_FILE ? 'https' : 'http';
   const publicOrigin = env.PUBLIC_ORIGIN ?? `${scheme}://localhost:${env.PORT}`;
-  const allowedOrigins = [...new Set([publicOrigin, ...env.ALLOWED_ORIGINS])];
+  // Without a configured origin the app is being tried on this machine: accept every loopback spelling.
+  const loopback = env.PUBLIC_ORIGIN
+    ? []
+    : ['127.0.0.1', '[::1]'].map((host) => `${scheme}://${host}:${env.PORT}`);
+  const allowedOrigins = [...new Set([publicOrigin, ...loopback, ...env.ALLOWED_ORIGINS])];
   const database = env.DATABASE_URL.startsWith('sqlite:')
     ? { kind: 'sqlite' as const, file: env.DATABASE_URL.slice('sqlite:'.length) || './data/carecall.db' }
     : { kind: 'postgres' as const, url: env.DATABASE_URL };
