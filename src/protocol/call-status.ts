@@ -9,3 +9,8 @@ export type PartyRole = Exclude<Role, 'admin'>;
 
 export const CALL_END_REASONS = ['hung_up', 'timed_out', 'max_duration', 'failed'] as const;
 export type CallEndReason = (typeof CALL_END_REASONS)[number];
+
+/** A call someone can join or end: started and not yet ended. */
+export function isCallActive(status: CallStatus): boolean {
+  return status === 'waiting' || status === 'in_progress';
+}

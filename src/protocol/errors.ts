@@ -30,15 +30,3 @@ export type ErrorCode = keyof typeof ERRORS;
 export interface ErrorBody {
   error: { code: ErrorCode; message: string };
 }
-
-/** WebSocket close codes (4000+ are ours; see docs/protocol.md). */
-export const CLOSE_CODES = {
-  unauthenticated: 4001,
-  origin_not_allowed: 4003,
-  session_expired: 4004,
-  abuse: 4008,
-  replaced: 4009,
-  protocol_version: 4010,
-  server_shutdown: 4011,
-} as const;
-export type CloseCodeName = keyof typeof CLOSE_CODES;

@@ -1,15 +1,6 @@
-import type { CLOSE_CODES } from '../../protocol/errors.js';
+import { CLOSE_CODES } from '../../protocol/close-codes.js';
 
-/** Mirrors the protocol's close codes; the type makes the compiler flag any drift. */
-export const CLOSE: typeof CLOSE_CODES = {
-  unauthenticated: 4001,
-  origin_not_allowed: 4003,
-  session_expired: 4004,
-  abuse: 4008,
-  replaced: 4009,
-  protocol_version: 4010,
-  server_shutdown: 4011,
-};
+export const CLOSE = CLOSE_CODES;
 
 const WORDS: Record<number, string> = {
   [CLOSE.unauthenticated]: 'You are signed out. Sign in again to continue.',

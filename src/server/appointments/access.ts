@@ -1,5 +1,5 @@
 import type { AppointmentPermissions } from '../../protocol/api.js';
-import type { PartyRole } from '../../protocol/call-status.js';
+import { isCallActive, type PartyRole } from '../../protocol/call-status.js';
 import type { UserRow } from '../accounts/users-repo.js';
 import type { AppointmentRow } from './appointments-repo.js';
 
@@ -15,7 +15,7 @@ export function accessTo(user: Pick<UserRow, 'id' | 'role' | 'hospital_id'>, a: 
 
 export function permissionsFor(access: Access, a: AppointmentRow): AppointmentPermissions {
   const role = access.kind === 'party' ? access.role : null;
-  const active = a.video_call_status === 'waiting' || a.video_call_status === 'in_progress';
+  const active = isCallActive(a.video_call_status);
   return {
     canStart: role === 'doctor' && !active,
     canJoin: role === 'patient' && active,

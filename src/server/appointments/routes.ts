@@ -80,10 +80,7 @@ export async function appointmentRoutes(app: FastifyInstance, ctx: AppContext): 
   app.get('/api/appointments/:id/call', async (req): Promise<CallJoinInfo> => {
     const { user } = await requireSession(req, config, store);
     const { id } = parseWith(idParams, req.params);
-    const { appointment } = await calls.loadForParty(user, id);
-    if (appointment.video_call_status !== 'waiting' && appointment.video_call_status !== 'in_progress') {
-      throw new AppError('call_not_active');
-    }
+    await calls.loadActiveForParty(user, id);
     return joinInfo(user.id, await calls.status(id));
   });
 
@@ -105,17 +102,20 @@ export async function appointmentRoutes(app: FastifyInstance, ctx: AppContext): 
   app.post('/api/appointments/:id/call/join', async (req): Promise<CallJoinInfo> => {
     const { user } = await requireSession(req, config, store);
     const { id } = parseWith(idParams, req.params);
-    const { appointment, role } = await calls.loadForParty(user, id);
-    if (role !== 'patient')
+    const { role } = await calls.loadForParty(user, id);
+    if (role !== 'patient') {
       throw new AppError('wrong_role', { message: 'Only the patient joins; the doctor starts the call.' });
-    if (appointment.video_call_status !== 'waiting' && appointment.video_call_status !== 'in_progress') {
+    }
+    try {
+      await calls.loadActiveForParty(user, id);
+    } catch (err) {
       await store.audit.record({
         actorId: user.id,
         action: 'call.join',
         appointmentId: id,
         outcome: 'denied',
       });
-      throw new AppError('call_not_active');
+      throw err;
     }
     await store.audit.record({ actorId: user.id, action: 'call.join', appointmentId: id, outcome: 'ok' });
     return joinInfo(user.id, await calls.status(id));

@@ -1,4 +1,4 @@
-import type { CallEndReason, PartyRole } from '../../protocol/call-status.js';
+import { type CallEndReason, isCallActive, type PartyRole } from '../../protocol/call-status.js';
 import type { CallStatusView } from '../../protocol/messages.js';
 import type { UserRow } from '../accounts/users-repo.js';
 import { accessTo } from '../appointments/access.js';
@@ -44,6 +44,17 @@ export class CallService {
       throw new AppError('wrong_role', { message: 'Hospital admins may view a call but not take part.' });
     if (access.kind === 'none') throw new AppError('not_party');
     return { appointment, role: access.role };
+  }
+
+  /** Like loadForParty, and the call must be started and not ended. */
+  async loadActiveForParty(
+    user: UserRow,
+    appointmentId: string,
+  ): Promise<{ appointment: AppointmentRow; role: PartyRole; roomId: string }> {
+    const { appointment, role } = await this.loadForParty(user, appointmentId);
+    if (!isCallActive(appointment.video_call_status) || !appointment.room_id)
+      throw new AppError('call_not_active');
+    return { appointment, role, roomId: appointment.room_id };
   }
 
   async status(appointmentId: string): Promise<CallStatusView> {

@@ -1,7 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { PartyRole } from '../../protocol/call-status.js';
-import { CLOSE_CODES, ERRORS, type ErrorCode } from '../../protocol/errors.js';
+import { CLOSE_CODES } from '../../protocol/close-codes.js';
+import { ERRORS, type ErrorCode } from '../../protocol/errors.js';
 import {
   type ClientMessage,
   clientMessageSchema,
@@ -262,12 +263,7 @@ export class SignalingHub {
   }
 
   private async join(conn: Connection, appointmentId: string, id: string | undefined): Promise<void> {
-    const { appointment, role } = await this.deps.calls.loadForParty(conn.user, appointmentId);
-    if (appointment.video_call_status !== 'waiting' && appointment.video_call_status !== 'in_progress') {
-      throw new AppError('call_not_active');
-    }
-    const roomId = appointment.room_id;
-    if (!roomId) throw new AppError('call_not_active');
+    const { role, roomId } = await this.deps.calls.loadActiveForParty(conn.user, appointmentId);
     if (conn.room) await this.leaveRoom(conn);
     const members = this.rooms.get(roomId) ?? new Set<Connection>();
     for (const other of [...members]) {

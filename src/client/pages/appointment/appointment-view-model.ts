@@ -1,4 +1,5 @@
 import type { AppointmentPermissions, AppointmentView, UserView } from '../../../protocol/api.js';
+import { isCallActive } from '../../../protocol/call-status.js';
 import type { CallStatusView, ServerMessage } from '../../../protocol/messages.js';
 import { ApiError, errorMessage } from '../../api/api-error.js';
 import type { ApiClient } from '../../api/http-client.js';
@@ -45,10 +46,8 @@ export interface AppointmentPageState {
   draft: string;
 }
 
-const ACTIVE = new Set(['waiting', 'in_progress']);
-
 export function callAction(appointment: AppointmentView, user: UserView): CallAction | null {
-  const active = ACTIVE.has(appointment.videoCallStatus);
+  const active = isCallActive(appointment.videoCallStatus);
   if (user.id === appointment.doctor.id) {
     return active
       ? { kind: 'rejoin', label: 'Return to video call', enabled: true }

@@ -1,4 +1,5 @@
 import type { IceServerView, UserView } from '../../../protocol/api.js';
+import { isCallActive } from '../../../protocol/call-status.js';
 import { ApiError, errorMessage } from '../../api/api-error.js';
 import type { ApiClient } from '../../api/http-client.js';
 import { CallSession, type LocalMedia, type MediaFlags } from '../../call/call-session.js';
@@ -102,7 +103,7 @@ export class CallViewModel extends Store<CallPageState> {
         return;
       }
       const info = await this.#api.getCall(id);
-      if (info.call.status !== 'waiting' && info.call.status !== 'in_progress') {
+      if (!isCallActive(info.call.status)) {
         this.#backToAppointment();
         return;
       }
