@@ -180,6 +180,29 @@ describe('bad input over HTTP gets a clear error and changes nothing', () => {
   });
 });
 
+describe('cookies under HTTPS', () => {
+  it('the session cookie is __Host- prefixed and Secure when the public origin is https', async () => {
+    const db = openDatabase({ kind: 'sqlite', file: ':memory:' });
+    await migrateToLatest(db);
+    const server = await startServer(db, { env: { PUBLIC_ORIGIN: 'https://care.example.org' } });
+    await seedWorld(server.ctx.store);
+    const r = await new Agent(server).request(
+      'POST',
+      '/api/session',
+      { email: 'doctor@a.test', password: PASSWORD },
+      { origin: 'https://care.example.org' },
+    );
+    expect(r.status).toBe(200);
+    const cookie = r.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(/^__Host-carecall_session=/);
+    expect(cookie).toMatch(/; Secure/);
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(r.headers.get('strict-transport-security')).toContain('max-age=31536000');
+    await server.close();
+    await db.close();
+  });
+});
+
 describe('WebSocket upgrade checks', () => {
   let db: Db;
   let server: TestServer;
