@@ -1,12 +1,9 @@
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/server/app.js';
-import { MemoryBus } from '../../src/server/bus/memory-bus.js';
 import type { Clock } from '../../src/server/clock.js';
-import { loadConfig } from '../../src/server/config.js';
 import { type Db, migrateToLatest, openDatabase } from '../../src/server/db/database.js';
 import { PASSWORD, seedWorld, type World } from '../support/fixtures.js';
-import { Agent, ORIGIN, startServer, type TestServer } from '../support/server.js';
+import { Agent, startServer, type TestServer } from '../support/server.js';
 
 describe('bad input over HTTP gets a clear error and changes nothing', () => {
   let db: Db;
@@ -247,19 +244,8 @@ describe('logs carry no secrets', () => {
     });
     const db = openDatabase({ kind: 'sqlite', file: ':memory:' });
     await migrateToLatest(db);
-    const config = loadConfig({ PUBLIC_ORIGIN: ORIGIN });
-    const bus = new MemoryBus();
-    const { app, ctx } = await buildApp(config, { db, bus, logger: { level: 'trace', stream } });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const address = app.server.address();
-    if (!address || typeof address === 'string') throw new Error('no address');
-    const server: TestServer = {
-      app,
-      ctx,
-      url: `http://127.0.0.1:${address.port}`,
-      wsUrl: `ws://127.0.0.1:${address.port}/ws`,
-      close: () => app.close(),
-    };
+    const server = await startServer(db, { logger: { level: 'trace', stream } });
+    const ctx = server.ctx;
     const world = await seedWorld(ctx.store);
     await new Agent(server).request('POST', '/api/session', {
       email: 'doctor@a.test',
@@ -275,7 +261,7 @@ describe('logs carry no secrets', () => {
     s.send({ type: 'chat', appointmentId: world.appointment.id, clientId: 'c2', body: 'more private text' });
     await s.next('ack');
     s.close();
-    await app.close();
+    await server.close();
     await db.close();
     expect(logged.length).toBeGreaterThan(0);
     const token = a.cookie.split('=')[1] ?? '';

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import WebSocket from 'ws';
 import type { ServerMessage } from '../../src/protocol/messages.js';
-import { buildApp } from '../../src/server/app.js';
+import { type AppDeps, buildApp } from '../../src/server/app.js';
 import type { Bus } from '../../src/server/bus/bus.js';
 import { MemoryBus } from '../../src/server/bus/memory-bus.js';
 import type { Clock } from '../../src/server/clock.js';
@@ -23,7 +23,13 @@ export interface TestServer {
 
 export async function startServer(
   db: Db,
-  options: { env?: Record<string, string>; clock?: Clock; bus?: Bus; hubLimits?: Partial<HubLimits> } = {},
+  options: {
+    env?: Record<string, string>;
+    clock?: Clock;
+    bus?: Bus;
+    hubLimits?: Partial<HubLimits>;
+    logger?: AppDeps['logger'];
+  } = {},
 ): Promise<TestServer> {
   const config = loadConfig({ PUBLIC_ORIGIN: ORIGIN, LOG_LEVEL: 'silent', ...options.env });
   const bus = options.bus ?? new MemoryBus();
@@ -32,6 +38,7 @@ export async function startServer(
     bus,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.hubLimits ? { hubLimits: options.hubLimits } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();

@@ -91,7 +91,8 @@ export class SignalingHub {
   private readonly channelSubs = new Map<string, Promise<() => Promise<void>>>();
   private readonly rooms = new Map<string, Set<Connection>>();
   private readonly timers: NodeJS.Timeout[] = [];
-  private controlUnsub: Promise<() => Promise<void>> | null = null;
+  private readonly controlUnsub: Promise<() => Promise<void>>;
+  private readonly limits: HubLimits;
   private closed = false;
 
   constructor(
@@ -106,14 +107,11 @@ export class SignalingHub {
       limits?: Partial<HubLimits>;
     },
   ) {
-    const limits = this.limits;
+    const limits = { ...DEFAULT_HUB_LIMITS, ...deps.limits };
+    this.limits = limits;
     this.timers.push(setInterval(() => this.checkSessions(), limits.sessionCheckMs).unref());
     this.timers.push(setInterval(() => this.heartbeat(), limits.heartbeatMs).unref());
     this.controlUnsub = deps.bus.subscribe(channels.control, (p) => this.onControl(p));
-  }
-
-  get limits(): HubLimits {
-    return { ...DEFAULT_HUB_LIMITS, ...this.deps.limits };
   }
 
   get connectionCount(): number {
@@ -170,7 +168,7 @@ export class SignalingHub {
     for (const conn of this.connections) conn.close(CLOSE_CODES.server_shutdown, 'server shutting down');
     const subs = [...this.channelSubs.values()];
     this.channelSubs.clear();
-    if (this.controlUnsub) subs.push(this.controlUnsub);
+    subs.push(this.controlUnsub);
     await Promise.allSettled(subs.map(async (s) => (await s)()));
   }
 

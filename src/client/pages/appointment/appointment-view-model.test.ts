@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiClient } from '../../api/http-client.js';
 import { fakeApi, type Route } from '../../testing/fake-api.js';
-import { fakePlatform } from '../../testing/fake-platform.js';
-import { type FakeConnection, fakeSocketFactory } from '../../testing/fake-socket.js';
 import {
   adminUser,
   appointment,
@@ -13,28 +11,15 @@ import {
   patientUser,
   sessionOf,
 } from '../../testing/fixtures.js';
-import { ReconnectingSocket } from '../../ws/reconnecting-socket.js';
+import { pageHarness } from '../../testing/page-harness.js';
 import { AppointmentViewModel, callAction, lastCallWords } from './appointment-view-model.js';
 
 const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 function setup(routes: Route[]) {
   const api = fakeApi(routes);
-  const { factory, connections } = fakeSocketFactory();
-  const platform = fakePlatform({ pathname: '/appointments/a1', createSocket: factory });
-  const socket = new ReconnectingSocket({
-    url: 'ws://carecall.test/ws',
-    createSocket: factory,
-    timers: platform.fakeTimers,
-    now: platform.now,
-    random: () => 0,
-  });
+  const { platform, socket, connection } = pageHarness({ pathname: '/appointments/a1' });
   const model = new AppointmentViewModel(new ApiClient(api.fetch), platform, socket);
-  const connection = (): FakeConnection => {
-    const c = connections.at(-1);
-    if (!c) throw new Error('no socket');
-    return c;
-  };
   return { api, platform, model, connection, socket };
 }
 

@@ -3,10 +3,8 @@ import { ApiClient } from '../../api/http-client.js';
 import { fakeApi, type Route } from '../../testing/fake-api.js';
 import { FakeStream } from '../../testing/fake-media.js';
 import { fakePeerConnectionFactory, settle } from '../../testing/fake-peer-connection.js';
-import { fakePlatform } from '../../testing/fake-platform.js';
-import { type FakeConnection, fakeSocketFactory } from '../../testing/fake-socket.js';
 import { adminUser, callStatus, doctorUser, patientUser, sessionOf } from '../../testing/fixtures.js';
-import { ReconnectingSocket } from '../../ws/reconnecting-socket.js';
+import { pageHarness } from '../../testing/page-harness.js';
 import { CallViewModel, statusText, toRtcIceServers } from './call-view-model.js';
 
 const joinInfo = (status: 'waiting' | 'in_progress' | 'ended' = 'waiting') => ({
@@ -16,13 +14,11 @@ const joinInfo = (status: 'waiting' | 'in_progress' | 'ended' = 'waiting') => ({
 
 function setup(routes: Route[]) {
   const api = fakeApi(routes);
-  const { factory, connections } = fakeSocketFactory();
   const pcs = fakePeerConnectionFactory('pc');
   const local = FakeStream.withAudioAndVideo();
   const asked: MediaStreamConstraints[] = [];
-  const platform = fakePlatform({
+  const { platform, socket, connection } = pageHarness({
     pathname: '/appointments/a1/call',
-    createSocket: factory,
     createPeerConnection: pcs.factory,
     getUserMedia: async (constraints) => {
       asked.push(constraints);
@@ -31,19 +27,7 @@ function setup(routes: Route[]) {
     createMediaStream: () => new FakeStream().asStream,
   });
   platform.storage.set('carecall.videoInput', 'cam-2');
-  const socket = new ReconnectingSocket({
-    url: 'ws://carecall.test/ws',
-    createSocket: factory,
-    timers: platform.fakeTimers,
-    now: platform.now,
-    random: () => 0,
-  });
   const model = new CallViewModel(new ApiClient(api.fetch), platform, socket);
-  const connection = (): FakeConnection => {
-    const c = connections.at(-1);
-    if (!c) throw new Error('no socket');
-    return c;
-  };
   return { api, platform, model, connection, pcs, local, asked };
 }
 
