@@ -1,5 +1,5 @@
-import type { CallStatus, Role } from './call-status.js';
-import type { CallStatusView, ChatMessageView } from './messages.js';
+import type { CallStatus, PartyRole, Role } from './call-status.js';
+import type { CallStatusView, ChatMessageView, LobbyView, Peer, ServerMessage } from './messages.js';
 
 /** Shapes of the JSON API (docs/api.md). Types only: the client bundles none of the server's code. */
 
@@ -63,7 +63,69 @@ export interface IceServerView {
   credential?: string;
 }
 
+/**
+ * What start, join and enter return. Each also sets the call cookie (`carecall_call`) that lets this
+ * browser's WebSocket join the room; WebSockets opened before it was set must reconnect to carry it.
+ */
 export interface CallJoinInfo {
   call: CallStatusView;
   iceServers: IceServerView[];
+}
+
+/** A call link: the token is in the fragment, which browsers never send to a server. */
+export interface CallLinkView {
+  url: string;
+  role: PartyRole;
+  expiresAt: number;
+}
+
+/** Start also returns the two links it issued; their tokens are shown only this once. */
+export interface CallStartInfo extends CallJoinInfo {
+  links: { doctor: CallLinkView; patient: CallLinkView };
+}
+
+export interface ExchangeLinkRequest {
+  token: string;
+  /** Required for a patient link (the patient confirms their name); ignored for a doctor link. */
+  displayName?: string;
+}
+
+/**
+ * Everything the call page needs, for a signed-in party (`via: 'session'`) or for someone who opened a
+ * call link (`via: 'link'`). GET /api/call/context?appointmentId=…
+ */
+export interface CallContext {
+  via: 'session' | 'link';
+  appointmentId: string;
+  self: Peer;
+  other: { role: PartyRole; displayName: string };
+  scheduledAt: number;
+  /** From when the patient may check in to the waiting room. */
+  checkInOpensAt: number;
+  call: CallStatusView;
+  lobby: LobbyView;
+  /** Whether this browser holds a call cookie for the current call (it may join the room). */
+  hasGrant: boolean;
+  /** When the call cookie stops working (null without one). */
+  grantExpiresAt: number | null;
+  iceServers: IceServerView[];
+  /** Send in `x-csrf-token` on this page's POSTs. */
+  csrfToken: string;
+  maxDurationMinutes: number;
+}
+
+/** HTTP signaling fallback (docs/protocol.md S22): the same messages as the WebSocket, over long polls. */
+export interface SignalOpenResult {
+  connectionId: string;
+  /** The `welcome` message a WebSocket would have sent first. */
+  welcome: ServerMessage;
+  pollTimeoutMs: number;
+}
+
+export interface SignalPollResult {
+  /** Messages in order; `cursor` acknowledges them on the next poll. */
+  messages: ServerMessage[];
+  cursor: number;
+  /** Set when the connection was closed by the server (same codes as a WebSocket close). */
+  closed?: { code: number; reason: string };
 }

@@ -3,6 +3,10 @@ export const CLOSE_CODES = {
   unauthenticated: 4001,
   origin_not_allowed: 4003,
   session_expired: 4004,
+  /** The call link this connection was opened with expired (VIDEO_CALL_TOKEN_EXPIRY_HOURS). */
+  call_link_expired: 4005,
+  /** The call was restarted, which revokes the links and call cookies of the previous call. */
+  call_link_revoked: 4006,
   abuse: 4008,
   replaced: 4009,
   protocol_version: 4010,

@@ -19,6 +19,30 @@ export const ERRORS = {
   illegal_transition: { status: 409, message: 'The call is not in a state that allows this.' },
   call_not_active: { status: 409, message: 'The call has not been started or has already ended.' },
   not_in_room: { status: 409, message: 'Join the call before sending call messages.' },
+  call_grant_required: {
+    status: 403,
+    message: 'Open the call from your appointment or from your call link to take part.',
+  },
+  link_invalid: { status: 401, message: 'This call link is not valid. Ask the clinic for a new one.' },
+  link_expired: { status: 410, message: 'This call link has expired. Ask the clinic for a new one.' },
+  link_revoked: {
+    status: 410,
+    message: 'This call link no longer works because the call was restarted. Ask the clinic for a new one.',
+  },
+  link_already_used: {
+    status: 409,
+    message: 'This call link has already been opened in another browser. Ask the clinic for a new one.',
+  },
+  link_for_other_user: {
+    status: 409,
+    message: 'This call link is for someone else. Sign out first, or open it in a private window.',
+  },
+  too_many_links: { status: 429, message: 'Too many call links for this call. Restart the call for new ones.' },
+  check_in_not_open: { status: 409, message: 'Check-in opens shortly before the appointment.' },
+  signal_connection_unknown: {
+    status: 404,
+    message: 'This signaling connection is closed or lives on another server. Open a new one.',
+  },
   rate_limited: { status: 429, message: 'Too many requests. Slow down.' },
   unknown_message: { status: 400, message: 'Unknown message type.' },
   internal: { status: 500, message: 'Something went wrong on our side.' },
