@@ -1,4 +1,4 @@
-import type { Platform } from './platform.js';
+import type { NotificationAccess, Platform } from './platform.js';
 
 function randomUuid(): string {
   if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
@@ -26,6 +26,49 @@ function unsupportedMedia(): Promise<never> {
   return Promise.reject(error);
 }
 
+function tabStorage(): Storage | null {
+  try {
+    return sessionStorage;
+  } catch {
+    return null;
+  }
+}
+
+function notificationAccess(): NotificationAccess {
+  return typeof Notification === 'undefined' ? 'unsupported' : Notification.permission;
+}
+
+let audio: AudioContext | null = null;
+
+/** Two short sine tones, high then low, generated on the spot: no sound file to download. */
+function playChime(): void {
+  const Context =
+    window.AudioContext ?? (window as { webkitAudioContext?: typeof AudioContext }).webkitAudioContext;
+  if (!Context) return;
+  try {
+    audio ??= new Context();
+    // Browsers start audio suspended until the user has interacted with the page; then this is silent.
+    void audio.resume().catch(() => undefined);
+    const start = audio.currentTime + 0.01;
+    [880, 660].forEach((frequency, index) => {
+      if (!audio) return;
+      const at = start + index * 0.18;
+      const oscillator = audio.createOscillator();
+      const gain = audio.createGain();
+      oscillator.type = 'sine';
+      oscillator.frequency.value = frequency;
+      gain.gain.setValueAtTime(0.0001, at);
+      gain.gain.exponentialRampToValueAtTime(0.2, at + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, at + 0.16);
+      oscillator.connect(gain).connect(audio.destination);
+      oscillator.start(at);
+      oscillator.stop(at + 0.17);
+    });
+  } catch {
+    // no sound is better than a broken page
+  }
+}
+
 function listen(target: EventTarget, type: string, listener: () => void): () => void {
   target.addEventListener(type, listener);
   return () => target.removeEventListener(type, listener);
@@ -36,9 +79,11 @@ export function browserPlatform(): Platform {
   return {
     pathname: location.pathname,
     search: location.search,
+    hash: location.hash,
     referrerPath: referrerPath(),
     navigate: (path) => location.assign(path),
     replace: (path) => location.replace(path),
+    replaceUrl: (path) => history.replaceState(history.state, '', path),
     readStorage: (key) => {
       try {
         return localStorage.getItem(key);
@@ -53,6 +98,21 @@ export function browserPlatform(): Platform {
         // storage may be disabled (private mode); the choice just is not remembered
       }
     },
+    readTabStorage: (key) => {
+      try {
+        return tabStorage()?.getItem(key) ?? null;
+      } catch {
+        return null;
+      }
+    },
+    writeTabStorage: (key, value) => {
+      try {
+        if (value === null) tabStorage()?.removeItem(key);
+        else tabStorage()?.setItem(key, value);
+      } catch {
+        // not remembered; the page asks the server instead
+      }
+    },
     newId: randomUuid,
     now: () => Date.now(),
     random: () => Math.random(),
@@ -64,6 +124,7 @@ export function browserPlatform(): Platform {
     },
     fetch: (url, init) => window.fetch(url, init),
     socketUrl: (path) => `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}${path}`,
+    webSocketSupported: typeof WebSocket === 'function',
     createSocket: (url, handlers) => {
       const ws = new WebSocket(url);
       ws.onopen = () => handlers.open();
@@ -103,5 +164,34 @@ export function browserPlatform(): Platform {
       return () => window.removeEventListener('pageshow', onShow);
     },
     onOnline: (listener) => listen(window, 'online', listener),
+    onHidden: (listener) => {
+      const onChange = () => {
+        if (document.visibilityState === 'hidden') listener();
+      };
+      document.addEventListener('visibilitychange', onChange);
+      return () => document.removeEventListener('visibilitychange', onChange);
+    },
+    copyText: (text) =>
+      navigator.clipboard?.writeText
+        ? navigator.clipboard.writeText(text)
+        : Promise.reject(new Error('The clipboard is not available.')),
+    playChime,
+    notificationPermission: notificationAccess,
+    requestNotificationPermission: async () => {
+      if (typeof Notification === 'undefined') return 'unsupported';
+      try {
+        return await Notification.requestPermission();
+      } catch {
+        return notificationAccess();
+      }
+    },
+    showNotification: (title) => {
+      if (notificationAccess() !== 'granted') return;
+      try {
+        new Notification(title, { tag: title });
+      } catch {
+        // Chrome on Android allows notifications only from a service worker; the badge and sound remain
+      }
+    },
   };
 }

@@ -1,5 +1,11 @@
-import type { AppointmentDetail, AppointmentView, SessionView, UserView } from '../../protocol/api.js';
-import type { CallStatusView, ChatMessageView } from '../../protocol/messages.js';
+import type {
+  AppointmentDetail,
+  AppointmentView,
+  CallContext,
+  SessionView,
+  UserView,
+} from '../../protocol/api.js';
+import type { CallStatusView, ChatMessageView, LobbyView, Peer } from '../../protocol/messages.js';
 
 export const doctorUser: UserView = {
   id: 'd1',
@@ -62,6 +68,43 @@ export function callStatus(
     connectedAt: null,
     endedAt: null,
     durationSeconds,
+    endReason: null,
+    endsAt: null,
+  };
+}
+
+export const doctorPeer: Peer = { userId: 'd1', role: 'doctor', displayName: 'Dr. Ada' };
+export const patientPeer: Peer = { userId: 'p1', role: 'patient', displayName: 'Pat' };
+
+export function lobby(
+  patientWaiting: boolean,
+  checkedInAt: number | null = null,
+  appointmentId = 'a1',
+): LobbyView {
+  return { appointmentId, patientWaiting, checkedInAt };
+}
+
+/** The call context of appointment a1 (scheduled at 1 000 000; check-in from 100 000). */
+export function callContext(overrides: Partial<CallContext> = {}): CallContext {
+  const self = overrides.self ?? patientPeer;
+  return {
+    via: 'session',
+    appointmentId: 'a1',
+    self,
+    other:
+      self.role === 'patient'
+        ? { role: 'doctor', displayName: doctorPeer.displayName }
+        : { role: 'patient', displayName: patientPeer.displayName },
+    scheduledAt: 1_000_000,
+    checkInOpensAt: 100_000,
+    call: callStatus('not_started'),
+    lobby: lobby(false),
+    hasGrant: false,
+    grantExpiresAt: null,
+    iceServers: [{ urls: ['turn:127.0.0.1:3478'], username: '123:p1', credential: 'secret' }],
+    csrfToken: `ctx-csrf-${self.userId}`,
+    maxDurationMinutes: 60,
+    ...overrides,
   };
 }
 

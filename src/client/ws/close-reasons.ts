@@ -6,6 +6,9 @@ const WORDS: Record<number, string> = {
   [CLOSE.unauthenticated]: 'You are signed out. Sign in again to continue.',
   [CLOSE.origin_not_allowed]: 'This address may not connect to carecall.',
   [CLOSE.session_expired]: 'Your session has ended. Sign in again to continue.',
+  [CLOSE.call_link_expired]: 'Your call link has expired. Ask the clinic for a new one.',
+  [CLOSE.call_link_revoked]:
+    'The doctor restarted the call, so this link no longer works. Ask the clinic for a new one.',
   [CLOSE.abuse]: 'The connection was closed because too many messages were sent.',
   [CLOSE.replaced]: 'carecall was opened in another tab or window. Continue there, or reload this page.',
   [CLOSE.protocol_version]: 'carecall was updated. Reload the page.',
