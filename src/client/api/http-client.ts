@@ -1,17 +1,27 @@
 import type {
   AppointmentDetail,
   AppointmentList,
+  CallContext,
   CallJoinInfo,
+  CallLinkView,
+  CallStartInfo,
   ChatHistory,
+  ExchangeLinkRequest,
   SessionView,
+  SignalOpenResult,
+  SignalPollResult,
 } from '../../protocol/api.js';
+import type { CallEndReason } from '../../protocol/call-status.js';
 import type { ErrorCode } from '../../protocol/errors.js';
-import type { CallStatusView, ChatMessageView } from '../../protocol/messages.js';
+import type { CallStatusView, ChatMessageView, ClientMessage } from '../../protocol/messages.js';
 import { ApiError } from './api-error.js';
 
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
 
 type Method = 'GET' | 'POST' | 'DELETE';
+
+/** The reasons a client may give for ending (docs/api.md); the server sets the others. */
+export type EndReasonSent = Extract<CallEndReason, 'hung_up' | 'failed'>;
 
 const FALLBACK_MESSAGES: Record<number, string> = {
   401: 'Sign in to continue.',
@@ -47,6 +57,10 @@ export class ApiClient {
 
   set csrfToken(token: string | null) {
     this.#csrfToken = token;
+  }
+
+  get csrfToken(): string | null {
+    return this.#csrfToken;
   }
 
   async getSession(): Promise<SessionView> {
@@ -87,7 +101,7 @@ export class ApiClient {
     return result.message;
   }
 
-  startCall(id: string): Promise<CallJoinInfo> {
+  startCall(id: string): Promise<CallStartInfo> {
     return this.#request('POST', `/api/appointments/${enc(id)}/call/start`);
   }
 
@@ -95,17 +109,70 @@ export class ApiClient {
     return this.#request('POST', `/api/appointments/${enc(id)}/call/join`);
   }
 
-  endCall(id: string): Promise<{ call: CallStatusView }> {
-    return this.#request('POST', `/api/appointments/${enc(id)}/call/end`);
+  /** Sets the call cookie for a party who did not start or join in this browser (the doctor's way back in). */
+  enterCall(id: string): Promise<CallJoinInfo> {
+    return this.#request('POST', `/api/appointments/${enc(id)}/call/enter`);
+  }
+
+  async inviteLink(id: string): Promise<CallLinkView> {
+    const result = await this.#request<{ link: CallLinkView }>(
+      'POST',
+      `/api/appointments/${enc(id)}/call/invite`,
+    );
+    return result.link;
+  }
+
+  endCall(id: string, reason: EndReasonSent = 'hung_up'): Promise<{ call: CallStatusView }> {
+    return this.#request('POST', `/api/appointments/${enc(id)}/call/end`, { reason });
+  }
+
+  getCallContext(id: string): Promise<CallContext> {
+    return this.#request('GET', `/api/call/context?appointmentId=${enc(id)}`);
+  }
+
+  /** Exchanges a call link for the call cookie; the answer's CSRF token is used from then on. */
+  async exchangeLink(request: ExchangeLinkRequest): Promise<CallContext> {
+    const context = await this.#request<CallContext>('POST', '/api/call-links/exchange', request);
+    this.#csrfToken = context.csrfToken;
+    return context;
+  }
+
+  openSignal(): Promise<SignalOpenResult> {
+    return this.#request('POST', '/api/signal');
+  }
+
+  async sendSignal(connectionId: string, message: ClientMessage): Promise<void> {
+    await this.#request<unknown>('POST', `/api/signal/${enc(connectionId)}/send`, { message }, true, {
+      allowEmpty: true,
+    });
+  }
+
+  pollSignal(connectionId: string, cursor: number, signal: AbortSignal): Promise<SignalPollResult> {
+    return this.#request('GET', `/api/signal/${enc(connectionId)}/poll?cursor=${cursor}`, undefined, true, {
+      signal,
+    });
+  }
+
+  async closeSignal(connectionId: string): Promise<void> {
+    await this.#request<unknown>('DELETE', `/api/signal/${enc(connectionId)}`, undefined, true, {
+      allowEmpty: true,
+    });
   }
 
   getCall(id: string): Promise<CallJoinInfo> {
     return this.#request('GET', `/api/appointments/${enc(id)}/call`);
   }
 
-  async #request<T>(method: Method, path: string, body?: object, withCsrf = true): Promise<T> {
+  async #request<T>(
+    method: Method,
+    path: string,
+    body?: object,
+    withCsrf = true,
+    options: { signal?: AbortSignal; allowEmpty?: boolean } = {},
+  ): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     const init: RequestInit = { method, credentials: 'same-origin', headers };
+    if (options.signal) init.signal = options.signal;
     if (method !== 'GET') {
       headers['content-type'] = 'application/json';
       if (withCsrf && this.#csrfToken) headers['x-csrf-token'] = this.#csrfToken;
@@ -134,6 +201,7 @@ export class ApiClient {
       const message = FALLBACK_MESSAGES[response.status] ?? 'Something went wrong on our side. Try again.';
       throw new ApiError(response.status, 'unexpected_response', message);
     }
+    if (data === null && options.allowEmpty) return undefined as T;
     if (data === null) throw new ApiError(response.status, 'unexpected_response', 'The server sent no data.');
     return data as T;
   }

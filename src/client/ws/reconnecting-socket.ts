@@ -70,6 +70,8 @@ export interface SignalingChannel {
   readonly events: Pick<Emitter<SocketEvents>, 'on'>;
   send(message: ClientMessage): boolean;
   request(message: RequestMessage, timeoutMs?: number): Promise<Ack>;
+  /** Replaces the connection with a new one at once, e.g. so its upgrade carries a cookie set since. */
+  reconnect(): void;
 }
 
 export interface ReconnectingSocketOptions {
@@ -160,6 +162,22 @@ export class ReconnectingSocket implements SignalingChannel {
     if (this.#state !== 'reconnecting' || this.#reconnectTimer === null) return;
     this.#options.timers.clearTimeout(this.#reconnectTimer);
     this.#reconnectTimer = null;
+    this.#open();
+  }
+
+  reconnect(): void {
+    if (this.#state === 'idle') {
+      this.connect();
+      return;
+    }
+    if (this.#state === 'closed' || this.#state === 'failed') return;
+    const connection = this.#connection;
+    this.#teardown();
+    try {
+      connection?.close(1000, 'reconnecting');
+    } catch {
+      // dropped either way
+    }
     this.#open();
   }
 

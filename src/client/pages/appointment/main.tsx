@@ -7,8 +7,9 @@ import { AppointmentPage } from './appointment-page.js';
 import { AppointmentViewModel } from './appointment-view-model.js';
 
 const platform = browserPlatform();
-const socket = createSignalingSocket(platform);
-const model = new AppointmentViewModel(new ApiClient(platform.fetch), platform, socket);
+const api = new ApiClient(platform.fetch);
+const socket = createSignalingSocket(platform, api);
+const model = new AppointmentViewModel(api, platform, socket);
 mount(<AppointmentPage model={model} />);
 platform.onPageHide(() => model.dispose());
 platform.onRestoredFromCache(() => platform.reload());

@@ -7,8 +7,9 @@ import { CallPage } from './call-page.js';
 import { CallViewModel } from './call-view-model.js';
 
 const platform = browserPlatform();
-const socket = createSignalingSocket(platform);
-const model = new CallViewModel(new ApiClient(platform.fetch), platform, socket);
+const api = new ApiClient(platform.fetch);
+const socket = createSignalingSocket(platform, api);
+const model = new CallViewModel(api, platform, socket);
 mount(<CallPage model={model} />);
 platform.onPageHide(() => model.leave());
 platform.onRestoredFromCache(() => platform.reload());
