@@ -5,6 +5,7 @@ import { fakePeerConnectionFactory, settle } from '../testing/fake-peer-connecti
 import { FakeRoomServer } from '../testing/fake-signaling.js';
 import { FakeTimers } from '../testing/fake-timers.js';
 import { CallSession, type MediaFlags } from './call-session.js';
+import { ACK_INTERVAL_MS } from './room-sequence.js';
 import type { CallPhase } from './transitions.js';
 import { ICE_CONNECT_TIMEOUT_MS, ICE_DISCONNECTED_GRACE_MS } from './transitions.js';
 
@@ -13,6 +14,7 @@ const patientPeer: Peer = { userId: 'p1', role: 'patient', displayName: 'Pat' };
 
 interface SideOptions {
   media?: () => Promise<MediaStream>;
+  renewGrant?: () => Promise<void>;
 }
 
 function side(server: FakeRoomServer, timers: FakeTimers, peer: Peer, options: SideOptions = {}) {
@@ -31,6 +33,7 @@ function side(server: FakeRoomServer, timers: FakeTimers, peer: Peer, options: S
     createMediaStream: () => new FakeStream().asStream,
     timers,
     onError: (e) => errors.push(e),
+    ...(options.renewGrant ? { renewGrant: options.renewGrant } : {}),
   });
   const phases: CallPhase[] = [];
   session.events.on('state', (s) => phases.push(s.phase));
@@ -127,7 +130,7 @@ describe('CallSession', () => {
     const patient = side(server, timers, patientPeer);
     patient.session.start();
     await settle();
-    patient.signaling.events.emit('message', { type: 'peer-joined', peer: doctorPeer });
+    patient.signaling.events.emit('message', { type: 'peer-joined', peer: doctorPeer, seq: 1 });
     await settle();
     const pc = patient.pcs.latest();
     expect(pc.tracks).toHaveLength(0);
@@ -213,19 +216,25 @@ describe('CallSession', () => {
     const pc = doctor.pcs.latest();
     const before = [...pc.history];
     const stranger: Peer = { userId: 'zz', role: 'patient', displayName: 'Mallory' };
-    doctor.signaling.events.emit('message', { type: 'offer', sdp: 'offer:mallory', from: stranger });
+    doctor.signaling.events.emit('message', {
+      type: 'offer',
+      sdp: 'offer:mallory',
+      from: stranger,
+      seq: 100,
+    });
     doctor.signaling.events.emit('message', {
       type: 'media-state',
       audioMuted: true,
       videoOff: true,
       from: stranger,
+      seq: 101,
     });
     await settle();
     expect(pc.history).toEqual(before);
     expect(doctor.remoteMedia.at(-1)).toEqual({ audioMuted: false, videoOff: false });
 
     const oldPatientPc = patient.pcs.latest();
-    doctor.signaling.events.emit('message', { type: 'peer-joined', peer: patientPeer });
+    doctor.signaling.events.emit('message', { type: 'peer-joined', peer: patientPeer, seq: 102 });
     oldPatientPc.handlers.negotiationNeeded();
     oldPatientPc.handlers.connectionStateChange('connected');
     await settle();
@@ -267,6 +276,8 @@ describe('CallSession', () => {
         connectedAt: 2,
         endedAt: 3,
         durationSeconds: 2,
+        endReason: 'hung_up',
+        endsAt: null,
       },
     });
     await settle();
@@ -276,22 +287,133 @@ describe('CallSession', () => {
     expect(doctor.pcs.latest().closed).toBe(true);
   });
 
-  it('re-joins after the signaling socket comes back and renegotiates with a new connection', async () => {
+  it('renegotiates with a new connection when the server cannot resume (the room forgot the patient)', async () => {
     const { doctor, patient } = await callBetweenBoth();
     const first = patient.pcs.latest();
+    first.reportConnectionState('connected');
     patient.signaling.drop();
-    expect(patient.phases.at(-1)).toBe('reconnecting');
-    expect(first.closed).toBe(true);
+    expect(patient.session.state).toMatchObject({ phase: 'connected', resuming: true });
+    expect(first.closed).toBe(false);
     await settle();
     expect(doctor.phases.at(-1)).toBe('peer-left');
 
     patient.signaling.restore();
     await settle();
-    expect(patient.signaling.sentOfType('join')).toHaveLength(2);
+    expect(patient.signaling.sentOfType('join').at(-1)).toMatchObject({
+      resume: { roomId: 'r1', lastSeq: expect.any(Number) },
+    });
+    expect(first.closed).toBe(true);
     expect(patient.pcs.created).toHaveLength(2);
-    expect(patient.phases.at(-1)).toBe('connecting');
+    expect(patient.session.state).toMatchObject({ phase: 'connecting', resuming: false });
     expect(doctor.phases.at(-1)).toBe('connecting');
     expect(patient.pcs.latest().signalingState).toBe('stable');
+    expect(doctor.pcs.latest().remoteDescription?.sdp).toMatch(/^answer:patient2/);
+  });
+
+  it('resumes after a socket drop with the PC untouched and gets what it missed, once (S17)', async () => {
+    const { server, doctor, patient } = await callBetweenBoth();
+    server.holdOnDrop = true;
+    const pc = patient.pcs.latest();
+    pc.reportConnectionState('connected');
+    doctor.pcs.latest().reportConnectionState('connected');
+    await settle();
+    const seenBefore = patient.signaling.sentOfType('join').length;
+
+    patient.signaling.drop();
+    doctor.session.setAudioMuted(true);
+    await settle();
+    expect(doctor.phases.at(-1)).toBe('connected');
+    expect(patient.remoteMedia.at(-1)).toEqual({ audioMuted: false, videoOff: false });
+
+    patient.signaling.restore();
+    await settle();
+    const joins = patient.signaling.sentOfType('join');
+    expect(joins).toHaveLength(seenBefore + 1);
+    expect(joins.at(-1)?.resume?.roomId).toBe('r1');
+    expect(pc.closed).toBe(false);
+    expect(patient.pcs.created).toHaveLength(1);
+    expect(patient.session.state).toMatchObject({ phase: 'connected', resuming: false });
+    expect(patient.remoteMedia.at(-1)).toEqual({ audioMuted: true, videoOff: false });
+    expect(doctor.pcs.created).toHaveLength(1);
+    expect(patient.errors.concat(doctor.errors)).toEqual([]);
+  });
+
+  it('drops a room message it has already seen and acknowledges the highest seq once a second', async () => {
+    const { timers, patient } = await callBetweenBoth();
+    await settle();
+    const ackedUpTo = () => patient.signaling.sentOfType('ack').at(-1)?.seq;
+    timers.advance(ACK_INTERVAL_MS);
+    const highest = ackedUpTo() ?? -1;
+    expect(highest).toBeGreaterThan(0);
+    const muted = { type: 'media-state', audioMuted: true, videoOff: true, from: doctorPeer } as const;
+    patient.signaling.events.emit('message', { ...muted, seq: highest });
+    expect(patient.remoteMedia.at(-1)).toEqual({ audioMuted: false, videoOff: false });
+    patient.signaling.events.emit('message', { ...muted, seq: highest + 1 });
+    patient.signaling.events.emit('message', { ...muted, audioMuted: false, seq: highest + 1 });
+    expect(patient.remoteMedia.at(-1)).toEqual({ audioMuted: true, videoOff: true });
+    expect(patient.signaling.sentOfType('ack')).toHaveLength(1);
+    timers.advance(ACK_INTERVAL_MS);
+    expect(patient.signaling.sentOfType('ack').map((a) => a.seq)).toEqual([highest, highest + 1]);
+    patient.signaling.events.emit('message', { ...muted, seq: highest + 2 });
+    patient.session.flushAcks();
+    expect(ackedUpTo()).toBe(highest + 2);
+  });
+
+  it('tells the page when the server warns of the maximum duration', async () => {
+    const { server, doctor } = await callBetweenBoth();
+    const warnings: number[] = [];
+    doctor.session.events.on('call-warning', (w) => warnings.push(w.endsAt));
+    server.broadcast({ type: 'call-warning', appointmentId: 'a1', reason: 'max_duration', endsAt: 99 });
+    await settle();
+    expect(warnings).toEqual([99]);
+  });
+
+  it('gets a call cookie, reconnects and joins again when the server asks for one', async () => {
+    const server = new FakeRoomServer();
+    server.withoutGrant.add('p1');
+    let renewals = 0;
+    const patient = side(server, new FakeTimers(), patientPeer, {
+      renewGrant: async () => {
+        renewals++;
+        server.withoutGrant.delete('p1');
+      },
+    });
+    patient.session.start();
+    await settle();
+    expect(renewals).toBe(1);
+    expect(patient.signaling.reconnects).toBe(1);
+    expect(patient.signaling.sentOfType('join')).toHaveLength(2);
+    expect(patient.phases.at(-1)).toBe('waiting');
+  });
+
+  it('renews the cookie only once, then fails with the server’s words', async () => {
+    const server = new FakeRoomServer();
+    server.withoutGrant.add('p1');
+    let renewals = 0;
+    const patient = side(server, new FakeTimers(), patientPeer, {
+      renewGrant: async () => {
+        renewals++;
+      },
+    });
+    patient.session.start();
+    await settle();
+    expect(renewals).toBe(1);
+    expect(patient.session.state).toMatchObject({
+      phase: 'failed',
+      error: 'Open the call from your appointment.',
+    });
+  });
+
+  it('ends when getting the cookie shows the call is over', async () => {
+    const server = new FakeRoomServer();
+    server.withoutGrant.add('p1');
+    const patient = side(server, new FakeTimers(), patientPeer, {
+      renewGrant: () => Promise.reject(Object.assign(new Error('Over.'), { code: 'call_not_active' })),
+    });
+    patient.session.start();
+    await settle();
+    expect(patient.phases.at(-1)).toBe('ended');
+    expect(patient.signaling.reconnects).toBe(0);
   });
 
   it('ends when the server refuses the join because the call is over', async () => {
@@ -311,14 +433,18 @@ describe('CallSession', () => {
     });
     patient.session.start();
     await settle();
-    expect(patient.session.state).toEqual({ phase: 'failed', peer: null, error: 'Camera blocked.' });
+    expect(patient.session.state).toMatchObject({ phase: 'failed', peer: null, error: 'Camera blocked.' });
     expect(patient.signaling.sent).toEqual([]);
   });
 
   it('fails for good on a fatal socket close', async () => {
     const { doctor } = await callBetweenBoth();
     doctor.signaling.events.emit('fatal', { code: 4009, reason: '', message: 'Opened in another tab.' });
-    expect(doctor.session.state).toEqual({ phase: 'failed', peer: null, error: 'Opened in another tab.' });
+    expect(doctor.session.state).toMatchObject({
+      phase: 'failed',
+      peer: null,
+      error: 'Opened in another tab.',
+    });
     expect(doctor.pcs.latest().closed).toBe(true);
   });
 

@@ -5,6 +5,7 @@ import type { Timers } from '../lib/timers.js';
 import { type SignalingChannel, SocketRequestError } from '../ws/reconnecting-socket.js';
 import type { PeerConnectionFactory, PeerConnectionLike } from './peer-connection.js';
 import { PerfectNegotiation } from './perfect-negotiation.js';
+import { RoomSequence } from './room-sequence.js';
 import {
   type CallEffect,
   type CallEvent,
@@ -30,6 +31,8 @@ export interface CallSessionEvents {
   'local-media': LocalMedia;
   'remote-stream': MediaStream | null;
   'remote-media': MediaFlags;
+  /** The server will end the call at `endsAt` for its maximum duration (S19). */
+  'call-warning': { endsAt: number };
 }
 
 export interface CallSessionOptions {
@@ -43,13 +46,28 @@ export interface CallSessionOptions {
   describeMediaError: (error: unknown) => string;
   createMediaStream: () => MediaStream;
   timers: Timers;
+  /**
+   * Gets this browser a call cookie (join or enter) when the server refuses to join without one; the
+   * socket is then reconnected so its upgrade carries the cookie. Tried once per session.
+   */
+  renewGrant?: () => Promise<void>;
   onError?: (error: unknown) => void;
 }
 
 const NO_REMOTE_MEDIA: MediaFlags = { audioMuted: false, videoOff: false };
 
 function sameState(a: CallState, b: CallState): boolean {
-  return a.phase === b.phase && a.peer?.userId === b.peer?.userId && a.error === b.error;
+  return (
+    a.phase === b.phase &&
+    a.peer?.userId === b.peer?.userId &&
+    a.error === b.error &&
+    a.resuming === b.resuming
+  );
+}
+
+function errorCode(error: unknown): ErrorCode | null {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? (code as ErrorCode) : null;
 }
 
 /**
@@ -72,11 +90,18 @@ export class CallSession {
   #audioMuted = false;
   #videoOff = false;
   #inRoom = false;
+  /** The room last joined, to resume after a reconnect (S17); null before the first join and after leaving. */
+  #roomId: string | null = null;
+  readonly #sequence: RoomSequence;
   #tracksAttached = false;
   #unsubscribe: Array<() => void>;
 
   constructor(options: CallSessionOptions) {
     this.#options = options;
+    this.#sequence = new RoomSequence({
+      timers: options.timers,
+      sendAck: (seq) => options.signaling.send({ type: 'ack', seq }),
+    });
     const { events } = options.signaling;
     this.#unsubscribe = [
       events.on('message', (message) => this.#onMessage(message)),
@@ -114,9 +139,15 @@ export class CallSession {
     this.#dispatch({ type: 'start' });
   }
 
+  /** Acknowledges the room messages received so far at once (the page is going to the background). */
+  flushAcks(): void {
+    this.#sequence.flush();
+  }
+
   /** Leaves the call and releases the camera. Safe to call more than once. */
   close(): void {
     this.#dispatch({ type: 'hang-up' });
+    this.#sequence.close();
     for (const off of this.#unsubscribe) off();
     this.#unsubscribe = [];
   }
@@ -166,6 +197,9 @@ export class CallSession {
       case 'join':
         this.#join();
         return;
+      case 'renew-grant':
+        this.#renewGrant();
+        return;
       case 'create-peer-connection':
         this.#createPeerConnection(effect.peer);
         return;
@@ -174,7 +208,7 @@ export class CallSession {
         return;
       case 'restart-ice':
         this.#attachLocalTracks();
-        this.#pc?.restartIce();
+        this.#negotiation?.restartIce();
         return;
       case 'start-ice-timer':
         this.#clearIceTimer();
@@ -189,6 +223,7 @@ export class CallSession {
       case 'leave':
         if (this.#inRoom) this.#options.signaling.send({ type: 'leave' });
         this.#inRoom = false;
+        this.#roomId = null;
         return;
       case 'stop-media':
         this.#stopMedia();
@@ -221,11 +256,37 @@ export class CallSession {
     const { signaling, appointmentId } = this.#options;
     this.#inRoom = true;
     if (!signaling.isReady) return;
-    signaling.request({ type: 'join', appointmentId }).catch((error: unknown) => {
+    const roomId = this.#roomId;
+    const message =
+      roomId === null
+        ? { type: 'join' as const, appointmentId }
+        : { type: 'join' as const, appointmentId, resume: { roomId, lastSeq: this.#sequence.lastSeq } };
+    signaling.request(message).catch((error: unknown) => {
       if (error instanceof SocketRequestError && !error.isTransient) {
         this.#dispatch({ type: 'join-rejected', code: error.code as ErrorCode, message: error.message });
       }
     });
+  }
+
+  #renewGrant(): void {
+    const renew = this.#options.renewGrant;
+    const refused = (code: ErrorCode, message: string) =>
+      this.#dispatch({ type: 'join-rejected', code, message });
+    const fallback = 'Open the call from your appointment or from your call link to take part.';
+    if (!renew) {
+      refused('call_grant_required', fallback);
+      return;
+    }
+    renew().then(
+      () => {
+        if (!isTerminal(this.#state.phase)) this.#options.signaling.reconnect();
+      },
+      (error: unknown) => {
+        this.#report(error);
+        const message = error instanceof Error && error.message ? error.message : fallback;
+        refused(errorCode(error) ?? 'call_grant_required', message);
+      },
+    );
   }
 
   #createPeerConnection(peer: Peer): void {
@@ -337,13 +398,23 @@ export class CallSession {
   }
 
   #onMessage(message: ServerMessage): void {
+    if ('seq' in message && !this.#sequence.accept(message.seq)) return;
     switch (message.type) {
       case 'joined':
         if (message.appointmentId !== this.#options.appointmentId) return;
+        if (message.resumed) this.#sequence.resumed();
+        else this.#sequence.reset(message.lastSeq);
+        this.#roomId = message.roomId;
         this.#dispatch({
           type: 'joined',
           peers: message.peers.filter((p) => p.userId !== message.self.userId),
+          resumed: message.resumed,
         });
+        return;
+      case 'call-warning':
+        if (message.appointmentId === this.#options.appointmentId) {
+          this.events.emit('call-warning', { endsAt: message.endsAt });
+        }
         return;
       case 'peer-joined':
         this.#dispatch({ type: 'peer-joined', peer: message.peer });

@@ -63,6 +63,20 @@ export class PerfectNegotiation {
     }
   }
 
+  /**
+   * Restarts ICE. An offer still waiting for its answer is sent again instead: it may have been lost with
+   * a dropped socket, and a new offer cannot be made until that one is answered.
+   */
+  restartIce(): void {
+    if (this.#closed) return;
+    const pending = this.#pc.localDescription;
+    if (this.#pc.signalingState === 'have-local-offer' && pending?.type === 'offer' && pending.sdp) {
+      this.#send({ type: 'offer', sdp: pending.sdp });
+      return;
+    }
+    this.#pc.restartIce();
+  }
+
   onLocalCandidate(candidate: RTCIceCandidate | null): void {
     if (this.#closed) return;
     this.#send({ type: 'ice-candidate', candidate: candidate ? candidateToWire(candidate.toJSON()) : null });

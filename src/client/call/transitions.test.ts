@@ -14,7 +14,14 @@ import {
 const patient: Peer = { userId: 'p1', role: 'patient', displayName: 'Pat' };
 const other: Peer = { userId: 'x9', role: 'patient', displayName: 'Someone' };
 
-const state = (phase: CallPhase, peer: Peer | null = null): CallState => ({ phase, peer, error: null });
+const state = (phase: CallPhase, peer: Peer | null = null, resuming = false): CallState => ({
+  phase,
+  peer,
+  error: null,
+  resuming,
+  grantRenewed: false,
+});
+const settled = { resuming: false, grantRenewed: false };
 
 function types(phase: CallPhase, event: CallEvent, peer: Peer | null = null) {
   const { next, effects } = transition(state(phase, peer), event);
@@ -37,14 +44,18 @@ describe('call transition table', () => {
 
   it('fails with the media error for the user', () => {
     const { next, effects } = transition(state('starting'), { type: 'media-failed', message: 'Blocked.' });
-    expect(next).toEqual({ phase: 'failed', peer: null, error: 'Blocked.' });
+    expect(next).toEqual({ phase: 'failed', peer: null, error: 'Blocked.', ...settled });
     expect(effects).toEqual([]);
   });
 
   it('waits alone or connects at once depending on who is in the room', () => {
-    expect(types('joining', { type: 'joined', peers: [] }).phase).toBe('waiting');
-    const { next, effects } = transition(state('joining'), { type: 'joined', peers: [patient] });
-    expect(next).toEqual({ phase: 'connecting', peer: patient, error: null });
+    expect(types('joining', { type: 'joined', peers: [], resumed: false }).phase).toBe('waiting');
+    const { next, effects } = transition(state('joining'), {
+      type: 'joined',
+      peers: [patient],
+      resumed: false,
+    });
+    expect(next).toEqual({ phase: 'connecting', peer: patient, error: null, ...settled });
     expect(effects).toEqual([
       { type: 'create-peer-connection', peer: patient },
       { type: 'start-ice-timer', ms: ICE_CONNECT_TIMEOUT_MS },
@@ -107,19 +118,75 @@ describe('call transition table', () => {
     });
   });
 
-  it('tears down on a signaling loss and re-joins when the socket is back', () => {
-    expect(types('connected', { type: 'signaling-lost' }, patient)).toEqual({
-      phase: 'reconnecting',
+  it('keeps the peer connection through a signaling loss and joins again (resuming) when the socket is back', () => {
+    const lost = transition(state('connected', patient), { type: 'signaling-lost' });
+    expect(lost).toEqual({ next: state('connected', patient, true), effects: [] });
+    const back = transition(lost.next, { type: 'signaling-ready' });
+    expect(back).toEqual({ next: state('connected', patient, true), effects: [{ type: 'join' }] });
+    expect(types('waiting', { type: 'signaling-lost' })).toEqual({
+      phase: 'waiting',
       peer: null,
-      effects: ['close-peer-connection', 'clear-ice-timer'],
+      effects: [],
     });
-    expect(types('reconnecting', { type: 'signaling-ready' })).toEqual({
-      phase: 'reconnecting',
-      peer: null,
-      effects: ['join'],
-    });
-    expect(types('reconnecting', { type: 'joined', peers: [] }).phase).toBe('waiting');
     expect(types('joining', { type: 'signaling-ready' }).effects).toEqual(['join']);
+    expect(transition(state('joining'), { type: 'signaling-lost' }).next.resuming).toBe(false);
+  });
+
+  it('keeps a connected call untouched when the join resumed (S17)', () => {
+    const { next, effects } = transition(state('connected', patient, true), {
+      type: 'joined',
+      peers: [patient],
+      resumed: true,
+    });
+    expect(next).toEqual(state('connected', patient));
+    expect(effects).toEqual([]);
+  });
+
+  it('negotiates again after a resume when the connection was still being made', () => {
+    const { next, effects } = transition(state('connecting', patient, true), {
+      type: 'joined',
+      peers: [patient],
+      resumed: true,
+    });
+    expect(next).toEqual(state('connecting', patient));
+    expect(effects).toEqual([{ type: 'restart-ice' }, { type: 'start-ice-timer', ms: ICE_RETRY_MS }]);
+  });
+
+  it('starts over with a new peer connection when the join did not resume', () => {
+    expect(types('connected', { type: 'joined', peers: [patient], resumed: false }, patient)).toEqual({
+      phase: 'connecting',
+      peer: 'p1',
+      effects: ['create-peer-connection', 'start-ice-timer'],
+    });
+    const alone = transition(state('connected', patient, true), {
+      type: 'joined',
+      peers: [],
+      resumed: false,
+    });
+    expect(alone.next).toEqual(state('waiting'));
+    expect(alone.effects.map((e) => e.type)).toEqual(['close-peer-connection', 'clear-ice-timer']);
+  });
+
+  it('holds ICE restarts while the socket is down, since their offer could not be sent', () => {
+    const broken = transition(state('connected', patient, true), { type: 'pc-failed' });
+    expect(broken.next).toEqual(state('reconnecting', patient, true));
+    expect(broken.effects).toEqual([{ type: 'start-ice-timer', ms: ICE_RETRY_MS }]);
+    const later = transition(broken.next, { type: 'ice-timeout' });
+    expect(later.effects.map((e) => e.type)).toEqual(['start-ice-timer']);
+    expect(later.next.resuming).toBe(true);
+  });
+
+  it('renews the call cookie once when the join needs one, then gives up', () => {
+    const refusal = { type: 'join-rejected', code: 'call_grant_required', message: 'No cookie.' } as const;
+    const first = transition(state('joining'), refusal);
+    expect(first).toEqual({
+      next: { ...state('joining'), grantRenewed: true },
+      effects: [{ type: 'renew-grant' }],
+    });
+    const joinedAfter = transition(first.next, { type: 'joined', peers: [], resumed: false });
+    expect(joinedAfter.next.grantRenewed).toBe(true);
+    const second = transition(joinedAfter.next, refusal);
+    expect(second.next).toMatchObject({ phase: 'failed', error: 'No cookie.' });
   });
 
   it('ignores peer-connection events with no peer to connect to', () => {
@@ -150,7 +217,7 @@ describe('call transition table', () => {
       type: 'signaling-fatal',
       message: 'Opened elsewhere.',
     });
-    expect(fatal.next).toEqual({ phase: 'failed', peer: null, error: 'Opened elsewhere.' });
+    expect(fatal.next).toEqual({ phase: 'failed', peer: null, error: 'Opened elsewhere.', ...settled });
   });
 
   it('treats a join refused because the call is over as the end of the call', () => {
@@ -162,7 +229,7 @@ describe('call transition table', () => {
       code: 'not_party',
       message: 'Not yours.',
     });
-    expect(refused.next).toEqual({ phase: 'failed', peer: null, error: 'Not yours.' });
+    expect(refused.next).toEqual({ phase: 'failed', peer: null, error: 'Not yours.', ...settled });
   });
 
   it('does nothing once the call is over', () => {

@@ -19,6 +19,13 @@ export interface CallState {
   /** The other party while a peer connection to them exists or is being made. */
   peer: Peer | null;
   error: string | null;
+  /**
+   * The signaling socket dropped while in the room. The peer connection is kept: media flows peer to peer,
+   * and a resumed join (S17) continues where the socket left off.
+   */
+  resuming: boolean;
+  /** A join refused for want of a call cookie has been answered by getting one; that is tried once. */
+  grantRenewed: boolean;
 }
 
 export type CallEvent =
@@ -28,7 +35,7 @@ export type CallEvent =
   | { type: 'signaling-ready' }
   | { type: 'signaling-lost' }
   | { type: 'signaling-fatal'; message: string }
-  | { type: 'joined'; peers: readonly Peer[] }
+  | { type: 'joined'; peers: readonly Peer[]; resumed: boolean }
   | { type: 'join-rejected'; code: ErrorCode; message: string }
   | { type: 'peer-joined'; peer: Peer }
   | { type: 'peer-left'; peer: Peer }
@@ -42,6 +49,7 @@ export type CallEvent =
 export type CallEffect =
   | { type: 'acquire-media' }
   | { type: 'join' }
+  | { type: 'renew-grant' }
   | { type: 'create-peer-connection'; peer: Peer }
   | { type: 'close-peer-connection' }
   | { type: 'restart-ice' }
@@ -62,7 +70,13 @@ export const ICE_DISCONNECTED_GRACE_MS = 4_000;
 /** Between ICE restarts while the connection stays broken. */
 export const ICE_RETRY_MS = 10_000;
 
-export const INITIAL_CALL_STATE: CallState = { phase: 'idle', peer: null, error: null };
+export const INITIAL_CALL_STATE: CallState = {
+  phase: 'idle',
+  peer: null,
+  error: null,
+  resuming: false,
+  grantRenewed: false,
+};
 
 type Handler<E extends CallEvent['type']> = (
   state: CallState,
@@ -76,7 +90,12 @@ const to = (
   effects: CallEffect[] = [],
   error: string | null = null,
 ): Transition => ({
-  next: { phase, peer, error },
+  next: { phase, peer, error, resuming: false, grantRenewed: false },
+  effects,
+});
+
+const stay = (state: CallState, patch: Partial<CallState>, effects: CallEffect[] = []): Transition => ({
+  next: { ...state, ...patch },
   effects,
 });
 
@@ -86,15 +105,25 @@ const connectTo = (peer: Peer): Transition =>
     { type: 'start-ice-timer', ms: ICE_CONNECT_TIMEOUT_MS },
   ]);
 
+/** Without signaling an ICE restart's offer would be lost; the resumed join restarts instead. */
 const restartIce = (state: CallState): Transition =>
-  to(state.phase === 'connecting' ? 'connecting' : 'reconnecting', state.peer, [
-    { type: 'restart-ice' },
-    { type: 'start-ice-timer', ms: ICE_RETRY_MS },
-  ]);
+  to(
+    state.phase === 'connecting' ? 'connecting' : 'reconnecting',
+    state.peer,
+    state.resuming
+      ? [{ type: 'start-ice-timer', ms: ICE_RETRY_MS }]
+      : [{ type: 'restart-ice' }, { type: 'start-ice-timer', ms: ICE_RETRY_MS }],
+  );
 
 const TEARDOWN: CallEffect[] = [{ type: 'close-peer-connection' }, { type: 'clear-ice-timer' }];
 
-const onJoined: Handler<'joined'> = (_, event) => {
+const onJoined: Handler<'joined'> = (state, event) => {
+  if (event.resumed && state.resuming) {
+    // The missed messages follow. A connection that was still being made may have lost our own
+    // offer or candidates while the socket was down, so it is negotiated again.
+    if (state.peer && state.phase !== 'connected') return restartIce({ ...state, resuming: false });
+    return stay(state, { resuming: false });
+  }
   const [peer] = event.peers;
   return peer ? connectTo(peer) : to('waiting', null, TEARDOWN);
 };
@@ -106,14 +135,15 @@ const onPeerLeft: Handler<'peer-left'> = (state, event) =>
     ? to('peer-left', null, TEARDOWN)
     : to(state.phase, state.peer);
 
-const onSignalingLost: Handler<'signaling-lost'> = () => to('reconnecting', null, TEARDOWN);
+const onSignalingLost: Handler<'signaling-lost'> = (state) => stay(state, { resuming: true });
 
-/** Present in the room (or trying to be): peers come and go, the signaling socket may drop. */
+/** Present in the room: peers come and go, the signaling socket may drop and come back (S17). */
 const IN_ROOM: Handlers = {
   joined: onJoined,
   'peer-joined': onPeerJoined,
   'peer-left': onPeerLeft,
   'signaling-lost': onSignalingLost,
+  'signaling-ready': (state) => stay(state, {}, [{ type: 'join' }]),
 };
 
 /** Events every live phase handles the same way. */
@@ -121,10 +151,13 @@ const ALWAYS: Handlers = {
   'hang-up': () => to('closed', null, [...TEARDOWN, { type: 'leave' }, { type: 'stop-media' }]),
   'call-ended': () => to('ended', null, [...TEARDOWN, { type: 'leave' }, { type: 'stop-media' }]),
   'signaling-fatal': (_, event) => to('failed', null, [...TEARDOWN, { type: 'stop-media' }], event.message),
-  'join-rejected': (_, event) =>
-    event.code === 'call_not_active'
-      ? to('ended', null, [...TEARDOWN, { type: 'stop-media' }])
-      : to('failed', null, [...TEARDOWN, { type: 'stop-media' }], event.message),
+  'join-rejected': (state, event) => {
+    if (event.code === 'call_not_active') return to('ended', null, [...TEARDOWN, { type: 'stop-media' }]);
+    if (event.code === 'call_grant_required' && !state.grantRenewed) {
+      return stay(state, { grantRenewed: true }, [{ type: 'renew-grant' }]);
+    }
+    return to('failed', null, [...TEARDOWN, { type: 'stop-media' }], event.message);
+  },
 };
 
 /**
@@ -142,8 +175,7 @@ export const CALL_TRANSITIONS: Record<CallPhase, Handlers> = {
   },
   joining: {
     ...IN_ROOM,
-    'signaling-lost': () => to('joining', null),
-    'signaling-ready': () => to('joining', null, [{ type: 'join' }]),
+    'signaling-lost': (state) => stay(state, {}),
   },
   waiting: { ...IN_ROOM },
   'peer-left': { ...IN_ROOM },
@@ -161,7 +193,6 @@ export const CALL_TRANSITIONS: Record<CallPhase, Handlers> = {
   },
   reconnecting: {
     ...IN_ROOM,
-    'signaling-ready': () => to('reconnecting', null, [{ type: 'join' }]),
     'pc-connected': (state) =>
       state.peer ? to('connected', state.peer, [{ type: 'clear-ice-timer' }]) : to('reconnecting', null),
     'pc-failed': (state) => (state.peer ? restartIce(state) : to('reconnecting', null)),
@@ -181,5 +212,17 @@ export function isTerminal(phase: CallPhase): boolean {
 export function transition(state: CallState, event: CallEvent): Transition {
   const handler = (CALL_TRANSITIONS[state.phase][event.type] ??
     (isTerminal(state.phase) ? undefined : ALWAYS[event.type])) as Handler<typeof event.type> | undefined;
-  return handler ? handler(state, event as never) : { next: state, effects: [] };
+  if (!handler) return { next: state, effects: [] };
+  const { next, effects } = handler(state, event as never);
+  // Both flags outlive phase changes: the grant is renewed once per session, whatever comes between,
+  // and a dropped socket is resuming until a `joined` answers (or the call is over).
+  const settlesResume = event.type === 'joined' || isTerminal(next.phase);
+  return {
+    next: {
+      ...next,
+      grantRenewed: state.grantRenewed || next.grantRenewed,
+      resuming: settlesResume ? next.resuming : state.resuming || next.resuming,
+    },
+    effects,
+  };
 }

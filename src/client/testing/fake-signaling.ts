@@ -8,11 +8,37 @@ import {
   SocketRequestError,
 } from '../ws/reconnecting-socket.js';
 
-/** A signaling server for one appointment's room, delivering asynchronously and in order like a socket. */
+type Sequenced =
+  | Extract<ServerMessage, { seq: number }>
+  | (Extract<ServerMessage, { type: 'call-status' }> & { seq: number });
+type Unsequenced<T> = T extends unknown ? Omit<T, 'seq'> : never;
+export type RoomMessage = Unsequenced<Sequenced>;
+
+interface Member {
+  channel: FakeSignalingChannel;
+  /** Messages sent to this member, with their seq, as the server keeps them for a resume (S17). */
+  log: Sequenced[];
+  /** The socket dropped but the server keeps the place for a resume. */
+  away: boolean;
+}
+
+/**
+ * A signaling server for one appointment's room, delivering asynchronously and in order like a socket.
+ * It numbers room messages per recipient (S17), honours resumes, and can require a call cookie (S16).
+ */
 export class FakeRoomServer {
   readonly appointmentId: string;
   active = true;
-  readonly #room = new Map<string, FakeSignalingChannel>();
+  roomId = 'r1';
+  /**
+   * When true, a member whose socket drops keeps its place (no peer-left) and may resume; when false, the
+   * drop removes it at once (S15) and its messages are forgotten.
+   */
+  holdOnDrop = false;
+  /** Users whose socket carries no call cookie for this call (S16). */
+  readonly withoutGrant = new Set<string>();
+  readonly #room = new Map<string, Member>();
+  readonly #seq = new Map<string, number>();
 
   constructor(appointmentId = 'a1') {
     this.appointmentId = appointmentId;
@@ -26,33 +52,26 @@ export class FakeRoomServer {
     return [...this.#room.keys()];
   }
 
-  broadcast(message: ServerMessage): void {
-    for (const member of this.#room.values()) member.deliver(message);
+  /** Sends a room message to every member, numbered per member. */
+  broadcast(message: RoomMessage): void {
+    for (const member of this.#room.values()) this.#send(member, message);
   }
 
   handle(from: FakeSignalingChannel, message: ClientMessage): SocketRequestError | null {
     const self = from.self;
     switch (message.type) {
-      case 'join': {
-        if (!this.active) return new SocketRequestError('call_not_active', 'The call is not active.');
-        const peers = [...this.#room.values()].filter((c) => c !== from).map((c) => c.self);
-        for (const other of this.#room.values()) {
-          if (other.self.userId !== self.userId) other.deliver({ type: 'peer-joined', peer: self });
-        }
-        this.#room.set(self.userId, from);
-        from.deliver({ type: 'joined', appointmentId: this.appointmentId, roomId: 'r1', self, peers });
-        return null;
-      }
+      case 'join':
+        return this.#join(from, message.resume ?? null);
       case 'leave':
-        this.drop(from);
+        this.#remove(self.userId, from);
         return null;
       case 'offer':
       case 'answer':
       case 'ice-candidate':
       case 'media-state': {
         const { id: _id, ...rest } = message;
-        for (const other of this.#room.values()) {
-          if (other !== from) other.deliver({ ...rest, from: self } as ServerMessage);
+        for (const member of this.#room.values()) {
+          if (member.channel !== from) this.#send(member, { ...rest, from: self } as RoomMessage);
         }
         return null;
       }
@@ -62,9 +81,68 @@ export class FakeRoomServer {
   }
 
   drop(channel: FakeSignalingChannel): void {
-    if (this.#room.get(channel.self.userId) !== channel) return;
-    this.#room.delete(channel.self.userId);
-    for (const other of this.#room.values()) other.deliver({ type: 'peer-left', peer: channel.self });
+    const member = this.#room.get(channel.self.userId);
+    if (member?.channel !== channel) return;
+    if (this.holdOnDrop) member.away = true;
+    else this.#remove(channel.self.userId, channel);
+  }
+
+  #join(
+    from: FakeSignalingChannel,
+    resume: { roomId: string; lastSeq: number } | null,
+  ): SocketRequestError | null {
+    const self = from.self;
+    if (!this.active) return new SocketRequestError('call_not_active', 'The call is not active.');
+    if (this.withoutGrant.has(self.userId)) {
+      return new SocketRequestError('call_grant_required', 'Open the call from your appointment.');
+    }
+    const existing = this.#room.get(self.userId);
+    const peers = [...this.#room.values()].filter((m) => m.channel.self.userId !== self.userId);
+    const canResume =
+      existing !== undefined &&
+      resume !== null &&
+      resume.roomId === this.roomId &&
+      (existing.log[0]?.seq ?? 1) <= resume.lastSeq + 1;
+    if (canResume && existing && resume) {
+      existing.channel = from;
+      existing.away = false;
+      from.deliver(this.#joined(self, peers, true, resume.lastSeq));
+      for (const message of existing.log) if (message.seq > resume.lastSeq) from.deliver(message);
+      return null;
+    }
+    if (existing) this.#room.delete(self.userId);
+    for (const member of peers) this.#send(member, { type: 'peer-joined', peer: self });
+    this.#room.set(self.userId, { channel: from, log: [], away: false });
+    from.deliver(this.#joined(self, peers, false, this.#seq.get(self.userId) ?? 0));
+    return null;
+  }
+
+  #joined(self: Peer, peers: Member[], resumed: boolean, lastSeq: number): ServerMessage {
+    return {
+      type: 'joined',
+      appointmentId: this.appointmentId,
+      roomId: this.roomId,
+      self,
+      peers: peers.map((m) => m.channel.self),
+      resumed,
+      lastSeq,
+    };
+  }
+
+  #send(member: Member, message: RoomMessage): void {
+    const userId = member.channel.self.userId;
+    const seq = (this.#seq.get(userId) ?? 0) + 1;
+    this.#seq.set(userId, seq);
+    const sequenced = { ...message, seq } as Sequenced;
+    member.log.push(sequenced);
+    if (!member.away) member.channel.deliver(sequenced);
+  }
+
+  #remove(userId: string, channel: FakeSignalingChannel): void {
+    const member = this.#room.get(userId);
+    if (member?.channel !== channel) return;
+    this.#room.delete(userId);
+    for (const other of this.#room.values()) this.#send(other, { type: 'peer-left', peer: channel.self });
   }
 }
 
@@ -73,6 +151,7 @@ export class FakeSignalingChannel implements SignalingChannel {
   readonly sent: ClientMessage[] = [];
   readonly self: Peer;
   isReady = true;
+  reconnects = 0;
   readonly #server: FakeRoomServer;
   #seq = 0;
 
@@ -96,13 +175,19 @@ export class FakeSignalingChannel implements SignalingChannel {
     return error ? Promise.reject(error) : Promise.resolve({ message: null });
   }
 
+  reconnect(): void {
+    this.reconnects++;
+    this.drop();
+    setImmediate(() => this.restore());
+  }
+
   deliver(message: ServerMessage): void {
     setImmediate(() => {
       if (this.isReady) this.events.emit('message', message);
     });
   }
 
-  /** The socket drops: the server sees the member leave. */
+  /** The socket drops: the server sees it go (and, unless it holds the place, the member leave). */
   drop(): void {
     this.isReady = false;
     this.#server.drop(this);
