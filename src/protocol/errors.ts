@@ -37,7 +37,10 @@ export const ERRORS = {
     status: 409,
     message: 'This call link is for someone else. Sign out first, or open it in a private window.',
   },
-  too_many_links: { status: 429, message: 'Too many call links for this call. Restart the call for new ones.' },
+  too_many_links: {
+    status: 429,
+    message: 'Too many call links for this call. Restart the call for new ones.',
+  },
   check_in_not_open: { status: 409, message: 'Check-in opens shortly before the appointment.' },
   signal_connection_unknown: {
     status: 404,

@@ -6,27 +6,35 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { ZodError } from 'zod';
+import { CLOSE_CODES } from '../protocol/close-codes.js';
 import { MAX_FRAME_BYTES } from '../protocol/messages.js';
 import { accountRoutes } from './accounts/routes.js';
-import type { SessionInfo } from './accounts/sessions-repo.js';
+import type { Principal } from './appointments/access.js';
 import { appointmentRoutes } from './appointments/routes.js';
 import type { Bus } from './bus/bus.js';
+import { RedisBus } from './bus/redis-bus.js';
+import { CallAccess } from './calls/call-access.js';
+import { callRoutes } from './calls/call-routes.js';
 import { CallService } from './calls/call-service.js';
+import { CallSweeper } from './calls/sweeper.js';
 import { ChatService } from './chat/chat-service.js';
 import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config.js';
 import type { AppContext } from './context.js';
 import type { Db } from './db/database.js';
 import { AppError, errorBody } from './errors.js';
-import { findSession, originAllowed } from './http/auth.js';
+import { originAllowed } from './http/auth.js';
 import { pageRoutes } from './http/pages.js';
+import { findPrincipal } from './http/principal.js';
 import { Broadcaster } from './signaling/broadcaster.js';
+import { signalFallbackRoutes } from './signaling/fallback-routes.js';
 import { type HubLimits, SignalingHub } from './signaling/hub.js';
+import { attachWebSocket } from './signaling/ws-transport.js';
 import { createStore } from './store.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    carecallSession: SessionInfo | null;
+    carecallPrincipal: Principal | null;
   }
 }
 
@@ -38,6 +46,8 @@ export interface AppDeps {
   /** Where the built client lives; tests that need no pages may point anywhere. */
   clientDir?: string;
   logger?: FastifyServerOptions['logger'];
+  /** How often this node sweeps for calls to warn about or end (tests run sweeps themselves). */
+  sweepIntervalMs?: number;
 }
 
 const BODY_LIMIT = 64 * 1024;
@@ -74,19 +84,34 @@ export async function buildApp(
 
   const store = createStore(deps.db, clock);
   const broadcaster = new Broadcaster(deps.bus);
-  const calls = new CallService(store, clock, broadcaster);
+  const maxDurationMs = config.maxCallMinutes * 60_000;
+  const calls = new CallService(store, clock, broadcaster, {
+    maxDurationMs,
+    linkTtlMs: config.tokenExpiryHours * 3_600_000,
+  });
+  const callAccess = new CallAccess(store, clock, calls);
   const chat = new ChatService(store, broadcaster);
   const hub = new SignalingHub({
     store,
     bus: deps.bus,
     broadcaster,
     calls,
+    callAccess,
     chat,
     clock,
     log: app.log,
-    ...(deps.hubLimits ? { limits: deps.hubLimits } : {}),
+    limits: { checkInMs: config.checkInMinutes * 60_000, ...deps.hubLimits },
   });
-  const ctx: AppContext = { config, store, bus: deps.bus, clock, calls, chat, hub };
+  const sweeper = new CallSweeper(
+    { store, bus: deps.bus, calls, broadcaster, clock, log: app.log },
+    {
+      intervalMs: deps.sweepIntervalMs ?? 5_000,
+      maxDurationMs,
+      warnBeforeMs: 5 * 60_000,
+      idleTimeoutMs: config.idleTimeoutMinutes * 60_000,
+    },
+  );
+  const ctx: AppContext = { config, store, bus: deps.bus, clock, calls, callAccess, chat, hub, sweeper };
 
   app.setErrorHandler((err, req, reply) => {
     if (err instanceof AppError) {
@@ -145,7 +170,11 @@ export async function buildApp(
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
   });
   await app.register(fastifyCookie);
-  await app.register(fastifyRateLimit, { global: false });
+  // With Redis the counters are shared, so a client cannot multiply its allowance by switching nodes.
+  await app.register(fastifyRateLimit, {
+    global: false,
+    ...(deps.bus instanceof RedisBus ? { redis: deps.bus.commands, nameSpace: 'carecall:rl:' } : {}),
+  });
   await app.register(fastifyWebsocket, {
     options: { maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false },
   });
@@ -161,32 +190,39 @@ export async function buildApp(
     }
   });
 
-  app.decorateRequest('carecallSession', null);
+  app.decorateRequest('carecallPrincipal', null);
   app.get(
     '/ws',
     {
       websocket: true,
+      config: { rateLimit: { max: 60, timeWindow: '1 minute' } },
       preValidation: async (req, reply) => {
         if (!originAllowed(req, config)) {
           return reply.code(403).send(errorBody('origin_not_allowed'));
         }
-        const session = await findSession(req, config, store);
-        if (!session) return reply.code(401).send(errorBody('unauthenticated'));
-        req.carecallSession = session;
+        const principal = await findPrincipal(req, ctx);
+        if (!principal) return reply.code(401).send(errorBody('unauthenticated'));
+        if (!(await hub.mayConnect(principal.user.id)))
+          return reply.code(429).send(errorBody('rate_limited'));
+        req.carecallPrincipal = principal;
         return undefined;
       },
     },
     (socket, req) => {
-      if (req.carecallSession) hub.attach(socket, req.carecallSession);
-      else socket.close(4001, 'unauthenticated');
+      if (req.carecallPrincipal) attachWebSocket(hub, socket, req.carecallPrincipal);
+      else socket.close(CLOSE_CODES.unauthenticated, 'unauthenticated');
     },
   );
 
   await accountRoutes(app, ctx);
   await appointmentRoutes(app, ctx);
+  await callRoutes(app, ctx);
+  await signalFallbackRoutes(app, ctx);
   await pageRoutes(app, ctx, deps.clientDir ?? defaultClientDir);
 
+  sweeper.start();
   app.addHook('onClose', async () => {
+    await sweeper.stop();
     await hub.close();
   });
   return { app, ctx };

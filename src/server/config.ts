@@ -44,6 +44,8 @@ const envSchema = z
     WEBRTC_TURN_PASSWORD: z.string().min(1).optional(),
     VIDEO_CALL_TOKEN_EXPIRY_HOURS: positiveInt(24 * 30).default(24),
     VIDEO_CALL_MAX_DURATION_MINUTES: positiveInt(24 * 60).default(60),
+    VIDEO_CALL_CHECK_IN_MINUTES: positiveInt(24 * 60).default(15),
+    VIDEO_CALL_IDLE_TIMEOUT_MINUTES: positiveInt(24 * 60).default(10),
     SESSION_TTL_HOURS: positiveInt(24 * 30).default(12),
     PUBLIC_ORIGIN: origin.optional(),
     ALLOWED_ORIGINS: list.pipe(z.array(origin)).default([]),
@@ -97,6 +99,8 @@ export interface Config {
   };
   tokenExpiryHours: number;
   maxCallMinutes: number;
+  checkInMinutes: number;
+  idleTimeoutMinutes: number;
   sessionTtlHours: number;
   publicOrigin: string;
   allowedOrigins: string[];
@@ -154,6 +158,8 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     },
     tokenExpiryHours: env.VIDEO_CALL_TOKEN_EXPIRY_HOURS,
     maxCallMinutes: env.VIDEO_CALL_MAX_DURATION_MINUTES,
+    checkInMinutes: env.VIDEO_CALL_CHECK_IN_MINUTES,
+    idleTimeoutMinutes: env.VIDEO_CALL_IDLE_TIMEOUT_MINUTES,
     sessionTtlHours: env.SESSION_TTL_HOURS,
     publicOrigin,
     allowedOrigins,

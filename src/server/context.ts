@@ -1,5 +1,7 @@
 import type { Bus } from './bus/bus.js';
+import type { CallAccess } from './calls/call-access.js';
 import type { CallService } from './calls/call-service.js';
+import type { CallSweeper } from './calls/sweeper.js';
 import type { ChatService } from './chat/chat-service.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
@@ -13,6 +15,8 @@ export interface AppContext {
   bus: Bus;
   clock: Clock;
   calls: CallService;
+  callAccess: CallAccess;
   chat: ChatService;
   hub: SignalingHub;
+  sweeper: CallSweeper;
 }

@@ -2,6 +2,7 @@ import { SessionsRepo } from './accounts/sessions-repo.js';
 import { UsersRepo } from './accounts/users-repo.js';
 import { AppointmentsRepo } from './appointments/appointments-repo.js';
 import { AuditRepo } from './audit/audit-repo.js';
+import { CallLinksRepo } from './calls/call-links-repo.js';
 import { CallSessionsRepo } from './calls/call-sessions-repo.js';
 import { ChatRepo } from './chat/chat-repo.js';
 import type { Clock } from './clock.js';
@@ -14,6 +15,7 @@ export interface Store {
   readonly sessions: SessionsRepo;
   readonly appointments: AppointmentsRepo;
   readonly callSessions: CallSessionsRepo;
+  readonly callLinks: CallLinksRepo;
   readonly chat: ChatRepo;
   readonly audit: AuditRepo;
 }
@@ -26,6 +28,7 @@ export function createStore(db: Db, clock: Clock): Store {
     sessions: new SessionsRepo(k, clock),
     appointments: new AppointmentsRepo(k, clock),
     callSessions: new CallSessionsRepo(k),
+    callLinks: new CallLinksRepo(k),
     chat: new ChatRepo(k, clock),
     audit: new AuditRepo(k, clock),
   };

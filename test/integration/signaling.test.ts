@@ -15,7 +15,15 @@ describe.each(testDatabases())('signaling protocol on $name', ({ open }) => {
   let agents: Record<'doctor' | 'patient' | 'admin' | 'otherDoctor' | 'otherPatient', Agent>;
   const sockets: SocketClient[] = [];
 
+  /**
+   * Opens a socket for a party. A patient of an active call first gets its call cookie (S16), as the
+   * call page does; the doctor got one from start.
+   */
   const connect = async (who: keyof typeof agents) => {
+    const appointmentId = who.startsWith('other') ? world.otherAppointment.id : world.appointment.id;
+    if ((who === 'patient' || who === 'otherPatient') && !agents[who].callCookie) {
+      await agents[who].request('POST', `/api/appointments/${appointmentId}/call/join`, {});
+    }
     const s = await agents[who].socket();
     sockets.push(s);
     await s.next('welcome');
@@ -26,7 +34,7 @@ describe.each(testDatabases())('signaling protocol on $name', ({ open }) => {
 
   beforeEach(async () => {
     db = await open();
-    server = await startServer(db);
+    server = await startServer(db, { hubLimits: { reconnectGraceMs: 300 } });
     world = await seedWorld(server.ctx.store);
     agents = {
       doctor: await Agent.signIn(server, 'doctor@a.test'),
@@ -148,11 +156,16 @@ describe.each(testDatabases())('signaling protocol on $name', ({ open }) => {
   });
 
   it('S8 join needs a started call, a party role; the second party in makes the call in_progress', async () => {
-    const patient = await connect('patient');
-    expect(await patient.call({ type: 'join', appointmentId: world.appointment.id })).toMatchObject({
+    const early = await connect('patient');
+    expect(await early.call({ type: 'join', appointmentId: world.appointment.id })).toMatchObject({
       code: 'call_not_active',
     });
     await start('doctor', world.appointment.id);
+    // S16: a socket opened before the call cookie existed cannot join; a new one can.
+    expect(await early.call({ type: 'join', appointmentId: world.appointment.id })).toMatchObject({
+      code: 'call_grant_required',
+    });
+    const patient = await connect('patient');
     const admin = await connect('admin');
     expect(await admin.call({ type: 'join', appointmentId: world.appointment.id })).toMatchObject({
       code: 'wrong_role',
@@ -229,6 +242,7 @@ describe.each(testDatabases())('signaling protocol on $name', ({ open }) => {
       type: 'offer',
       sdp: SDP,
       from: { userId: world.patient.id, role: 'patient', displayName: 'Patient A' },
+      seq: expect.any(Number),
     });
     const candidates = Array.from({ length: 20 }, (_, i) => ({
       candidate: `candidate:${i} 1 udp 2122260223 127.0.0.1 ${50000 + i} typ host`,
@@ -342,7 +356,7 @@ describe.each(testDatabases())('signaling protocol on $name', ({ open }) => {
     expect(await p.call({ type: 'answer', sdp: SDP })).toMatchObject({ code: 'not_in_room' });
   });
 
-  it('S15 a dropped connection counts as leaving', async () => {
+  it('S15 a dropped connection counts as leaving once the reconnect grace is over', async () => {
     await start('doctor', world.appointment.id);
     const [d, p] = await Promise.all([connect('doctor'), connect('patient')]);
     await d.call({ type: 'join', appointmentId: world.appointment.id });

@@ -39,6 +39,8 @@ export async function startServer(
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.hubLimits ? { hubLimits: options.hubLimits } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
+    // Tests run sweeps themselves (ctx.sweeper.runOnce()) with a controlled clock.
+    sweepIntervalMs: 3_600_000,
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
@@ -58,7 +60,10 @@ export async function startServer(
 
 /** A signed-in browser, as far as the API can tell: a cookie, the CSRF token and an allowed Origin. */
 export class Agent {
+  /** The session cookie as `name=value` (tests may replace it to forge or drop a session). */
   cookie = '';
+  /** The call cookie, once start, join, enter or a link exchange set one. */
+  callCookie = '';
   csrf = '';
 
   constructor(readonly server: TestServer) {}
@@ -82,7 +87,7 @@ export class Agent {
       headers: {
         origin: ORIGIN,
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...(this.cookie ? { cookie: this.cookie } : {}),
+        ...(this.cookieHeader() ? { cookie: this.cookieHeader() } : {}),
         ...(this.csrf ? { 'x-csrf-token': this.csrf } : {}),
         ...headers,
       },
@@ -93,6 +98,7 @@ export class Agent {
     for (const c of setCookie) {
       const [pair] = c.split(';');
       if (pair?.startsWith('carecall_session=')) this.cookie = pair.endsWith('=') ? '' : pair;
+      if (pair?.startsWith('carecall_call=')) this.callCookie = pair.endsWith('=') ? '' : pair;
     }
     const text = await res.text();
     let parsed: unknown = text;
@@ -106,8 +112,13 @@ export class Agent {
     return { status: res.status, body: parsed, headers: res.headers };
   }
 
-  socket(origin = ORIGIN): Promise<SocketClient> {
-    return SocketClient.open(this.server.wsUrl, { origin, ...(this.cookie ? { cookie: this.cookie } : {}) });
+  cookieHeader(): string {
+    return [this.cookie, this.callCookie].filter(Boolean).join('; ');
+  }
+
+  socket(origin = ORIGIN, url = this.server.wsUrl): Promise<SocketClient> {
+    const cookie = this.cookieHeader();
+    return SocketClient.open(url, { origin, ...(cookie ? { cookie } : {}) });
   }
 }
 

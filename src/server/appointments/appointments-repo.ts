@@ -66,6 +66,7 @@ export class AppointmentsRepo {
       version: 0,
       created_at: now,
       updated_at: now,
+      checked_in_at: null,
     };
     await this.db.insertInto('appointments').values(row).execute();
     return row;
@@ -114,5 +115,52 @@ export class AppointmentsRepo {
       .where('version', '=', expectedVersion)
       .executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
+  }
+
+  /** Keeps the first check-in time (the waited time counts from it); returns the stored time. */
+  async markCheckedIn(id: string, now: number): Promise<number> {
+    await this.db
+      .updateTable('appointments')
+      .set({ checked_in_at: now })
+      .where('id', '=', id)
+      .where('checked_in_at', 'is', null)
+      .execute();
+    const row = await this.db
+      .selectFrom('appointments')
+      .select('checked_in_at')
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row?.checked_in_at ?? now;
+  }
+
+  /** Calls the server may have to end or warn about (S19, S24), with their current session. */
+  listActiveCalls(): Promise<
+    Array<
+      AppointmentRow & {
+        session_id: string;
+        connected_at: number | null;
+        warned_at: number | null;
+        last_presence_at: number | null;
+        started_at: number;
+      }
+    >
+  > {
+    return this.db
+      .selectFrom('appointments as a')
+      .innerJoin('call_sessions as s', 's.room_id', 'a.room_id')
+      .selectAll('a')
+      .select(['s.id as session_id', 's.connected_at', 's.warned_at', 's.last_presence_at', 's.started_at'])
+      .where('a.video_call_status', 'in', ['waiting', 'in_progress'])
+      .execute();
+  }
+
+  /** Appointments whose waiting room may hold a patient (S20). */
+  listCheckedIn(): Promise<AppointmentRow[]> {
+    return this.db
+      .selectFrom('appointments')
+      .selectAll()
+      .where('checked_in_at', 'is not', null)
+      .where('video_call_status', 'in', ['not_started', 'ended'])
+      .execute();
   }
 }

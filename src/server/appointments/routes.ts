@@ -1,12 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { AppointmentDetail, AppointmentList, CallJoinInfo, ChatHistory } from '../../protocol/api.js';
-import type { CallStatusView, ChatMessageView } from '../../protocol/messages.js';
+import type { AppointmentDetail, AppointmentList, ChatHistory } from '../../protocol/api.js';
+import type { ChatMessageView } from '../../protocol/messages.js';
 import type { AppContext } from '../context.js';
 import { AppError } from '../errors.js';
 import { requireSession } from '../http/auth.js';
+import { requireParty } from '../http/principal.js';
 import { parseWith } from '../http/validation.js';
-import { iceServersFor } from '../turn/ice-servers.js';
 import { accessTo, permissionsFor } from './access.js';
 import { toAppointmentView } from './appointments-repo.js';
 
@@ -18,7 +18,7 @@ const historyQuery = z.object({
 const chatBody = z.object({ clientId: z.string().min(1).max(64), body: z.string().max(10_000) });
 
 export async function appointmentRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  const { config, store, calls, chat, clock } = ctx;
+  const { config, store, chat } = ctx;
 
   app.get('/api/appointments', async (req): Promise<AppointmentList> => {
     const { user } = await requireSession(req, config, store);
@@ -52,8 +52,8 @@ export async function appointmentRoutes(app: FastifyInstance, ctx: AppContext): 
   });
 
   app.get('/api/appointments/:id/messages', async (req): Promise<ChatHistory> => {
-    const { user } = await requireSession(req, config, store);
     const { id } = parseWith(idParams, req.params);
+    const { user } = await requireParty(req, ctx, id);
     const q = parseWith(historyQuery, req.query);
     const messages = await chat.history(
       user,
@@ -64,66 +64,11 @@ export async function appointmentRoutes(app: FastifyInstance, ctx: AppContext): 
   });
 
   app.post('/api/appointments/:id/messages', async (req, reply): Promise<{ message: ChatMessageView }> => {
-    const { user } = await requireSession(req, config, store);
     const { id } = parseWith(idParams, req.params);
+    const { user } = await requireParty(req, ctx, id);
     const body = parseWith(chatBody, req.body);
     const message = await chat.post(user, id, body.clientId, body.body);
     reply.code(201);
     return { message };
-  });
-
-  const joinInfo = async (userId: string, call: CallStatusView): Promise<CallJoinInfo> => ({
-    call,
-    iceServers: iceServersFor(config, userId, clock.now()),
-  });
-
-  app.get('/api/appointments/:id/call', async (req): Promise<CallJoinInfo> => {
-    const { user } = await requireSession(req, config, store);
-    const { id } = parseWith(idParams, req.params);
-    await calls.loadActiveForParty(user, id);
-    return joinInfo(user.id, await calls.status(id));
-  });
-
-  app.get('/api/appointments/:id/call/status', async (req): Promise<{ call: CallStatusView }> => {
-    const { user } = await requireSession(req, config, store);
-    const { id } = parseWith(idParams, req.params);
-    const a = await store.appointments.get(id);
-    if (!a) throw new AppError('not_found');
-    if (accessTo(user, a).kind === 'none') throw new AppError('not_party');
-    return { call: await calls.status(id) };
-  });
-
-  app.post('/api/appointments/:id/call/start', async (req): Promise<CallJoinInfo> => {
-    const { user } = await requireSession(req, config, store);
-    const { id } = parseWith(idParams, req.params);
-    return joinInfo(user.id, await calls.start(user, id));
-  });
-
-  app.post('/api/appointments/:id/call/join', async (req): Promise<CallJoinInfo> => {
-    const { user } = await requireSession(req, config, store);
-    const { id } = parseWith(idParams, req.params);
-    const { role } = await calls.loadForParty(user, id);
-    if (role !== 'patient') {
-      throw new AppError('wrong_role', { message: 'Only the patient joins; the doctor starts the call.' });
-    }
-    try {
-      await calls.loadActiveForParty(user, id);
-    } catch (err) {
-      await store.audit.record({
-        actorId: user.id,
-        action: 'call.join',
-        appointmentId: id,
-        outcome: 'denied',
-      });
-      throw err;
-    }
-    await store.audit.record({ actorId: user.id, action: 'call.join', appointmentId: id, outcome: 'ok' });
-    return joinInfo(user.id, await calls.status(id));
-  });
-
-  app.post('/api/appointments/:id/call/end', async (req): Promise<{ call: CallStatusView }> => {
-    const { user } = await requireSession(req, config, store);
-    const { id } = parseWith(idParams, req.params);
-    return { call: await calls.end(user, id, 'hung_up') };
   });
 }

@@ -1,15 +1,74 @@
 /**
- * Fan-out between the sockets of one room or appointment, wherever they are connected. Payloads are
+ * Fan-out between the sockets of one room or appointment, wherever they are connected, and the little
+ * shared state that must follow a client from node to node (docs/protocol.md S17, S21). Payloads are
  * strings so a message is serialised once per publish, not once per recipient.
  */
-export type BusHandler = (payload: string) => void;
+export type BusHandler = (payload: string, seq: number | undefined) => void;
+
+export interface StreamRead {
+  /** The last sequence number given out on this stream (0 if none). */
+  head: number;
+  /** Retained entries with seq greater than the one asked for, in order. */
+  entries: Array<{ seq: number; payload: string }>;
+}
+
+export interface ClaimResult {
+  /** What the field held before (another connection's claim, possibly stale). */
+  previous: string | null;
+  /** Every field of the key after the claim, this one included. */
+  all: Record<string, string>;
+}
+
+export interface StreamLimits {
+  /** Entries kept per stream. */
+  maxEntries: number;
+  /** A stream nobody writes to for this long is forgotten. */
+  ttlMs: number;
+}
+
+export const DEFAULT_STREAM_LIMITS: StreamLimits = { maxEntries: 256, ttlMs: 10 * 60_000 };
+/** Presence and flag keys outlive any call; they only need to disappear eventually. */
+export const STATE_TTL_MS = 24 * 60 * 60_000;
 
 export interface Bus {
   readonly kind: 'memory' | 'redis';
   publish(channel: string, payload: string): Promise<void>;
+  /**
+   * Appends the payload to a stream under the next sequence number and publishes it on the channel,
+   * as one atomic step, so subscribers see a stream's messages in sequence order.
+   */
+  publishSequenced(channel: string, stream: string, payload: string): Promise<number>;
+  readStream(stream: string, afterSeq: number): Promise<StreamRead>;
+  /** Forgets the stream's entries up to and including seq (the recipient acknowledged them). */
+  trimStream(stream: string, uptoSeq: number): Promise<void>;
   /** Resolves once the subscription is active; the returned function ends it. */
   subscribe(channel: string, handler: BusHandler): Promise<() => Promise<void>>;
+
+  /** Sets a field of a shared map and returns what it held and the whole map, atomically. */
+  claim(key: string, field: string, value: string): Promise<ClaimResult>;
+  /** Rewrites a field only while it still starts with `owner` (nobody has claimed it since). */
+  refresh(key: string, field: string, owner: string, value: string): Promise<boolean>;
+  /** Deletes a field only while it still starts with `owner`; true if it did. */
+  release(key: string, field: string, owner: string): Promise<boolean>;
+  members(key: string): Promise<Record<string, string>>;
+  /** A flag that clears itself after ttlMs (abuse penalties). */
+  setFlag(key: string, ttlMs: number): Promise<void>;
+  hasFlag(key: string): Promise<boolean>;
+
   ping(): Promise<void>;
   /** Idempotent. */
   close(): Promise<void>;
+}
+
+/** Sequenced payloads travel as `#<seq> <payload>`; plain ones never start with `#`. */
+export function encodeSequenced(seq: number, payload: string): string {
+  return `#${seq} ${payload}`;
+}
+
+export function decodeSequenced(raw: string): { payload: string; seq: number | undefined } {
+  if (!raw.startsWith('#')) return { payload: raw, seq: undefined };
+  const space = raw.indexOf(' ');
+  const seq = Number(raw.slice(1, space));
+  if (space < 0 || !Number.isSafeInteger(seq)) return { payload: raw, seq: undefined };
+  return { payload: raw.slice(space + 1), seq };
 }

@@ -1,13 +1,85 @@
 import { Redis } from 'ioredis';
-import type { Bus, BusHandler } from './bus.js';
+import {
+  type Bus,
+  type BusHandler,
+  type ClaimResult,
+  DEFAULT_STREAM_LIMITS,
+  decodeSequenced,
+  STATE_TTL_MS,
+  type StreamLimits,
+  type StreamRead,
+} from './bus.js';
+
+// Each script is one atomic step on the Redis server (no other client's command runs in between).
+const PUBLISH_SEQUENCED = `
+local seq = redis.call('INCR', KEYS[1])
+redis.call('RPUSH', KEYS[2], seq .. ' ' .. ARGV[1])
+redis.call('LTRIM', KEYS[2], -tonumber(ARGV[3]), -1)
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('PEXPIRE', KEYS[2], ARGV[4])
+redis.call('PUBLISH', ARGV[2], '#' .. seq .. ' ' .. ARGV[1])
+return seq`;
+
+const TRIM_STREAM = `
+local first = redis.call('LINDEX', KEYS[1], 0)
+if not first then return 0 end
+local n = tonumber(ARGV[1]) - tonumber(string.match(first, '^(%d+)')) + 1
+if n > 0 then redis.call('LTRIM', KEYS[1], n, -1) end
+return n`;
+
+const CLAIM = `
+local prev = redis.call('HGET', KEYS[1], ARGV[1])
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return {prev, redis.call('HGETALL', KEYS[1])}`;
+
+const REFRESH = `
+local v = redis.call('HGET', KEYS[1], ARGV[1])
+if v and string.sub(v, 1, string.len(ARGV[2])) == ARGV[2] then
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], ARGV[4])
+  return 1
+end
+return 0`;
+
+const RELEASE = `
+local v = redis.call('HGET', KEYS[1], ARGV[1])
+if v and string.sub(v, 1, string.len(ARGV[2])) == ARGV[2] then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+  return 1
+end
+return 0`;
+
+interface Scripts {
+  publishSequenced(
+    seqKey: string,
+    listKey: string,
+    payload: string,
+    channel: string,
+    max: number,
+    ttl: number,
+  ): Promise<number>;
+  trimStream(listKey: string, upto: number): Promise<number>;
+  claimField(key: string, field: string, value: string, ttl: number): Promise<[string | null, string[]]>;
+  refreshField(key: string, field: string, owner: string, value: string, ttl: number): Promise<number>;
+  releaseField(key: string, field: string, owner: string): Promise<number>;
+}
+
+function pairs(flat: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i] as string] = flat[i + 1] as string;
+  return out;
+}
 
 /**
  * Redis pub/sub with one channel per room or appointment (never one global channel), so each node
- * receives only the traffic of rooms it has sockets in.
+ * receives only the traffic of rooms it has sockets in; streams, presence and flags are Redis keys.
  */
 export class RedisBus implements Bus {
   readonly kind = 'redis' as const;
-  private readonly pub: Redis;
+  /** Commands (and scripts); also lent to the HTTP rate limiter so its counters are shared too. */
+  readonly commands: Redis;
+  private readonly scripts: Scripts;
   private readonly sub: Redis;
   private readonly handlers = new Map<string, Set<BusHandler>>();
   private closing: Promise<void> | null = null;
@@ -15,26 +87,28 @@ export class RedisBus implements Bus {
   constructor(
     url: string,
     private readonly onHandlerError: (err: unknown) => void = () => {},
-    prefix = 'carecall:',
+    private readonly prefix = 'carecall:',
+    private readonly limits: StreamLimits = DEFAULT_STREAM_LIMITS,
   ) {
-    const options = {
-      lazyConnect: false,
-      maxRetriesPerRequest: 3,
-      enableAutoPipelining: true,
-      keyPrefix: '',
-    };
-    this.pub = new Redis(url, options);
+    const options = { lazyConnect: false, maxRetriesPerRequest: 3, enableAutoPipelining: true };
+    this.commands = new Redis(url, options);
     this.sub = new Redis(url, options);
-    this.prefix = prefix;
+    this.commands.defineCommand('publishSequenced', { numberOfKeys: 2, lua: PUBLISH_SEQUENCED });
+    this.commands.defineCommand('trimStream', { numberOfKeys: 1, lua: TRIM_STREAM });
+    this.commands.defineCommand('claimField', { numberOfKeys: 1, lua: CLAIM });
+    this.commands.defineCommand('refreshField', { numberOfKeys: 1, lua: REFRESH });
+    this.commands.defineCommand('releaseField', { numberOfKeys: 1, lua: RELEASE });
+    this.scripts = this.commands as unknown as Scripts;
     // Connection errors are retried by ioredis; readiness reports them through ping().
-    this.pub.on('error', () => {});
+    this.commands.on('error', () => {});
     this.sub.on('error', () => {});
-    this.sub.on('message', (channel: string, payload: string) => {
+    this.sub.on('message', (channel: string, raw: string) => {
       const set = this.handlers.get(channel);
       if (!set) return;
+      const { payload, seq } = decodeSequenced(raw);
       for (const h of [...set]) {
         try {
-          h(payload);
+          h(payload, seq);
         } catch (err) {
           this.onHandlerError(err);
         }
@@ -42,10 +116,39 @@ export class RedisBus implements Bus {
     });
   }
 
-  private readonly prefix: string;
-
   async publish(channel: string, payload: string): Promise<void> {
-    await this.pub.publish(this.prefix + channel, payload);
+    await this.commands.publish(this.prefix + channel, payload);
+  }
+
+  async publishSequenced(channel: string, stream: string, payload: string): Promise<number> {
+    const key = `${this.prefix}stream:${stream}`;
+    const seq = await this.scripts.publishSequenced(
+      `${key}:seq`,
+      key,
+      payload,
+      this.prefix + channel,
+      this.limits.maxEntries,
+      this.limits.ttlMs,
+    );
+    return Number(seq);
+  }
+
+  async readStream(stream: string, afterSeq: number): Promise<StreamRead> {
+    const key = `${this.prefix}stream:${stream}`;
+    const result = await this.commands.multi().get(`${key}:seq`).lrange(key, 0, -1).exec();
+    const head = Number((result?.[0]?.[1] as string | null) ?? 0);
+    const raw = (result?.[1]?.[1] as string[] | undefined) ?? [];
+    const entries: StreamRead['entries'] = [];
+    for (const line of raw) {
+      const space = line.indexOf(' ');
+      const seq = Number(line.slice(0, space));
+      if (seq > afterSeq) entries.push({ seq, payload: line.slice(space + 1) });
+    }
+    return { head, entries };
+  }
+
+  async trimStream(stream: string, uptoSeq: number): Promise<void> {
+    await this.scripts.trimStream(`${this.prefix}stream:${stream}`, uptoSeq);
   }
 
   async subscribe(channel: string, handler: BusHandler): Promise<() => Promise<void>> {
@@ -56,7 +159,7 @@ export class RedisBus implements Bus {
       this.handlers.set(key, set);
       await this.sub.subscribe(key);
     }
-    const wrapped: BusHandler = (p) => handler(p);
+    const wrapped: BusHandler = (p, seq) => handler(p, seq);
     set.add(wrapped);
     return async () => {
       const s = this.handlers.get(key);
@@ -66,14 +169,39 @@ export class RedisBus implements Bus {
     };
   }
 
+  async claim(key: string, field: string, value: string): Promise<ClaimResult> {
+    const [previous, flat] = await this.scripts.claimField(this.prefix + key, field, value, STATE_TTL_MS);
+    return { previous: previous ?? null, all: pairs(flat) };
+  }
+
+  async refresh(key: string, field: string, owner: string, value: string): Promise<boolean> {
+    return (await this.scripts.refreshField(this.prefix + key, field, owner, value, STATE_TTL_MS)) === 1;
+  }
+
+  async release(key: string, field: string, owner: string): Promise<boolean> {
+    return (await this.scripts.releaseField(this.prefix + key, field, owner)) === 1;
+  }
+
+  async members(key: string): Promise<Record<string, string>> {
+    return this.commands.hgetall(this.prefix + key);
+  }
+
+  async setFlag(key: string, ttlMs: number): Promise<void> {
+    await this.commands.set(`${this.prefix}flag:${key}`, '1', 'PX', ttlMs);
+  }
+
+  async hasFlag(key: string): Promise<boolean> {
+    return (await this.commands.exists(`${this.prefix}flag:${key}`)) === 1;
+  }
+
   async ping(): Promise<void> {
-    await this.pub.ping();
+    await this.commands.ping();
   }
 
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.handlers.clear();
-      await Promise.allSettled([this.pub.quit(), this.sub.quit()]);
+      await Promise.allSettled([this.commands.quit(), this.sub.quit()]);
     })();
     return this.closing;
   }

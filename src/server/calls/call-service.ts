@@ -5,7 +5,7 @@ import { accessTo } from '../appointments/access.js';
 import type { AppointmentRow } from '../appointments/appointments-repo.js';
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
-import { newId } from '../ids.js';
+import { hashSecret, newId, newSecret } from '../ids.js';
 import type { Broadcaster } from '../signaling/broadcaster.js';
 import type { Store } from '../store.js';
 import type { CallSessionRow } from './call-sessions-repo.js';
@@ -13,16 +13,39 @@ import { type CallEvent, transition } from './lifecycle.js';
 
 const MAX_ATTEMPTS = 5;
 
-export function toCallStatusView(a: AppointmentRow, session: CallSessionRow | undefined): CallStatusView {
+/** Another writer changed the appointment first; the transaction is rolled back and retried. */
+class VersionConflict extends Error {}
+
+export function toCallStatusView(
+  a: AppointmentRow,
+  session: CallSessionRow | undefined,
+  maxDurationMs: number,
+): CallStatusView {
+  const connectedAt = session?.connected_at ?? null;
   return {
     appointmentId: a.id,
     status: a.video_call_status,
     roomId: a.room_id,
     startedAt: a.video_call_started_at,
-    connectedAt: session?.connected_at ?? null,
+    connectedAt,
     endedAt: a.video_call_ended_at,
     durationSeconds: a.call_duration_seconds,
+    endReason: session?.end_reason ?? null,
+    endsAt: connectedAt === null || a.video_call_status === 'ended' ? null : connectedAt + maxDurationMs,
   };
+}
+
+/** A link's secret as issued; only its digest is stored. */
+export interface IssuedLink {
+  role: PartyRole;
+  token: string;
+  expiresAt: number;
+}
+
+export interface CallStart {
+  view: CallStatusView;
+  session: CallSessionRow;
+  links: { doctor: IssuedLink; patient: IssuedLink };
 }
 
 /** Applies call events from HTTP and WebSocket alike, so both obey one lifecycle. */
@@ -31,7 +54,49 @@ export class CallService {
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly broadcaster: Broadcaster,
+    private readonly limits: { maxDurationMs: number; linkTtlMs: number },
   ) {}
+
+  get linkTtlMs(): number {
+    return this.limits.linkTtlMs;
+  }
+
+  view(a: AppointmentRow, session: CallSessionRow | undefined): CallStatusView {
+    return toCallStatusView(a, session, this.limits.maxDurationMs);
+  }
+
+  /** The appointment's latest call session (the current one while the call is active). */
+  currentSession(a: AppointmentRow): Promise<CallSessionRow | undefined> {
+    return a.room_id ? this.store.callSessions.findByRoom(a.room_id) : Promise.resolve(undefined);
+  }
+
+  /** A new one-exchange link for a party of the call session; only the digest is stored. */
+  async issueLink(
+    session: Pick<CallSessionRow, 'id' | 'appointment_id'>,
+    role: PartyRole,
+    createdBy: string,
+    db: Store['db']['kysely'] = this.store.db.kysely,
+  ): Promise<IssuedLink> {
+    const token = newSecret();
+    const now = this.clock.now();
+    const expiresAt = now + this.limits.linkTtlMs;
+    await this.store.callLinks.insertLink(
+      {
+        id: newId(),
+        appointment_id: session.appointment_id,
+        call_session_id: session.id,
+        role,
+        token_hash: hashSecret(token),
+        created_by: createdBy,
+        created_at: now,
+        expires_at: expiresAt,
+        exchanged_at: null,
+        revoked_at: null,
+      },
+      db,
+    );
+    return { role, token, expiresAt };
+  }
 
   async loadForParty(
     user: UserRow,
@@ -60,13 +125,15 @@ export class CallService {
   async status(appointmentId: string): Promise<CallStatusView> {
     const a = await this.store.appointments.get(appointmentId);
     if (!a) throw new AppError('not_found');
-    return toCallStatusView(a, a.room_id ? await this.store.callSessions.findByRoom(a.room_id) : undefined);
+    return this.view(a, await this.currentSession(a));
   }
 
-  async start(user: UserRow, appointmentId: string): Promise<CallStatusView> {
+  async start(user: UserRow, appointmentId: string): Promise<CallStart> {
     const { role } = await this.loadForParty(user, appointmentId);
     if (role !== 'doctor') throw new AppError('wrong_role', { message: 'Only the doctor starts the call.' });
-    return this.apply(appointmentId, user.id, { type: 'start', by: role });
+    const result = await this.apply(appointmentId, user.id, { type: 'start', by: role });
+    if (!result.started) throw new AppError('internal');
+    return { view: result.view, ...result.started };
   }
 
   async end(
@@ -75,7 +142,21 @@ export class CallService {
     reason: CallEndReason = 'hung_up',
   ): Promise<CallStatusView> {
     await this.loadForParty(user, appointmentId);
-    return this.apply(appointmentId, user.id, { type: 'end', reason });
+    return (await this.apply(appointmentId, user.id, { type: 'end', reason })).view;
+  }
+
+  /** The server ends a call it is responsible for ending (max duration, abandoned room). */
+  async endBySystem(appointmentId: string, reason: CallEndReason): Promise<CallStatusView> {
+    return (await this.apply(appointmentId, null, { type: 'end', reason })).view;
+  }
+
+  /** Records that someone entered or left the room; an empty room times out from the last of these. */
+  async touchPresence(roomId: string): Promise<void> {
+    await this.store.db.kysely
+      .updateTable('call_sessions')
+      .set({ last_presence_at: this.clock.now() })
+      .where('room_id', '=', roomId)
+      .execute();
   }
 
   /** A party entered the call room; the second one in makes the call `in_progress`. */
@@ -85,10 +166,14 @@ export class CallService {
     role: PartyRole,
     otherPresent: boolean,
   ): Promise<CallStatusView> {
-    return this.apply(appointmentId, userId, { type: 'join', role, otherPresent });
+    return this.apply(appointmentId, userId, { type: 'join', role, otherPresent }).then((r) => r.view);
   }
 
-  private async apply(appointmentId: string, actorId: string, event: CallEvent): Promise<CallStatusView> {
+  private async apply(
+    appointmentId: string,
+    actorId: string | null,
+    event: CallEvent,
+  ): Promise<{ view: CallStatusView; started?: Omit<CallStart, 'view'> }> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const a = await this.store.appointments.get(appointmentId);
       if (!a) throw new AppError('not_found');
@@ -109,10 +194,12 @@ export class CallService {
         video_call_status: result.next,
       };
       let newSession: CallSessionRow | null = null;
+      let links: CallStart['links'] | null = null;
       let sessionChanges: Partial<CallSessionRow> = {};
       for (const effect of result.effects) {
         switch (effect.type) {
           case 'open-session': {
+            if (actorId === null) throw new AppError('internal');
             newSession = {
               id: newId(),
               appointment_id: a.id,
@@ -126,12 +213,17 @@ export class CallService {
               patient_joined_at: null,
               end_reason: null,
               ended_by: null,
+              warned_at: null,
+              last_presence_at: now,
             };
             Object.assign(changes, {
               room_id: newSession.room_id,
               video_call_started_at: now,
               video_call_ended_at: null,
+              call_duration_seconds: null,
               screen_sharing_active: 0,
+              checked_in_at: null,
+              token_created_at: now,
             });
             session = newSession;
             break;
@@ -163,17 +255,37 @@ export class CallService {
           }
         }
       }
-      const written = await this.store.db.kysely.transaction().execute(async (trx) => {
-        if (!(await this.store.appointments.updateIfVersion(a.id, a.version, changes, trx))) return false;
-        if (newSession) await this.store.callSessions.insert(newSession, trx);
-        else if (session && Object.keys(sessionChanges).length > 0) {
-          await this.store.callSessions.update(session.id, sessionChanges, trx);
-        }
-        return true;
-      });
+      const written = await this.store.db.kysely
+        .transaction()
+        .execute(async (trx) => {
+          if (newSession && actorId !== null) {
+            // The session row first: the links reference it, and the appointment's token digests are theirs.
+            await this.store.callSessions.insert(newSession, trx);
+            const doctor = await this.issueLink(newSession, 'doctor', actorId, trx);
+            const patient = await this.issueLink(newSession, 'patient', actorId, trx);
+            links = { doctor, patient };
+            Object.assign(changes, {
+              doctor_token_hash: hashSecret(doctor.token),
+              patient_token_hash: hashSecret(patient.token),
+            });
+            await this.store.callLinks.revokeEarlier(a.id, newSession.id, now, trx);
+          } else if (session && Object.keys(sessionChanges).length > 0) {
+            await this.store.callSessions.update(session.id, sessionChanges, trx);
+          }
+          // A lost race throws, which rolls back everything written above, and is retried.
+          if (!(await this.store.appointments.updateIfVersion(a.id, a.version, changes, trx))) {
+            throw new VersionConflict();
+          }
+          return true;
+        })
+        .catch((err: unknown) => {
+          if (err instanceof VersionConflict) return false;
+          throw err;
+        });
       if (!written) continue;
       const updated = { ...a, ...changes } as AppointmentRow;
-      const view = toCallStatusView(updated, session ? { ...session, ...sessionChanges } : undefined);
+      const current = session ? { ...session, ...sessionChanges } : undefined;
+      const view = this.view(updated, current);
       if (a.video_call_status !== result.next || event.type === 'start') {
         await this.store.audit.record({
           actorId,
@@ -182,9 +294,11 @@ export class CallService {
           outcome: 'ok',
           detail: { from: a.video_call_status, to: result.next },
         });
+        if (newSession && a.room_id) await this.broadcaster.callRestarted(a.id, newSession.id);
         await this.broadcaster.callStatus(view);
       }
-      return view;
+      if (newSession && links) return { view, started: { session: newSession, links } };
+      return { view };
     }
     throw new AppError('internal', { message: 'The call changed too often to apply this; try again.' });
   }

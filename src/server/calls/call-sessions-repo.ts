@@ -30,4 +30,15 @@ export class CallSessionsRepo {
       .orderBy('started_at')
       .execute();
   }
+
+  /** True for the one caller (on any node) that gets to send the max-duration warning. */
+  async markWarned(id: string, now: number): Promise<boolean> {
+    const r = await this.db
+      .updateTable('call_sessions')
+      .set({ warned_at: now })
+      .where('id', '=', id)
+      .where('warned_at', 'is', null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
 }

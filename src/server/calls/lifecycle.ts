@@ -11,6 +11,7 @@ export type CallEvent =
   | { type: 'end'; reason: CallEndReason };
 
 export type CallEffect =
+  /** A new call session: new room id, new doctor and patient links; the earlier call's are revoked. */
   | { type: 'open-session' }
   | { type: 'mark-joined'; role: PartyRole }
   | { type: 'mark-connected' }

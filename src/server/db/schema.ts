@@ -47,6 +47,8 @@ export interface AppointmentTable {
   doctor_token_hash: string | null;
   patient_token_hash: string | null;
   token_created_at: number | null;
+  /** The patient's first check-in to the waiting room for the coming call; cleared when a call starts. */
+  checked_in_at: number | null;
   version: number;
   created_at: number;
   updated_at: number;
@@ -65,6 +67,38 @@ export interface CallSessionTable {
   patient_joined_at: number | null;
   end_reason: CallEndReason | null;
   ended_by: string | null;
+  /** When the max-duration warning went out (once per call, whichever node sent it). */
+  warned_at: number | null;
+  /** The last time a party entered or left the room; an empty room times out from here. */
+  last_presence_at: number | null;
+}
+
+export interface CallLinkTable {
+  id: string;
+  appointment_id: string;
+  call_session_id: string;
+  role: PartyRole;
+  token_hash: string;
+  created_by: string;
+  created_at: number;
+  expires_at: number;
+  exchanged_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface CallGrantTable {
+  id: string;
+  appointment_id: string;
+  call_session_id: string;
+  role: PartyRole;
+  user_id: string;
+  display_name: string;
+  secret_hash: string;
+  csrf_token: string;
+  link_id: string | null;
+  created_at: number;
+  expires_at: number;
+  revoked_at: number | null;
 }
 
 export interface ChatMessageTable {
@@ -92,6 +126,8 @@ export interface Database {
   sessions: SessionTable;
   appointments: AppointmentTable;
   call_sessions: CallSessionTable;
+  call_links: CallLinkTable;
+  call_grants: CallGrantTable;
   chat_messages: ChatMessageTable;
   audit_events: AuditEventTable;
 }

@@ -61,13 +61,17 @@ export async function requireSession(
   const hadCookie = Boolean(req.cookies[sessionCookieName(config)]);
   const session = await findSession(req, config, store);
   if (!session) throw new AppError(hadCookie ? 'session_expired' : 'unauthenticated');
-  if (req.method !== 'GET' && req.method !== 'HEAD') {
-    if (req.headers.origin !== undefined && !originAllowed(req, config))
-      throw new AppError('origin_not_allowed');
-    const sent = req.headers['x-csrf-token'];
-    if (typeof sent !== 'string' || !safeEqual(sent, session.csrfToken)) throw new AppError('csrf_failed');
-  }
+  checkWriteRequest(req, config, session.csrfToken);
   return session;
+}
+
+/** A state-changing request must carry the caller's CSRF token and, when sent, an allowed Origin. */
+export function checkWriteRequest(req: FastifyRequest, config: Config, csrfToken: string): void {
+  if (req.method === 'GET' || req.method === 'HEAD') return;
+  if (req.headers.origin !== undefined && !originAllowed(req, config))
+    throw new AppError('origin_not_allowed');
+  const sent = req.headers['x-csrf-token'];
+  if (typeof sent !== 'string' || !safeEqual(sent, csrfToken)) throw new AppError('csrf_failed');
 }
 
 function safeEqual(a: string, b: string): boolean {

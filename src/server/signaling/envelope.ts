@@ -11,6 +11,11 @@ export interface Envelope {
   json: string;
 }
 
+/** Per-recipient message streams for resume (docs/protocol.md S17). */
+export const streams = {
+  room: (roomId: string, role: PartyRole) => `room:${roomId}:${role}`,
+} as const;
+
 export const channels = {
   appointment: (id: string) => `appt:${id}`,
   room: (roomId: string) => `room:${roomId}`,

@@ -1,18 +1,20 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { WebSocket } from 'ws';
-import type { PartyRole } from '../../protocol/call-status.js';
+import { isCallActive, type PartyRole } from '../../protocol/call-status.js';
 import { CLOSE_CODES } from '../../protocol/close-codes.js';
 import { ERRORS, type ErrorCode } from '../../protocol/errors.js';
 import {
   type ClientMessage,
   clientMessageSchema,
+  type LobbyView,
   type Peer,
   type ServerMessage,
 } from '../../protocol/messages.js';
 import { PROTOCOL_VERSION } from '../../protocol/version.js';
-import type { SessionInfo } from '../accounts/sessions-repo.js';
-import { accessTo } from '../appointments/access.js';
+import type { UserRow } from '../accounts/users-repo.js';
+import { type Principal, principalAccess } from '../appointments/access.js';
+import type { AppointmentRow } from '../appointments/appointments-repo.js';
 import type { Bus } from '../bus/bus.js';
+import type { CallAccess } from '../calls/call-access.js';
 import type { CallService } from '../calls/call-service.js';
 import type { ChatService } from '../chat/chat-service.js';
 import type { Clock } from '../clock.js';
@@ -20,7 +22,16 @@ import { AppError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Store } from '../store.js';
 import type { Broadcaster } from './broadcaster.js';
-import { channels, decodeEnvelope } from './envelope.js';
+import { channels, decodeEnvelope, streams } from './envelope.js';
+import {
+  decodePresence,
+  encodePresence,
+  isFresh,
+  otherRole,
+  ownerPrefix,
+  PRESENCE_REFRESH_MS,
+  presenceKeys,
+} from './presence.js';
 import { TokenBucket } from './token-bucket.js';
 
 export interface HubLimits {
@@ -28,69 +39,111 @@ export interface HubLimits {
   ratePerSecond: number;
   /** Bad or refused messages tolerated before the socket is closed for abuse. */
   maxViolations: number;
+  /** How long a user closed for abuse may not connect again, on any node. */
+  abusePenaltyMs: number;
   sessionCheckMs: number;
   heartbeatMs: number;
+  presenceRefreshMs: number;
+  /** A party whose connection dropped stays present this long, so a quick resume is seamless. */
+  reconnectGraceMs: number;
+  /** How long before the scheduled time a patient may check in. */
+  checkInMs: number;
 }
 
 export const DEFAULT_HUB_LIMITS: HubLimits = {
   burst: 100,
   ratePerSecond: 30,
   maxViolations: 20,
+  abusePenaltyMs: 60_000,
   sessionCheckMs: 15_000,
   heartbeatMs: 30_000,
+  presenceRefreshMs: PRESENCE_REFRESH_MS,
+  reconnectGraceMs: 15_000,
+  checkInMs: 15 * 60_000,
 };
 
-interface RoomMembership {
+/** How a connection leaving a room or waiting room is told to the other side. */
+type Departure = 'announce' | 'silent' | 'grace';
+
+/** A WebSocket or an HTTP long-poll connection (S22): the hub treats both alike. */
+export interface Transport {
+  send(json: string): void;
+  close(code: number, reason: string): void;
+  /** Liveness probe; a transport that fails it is terminated at the next heartbeat. */
+  ping(): void;
+  terminate(): void;
+  readonly isOpen: boolean;
+}
+
+interface RoomState {
   appointmentId: string;
   roomId: string;
   peer: Peer;
+  stream: string;
+  /** Highest seq sent on this connection; later deliveries at or below it are duplicates. */
+  deliveredSeq: number;
+  lastTrimmed: number;
+  /** While joining, live messages wait here until the replay is out. */
+  pending: Array<{ seq: number; json: string }> | null;
 }
 
-class Connection {
+export class Connection {
   readonly id = newId();
   readonly subscriptions = new Set<string>();
-  room: RoomMembership | null = null;
+  room: RoomState | null = null;
+  lobby: { appointmentId: string; peer: Peer } | null = null;
   violations = 0;
   alive = true;
   closed = false;
+  /** How the server closed it; undefined when the client went away. */
+  departure: Departure | undefined;
   queue: Promise<void> = Promise.resolve();
 
   constructor(
-    readonly socket: WebSocket,
-    readonly session: SessionInfo,
+    readonly transport: Transport,
+    readonly principal: Principal,
     readonly bucket: TokenBucket,
   ) {}
 
-  get user() {
-    return this.session.user;
+  get user(): UserRow {
+    return this.principal.user;
   }
 
   sendRaw(json: string): void {
-    if (!this.closed && this.socket.readyState === this.socket.OPEN) this.socket.send(json);
+    if (!this.closed && this.transport.isOpen) this.transport.send(json);
   }
 
   send(message: ServerMessage): void {
     this.sendRaw(JSON.stringify(message));
   }
 
-  close(code: number, reason: string): void {
+  close(code: number, reason: string, departure: Departure = 'announce'): void {
     if (this.closed) return;
     this.closed = true;
-    this.socket.close(code, reason);
+    this.departure = departure;
+    this.transport.close(code, reason);
   }
 }
 
+/** Adds `seq` to a serialised message without parsing it again. */
+function withSeq(json: string, seq: number): string {
+  return `${json.slice(0, -1)},"seq":${seq}}`;
+}
+
 /**
- * One per node: owns this node's sockets, checks and authorises every message, and relays through the
- * bus so that the two parties of a room can be connected to different nodes.
+ * One per node: owns this node's connections, checks and authorises every message, and relays through
+ * the bus so that the two parties of a room can be connected to different nodes.
  */
 export class SignalingHub {
+  readonly nodeId = newId();
   private readonly connections = new Set<Connection>();
-  /** Local sockets per bus channel; the bus subscription lives while the set is non-empty. */
+  private readonly byId = new Map<string, Connection>();
+  /** Local connections per bus channel; the bus subscription lives while the set is non-empty. */
   private readonly channelMembers = new Map<string, Set<Connection>>();
   private readonly channelSubs = new Map<string, Promise<() => Promise<void>>>();
   private readonly rooms = new Map<string, Set<Connection>>();
   private readonly timers: NodeJS.Timeout[] = [];
+  private readonly graceTimers = new Set<NodeJS.Timeout>();
   private readonly controlUnsub: Promise<() => Promise<void>>;
   private readonly limits: HubLimits;
   private closed = false;
@@ -101,6 +154,7 @@ export class SignalingHub {
       bus: Bus;
       broadcaster: Broadcaster;
       calls: CallService;
+      callAccess: CallAccess;
       chat: ChatService;
       clock: Clock;
       log: FastifyBaseLogger;
@@ -109,8 +163,11 @@ export class SignalingHub {
   ) {
     const limits = { ...DEFAULT_HUB_LIMITS, ...deps.limits };
     this.limits = limits;
-    this.timers.push(setInterval(() => this.checkSessions(), limits.sessionCheckMs).unref());
+    this.timers.push(setInterval(() => this.checkCredentials(), limits.sessionCheckMs).unref());
     this.timers.push(setInterval(() => this.heartbeat(), limits.heartbeatMs).unref());
+    this.timers.push(
+      setInterval(() => void this.refreshPresence().catch(() => {}), limits.presenceRefreshMs).unref(),
+    );
     this.controlUnsub = deps.bus.subscribe(channels.control, (p) => this.onControl(p));
   }
 
@@ -118,42 +175,54 @@ export class SignalingHub {
     return this.connections.size;
   }
 
-  attach(socket: WebSocket, session: SessionInfo): void {
+  /** Whether a user may open a connection now (not serving an abuse penalty on any node, S21). */
+  async mayConnect(userId: string): Promise<boolean> {
+    return !(await this.deps.bus.hasFlag(`abuse:${userId}`));
+  }
+
+  attach(transport: Transport, principal: Principal): Connection {
     const limits = this.limits;
     const conn = new Connection(
-      socket,
-      session,
+      transport,
+      principal,
       new TokenBucket(limits.burst, limits.ratePerSecond, this.deps.clock),
     );
     this.connections.add(conn);
-    socket.on('message', (data, isBinary) => {
-      if (isBinary) {
-        this.refuse(conn, 'bad_request', undefined, 'Binary frames are not part of the protocol.');
-        return;
-      }
-      if (!conn.bucket.take()) {
-        this.refuse(conn, 'rate_limited');
-        return;
-      }
-      const raw = data.toString();
-      // One message at a time per socket, so a join is complete before the offer that follows it.
-      conn.queue = conn.queue
-        .then(() => this.onMessage(conn, raw))
-        .catch((err: unknown) => this.onHandlerError(conn, err));
-    });
-    socket.on('pong', () => {
-      conn.alive = true;
-    });
-    socket.on('close', () => {
-      conn.closed = true;
-      void this.detach(conn).catch((err: unknown) => this.deps.log.error({ err }, 'detach failed'));
-    });
-    socket.on('error', (err) => this.deps.log.warn({ err: { message: err.message } }, 'websocket error'));
+    this.byId.set(conn.id, conn);
     conn.send({
       type: 'welcome',
       v: PROTOCOL_VERSION,
-      user: { id: session.user.id, role: session.user.role, displayName: session.user.display_name },
+      user: { id: principal.user.id, role: principal.user.role, displayName: principal.user.display_name },
     });
+    return conn;
+  }
+
+  /** One incoming text frame, from either transport. Messages of one connection run in order. */
+  receive(conn: Connection, raw: string): void {
+    if (conn.closed) return;
+    if (!conn.bucket.take()) {
+      this.refuse(conn, 'rate_limited');
+      return;
+    }
+    conn.queue = conn.queue
+      .then(() => this.onMessage(conn, raw))
+      .catch((err: unknown) => this.onHandlerError(conn, err));
+  }
+
+  /** A binary frame or another protocol violation the transport noticed. */
+  refuseFrame(conn: Connection, message: string): void {
+    this.refuse(conn, 'bad_request', undefined, message);
+  }
+
+  pong(conn: Connection): void {
+    conn.alive = true;
+  }
+
+  /** The transport is gone. A client that closed cleanly leaves at once; a dropped one gets a grace. */
+  disconnected(conn: Connection, clientCode: number): void {
+    conn.closed = true;
+    const departure = conn.departure ?? (clientCode === 1000 || clientCode === 1001 ? 'announce' : 'grace');
+    void this.detach(conn, departure).catch((err: unknown) => this.deps.log.error({ err }, 'detach failed'));
   }
 
   /** Closes the sockets of a signed-out session on every node. */
@@ -165,11 +234,21 @@ export class SignalingHub {
     if (this.closed) return;
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
-    for (const conn of this.connections) conn.close(CLOSE_CODES.server_shutdown, 'server shutting down');
+    for (const t of this.graceTimers) clearTimeout(t);
+    for (const conn of this.connections) {
+      conn.close(CLOSE_CODES.server_shutdown, 'server shutting down', 'grace');
+    }
     const subs = [...this.channelSubs.values()];
     this.channelSubs.clear();
     subs.push(this.controlUnsub);
     await Promise.allSettled(subs.map(async (s) => (await s)()));
+  }
+
+  /** The waiting room as the doctor sees it (S20). */
+  async lobbyView(a: AppointmentRow): Promise<LobbyView> {
+    const entry = decodePresence((await this.deps.bus.members(presenceKeys.lobby(a.id)))['patient']);
+    const waiting = entry !== null && isFresh(entry, this.deps.clock.now());
+    return { appointmentId: a.id, patientWaiting: waiting, checkedInAt: a.checked_in_at };
   }
 
   private async onMessage(conn: Connection, raw: string): Promise<void> {
@@ -193,11 +272,12 @@ export class SignalingHub {
       );
       return;
     }
+    const msg = parsed.data;
     try {
-      await this.dispatch(conn, parsed.data);
+      await this.dispatch(conn, msg);
     } catch (err) {
       if (err instanceof AppError) {
-        this.refuse(conn, err.code, parsed.data.id, err.message);
+        this.refuse(conn, err.code, 'id' in msg ? msg.id : undefined, err.message);
         return;
       }
       throw err;
@@ -209,15 +289,17 @@ export class SignalingHub {
       case 'ping':
         conn.send(msg.id === undefined ? { type: 'pong' } : { type: 'pong', id: msg.id });
         return;
+      case 'ack':
+        await this.acknowledge(conn, msg.seq);
+        return;
       case 'subscribe': {
-        const a = await this.deps.store.appointments.get(msg.appointmentId);
-        if (!a) throw new AppError('not_found');
-        if (accessTo(conn.user, a).kind === 'none') throw new AppError('not_party');
+        const a = await this.appointmentFor(conn, msg.appointmentId, 'view');
         const channel = channels.appointment(a.id);
         conn.subscriptions.add(channel);
         await this.addMember(channel, conn);
         this.ack(conn, msg.id);
         conn.send({ type: 'call-status', call: await this.deps.calls.status(a.id) });
+        conn.send({ type: 'lobby', lobby: await this.lobbyView(a) });
         return;
       }
       case 'unsubscribe': {
@@ -226,14 +308,20 @@ export class SignalingHub {
         this.ack(conn, msg.id);
         return;
       }
+      case 'check-in':
+        await this.checkIn(conn, msg.appointmentId);
+        this.ack(conn, msg.id);
+        return;
       case 'join':
-        await this.join(conn, msg.appointmentId, msg.id);
+        await this.join(conn, msg.appointmentId, msg.resume);
+        this.ack(conn, msg.id);
         return;
       case 'leave':
-        await this.leaveRoom(conn);
+        await this.leaveRoom(conn, 'announce');
         this.ack(conn, msg.id);
         return;
       case 'chat': {
+        await this.appointmentFor(conn, msg.appointmentId, 'party');
         const message = await this.deps.chat.post(conn.user, msg.appointmentId, msg.clientId, msg.body);
         conn.send({ type: 'ack', id: msg.id ?? msg.clientId, message });
         return;
@@ -249,72 +337,242 @@ export class SignalingHub {
           throw new AppError('wrong_role', { message: 'Only the doctor can share a screen.' });
         }
         const { id, ...rest } = msg;
-        const other: PartyRole = room.peer.role === 'doctor' ? 'patient' : 'doctor';
-        await this.deps.broadcaster.publish(channels.room(room.roomId), other, {
+        await this.deps.broadcaster.toRole(room.roomId, otherRole(room.peer.role), {
           ...rest,
           from: room.peer,
-        } as ServerMessage);
+        } as Parameters<Broadcaster['toRole']>[2]);
         this.ack(conn, id);
         return;
       }
     }
   }
 
-  private async join(conn: Connection, appointmentId: string, id: string | undefined): Promise<void> {
-    const { role, roomId } = await this.deps.calls.loadActiveForParty(conn.user, appointmentId);
-    if (conn.room) await this.leaveRoom(conn);
-    const members = this.rooms.get(roomId) ?? new Set<Connection>();
-    for (const other of [...members]) {
-      if (other.user.id === conn.user.id) {
-        other.close(CLOSE_CODES.replaced, 'joined from another tab or device');
-        await this.leaveRoom(other, false);
+  private async appointmentFor(
+    conn: Connection,
+    appointmentId: string,
+    need: 'view' | 'party',
+  ): Promise<AppointmentRow & { role: PartyRole | null }> {
+    const a = await this.deps.store.appointments.get(appointmentId);
+    if (!a) throw new AppError('not_found');
+    const access = principalAccess(conn.principal, a);
+    if (access.kind === 'none') throw new AppError('not_party');
+    if (access.kind === 'viewer') {
+      if (need === 'party') {
+        throw new AppError('wrong_role', { message: 'Hospital admins may view a call but not take part.' });
+      }
+      return { ...a, role: null };
+    }
+    return { ...a, role: access.role };
+  }
+
+  private async checkIn(conn: Connection, appointmentId: string): Promise<void> {
+    const a = await this.appointmentFor(conn, appointmentId, 'party');
+    if (a.role !== 'patient') throw new AppError('wrong_role', { message: 'Only the patient checks in.' });
+    if (isCallActive(a.video_call_status)) {
+      throw new AppError('illegal_transition', { message: 'The call has started: join it.' });
+    }
+    const now = this.deps.clock.now();
+    const opensAt = a.scheduled_at - this.limits.checkInMs;
+    if (now < opensAt) {
+      throw new AppError('check_in_not_open', {
+        message: `Check-in opens ${Math.ceil((opensAt - now) / 60_000)} minutes before the appointment.`,
+      });
+    }
+    const checkedInAt = await this.deps.store.appointments.markCheckedIn(a.id, now);
+    if (conn.lobby && conn.lobby.appointmentId !== a.id) await this.leaveLobby(conn, 'announce');
+    const peer: Peer = { userId: conn.user.id, role: 'patient', displayName: conn.user.display_name };
+    conn.lobby = { appointmentId: a.id, peer };
+    await this.deps.bus.claim(presenceKeys.lobby(a.id), 'patient', this.presenceValue(conn, peer));
+    await this.deps.broadcaster.lobby({ appointmentId: a.id, patientWaiting: true, checkedInAt });
+  }
+
+  private async join(
+    conn: Connection,
+    appointmentId: string,
+    resume: { roomId: string; lastSeq: number } | undefined,
+  ): Promise<void> {
+    const a = await this.appointmentFor(conn, appointmentId, 'party');
+    const role = a.role as PartyRole;
+    if (!isCallActive(a.video_call_status) || !a.room_id) throw new AppError('call_not_active');
+    const grant = conn.principal.grant;
+    if (!grant || grant.role !== role || !(await this.deps.callAccess.admits(grant, a))) {
+      throw new AppError('call_grant_required');
+    }
+    const roomId = a.room_id;
+    if (conn.room) await this.leaveRoom(conn, conn.room.roomId === roomId ? 'silent' : 'announce');
+    if (conn.lobby) await this.leaveLobby(conn, 'silent');
+    for (const other of [...(this.rooms.get(roomId) ?? [])]) {
+      if (other !== conn && other.room?.peer.role === role) {
+        other.close(CLOSE_CODES.replaced, 'joined from another tab or device', 'silent');
+        await this.leaveRoom(other, 'silent');
       }
     }
-    // Read the peers and enter the room with no await in between: of two parties joining at the same
-    // instant, the second always sees the first, so the call reliably becomes in_progress.
     const peer: Peer = { userId: conn.user.id, role, displayName: conn.user.display_name };
-    const peers = [...members].flatMap((c) => (c.room ? [c.room.peer] : []));
-    conn.room = { appointmentId, roomId, peer };
+    const state: RoomState = {
+      appointmentId,
+      roomId,
+      peer,
+      stream: streams.room(roomId, role),
+      deliveredSeq: 0,
+      lastTrimmed: 0,
+      pending: [],
+    };
+    conn.room = state;
+    const members = this.rooms.get(roomId) ?? new Set<Connection>();
     members.add(conn);
     this.rooms.set(roomId, members);
     const channel = channels.room(roomId);
+    const bus = this.deps.bus;
+    let resumed = false;
     try {
+      // Subscribed before reading the stream, so nothing published in between is missed (S17).
       await this.addMember(channel, conn);
+      const claim = await bus.claim(presenceKeys.room(roomId), role, this.presenceValue(conn, peer));
+      const previous = decodePresence(claim.previous);
+      if (previous && previous.connectionId !== conn.id && !this.byId.has(previous.connectionId)) {
+        await this.deps.broadcaster.replaced(previous.connectionId);
+      }
+      const now = this.deps.clock.now();
+      const other = decodePresence(claim.all[otherRole(role)]);
+      const peers = other && isFresh(other, now) ? [other.peer] : [];
+      const read = await bus.readStream(state.stream, resume?.lastSeq ?? 0);
+      resumed =
+        resume !== undefined &&
+        resume.roomId === roomId &&
+        resume.lastSeq <= read.head &&
+        read.entries.length === read.head - resume.lastSeq;
+      conn.send({
+        type: 'joined',
+        appointmentId,
+        roomId,
+        self: peer,
+        peers,
+        resumed,
+        lastSeq: resumed && resume ? resume.lastSeq : read.head,
+      });
+      if (resumed) {
+        for (const e of read.entries) {
+          const env = decodeEnvelope(e.payload);
+          if (env) conn.sendRaw(withSeq(env.json, e.seq));
+        }
+      }
+      state.deliveredSeq = read.head;
+      const pending = state.pending ?? [];
+      state.pending = null;
+      for (const p of pending) this.deliverToRoom(conn, state, p.seq, p.json);
       await this.deps.calls.joined(conn.user.id, appointmentId, role, peers.length > 0);
     } catch (err) {
-      await this.leaveRoom(conn, false);
+      await this.leaveRoom(conn, 'silent');
       throw err;
     }
-    conn.send({ type: 'joined', appointmentId, roomId, self: peer, peers });
-    await this.deps.broadcaster.publish(
-      channel,
-      role === 'doctor' ? 'patient' : 'doctor',
-      { type: 'peer-joined', peer },
-      conn.id,
-    );
-    this.ack(conn, id);
+    await this.deps.calls.touchPresence(roomId);
+    // A resumed party never left as far as the other side knows: its media may still be flowing.
+    if (!resumed) await this.deps.broadcaster.toRole(roomId, otherRole(role), { type: 'peer-joined', peer });
   }
 
-  private async leaveRoom(conn: Connection, announce = true): Promise<void> {
+  private async acknowledge(conn: Connection, seq: number): Promise<void> {
+    const room = conn.room;
+    if (!room || seq <= room.lastTrimmed || seq > room.deliveredSeq) return;
+    room.lastTrimmed = seq;
+    await this.deps.bus.trimStream(room.stream, seq);
+  }
+
+  private async leaveRoom(conn: Connection, departure: Departure): Promise<void> {
     const room = conn.room;
     if (!room) return;
     conn.room = null;
     const members = this.rooms.get(room.roomId);
     members?.delete(conn);
     if (members && members.size === 0) this.rooms.delete(room.roomId);
-    const channel = channels.room(room.roomId);
-    await this.removeMember(channel, conn);
-    if (announce) {
-      const other = room.peer.role === 'doctor' ? 'patient' : 'doctor';
-      await this.deps.broadcaster.publish(channel, other, { type: 'peer-left', peer: room.peer }, conn.id);
-    }
+    await this.removeMember(channels.room(room.roomId), conn);
+    await this.depart(conn, presenceKeys.room(room.roomId), room.peer, departure, async () => {
+      await this.deps.broadcaster.toRole(room.roomId, otherRole(room.peer.role), {
+        type: 'peer-left',
+        peer: room.peer,
+      });
+      await this.deps.calls.touchPresence(room.roomId);
+    });
   }
 
-  private async detach(conn: Connection): Promise<void> {
+  private async leaveLobby(conn: Connection, departure: Departure): Promise<void> {
+    const lobby = conn.lobby;
+    if (!lobby) return;
+    conn.lobby = null;
+    await this.depart(conn, presenceKeys.lobby(lobby.appointmentId), lobby.peer, departure, async () => {
+      const a = await this.deps.store.appointments.get(lobby.appointmentId);
+      if (a) await this.deps.broadcaster.lobby(await this.lobbyView(a));
+    });
+  }
+
+  /**
+   * Releases a presence entry this connection still owns and tells the other side. With a grace, both
+   * wait: if the party is back (on any node) by then, its new connection owns the entry and nothing is said.
+   */
+  private async depart(
+    conn: Connection,
+    key: string,
+    peer: Peer,
+    departure: Departure,
+    announce: () => Promise<void>,
+  ): Promise<void> {
+    const release = async (): Promise<void> => {
+      const released = await this.deps.bus.release(key, peer.role, ownerPrefix(conn.id));
+      if (released && departure !== 'silent') await announce();
+    };
+    if (departure !== 'grace') {
+      await release();
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.graceTimers.delete(timer);
+      if (this.closed) return;
+      void release().catch((err: unknown) => this.deps.log.warn({ err }, 'presence release failed'));
+    }, this.limits.reconnectGraceMs);
+    timer.unref();
+    this.graceTimers.add(timer);
+  }
+
+  private async detach(conn: Connection, departure: Departure): Promise<void> {
     this.connections.delete(conn);
-    await this.leaveRoom(conn);
+    this.byId.delete(conn.id);
+    await this.leaveRoom(conn, departure);
+    await this.leaveLobby(conn, departure);
     for (const channel of conn.subscriptions) await this.removeMember(channel, conn);
     conn.subscriptions.clear();
+  }
+
+  private presenceValue(conn: Connection, peer: Peer): string {
+    return encodePresence({ connectionId: conn.id, nodeId: this.nodeId, peer, beat: this.deps.clock.now() });
+  }
+
+  private async refreshPresence(): Promise<void> {
+    const bus = this.deps.bus;
+    const writes: Promise<boolean>[] = [];
+    for (const conn of this.connections) {
+      if (conn.room) {
+        const p = conn.room.peer;
+        writes.push(
+          bus.refresh(
+            presenceKeys.room(conn.room.roomId),
+            p.role,
+            ownerPrefix(conn.id),
+            this.presenceValue(conn, p),
+          ),
+        );
+      }
+      if (conn.lobby) {
+        const p = conn.lobby.peer;
+        writes.push(
+          bus.refresh(
+            presenceKeys.lobby(conn.lobby.appointmentId),
+            p.role,
+            ownerPrefix(conn.id),
+            this.presenceValue(conn, p),
+          ),
+        );
+      }
+    }
+    await Promise.allSettled(writes);
   }
 
   private async addMember(channel: string, conn: Connection): Promise<void> {
@@ -326,7 +584,7 @@ export class SignalingHub {
     members.add(conn);
     let sub = this.channelSubs.get(channel);
     if (!sub) {
-      sub = this.deps.bus.subscribe(channel, (payload) => this.deliver(channel, payload));
+      sub = this.deps.bus.subscribe(channel, (payload, seq) => this.deliver(channel, payload, seq));
       this.channelSubs.set(channel, sub);
     }
     await sub;
@@ -343,48 +601,89 @@ export class SignalingHub {
     if (sub) await (await sub)();
   }
 
-  private deliver(channel: string, payload: string): void {
+  private deliver(channel: string, payload: string, seq: number | undefined): void {
     const env = decodeEnvelope(payload);
     const members = this.channelMembers.get(channel);
     if (!env || !members) return;
+    const isRoom = channel.startsWith('room:');
     for (const conn of members) {
       if (conn.id === env.except) continue;
       const role = conn.user.role;
       if (env.audience === 'parties' && role === 'admin') continue;
+      if (isRoom) {
+        const room = conn.room;
+        // A room message belongs to the role it was sequenced for (the recipient's stream).
+        if (!room || room.peer.role !== env.audience || seq === undefined) continue;
+        if (room.pending) room.pending.push({ seq, json: env.json });
+        else this.deliverToRoom(conn, room, seq, env.json);
+        continue;
+      }
       if ((env.audience === 'doctor' || env.audience === 'patient') && role !== env.audience) continue;
       conn.sendRaw(env.json);
     }
-    if (channel.startsWith('room:') && env.json.startsWith('{"type":"call-status"')) {
+    if (isRoom && env.json.startsWith('{"type":"call-status"')) {
       const msg = JSON.parse(env.json) as ServerMessage;
       if (msg.type === 'call-status' && msg.call.status === 'ended') {
-        for (const conn of [...members]) void this.leaveRoom(conn, false);
+        for (const conn of [...members]) {
+          if (conn.room?.peer.role === env.audience) void this.leaveRoom(conn, 'silent');
+        }
       }
     }
   }
 
+  private deliverToRoom(conn: Connection, room: RoomState, seq: number, json: string): void {
+    if (seq <= room.deliveredSeq) return;
+    room.deliveredSeq = seq;
+    conn.sendRaw(withSeq(json, seq));
+  }
+
   private onControl(payload: string): void {
-    const [verb, arg] = payload.split(' ');
-    if (verb !== 'revoke-session' || !arg) return;
-    for (const conn of this.connections) {
-      if (conn.session.idHash === arg) conn.close(CLOSE_CODES.session_expired, 'signed out');
+    const [verb, arg, arg2] = payload.split(' ');
+    if (!arg) return;
+    switch (verb) {
+      case 'revoke-session':
+        for (const conn of this.connections) {
+          if (conn.principal.session?.idHash === arg) {
+            conn.close(CLOSE_CODES.session_expired, 'signed out');
+          }
+        }
+        return;
+      case 'replace':
+        this.byId.get(arg)?.close(CLOSE_CODES.replaced, 'joined from another tab or device', 'silent');
+        return;
+      case 'revoke-call':
+        for (const conn of this.connections) {
+          const grant = conn.principal.grant;
+          if (!grant || grant.appointmentId !== arg || grant.callSessionId === arg2) continue;
+          conn.principal.grant = null;
+          if (!conn.principal.session) {
+            conn.close(CLOSE_CODES.call_link_revoked, 'the call was restarted');
+          }
+        }
+        return;
     }
   }
 
-  private checkSessions(): void {
+  private checkCredentials(): void {
     const now = this.deps.clock.now();
     for (const conn of this.connections) {
-      if (conn.session.expiresAt <= now) conn.close(CLOSE_CODES.session_expired, 'session expired');
+      const { session, grant } = conn.principal;
+      if (session && session.expiresAt <= now) {
+        conn.close(CLOSE_CODES.session_expired, 'session expired');
+      } else if (grant && grant.expiresAt <= now) {
+        conn.close(CLOSE_CODES.call_link_expired, 'call link expired');
+      }
     }
   }
 
   private heartbeat(): void {
     for (const conn of this.connections) {
       if (!conn.alive) {
-        conn.socket.terminate();
+        conn.transport.terminate();
         continue;
       }
       conn.alive = false;
-      conn.socket.ping();
+      conn.transport.ping();
     }
   }
 
@@ -400,14 +699,17 @@ export class SignalingHub {
       ...(id === undefined ? {} : { id }),
     });
     const clientFault = code !== 'internal';
-    if (clientFault && ++conn.violations > this.limits.maxViolations) {
-      this.deps.log.warn({ userId: conn.user.id, code }, 'closing websocket for repeated abuse');
+    if (clientFault && ++conn.violations > this.limits.maxViolations && !conn.closed) {
+      this.deps.log.warn({ userId: conn.user.id, code }, 'closing connection for repeated abuse');
       conn.close(CLOSE_CODES.abuse, 'too many invalid or refused messages');
+      void this.deps.bus
+        .setFlag(`abuse:${conn.user.id}`, this.limits.abusePenaltyMs)
+        .catch((err: unknown) => this.deps.log.warn({ err }, 'could not record abuse penalty'));
     }
   }
 
   private onHandlerError(conn: Connection, err: unknown): void {
-    this.deps.log.error({ err, userId: conn.user.id }, 'websocket message handler failed');
+    this.deps.log.error({ err, userId: conn.user.id }, 'signaling message handler failed');
     this.refuse(conn, 'internal');
   }
 }

@@ -1,0 +1,77 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { CallGrantTable, CallLinkTable, Database } from '../db/schema.js';
+
+export type CallLinkRow = Selectable<CallLinkTable>;
+export type CallGrantRow = Selectable<CallGrantTable>;
+
+/** Call links (one-exchange tokens) and call cookies (grants). Only digests of their secrets are stored. */
+export class CallLinksRepo {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insertLink(row: CallLinkRow, db: Kysely<Database> = this.db): Promise<void> {
+    await db.insertInto('call_links').values(row).execute();
+  }
+
+  findLinkByHash(tokenHash: string): Promise<CallLinkRow | undefined> {
+    return this.db
+      .selectFrom('call_links')
+      .selectAll()
+      .where('token_hash', '=', tokenHash)
+      .executeTakeFirst();
+  }
+
+  async countLinks(callSessionId: string, role: CallLinkRow['role']): Promise<number> {
+    const r = await this.db
+      .selectFrom('call_links')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('call_session_id', '=', callSessionId)
+      .where('role', '=', role)
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  /** True for the one caller that marks the link exchanged; a second exchange gets false. */
+  async markExchanged(id: string, now: number, db: Kysely<Database> = this.db): Promise<boolean> {
+    const r = await db
+      .updateTable('call_links')
+      .set({ exchanged_at: now })
+      .where('id', '=', id)
+      .where('exchanged_at', 'is', null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  async insertGrant(row: CallGrantRow, db: Kysely<Database> = this.db): Promise<void> {
+    await db.insertInto('call_grants').values(row).execute();
+  }
+
+  findGrantBySecretHash(secretHash: string): Promise<CallGrantRow | undefined> {
+    return this.db
+      .selectFrom('call_grants')
+      .selectAll()
+      .where('secret_hash', '=', secretHash)
+      .executeTakeFirst();
+  }
+
+  getGrant(id: string): Promise<CallGrantRow | undefined> {
+    return this.db.selectFrom('call_grants').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** Revokes every link and grant of the appointment's earlier calls (a restart). */
+  async revokeEarlier(
+    appointmentId: string,
+    currentSessionId: string,
+    now: number,
+    db: Kysely<Database> = this.db,
+  ): Promise<void> {
+    for (const table of ['call_links', 'call_grants'] as const) {
+      await db
+        .updateTable(table)
+        .set({ revoked_at: now })
+        .where('appointment_id', '=', appointmentId)
+        .where('call_session_id', '!=', currentSessionId)
+        .where('revoked_at', 'is', null)
+        .execute();
+    }
+  }
+}

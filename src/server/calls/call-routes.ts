@@ -1,0 +1,176 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { CallContext, CallJoinInfo, CallLinkView, CallStartInfo } from '../../protocol/api.js';
+import { isCallActive } from '../../protocol/call-status.js';
+import type { CallStatusView } from '../../protocol/messages.js';
+import { type Principal, principalAccess } from '../appointments/access.js';
+import type { AppointmentRow } from '../appointments/appointments-repo.js';
+import type { AppContext } from '../context.js';
+import { AppError } from '../errors.js';
+import { originAllowed, requireSession } from '../http/auth.js';
+import { findPrincipal, requireParty, setCallCookie } from '../http/principal.js';
+import { parseWith } from '../http/validation.js';
+import { iceServersFor } from '../turn/ice-servers.js';
+import type { IssuedLink } from './call-service.js';
+
+const idParams = z.object({ id: z.string().min(1).max(64) });
+const contextQuery = z.object({ appointmentId: z.string().min(1).max(64) });
+const endBody = z.object({ reason: z.enum(['hung_up', 'failed']).default('hung_up') }).strict();
+const exchangeBody = z
+  .object({ token: z.string().min(1).max(256), displayName: z.string().max(200).optional() })
+  .strict();
+
+/** The call endpoints (docs/api.md): lifecycle, call links, the call page's context. */
+export async function callRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const { config, store, calls, callAccess, clock, hub } = ctx;
+
+  const linkView = (appointmentId: string, link: IssuedLink): CallLinkView => ({
+    url: `${config.publicOrigin}/appointments/${appointmentId}/call#token=${link.token}`,
+    role: link.role,
+    expiresAt: link.expiresAt,
+  });
+
+  const joinInfo = (userId: string, call: CallStatusView): CallJoinInfo => ({
+    call,
+    iceServers: iceServersFor(config, userId, clock.now()),
+  });
+
+  /** Sets this browser's call cookie for the party's role in the current call. */
+  const grantCookie = async (
+    reply: FastifyReply,
+    principal: Principal,
+    a: AppointmentRow,
+    role: 'doctor' | 'patient',
+  ): Promise<void> => {
+    const { secret, grant } = await callAccess.grantForParty(principal.user, a, role);
+    setCallCookie(reply, config, secret, grant.expiresAt);
+  };
+
+  const contextFor = async (principal: Principal, a: AppointmentRow, role: 'doctor' | 'patient') => {
+    const otherId = role === 'doctor' ? a.patient_id : a.doctor_id;
+    const other = await store.users.findById(otherId);
+    const grant = principal.grant && (await callAccess.admits(principal.grant, a)) ? principal.grant : null;
+    const result: CallContext = {
+      via: principal.session ? 'session' : 'link',
+      appointmentId: a.id,
+      self: { userId: principal.user.id, role, displayName: principal.user.display_name },
+      other: { role: role === 'doctor' ? 'patient' : 'doctor', displayName: other?.display_name ?? '' },
+      scheduledAt: a.scheduled_at,
+      checkInOpensAt: a.scheduled_at - config.checkInMinutes * 60_000,
+      call: calls.view(a, await calls.currentSession(a)),
+      lobby: await hub.lobbyView(a),
+      hasGrant: grant !== null,
+      grantExpiresAt: grant?.expiresAt ?? null,
+      iceServers: iceServersFor(config, principal.user.id, clock.now()),
+      csrfToken: principal.session?.csrfToken ?? principal.grant?.csrfToken ?? '',
+      maxDurationMinutes: config.maxCallMinutes,
+    };
+    return result;
+  };
+
+  app.get('/api/appointments/:id/call', async (req): Promise<CallJoinInfo> => {
+    const { id } = parseWith(idParams, req.params);
+    const { user, appointment } = await requireParty(req, ctx, id);
+    if (!isCallActive(appointment.video_call_status)) throw new AppError('call_not_active');
+    return joinInfo(user.id, await calls.status(id));
+  });
+
+  app.get('/api/appointments/:id/call/status', async (req): Promise<{ call: CallStatusView }> => {
+    const { id } = parseWith(idParams, req.params);
+    const principal = await findPrincipal(req, ctx);
+    if (!principal) throw new AppError('unauthenticated');
+    const a = await store.appointments.get(id);
+    if (!a) throw new AppError('not_found');
+    if (principalAccess(principal, a).kind === 'none') throw new AppError('not_party');
+    return { call: await calls.status(id) };
+  });
+
+  app.post('/api/appointments/:id/call/start', async (req, reply): Promise<CallStartInfo> => {
+    const session = await requireSession(req, config, store);
+    const { id } = parseWith(idParams, req.params);
+    const started = await calls.start(session.user, id);
+    const a = await store.appointments.get(id);
+    if (!a) throw new AppError('not_found');
+    await grantCookie(reply, { session, grant: null, user: session.user }, a, 'doctor');
+    return {
+      ...joinInfo(session.user.id, started.view),
+      links: {
+        doctor: linkView(id, started.links.doctor),
+        patient: linkView(id, started.links.patient),
+      },
+    };
+  });
+
+  const enter = async (req: FastifyRequest, reply: FastifyReply, patientOnly: boolean) => {
+    const session = await requireSession(req, config, store);
+    const { id } = parseWith(idParams, req.params);
+    const { role } = await calls.loadForParty(session.user, id);
+    if (patientOnly && role !== 'patient') {
+      throw new AppError('wrong_role', { message: 'Only the patient joins; the doctor starts the call.' });
+    }
+    const action = patientOnly ? 'call.join' : 'call.enter';
+    let a: AppointmentRow;
+    try {
+      a = (await calls.loadActiveForParty(session.user, id)).appointment;
+    } catch (err) {
+      await store.audit.record({ actorId: session.user.id, action, appointmentId: id, outcome: 'denied' });
+      throw err;
+    }
+    await grantCookie(reply, { session, grant: null, user: session.user }, a, role);
+    await store.audit.record({ actorId: session.user.id, action, appointmentId: id, outcome: 'ok' });
+    return joinInfo(session.user.id, await calls.status(id));
+  };
+
+  app.post('/api/appointments/:id/call/join', (req, reply): Promise<CallJoinInfo> => enter(req, reply, true));
+  app.post(
+    '/api/appointments/:id/call/enter',
+    (req, reply): Promise<CallJoinInfo> => enter(req, reply, false),
+  );
+
+  app.post('/api/appointments/:id/call/invite', async (req): Promise<{ link: CallLinkView }> => {
+    const session = await requireSession(req, config, store);
+    const { id } = parseWith(idParams, req.params);
+    return { link: linkView(id, await callAccess.invite(session.user, id)) };
+  });
+
+  app.post('/api/appointments/:id/call/end', async (req): Promise<{ call: CallStatusView }> => {
+    const { id } = parseWith(idParams, req.params);
+    const { user } = await requireParty(req, ctx, id);
+    const { reason } = parseWith(endBody, req.body ?? {});
+    return { call: await calls.end(user, id, reason) };
+  });
+
+  app.post(
+    '/api/call-links/exchange',
+    { config: { rateLimit: { max: 20, timeWindow: '1 minute' } } },
+    async (req, reply): Promise<CallContext> => {
+      // No session to carry a CSRF token yet: the link's secret is the proof, the Origin must be ours.
+      if (!originAllowed(req, config)) throw new AppError('origin_not_allowed');
+      const body = parseWith(exchangeBody, req.body);
+      const current = await findPrincipal(req, ctx);
+      const { secret, grant } = await callAccess.exchange({
+        token: body.token,
+        displayName: body.displayName,
+        signedIn: current?.session?.user ?? null,
+        currentGrant: current?.grant ?? null,
+      });
+      if (secret) setCallCookie(reply, config, secret, grant.expiresAt);
+      const a = await store.appointments.get(grant.appointmentId);
+      if (!a) throw new AppError('not_found');
+      const party = current?.session?.user ?? (await store.users.findById(grant.userId));
+      if (!party) throw new AppError('link_invalid');
+      const principal: Principal = {
+        session: current?.session ?? null,
+        grant,
+        user: current?.session ? party : { ...party, display_name: grant.displayName },
+      };
+      return contextFor(principal, a, grant.role);
+    },
+  );
+
+  app.get('/api/call/context', async (req): Promise<CallContext> => {
+    const { appointmentId } = parseWith(contextQuery, req.query);
+    const { principal, appointment, role } = await requireParty(req, ctx, appointmentId);
+    return contextFor(principal, appointment, role);
+  });
+}

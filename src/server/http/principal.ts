@@ -1,0 +1,71 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { PartyRole } from '../../protocol/call-status.js';
+import { type Principal, principalAccess } from '../appointments/access.js';
+import type { AppointmentRow } from '../appointments/appointments-repo.js';
+import type { Config } from '../config.js';
+import type { AppContext } from '../context.js';
+import { AppError } from '../errors.js';
+import { checkWriteRequest, findSession, sessionCookieName } from './auth.js';
+
+export function callCookieName(config: Config): string {
+  return config.secureCookies ? '__Host-carecall_call' : 'carecall_call';
+}
+
+/** The call cookie: bound to one call, sent only to this site (Strict), never readable by scripts. */
+export function setCallCookie(reply: FastifyReply, config: Config, secret: string, expiresAt: number): void {
+  reply.setCookie(callCookieName(config), secret, {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'strict',
+    secure: config.secureCookies,
+    expires: new Date(expiresAt),
+  });
+}
+
+/**
+ * The session and call cookie of a request. A call cookie for someone other than the signed-in user is
+ * ignored, so one browser never acts as two people.
+ */
+export async function findPrincipal(req: FastifyRequest, ctx: AppContext): Promise<Principal | null> {
+  const session = await findSession(req, ctx.config, ctx.store);
+  let grant = await ctx.callAccess.lookup(req.cookies[callCookieName(ctx.config)]);
+  if (session && grant && grant.userId !== session.user.id) grant = null;
+  if (session) return { session, grant, user: session.user };
+  if (!grant) return null;
+  const party = await ctx.store.users.findById(grant.userId);
+  if (!party || party.disabled_at !== null) return null;
+  return { session: null, grant, user: { ...party, display_name: grant.displayName } };
+}
+
+/** Like requireSession, for the routes a call cookie also opens (the call page's). */
+export async function requirePrincipal(req: FastifyRequest, ctx: AppContext): Promise<Principal> {
+  const principal = await findPrincipal(req, ctx);
+  if (!principal) {
+    const hadCookie =
+      Boolean(req.cookies[sessionCookieName(ctx.config)]) || Boolean(req.cookies[callCookieName(ctx.config)]);
+    throw new AppError(hadCookie ? 'session_expired' : 'unauthenticated');
+  }
+  const csrf = principal.session?.csrfToken ?? principal.grant?.csrfToken ?? '';
+  checkWriteRequest(req, ctx.config, csrf);
+  return principal;
+}
+
+/**
+ * A party of the appointment, signed in or holding its call cookie. Admins of its hospital get
+ * `wrong_role` (they may look, not take part), anyone else `not_party`.
+ */
+export async function requireParty(
+  req: FastifyRequest,
+  ctx: AppContext,
+  appointmentId: string,
+): Promise<{ principal: Principal; user: Principal['user']; appointment: AppointmentRow; role: PartyRole }> {
+  const principal = await requirePrincipal(req, ctx);
+  const appointment = await ctx.store.appointments.get(appointmentId);
+  if (!appointment) throw new AppError('not_found');
+  const access = principalAccess(principal, appointment);
+  if (access.kind === 'viewer') {
+    throw new AppError('wrong_role', { message: 'Hospital admins may view a call but not take part.' });
+  }
+  if (access.kind === 'none') throw new AppError('not_party');
+  return { principal, user: principal.user, appointment, role: access.role };
+}

@@ -1,0 +1,100 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { SignalOpenResult } from '../../protocol/api.js';
+import { PROTOCOL_VERSION } from '../../protocol/version.js';
+import type { Principal } from '../appointments/access.js';
+import type { AppContext } from '../context.js';
+import { AppError } from '../errors.js';
+import { requirePrincipal } from '../http/principal.js';
+import { parseWith } from '../http/validation.js';
+import type { Connection } from './hub.js';
+import { LongPollTransport, POLL_TIMEOUT_MS } from './long-poll.js';
+
+const idParams = z.object({ id: z.string().min(1).max(64) });
+const pollQuery = z.object({ cursor: z.coerce.number().int().min(0).default(0) });
+const sendBody = z.object({ message: z.unknown() }).strict();
+
+interface Entry {
+  conn: Connection;
+  transport: LongPollTransport;
+  /** The session or call cookie that opened it; every later request must come with the same one. */
+  owner: string;
+}
+
+function ownerOf(p: Principal): string {
+  return p.session ? `s:${p.session.idHash}` : `g:${p.grant?.id ?? ''}`;
+}
+
+/**
+ * HTTP signaling fallback (docs/protocol.md S22) for browsers whose WebSocket is blocked: the same
+ * messages go through the same hub, over a send endpoint and a long poll.
+ */
+export async function signalFallbackRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const { hub } = ctx;
+  const open = new Map<string, Entry>();
+
+  const lookup = async (req: FastifyRequest): Promise<Entry> => {
+    const principal = await requirePrincipal(req, ctx);
+    const { id } = parseWith(idParams, req.params);
+    const entry = open.get(id);
+    if (!entry || entry.owner !== ownerOf(principal)) throw new AppError('signal_connection_unknown');
+    return entry;
+  };
+
+  app.post(
+    '/api/signal',
+    { config: { rateLimit: { max: 60, timeWindow: '1 minute' } } },
+    async (req): Promise<SignalOpenResult> => {
+      const principal = await requirePrincipal(req, ctx);
+      if (!(await hub.mayConnect(principal.user.id))) throw new AppError('rate_limited');
+      const transport = new LongPollTransport();
+      const conn = hub.attach(transport, principal);
+      // The welcome is returned here rather than through the first poll.
+      await transport.poll(1, 0);
+      transport.onClosed = (code) => {
+        open.delete(conn.id);
+        hub.disconnected(conn, code);
+      };
+      open.set(conn.id, { conn, transport, owner: ownerOf(principal) });
+      return {
+        connectionId: conn.id,
+        welcome: {
+          type: 'welcome',
+          v: PROTOCOL_VERSION,
+          user: {
+            id: principal.user.id,
+            role: principal.user.role,
+            displayName: principal.user.display_name,
+          },
+        },
+        pollTimeoutMs: POLL_TIMEOUT_MS,
+      };
+    },
+  );
+
+  app.post('/api/signal/:id/send', async (req, reply) => {
+    const entry = await lookup(req);
+    const { message } = parseWith(sendBody, req.body);
+    hub.receive(entry.conn, JSON.stringify(message));
+    return reply.code(202).send({});
+  });
+
+  app.get('/api/signal/:id/poll', async (req, reply) => {
+    const entry = await lookup(req);
+    const { cursor } = parseWith(pollQuery, req.query);
+    hub.pong(entry.conn);
+    const body = await entry.transport.poll(cursor);
+    hub.pong(entry.conn);
+    return reply.type('application/json; charset=utf-8').send(body);
+  });
+
+  app.delete('/api/signal/:id', async (req, reply) => {
+    const entry = await lookup(req);
+    entry.transport.close(1000, 'closed by the client');
+    return reply.code(204).send();
+  });
+
+  app.addHook('onClose', async () => {
+    for (const { transport } of open.values()) transport.close(1001, 'server shutting down');
+  });
+}
