@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { callStatusWords, formatDateTime, formatDuration } from './format.js';
+import { callStatusWords, endReasonWords, formatClock, formatDateTime, formatDuration } from './format.js';
 
 describe('callStatusWords', () => {
   it('words the waiting state for each side', () => {
@@ -31,5 +31,27 @@ describe('formatDuration', () => {
 describe('formatDateTime', () => {
   it('formats in the given locale and zone', () => {
     expect(formatDateTime(Date.UTC(2025, 0, 2, 15, 30), 'en-GB', 'UTC')).toBe('2 Jan 2025, 15:30');
+  });
+});
+
+describe('formatClock', () => {
+  it.each([
+    [0, '0:00'],
+    [7_900, '0:07'],
+    [192_000, '3:12'],
+    [3_725_000, '1:02:05'],
+    [-5_000, '0:00'],
+  ])('shows %i ms as %s', (ms, words) => {
+    expect(formatClock(ms)).toBe(words);
+  });
+});
+
+describe('endReasonWords', () => {
+  it('explains every end but a plain hang-up', () => {
+    expect(endReasonWords('max_duration')).toBe('The call reached its maximum length.');
+    expect(endReasonWords('timed_out')).toBe('The call ended because nobody was connected.');
+    expect(endReasonWords('failed')).toBe('The call ended because the connection failed.');
+    expect(endReasonWords('hung_up')).toBeNull();
+    expect(endReasonWords(null)).toBeNull();
   });
 });

@@ -1,4 +1,4 @@
-import type { CallStatus, Role } from '../../protocol/call-status.js';
+import type { CallEndReason, CallStatus, Role } from '../../protocol/call-status.js';
 
 /** The call status in words, as the viewer should read it. */
 export function callStatusWords(status: CallStatus, viewer: Role): string {
@@ -45,5 +45,28 @@ export function roleWords(role: Role): string {
       return 'Patient';
     case 'admin':
       return 'Hospital admin';
+  }
+}
+
+/** A running clock: "0:07", "3:12", "1:02:05". Negative times (clock skew) count as zero. */
+export function formatClock(ms: number): string {
+  const seconds = Math.max(0, Math.floor(ms / 1000));
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = String(seconds % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
+}
+
+/** Why the last call ended, when it is worth saying (a plain hang-up is not). */
+export function endReasonWords(reason: CallEndReason | null): string | null {
+  switch (reason) {
+    case 'max_duration':
+      return 'The call reached its maximum length.';
+    case 'timed_out':
+      return 'The call ended because nobody was connected.';
+    case 'failed':
+      return 'The call ended because the connection failed.';
+    default:
+      return null;
   }
 }
