@@ -8,6 +8,7 @@ export function pageHarness(overrides: Partial<Platform>): {
   platform: FakePlatform;
   socket: ReconnectingSocket;
   connection: () => FakeConnection;
+  connections: FakeConnection[];
 } {
   const { factory, connections } = fakeSocketFactory();
   const platform = fakePlatform({ ...overrides, createSocket: factory });
@@ -23,5 +24,5 @@ export function pageHarness(overrides: Partial<Platform>): {
     if (!c) throw new Error('no socket');
     return c;
   };
-  return { platform, socket, connection };
+  return { platform, socket, connection, connections };
 }

@@ -1,24 +1,39 @@
 import { describe, expect, it } from 'vitest';
+import type { CallContext } from '../../../protocol/api.js';
 import { ApiClient } from '../../api/http-client.js';
 import { fakeApi, type Route } from '../../testing/fake-api.js';
 import { FakeStream } from '../../testing/fake-media.js';
 import { fakePeerConnectionFactory, settle } from '../../testing/fake-peer-connection.js';
-import { adminUser, callStatus, doctorUser, patientUser, sessionOf } from '../../testing/fixtures.js';
+import type { FakeConnection } from '../../testing/fake-socket.js';
+import {
+  adminUser,
+  callContext,
+  callStatus,
+  doctorPeer,
+  lobby,
+  patientPeer,
+  patientUser,
+  sessionOf,
+} from '../../testing/fixtures.js';
 import { pageHarness } from '../../testing/page-harness.js';
-import { CallViewModel, statusText, toRtcIceServers } from './call-view-model.js';
+import { CallViewModel, CHECK_IN_RETRY_MS, statusText, toRtcIceServers } from './call-view-model.js';
 
-const joinInfo = (status: 'waiting' | 'in_progress' | 'ended' = 'waiting') => ({
+const CONTEXT = '/api/call/context?appointmentId=a1';
+const TOKEN = 'tok_SECRET_0123456789';
+const err = (code: string, message = 'Refused.') => ({ error: { code, message } });
+const joinInfo = (status: 'waiting' | 'in_progress' = 'waiting') => ({
   call: callStatus(status),
-  iceServers: [{ urls: ['turn:127.0.0.1:3478'], username: '123:p1', credential: 'secret' }],
+  iceServers: [{ urls: ['stun:fresh.example.org'] }],
 });
 
-function setup(routes: Route[]) {
+function setup(routes: Route[], options: { hash?: string; now?: number } = {}) {
   const api = fakeApi(routes);
   const pcs = fakePeerConnectionFactory('pc');
   const local = FakeStream.withAudioAndVideo();
   const asked: MediaStreamConstraints[] = [];
-  const { platform, socket, connection } = pageHarness({
+  const { platform, socket, connection, connections } = pageHarness({
     pathname: '/appointments/a1/call',
+    hash: options.hash ?? '',
     createPeerConnection: pcs.factory,
     getUserMedia: async (constraints) => {
       asked.push(constraints);
@@ -26,15 +41,26 @@ function setup(routes: Route[]) {
     },
     createMediaStream: () => new FakeStream().asStream,
   });
+  platform.fakeTimers.now = options.now ?? 0;
   platform.storage.set('carecall.videoInput', 'cam-2');
   const model = new CallViewModel(new ApiClient(api.fetch), platform, socket);
-  return { api, platform, model, connection, pcs, local, asked };
+  const posts = () => api.requests.filter((r) => r.method === 'POST');
+  return { api, platform, model, connection, connections, pcs, local, asked, posts };
 }
 
-const routesFor = (user = patientUser, info: object = joinInfo()): Route[] => [
-  { method: 'GET', path: '/api/session', status: 200, body: sessionOf(user) },
-  { method: 'GET', path: '/api/appointments/a1/call', status: 200, body: info },
-];
+const contextRoute = (overrides: Partial<CallContext> = {}): Route => ({
+  method: 'GET',
+  path: CONTEXT,
+  status: 200,
+  body: callContext(overrides),
+});
+
+const activeContext = (overrides: Partial<CallContext> = {}) =>
+  contextRoute({ call: callStatus('waiting'), hasGrant: true, ...overrides });
+
+function joined(c: FakeConnection, peers = [] as (typeof patientPeer)[], self = patientPeer) {
+  c.receive({ type: 'joined', appointmentId: 'a1', roomId: 'r1', self, peers, resumed: false, lastSeq: 0 });
+}
 
 describe('statusText', () => {
   it('uses the words of the call page', () => {
@@ -43,78 +69,112 @@ describe('statusText', () => {
     expect(statusText('connected', null)).toBe('Connected');
     expect(statusText('peer-left', null)).toBe('The other side left');
     expect(statusText('reconnecting', null)).toBe('Reconnecting…');
+    expect(statusText('lobby', null)).toBe('The doctor will be with you shortly');
     expect(statusText('failed', 'Camera blocked.')).toBe('Camera blocked.');
   });
 
   it('passes TURN credentials on to the peer connection', () => {
-    expect(toRtcIceServers([{ urls: ['stun:127.0.0.1'] }, joinInfo().iceServers[0] as never])).toEqual([
+    const turn = { urls: ['turn:127.0.0.1:3478'], username: '123:p1', credential: 'secret' };
+    expect(toRtcIceServers([{ urls: ['stun:127.0.0.1'] }, turn])).toEqual([
       { urls: ['stun:127.0.0.1'] },
-      { urls: ['turn:127.0.0.1:3478'], username: '123:p1', credential: 'secret' },
+      turn,
     ]);
   });
 });
 
-describe('CallViewModel', () => {
-  it('goes back to the appointment when the call is not active', async () => {
+describe('CallViewModel: a signed-in party', () => {
+  it('sends to sign-in with a way back when there is no session', async () => {
     const { model, platform } = setup([
-      { method: 'GET', path: '/api/session', status: 200, body: sessionOf(patientUser) },
-      {
-        method: 'GET',
-        path: '/api/appointments/a1/call',
-        status: 409,
-        body: { error: { code: 'call_not_active', message: 'Not active.' } },
-      },
+      { method: 'GET', path: CONTEXT, status: 401, body: err('unauthenticated') },
     ]);
     await model.load();
-    expect(platform.replaced).toEqual(['/appointments/a1']);
+    expect(platform.replaced).toEqual(['/login?next=%2Fappointments%2Fa1%2Fcall']);
   });
 
-  it('refuses an admin', async () => {
-    const { model } = setup(routesFor(adminUser));
+  it('refuses an admin in words', async () => {
+    const { model } = setup([
+      { method: 'GET', path: CONTEXT, status: 403, body: err('wrong_role') },
+      { method: 'GET', path: '/api/session', status: 200, body: sessionOf(adminUser) },
+    ]);
     await model.load();
     expect(model.state).toMatchObject({ phase: 'failed', statusText: expect.stringMatching(/cannot join/) });
   });
 
-  it('asks for HD media on the saved camera, joins after welcome and waits', async () => {
-    const { model, connection, asked } = setup(routesFor());
+  it('with a call cookie already: asks for HD media on the saved camera, joins after welcome and waits', async () => {
+    const { model, connection, asked, posts } = setup([activeContext()]);
     await model.load();
     await settle();
+    expect(posts()).toEqual([]);
     expect(asked[0]).toMatchObject({
-      video: {
-        width: { ideal: 1280 },
-        height: { ideal: 720 },
-        frameRate: { ideal: 30 },
-        deviceId: { ideal: 'cam-2' },
-      },
-      audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true },
+      video: { width: { ideal: 1280 }, height: { ideal: 720 }, deviceId: { ideal: 'cam-2' } },
+      audio: { echoCancellation: true },
     });
-    expect(model.state.statusText).toBe('Connecting…');
     connection().welcome();
     expect(connection().sent.map((m) => m.type)).toEqual(['subscribe', 'join']);
-    connection().receive({
-      type: 'joined',
-      appointmentId: 'a1',
-      roomId: 'r1',
-      self: { userId: 'p1', role: 'patient', displayName: 'Pat' },
-      peers: [],
-    });
+    joined(connection());
     expect(model.state).toMatchObject({ phase: 'waiting', statusText: 'Waiting for the other side…' });
   });
 
-  it('connects to the peer with the API’s ICE servers and toggles media', async () => {
-    const { model, connection, pcs, local } = setup(routesFor());
+  it('gets the patient a call cookie with join before opening the socket, and uses its ICE servers', async () => {
+    const { model, connection, connections, pcs, api } = setup([
+      activeContext({ hasGrant: false }),
+      { method: 'POST', path: '/api/appointments/a1/call/join', status: 200, body: joinInfo() },
+    ]);
+    await model.load();
+    await settle();
+    const joinPost = api.requests.find((r) => r.path.endsWith('/call/join'));
+    expect(joinPost?.headers['x-csrf-token']).toBe('ctx-csrf-p1');
+    // One socket, opened after the cookie was set: no reconnect needed.
+    expect(connections).toHaveLength(1);
+    connection().welcome();
+    joined(connection(), [doctorPeer]);
+    expect(pcs.latest().configuration.iceServers).toEqual([{ urls: ['stun:fresh.example.org'] }]);
+    expect(model.state).toMatchObject({ phase: 'connecting', peerName: 'Dr. Ada' });
+  });
+
+  it('gets the doctor back in with enter', async () => {
+    const { model, posts } = setup([
+      activeContext({ self: doctorPeer, hasGrant: false }),
+      { method: 'POST', path: '/api/appointments/a1/call/enter', status: 200, body: joinInfo() },
+    ]);
+    await model.load();
+    expect(posts().map((r) => r.path)).toEqual(['/api/appointments/a1/call/enter']);
+  });
+
+  it('on call_grant_required: gets the cookie, reconnects the socket and joins again, once', async () => {
+    const { model, connection, posts } = setup([
+      activeContext(),
+      { method: 'POST', path: '/api/appointments/a1/call/join', status: 200, body: joinInfo() },
+    ]);
+    await model.load();
+    await settle();
+    const first = connection();
+    first.welcome();
+    const join = first.sent.find((m) => m.type === 'join') as { id: string };
+    first.receive({ type: 'error', id: join.id, code: 'call_grant_required', message: 'No cookie.' });
+    await settle();
+    expect(posts().map((r) => r.path)).toEqual(['/api/appointments/a1/call/join']);
+    expect(first.closedWith).not.toBeNull();
+    const second = connection();
+    expect(second).not.toBe(first);
+    second.welcome();
+    expect(second.sent.map((m) => m.type)).toEqual(['subscribe', 'join']);
+    joined(second);
+    expect(model.state.phase).toBe('waiting');
+  });
+
+  it('sends the doctor back to the appointment when the call is not running', async () => {
+    const { model, platform } = setup([contextRoute({ self: doctorPeer })]);
+    await model.load();
+    expect(platform.replaced).toEqual(['/appointments/a1']);
+  });
+
+  it('connects to the peer and toggles media', async () => {
+    const { model, connection, pcs, local } = setup([activeContext()]);
     await model.load();
     await settle();
     connection().welcome();
-    connection().receive({
-      type: 'joined',
-      appointmentId: 'a1',
-      roomId: 'r1',
-      self: { userId: 'p1', role: 'patient', displayName: 'Pat' },
-      peers: [{ userId: 'd1', role: 'doctor', displayName: 'Dr. Ada' }],
-    });
-    expect(model.state).toMatchObject({ phase: 'connecting', peerName: 'Dr. Ada' });
-    expect(pcs.latest().configuration.iceServers).toEqual(joinInfo().iceServers);
+    joined(connection(), [doctorPeer]);
     pcs.latest().reportConnectionState('connected');
     expect(model.state.statusText).toBe('Connected');
     model.toggleAudio();
@@ -124,52 +184,398 @@ describe('CallViewModel', () => {
   });
 
   it('returns to the appointment when the call ends, leaving the room', async () => {
-    const { model, connection, platform, local } = setup(routesFor());
+    const { model, connection, platform, local } = setup([activeContext()]);
     await model.load();
     await settle();
     connection().welcome();
-    connection().receive({
-      type: 'joined',
-      appointmentId: 'a1',
-      roomId: 'r1',
-      self: { userId: 'p1', role: 'patient', displayName: 'Pat' },
-      peers: [],
-    });
-    connection().receive({ type: 'call-status', call: callStatus('ended', 30) });
+    joined(connection());
+    connection().receive({ type: 'call-status', call: callStatus('ended', 30), seq: 1 });
     expect(platform.replaced).toEqual(['/appointments/a1']);
     expect(connection().sent.map((m) => m.type)).toContain('leave');
     expect(local.tracks.every((t) => t.stopped)).toBe(true);
   });
 
-  it('ends the call through the API, also when it had already ended', async () => {
+  it('ends the call through the API with the context’s CSRF token, also when it had already ended', async () => {
     const { model, platform, api } = setup([
-      ...routesFor(doctorUser),
-      {
-        method: 'POST',
-        path: '/api/appointments/a1/call/end',
-        status: 409,
-        body: { error: { code: 'call_not_active', message: 'Already over.' } },
-      },
+      activeContext({ self: doctorPeer }),
+      { method: 'POST', path: '/api/appointments/a1/call/end', status: 409, body: err('call_not_active') },
     ]);
     await model.load();
     await model.endCall();
-    expect(api.requests.at(-1)).toMatchObject({ method: 'POST', path: '/api/appointments/a1/call/end' });
+    expect(api.requests.at(-1)).toMatchObject({
+      method: 'POST',
+      path: '/api/appointments/a1/call/end',
+      body: { reason: 'hung_up' },
+      headers: { 'x-csrf-token': 'ctx-csrf-d1' },
+    });
     expect(platform.replaced).toEqual(['/appointments/a1']);
   });
 
   it('stays on the page and says why when ending fails', async () => {
     const { model, platform } = setup([
-      ...routesFor(doctorUser),
+      activeContext({ self: doctorPeer }),
       {
         method: 'POST',
         path: '/api/appointments/a1/call/end',
         status: 429,
-        body: { error: { code: 'rate_limited', message: 'Too many requests. Slow down.' } },
+        body: err('rate_limited', 'Too many requests. Slow down.'),
       },
     ]);
     await model.load();
     await model.endCall();
     expect(model.state).toMatchObject({ ending: false, error: 'Too many requests. Slow down.' });
     expect(platform.replaced).toEqual([]);
+  });
+
+  it('acknowledges room messages at once when the tab goes to the background', async () => {
+    const { model, connection, platform } = setup([activeContext()]);
+    await model.load();
+    await settle();
+    connection().welcome();
+    joined(connection(), [doctorPeer]);
+    connection().receive({
+      type: 'media-state',
+      audioMuted: true,
+      videoOff: false,
+      from: doctorPeer,
+      seq: 4,
+    });
+    expect(connection().sent.filter((m) => m.type === 'ack')).toEqual([]);
+    platform.hide();
+    expect(connection().sent.filter((m) => m.type === 'ack')).toEqual([{ type: 'ack', seq: 4 }]);
+  });
+
+  it('resumes after a socket drop with the room and last seq, keeping the peer connection', async () => {
+    const { model, connection, pcs, platform } = setup([activeContext()]);
+    await model.load();
+    await settle();
+    connection().welcome();
+    joined(connection(), [doctorPeer]);
+    pcs.latest().reportConnectionState('connected');
+    connection().receive({
+      type: 'media-state',
+      audioMuted: false,
+      videoOff: true,
+      from: doctorPeer,
+      seq: 6,
+    });
+    connection().serverClose(1006);
+    expect(model.state).toMatchObject({
+      phase: 'connected',
+      signalingNotice: 'Connection to the server lost. Reconnecting…',
+    });
+    platform.fakeTimers.advance(250);
+    connection().welcome();
+    expect(connection().sent.find((m) => m.type === 'join')).toMatchObject({
+      appointmentId: 'a1',
+      resume: { roomId: 'r1', lastSeq: 6 },
+    });
+    connection().receive({
+      type: 'joined',
+      appointmentId: 'a1',
+      roomId: 'r1',
+      self: patientPeer,
+      peers: [doctorPeer],
+      resumed: true,
+      lastSeq: 6,
+    });
+    connection().receive({ type: 'media-state', audioMuted: true, videoOff: true, from: doctorPeer, seq: 6 });
+    expect(model.state.remote).toEqual({ audioMuted: false, videoOff: true });
+    expect(pcs.created).toHaveLength(1);
+    expect(pcs.latest().closed).toBe(false);
+    expect(model.state).toMatchObject({ phase: 'connected', signalingNotice: null });
+  });
+});
+
+describe('CallViewModel: maximum duration (S19)', () => {
+  it('shows a polite countdown banner on call-warning, on both sides', async () => {
+    const { model, connection, platform } = setup([activeContext({ self: doctorPeer })]);
+    await model.load();
+    await settle();
+    connection().welcome();
+    joined(connection(), [patientPeer], doctorPeer);
+    expect(model.state.warning).toBeNull();
+    connection().receive({
+      type: 'call-warning',
+      appointmentId: 'a1',
+      reason: 'max_duration',
+      endsAt: 300_000,
+      seq: 1,
+    });
+    expect(model.state.warning).toEqual({
+      announcement: 'This call will end in 5 minutes.',
+      remaining: '5:00',
+    });
+    platform.fakeTimers.advance(28_000);
+    expect(model.state.warning?.remaining).toBe('4:32');
+    expect(model.state.warning?.announcement).toBe('This call will end in 5 minutes.');
+  });
+
+  it('derives the banner from call.endsAt when the page loads late', async () => {
+    const { model } = setup([activeContext({ call: { ...callStatus('in_progress'), endsAt: 1_000_000 } })], {
+      now: 1_000_000 - 90_000,
+    });
+    await model.load();
+    expect(model.state.warning).toEqual({
+      announcement: 'This call will end in 2 minutes.',
+      remaining: '1:30',
+    });
+  });
+
+  it('shows nothing while the end is far', async () => {
+    const { model } = setup([activeContext({ call: { ...callStatus('in_progress'), endsAt: 3_600_000 } })]);
+    await model.load();
+    expect(model.state.warning).toBeNull();
+  });
+});
+
+describe('CallViewModel: the waiting room (S20)', () => {
+  it('says when check-in opens, then checks in by itself', async () => {
+    const { model, connection, platform } = setup([contextRoute()], { now: 40_000 });
+    await model.load();
+    expect(model.state.phase).toBe('lobby');
+    expect(model.state.lobby?.opensAt).toMatch(/^Check-in opens at /);
+    connection().welcome();
+    expect(connection().sent).toEqual([{ type: 'subscribe', appointmentId: 'a1' }]);
+    platform.fakeTimers.advance(60_000);
+    expect(connection().sent.at(-1)).toEqual({ type: 'check-in', appointmentId: 'a1' });
+    expect(model.state.lobby?.opensAt).toBeNull();
+  });
+
+  it('checks in at once when open, again after every reconnect, and counts the time waited', async () => {
+    const { model, connection, platform } = setup([contextRoute({ lobby: lobby(true, 150_000) })], {
+      now: 200_000,
+    });
+    await model.load();
+    connection().welcome();
+    expect(connection().sent).toEqual([
+      { type: 'subscribe', appointmentId: 'a1' },
+      { type: 'check-in', appointmentId: 'a1' },
+    ]);
+    expect(model.state.lobby).toEqual({ opensAt: null, waited: '0:50' });
+    platform.fakeTimers.advance(2000);
+    expect(model.state.lobby?.waited).toBe('0:52');
+    connection().receive({ type: 'lobby', lobby: lobby(true, 100_000) });
+    expect(model.state.lobby?.waited).toBe('1:42');
+    connection().serverClose(1006);
+    platform.fakeTimers.advance(250);
+    connection().welcome();
+    expect(connection().sent.map((m) => m.type)).toEqual(['subscribe', 'check-in']);
+  });
+
+  it('tries a refused check-in again later', async () => {
+    const { model, connection, platform } = setup([contextRoute()], { now: 200_000 });
+    await model.load();
+    connection().welcome();
+    connection().receive({ type: 'error', code: 'check_in_not_open', message: 'Not yet.' });
+    expect(model.state.lobby?.opensAt).toMatch(/^Check-in opens at /);
+    const checkIns = () => connection().sent.filter((m) => m.type === 'check-in');
+    expect(checkIns()).toHaveLength(1);
+    platform.fakeTimers.advance(CHECK_IN_RETRY_MS - 1);
+    expect(checkIns()).toHaveLength(1);
+    platform.fakeTimers.advance(1);
+    expect(checkIns()).toHaveLength(2);
+  });
+
+  it('joins without a click when the doctor starts: cookie, new socket, join', async () => {
+    const { model, connection, posts, asked } = setup(
+      [
+        contextRoute(),
+        { method: 'POST', path: '/api/appointments/a1/call/join', status: 200, body: joinInfo() },
+      ],
+      { now: 200_000 },
+    );
+    await model.load();
+    const lobbySocket = connection();
+    lobbySocket.welcome();
+    lobbySocket.receive({ type: 'call-status', call: callStatus('waiting') });
+    await settle();
+    expect(posts().map((r) => r.path)).toEqual(['/api/appointments/a1/call/join']);
+    expect(lobbySocket.closedWith).not.toBeNull();
+    expect(asked).toHaveLength(1);
+    const callSocket = connection();
+    callSocket.welcome();
+    expect(callSocket.sent.map((m) => m.type)).toEqual(['subscribe', 'join']);
+    joined(callSocket, [doctorPeer]);
+    expect(model.state.phase).toBe('connecting');
+  });
+
+  it('stops for good with clear words when the link is revoked (4006)', async () => {
+    const { model, connection, platform } = setup([contextRoute({ via: 'link' })], { now: 200_000 });
+    await model.load();
+    connection().welcome();
+    connection().serverClose(4006, 'revoked');
+    expect(model.state).toMatchObject({
+      phase: 'failed',
+      error: 'The doctor restarted the call, so this link no longer works. Ask the clinic for a new one.',
+    });
+    const sockets = connection();
+    platform.fakeTimers.advance(120_000);
+    expect(connection()).toBe(sockets);
+    expect(platform.replaced).toEqual([]);
+  });
+});
+
+describe('CallViewModel: call links', () => {
+  it('takes the token out of the address bar before anything else, and skips the exchange with a cookie', async () => {
+    const { model, platform, api } = setup([activeContext({ via: 'link' })], { hash: `#token=${TOKEN}` });
+    const loading = model.load();
+    expect(platform.urls).toEqual(['/appointments/a1/call']);
+    await loading;
+    expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual([`GET ${CONTEXT}`]);
+    expect(model.state).toMatchObject({ viaLink: true, phase: expect.stringMatching(/starting|joining/) });
+  });
+
+  it('asks a visitor who is not signed in to confirm a name, then exchanges the link with it', async () => {
+    const { model, api, connection } = setup(
+      [
+        { method: 'GET', path: CONTEXT, status: 401, body: err('unauthenticated') },
+        { method: 'GET', path: '/api/session', status: 401, body: err('unauthenticated') },
+        {
+          method: 'POST',
+          path: '/api/call-links/exchange',
+          status: 200,
+          body: callContext({
+            via: 'link',
+            hasGrant: true,
+            call: callStatus('waiting'),
+            csrfToken: 'link-csrf',
+          }),
+        },
+      ],
+      { hash: `#token=${TOKEN}` },
+    );
+    await model.load();
+    expect(model.state.phase).toBe('confirm-name');
+    await model.confirmName();
+    expect(model.state.nameError).toBe('Enter your name.');
+    expect(api.requests.some((r) => r.method === 'POST')).toBe(false);
+    model.setNameDraft('  Pat Smith ');
+    await model.confirmName();
+    const exchange = api.requests.find((r) => r.path === '/api/call-links/exchange');
+    expect(exchange?.body).toEqual({ token: TOKEN, displayName: 'Pat Smith' });
+    expect(model.state).toMatchObject({
+      viaLink: true,
+      role: 'patient',
+      phase: expect.stringMatching(/starting|joining/),
+    });
+    await settle();
+    connection().welcome();
+    expect(connection().sent.map((m) => m.type)).toEqual(['subscribe', 'join']);
+  });
+
+  it('exchanges without a name when signed in', async () => {
+    const { model, api } = setup(
+      [
+        contextRoute({ self: doctorPeer, call: callStatus('waiting'), hasGrant: false }),
+        {
+          method: 'POST',
+          path: '/api/call-links/exchange',
+          status: 200,
+          body: callContext({ self: doctorPeer, call: callStatus('waiting'), hasGrant: true }),
+        },
+      ],
+      { hash: `#token=${TOKEN}` },
+    );
+    await model.load();
+    expect(api.requests.find((r) => r.method === 'POST')?.body).toEqual({ token: TOKEN });
+    expect(model.state.phase).toMatch(/starting|joining/);
+  });
+
+  it('asks for the name when the server says the patient link needs one', async () => {
+    const { model } = setup(
+      [
+        { method: 'GET', path: CONTEXT, status: 403, body: err('not_party') },
+        { method: 'GET', path: '/api/session', status: 200, body: sessionOf(patientUser) },
+        { method: 'POST', path: '/api/call-links/exchange', status: 400, body: err('validation_failed') },
+      ],
+      { hash: `#token=${TOKEN}` },
+    );
+    await model.load();
+    expect(model.state.phase).toBe('confirm-name');
+  });
+
+  it.each([
+    ['link_invalid', /not valid/],
+    ['link_expired', /has expired\. Ask the clinic for a new one/],
+    ['link_revoked', /restarted the call/],
+    ['link_already_used', /another browser/],
+    ['link_for_other_user', /for someone else\. Sign out first/],
+  ])('words a refused link (%s) with what to do, never showing the token', async (code, words) => {
+    const { model, platform } = setup(
+      [
+        { method: 'GET', path: CONTEXT, status: 401, body: err('unauthenticated') },
+        { method: 'GET', path: '/api/session', status: 200, body: sessionOf(patientUser) },
+        { method: 'POST', path: '/api/call-links/exchange', status: 410, body: err(code, `server ${TOKEN}`) },
+      ],
+      { hash: `#token=${TOKEN}` },
+    );
+    await model.load();
+    expect(model.state).toMatchObject({
+      phase: 'failed',
+      error: expect.stringMatching(words),
+      viaLink: true,
+    });
+    expect(JSON.stringify(model.state)).not.toContain(TOKEN);
+    expect(platform.replaced).toEqual([]);
+  });
+
+  it('stays on the page when a link visitor’s call ends', async () => {
+    const { model, connection, platform } = setup([activeContext({ via: 'link' })]);
+    await model.load();
+    await settle();
+    connection().welcome();
+    joined(connection());
+    connection().receive({ type: 'call-status', call: callStatus('ended', 30), seq: 1 });
+    expect(platform.replaced).toEqual([]);
+    expect(model.state).toMatchObject({ phase: 'ended', statusText: expect.stringMatching(/has ended/) });
+  });
+});
+
+describe('CallViewModel: the doctor’s invite link', () => {
+  const inviteRoutes = (): Route[] => [
+    activeContext({ self: doctorPeer }),
+    {
+      method: 'POST',
+      path: '/api/appointments/a1/call/invite',
+      status: 200,
+      body: {
+        link: { url: 'https://cc.test/appointments/a1/call#token=new', role: 'patient', expiresAt: 9e12 },
+      },
+    },
+  ];
+
+  it('copies the link Start returned first, then asks for a new one', async () => {
+    const { model, platform, posts } = setup(inviteRoutes());
+    platform.tabStorage.set(
+      'carecall.patientLink.a1',
+      JSON.stringify({ url: 'https://cc.test/appointments/a1/call#token=start', expiresAt: 9e12 }),
+    );
+    await model.load();
+    expect(model.state.invite).toMatchObject({ status: 'idle' });
+    await model.copyInviteLink();
+    expect(platform.copied).toEqual(['https://cc.test/appointments/a1/call#token=start']);
+    expect(model.state.invite).toMatchObject({ status: 'copied', message: 'Invite link copied' });
+    expect(posts().filter((r) => r.path.endsWith('/invite'))).toHaveLength(0);
+    await model.copyInviteLink();
+    expect(platform.copied.at(-1)).toBe('https://cc.test/appointments/a1/call#token=new');
+    expect(posts().filter((r) => r.path.endsWith('/invite'))).toHaveLength(1);
+  });
+
+  it('shows the link to copy by hand when the clipboard refuses', async () => {
+    const { model, platform } = setup(inviteRoutes());
+    platform.clipboardBroken = true;
+    await model.load();
+    await model.copyInviteLink();
+    expect(model.state.invite).toMatchObject({
+      status: 'failed',
+      url: 'https://cc.test/appointments/a1/call#token=new',
+    });
+  });
+
+  it('offers no invite to the patient', async () => {
+    const { model } = setup([activeContext()]);
+    await model.load();
+    expect(model.state.invite).toBeNull();
   });
 });

@@ -1,35 +1,61 @@
-import type { IceServerView, UserView } from '../../../protocol/api.js';
-import { isCallActive } from '../../../protocol/call-status.js';
+import type { CallContext, IceServerView } from '../../../protocol/api.js';
+import { isCallActive, type PartyRole } from '../../../protocol/call-status.js';
+import type { CallStatusView, LobbyView, ServerMessage } from '../../../protocol/messages.js';
 import { ApiError, errorMessage } from '../../api/api-error.js';
 import type { ApiClient } from '../../api/http-client.js';
 import { CallSession, type LocalMedia, type MediaFlags } from '../../call/call-session.js';
+import { type MaxDurationWarning, maxDurationWarning } from '../../call/max-duration.js';
 import { AUDIO_INPUT_KEY, acquireCallMedia, describeMediaError, VIDEO_INPUT_KEY } from '../../call/media.js';
 import type { CallPhase } from '../../call/transitions.js';
+import { formatClock, formatTime } from '../../lib/format.js';
 import { appointmentIdFromPath, appointmentPath } from '../../lib/routes.js';
 import type { Platform } from '../../platform/platform.js';
 import { Store } from '../../ui/store.js';
 import { needsSignIn } from '../../ws/close-reasons.js';
 import type { ReconnectingSocket } from '../../ws/reconnecting-socket.js';
-import { redirectIfSignedOut, requireSession } from '../session.js';
+import { copyInviteLink, IDLE_INVITE, type InviteState } from '../invite-link.js';
+import { redirectIfSignedOut } from '../session.js';
+import { LINK_REFUSALS, nameProblem, tokenFromHash } from './call-link.js';
 
-export type CallPagePhase = 'loading' | CallPhase;
+export type CallPagePhase = 'loading' | 'confirm-name' | 'lobby' | CallPhase;
+
+export interface LobbyState {
+  /** "Check-in opens at 14:45" until check-in opens. */
+  opensAt: string | null;
+  /** Time waited since the first check-in ("3:12"), once the server has it. */
+  waited: string | null;
+}
 
 export interface CallPageState {
   phase: CallPagePhase;
   statusText: string;
   error: string | null;
-  user: UserView | null;
+  role: PartyRole | null;
+  /** Came through a call link without signing in: there is no appointment page to go back to. */
+  viaLink: boolean;
   peerName: string | null;
+  otherName: string | null;
   localStream: MediaStream | null;
   remoteStream: MediaStream | null;
   local: LocalMedia;
   remote: MediaFlags;
   ending: boolean;
   appointmentHref: string;
+  nameDraft: string;
+  nameError: string | null;
+  confirmingName: boolean;
+  lobby: LobbyState | null;
+  warning: MaxDurationWarning | null;
+  /** The doctor's invite link button, while the call is active. */
+  invite: InviteState | null;
+  /** The signaling connection is being re-made while the call goes on. */
+  signalingNotice: string | null;
 }
 
 const STATUS_WORDS: Record<CallPagePhase, string> = {
   loading: 'Connecting…',
+  'confirm-name': 'Confirm your name',
+  lobby: 'The doctor will be with you shortly',
   idle: 'Connecting…',
   starting: 'Starting your camera and microphone…',
   joining: 'Connecting…',
@@ -58,6 +84,9 @@ export function toRtcIceServers(servers: readonly IceServerView[]): RTCIceServer
 
 /** Codes from ending a call that was already over: the goal (no call) is reached anyway. */
 const ALREADY_ENDED = new Set(['call_not_active', 'illegal_transition']);
+/** A refused check-in (clock skew against the server) is tried again after this long. */
+export const CHECK_IN_RETRY_MS = 30_000;
+const ADMIN_WORDS = 'Hospital admins can see appointments but cannot join calls.';
 
 export class CallViewModel extends Store<CallPageState> {
   readonly #api: ApiClient;
@@ -65,21 +94,43 @@ export class CallViewModel extends Store<CallPageState> {
   readonly #socket: ReconnectingSocket;
   #session: CallSession | null = null;
   #appointmentId: string | null = null;
+  /** Held in memory only, from the moment it leaves the address bar until it is exchanged. */
+  #token: string | null = null;
+  #context: CallContext | null = null;
+  #lobby: LobbyView | null = null;
+  #endsAt: number | null = null;
+  #warned = false;
   #left = false;
+  #joiningFromLobby = false;
+  #subscribed = false;
+  #checkInTimer: unknown = null;
+  /** Set while checked in: stops re-sending the check-in after reconnects. */
+  #releaseCheckIn: (() => void) | null = null;
+  #ticker: unknown = null;
+  #disposers: Array<() => void> = [];
 
   constructor(api: ApiClient, platform: Platform, socket: ReconnectingSocket) {
     super({
       phase: 'loading',
       statusText: statusText('loading', null),
       error: null,
-      user: null,
+      role: null,
+      viaLink: false,
       peerName: null,
+      otherName: null,
       localStream: null,
       remoteStream: null,
       local: { audioMuted: false, videoOff: false, hasAudio: false, hasVideo: false },
       remote: { audioMuted: false, videoOff: false },
       ending: false,
       appointmentHref: '/appointments',
+      nameDraft: '',
+      nameError: null,
+      confirmingName: false,
+      lobby: null,
+      warning: null,
+      invite: null,
+      signalingNotice: null,
     });
     this.#api = api;
     this.#platform = platform;
@@ -87,7 +138,14 @@ export class CallViewModel extends Store<CallPageState> {
   }
 
   async load(): Promise<void> {
-    const id = appointmentIdFromPath(this.#platform.pathname);
+    const platform = this.#platform;
+    const id = appointmentIdFromPath(platform.pathname);
+    const token = tokenFromHash(platform.hash);
+    if (token !== null) {
+      // Out of the address bar before anything else can read or share it.
+      platform.replaceUrl(`${platform.pathname}${platform.search}`);
+      this.#token = token;
+    }
     if (!id) {
       this.#fail('This call address is not valid.');
       return;
@@ -95,26 +153,32 @@ export class CallViewModel extends Store<CallPageState> {
     this.#appointmentId = id;
     this.update({ appointmentHref: appointmentPath(id) });
     try {
-      const session = await requireSession(this.#api, this.#platform);
-      if (!session) return;
-      this.update({ user: session.user });
-      if (session.user.role === 'admin') {
-        this.#fail('Hospital admins can see appointments but cannot join calls.');
-        return;
-      }
-      const info = await this.#api.getCall(id);
-      if (!isCallActive(info.call.status)) {
-        this.#backToAppointment();
-        return;
-      }
-      this.#startSession(id, session.user, toRtcIceServers(info.iceServers));
+      if (this.#token !== null) await this.#enterWithLink(id);
+      else await this.#enterWithSession(id);
     } catch (error) {
-      if (redirectIfSignedOut(error, this.#platform)) return;
-      if (error instanceof ApiError && error.status === 409) {
-        this.#backToAppointment();
-        return;
-      }
+      if (!this.state.viaLink && redirectIfSignedOut(error, platform)) return;
       this.#fail(errorMessage(error));
+    }
+  }
+
+  setNameDraft(nameDraft: string): void {
+    this.update({ nameDraft, nameError: null });
+  }
+
+  async confirmName(): Promise<void> {
+    if (this.state.confirmingName) return;
+    const problem = nameProblem(this.state.nameDraft);
+    if (problem) {
+      this.update({ nameError: problem });
+      return;
+    }
+    this.update({ confirmingName: true, nameError: null });
+    try {
+      await this.#exchange(this.state.nameDraft.trim());
+    } catch (error) {
+      this.#fail(errorMessage(error));
+    } finally {
+      this.update({ confirmingName: false });
     }
   }
 
@@ -126,20 +190,27 @@ export class CallViewModel extends Store<CallPageState> {
     this.#session?.setVideoOff(!this.state.local.videoOff);
   }
 
+  async copyInviteLink(): Promise<void> {
+    const id = this.#appointmentId;
+    if (!id || this.state.invite?.status === 'pending') return;
+    await copyInviteLink(this.#api, this.#platform, id, (invite) => this.update({ invite }));
+  }
+
   async endCall(): Promise<void> {
     const id = this.#appointmentId;
     if (!id || this.state.ending) return;
     this.update({ ending: true, error: null });
     try {
-      await this.#api.endCall(id);
+      // A call that could not connect is recorded as failed (S24), not as hung up.
+      await this.#api.endCall(id, this.state.phase === 'failed' ? 'failed' : 'hung_up');
     } catch (error) {
-      if (redirectIfSignedOut(error, this.#platform)) return;
+      if (!this.state.viaLink && redirectIfSignedOut(error, this.#platform)) return;
       if (!(error instanceof ApiError && ALREADY_ENDED.has(error.code))) {
         this.update({ ending: false, error: errorMessage(error) });
         return;
       }
     }
-    this.#backToAppointment();
+    this.#callOver();
   }
 
   /** Leaves the room and releases the camera; the page is going away. */
@@ -148,16 +219,285 @@ export class CallViewModel extends Store<CallPageState> {
     this.#left = true;
     this.#session?.close();
     this.#socket.close();
+    this.#stopTimers();
+    for (const dispose of this.#disposers) dispose();
+    this.#disposers = [];
   }
 
-  #startSession(id: string, user: UserView, iceServers: RTCIceServer[]): void {
+  async #enterWithSession(id: string): Promise<void> {
+    let context: CallContext;
+    try {
+      context = await this.#api.getCallContext(id);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 403 && (await this.#isAdmin())) {
+        this.#fail(ADMIN_WORDS);
+        return;
+      }
+      throw error;
+    }
+    await this.#begin(context);
+  }
+
+  async #isAdmin(): Promise<boolean> {
+    try {
+      return (await this.#api.getSession()).user.role === 'admin';
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * A link is exchanged only when this browser cannot take part yet: a second visit from the same
+   * browser (or the party's own session with a cookie) must not spend it.
+   */
+  async #enterWithLink(id: string): Promise<void> {
+    let context: CallContext | null = null;
+    try {
+      context = await this.#api.getCallContext(id);
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.status === 0 || error.status >= 500) throw error;
+    }
+    if (context?.hasGrant) {
+      this.#token = null;
+      await this.#begin(context);
+      return;
+    }
+    const signedIn = context !== null || (await this.#signedIn());
+    if (signedIn) await this.#exchange(undefined);
+    else this.#askName();
+  }
+
+  async #signedIn(): Promise<boolean> {
+    try {
+      await this.#api.getSession();
+      return true;
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) return false;
+      throw error;
+    }
+  }
+
+  #askName(): void {
+    this.update({ phase: 'confirm-name', statusText: statusText('confirm-name', null), viaLink: true });
+  }
+
+  async #exchange(displayName: string | undefined): Promise<void> {
+    const token = this.#token;
+    if (token === null) return;
+    let context: CallContext;
+    try {
+      context = await this.#api.exchangeLink(displayName === undefined ? { token } : { token, displayName });
+    } catch (error) {
+      if (error instanceof ApiError) {
+        // A patient link needs the patient to confirm a name, also when signed in without one on file.
+        if (error.code === 'validation_failed' && displayName === undefined) {
+          this.#askName();
+          return;
+        }
+        const words = LINK_REFUSALS[error.code as keyof typeof LINK_REFUSALS];
+        if (words) {
+          this.#token = null;
+          this.update({ viaLink: true });
+          this.#fail(words);
+          return;
+        }
+      }
+      throw error;
+    }
+    this.#token = null;
+    await this.#begin(context);
+  }
+
+  async #begin(context: CallContext): Promise<void> {
+    this.#context = context;
+    this.#api.csrfToken = context.csrfToken;
+    this.#lobby = context.lobby;
+    this.update({
+      role: context.self.role,
+      viaLink: context.via === 'link',
+      otherName: context.other.displayName,
+    });
+    this.#listen();
+    this.#applyCall(context.call);
+    if (isCallActive(context.call.status)) {
+      const iceServers = context.hasGrant ? context.iceServers : await this.#obtainGrant();
+      this.#startSession(iceServers);
+    } else if (context.self.role === 'patient') {
+      this.#enterLobby(context);
+    } else {
+      this.#callOver();
+    }
+  }
+
+  /** The call cookie for this browser: join for the patient, enter for the doctor (S16). */
+  async #obtainGrant(): Promise<IceServerView[]> {
+    const id = this.#appointmentId;
+    const role = this.state.role;
+    if (!id || !role) throw new Error('No call to join.');
+    const info = role === 'patient' ? await this.#api.joinCall(id) : await this.#api.enterCall(id);
+    if (this.#context) this.#context = { ...this.#context, hasGrant: true, iceServers: info.iceServers };
+    return info.iceServers;
+  }
+
+  #listen(): void {
+    const socket = this.#socket;
+    this.#disposers.push(
+      socket.events.on('message', (message) => this.#onMessage(message)),
+      socket.events.on('state', (state) =>
+        this.update({
+          signalingNotice:
+            state === 'reconnecting' && this.#session ? 'Connection to the server lost. Reconnecting…' : null,
+        }),
+      ),
+      socket.events.on('fatal', (fatal) => {
+        if (needsSignIn(fatal.code) && !this.state.viaLink) {
+          this.leave();
+          redirectIfSignedOut(new ApiError(401, 'unauthenticated', fatal.message), this.#platform);
+          return;
+        }
+        // In the call the session reports it; in the waiting room nobody else would.
+        if (!this.#session) {
+          this.#stopTimers();
+          this.#fail(fatal.message);
+        }
+      }),
+    );
+    this.#ticker = this.#platform.timers.setInterval(() => this.#tick(), 1000);
+  }
+
+  #subscribe(id: string): void {
+    if (this.#subscribed) return;
+    this.#subscribed = true;
+    this.#disposers.push(this.#socket.retain(`subscribe:${id}`, { type: 'subscribe', appointmentId: id }));
+  }
+
+  #enterLobby(context: CallContext): void {
+    const id = context.appointmentId;
+    this.update({ phase: 'lobby', statusText: statusText('lobby', null) });
+    this.#subscribe(id);
+    this.#socket.connect();
+    const wait = context.checkInOpensAt - this.#platform.now();
+    if (wait <= 0) this.#checkIn();
+    else this.#scheduleCheckIn(wait);
+    this.#renderLobby();
+  }
+
+  #scheduleCheckIn(ms: number): void {
+    if (this.#checkInTimer !== null) this.#platform.timers.clearTimeout(this.#checkInTimer);
+    this.#checkInTimer = this.#platform.timers.setTimeout(() => {
+      this.#checkInTimer = null;
+      this.#checkIn();
+    }, ms);
+  }
+
+  /** Retained, so it is sent again after every reconnect: the server forgets a socket's check-in with it. */
+  #checkIn(): void {
+    const id = this.#appointmentId;
+    if (!id || this.state.phase !== 'lobby') return;
+    this.#releaseCheckIn?.();
+    this.#releaseCheckIn = this.#socket.retain(`check-in:${id}`, { type: 'check-in', appointmentId: id });
+    this.#renderLobby();
+  }
+
+  #stopCheckIn(): void {
+    this.#releaseCheckIn?.();
+    this.#releaseCheckIn = null;
+    if (this.#checkInTimer !== null) this.#platform.timers.clearTimeout(this.#checkInTimer);
+    this.#checkInTimer = null;
+  }
+
+  #renderLobby(): void {
+    if (this.state.phase !== 'lobby' || !this.#context) return;
+    const now = this.#platform.now();
+    const checkedInAt = this.#lobby?.checkedInAt ?? null;
+    const opensAt =
+      this.#releaseCheckIn === null ? `Check-in opens at ${formatTime(this.#context.checkInOpensAt)}` : null;
+    const lobby: LobbyState = {
+      opensAt,
+      waited: opensAt === null && checkedInAt !== null ? formatClock(now - checkedInAt) : null,
+    };
+    const current = this.state.lobby;
+    if (current?.opensAt !== lobby.opensAt || current?.waited !== lobby.waited) this.update({ lobby });
+  }
+
+  async #joinFromLobby(): Promise<void> {
+    if (this.#joiningFromLobby) return;
+    this.#joiningFromLobby = true;
+    this.#stopCheckIn();
+    let iceServers: IceServerView[];
+    try {
+      iceServers = await this.#obtainGrant();
+    } catch (error) {
+      this.#joiningFromLobby = false;
+      if (error instanceof ApiError && error.code === 'call_not_active') {
+        // Ended again before we got in: keep waiting for the next start.
+        this.#checkIn();
+        return;
+      }
+      this.#fail(errorMessage(error));
+      return;
+    }
+    if (this.#left) return;
+    // This socket was opened before the cookie existed, so it cannot join; a new one carries it.
+    this.#socket.reconnect();
+    this.update({ lobby: null });
+    this.#startSession(iceServers);
+  }
+
+  #onMessage(message: ServerMessage): void {
+    const id = this.#appointmentId;
+    if (message.type === 'lobby' && message.lobby.appointmentId === id) {
+      this.#lobby = message.lobby;
+      this.#renderLobby();
+    } else if (message.type === 'call-status' && message.call.appointmentId === id) {
+      this.#applyCall(message.call);
+      if (this.state.phase === 'lobby' && isCallActive(message.call.status)) void this.#joinFromLobby();
+    } else if (
+      message.type === 'error' &&
+      message.code === 'check_in_not_open' &&
+      this.state.phase === 'lobby'
+    ) {
+      this.#stopCheckIn();
+      this.#scheduleCheckIn(CHECK_IN_RETRY_MS);
+      this.#renderLobby();
+    }
+  }
+
+  #applyCall(call: CallStatusView): void {
+    if (call.endsAt !== undefined && call.endsAt !== null) this.#endsAt = call.endsAt;
+    const active = isCallActive(call.status);
+    if (this.state.role === 'doctor') {
+      if (active && !this.state.invite) this.update({ invite: IDLE_INVITE });
+      if (!active && this.state.invite) this.update({ invite: null });
+    }
+    this.#renderWarning();
+  }
+
+  #renderWarning(): void {
+    const inCall = this.#session !== null && !['ended', 'failed', 'closed'].includes(this.state.phase);
+    const warning = inCall ? maxDurationWarning(this.#endsAt, this.#platform.now(), this.#warned) : null;
+    const current = this.state.warning;
+    if (current?.remaining !== warning?.remaining || current?.announcement !== warning?.announcement) {
+      this.update({ warning });
+    }
+  }
+
+  #tick(): void {
+    this.#renderLobby();
+    this.#renderWarning();
+  }
+
+  #startSession(iceServers: IceServerView[]): void {
+    const id = this.#appointmentId;
+    const role = this.state.role;
+    if (!id || !role || this.#left) return;
     const platform = this.#platform;
     const socket = this.#socket;
-    socket.retain(`subscribe:${id}`, { type: 'subscribe', appointmentId: id });
+    this.#subscribe(id);
     const session = new CallSession({
       appointmentId: id,
-      polite: user.role === 'patient',
-      iceServers,
+      polite: role === 'patient',
+      iceServers: toRtcIceServers(iceServers),
       signaling: socket,
       createPeerConnection: platform.createPeerConnection,
       acquireMedia: () =>
@@ -168,6 +508,9 @@ export class CallViewModel extends Store<CallPageState> {
       describeMediaError,
       createMediaStream: platform.createMediaStream,
       timers: platform.timers,
+      renewGrant: async () => {
+        await this.#obtainGrant();
+      },
       onError: (error) => console.warn('call:', error),
     });
     this.#session = session;
@@ -178,29 +521,49 @@ export class CallViewModel extends Store<CallPageState> {
         error: state.error,
         peerName: state.peer?.displayName ?? (state.phase === 'peer-left' ? this.state.peerName : null),
       });
-      if (state.phase === 'ended') this.#backToAppointment();
+      if (state.phase === 'ended') this.#callOver();
+      this.#renderWarning();
     });
-    socket.events.on('fatal', (fatal) => {
-      if (needsSignIn(fatal.code)) {
-        this.leave();
-        redirectIfSignedOut(new ApiError(401, 'unauthenticated', fatal.message), platform);
-      }
+    session.events.on('call-warning', ({ endsAt }) => {
+      this.#endsAt = endsAt;
+      this.#warned = true;
+      this.#renderWarning();
     });
     session.events.on('local-stream', (localStream) => this.update({ localStream }));
     session.events.on('local-media', (local) => this.update({ local }));
     session.events.on('remote-stream', (remoteStream) => this.update({ remoteStream }));
     session.events.on('remote-media', (remote) => this.update({ remote }));
+    this.#disposers.push(platform.onHidden(() => session.flushAcks()));
     socket.connect();
     session.start();
+    this.#renderWarning();
   }
 
-  #backToAppointment(): void {
+  /** Both sides go back to the appointment; someone who came by link has no appointment page to go to. */
+  #callOver(): void {
     const id = this.#appointmentId;
+    const viaLink = this.state.viaLink;
     this.leave();
+    if (viaLink) {
+      this.update({
+        phase: 'ended',
+        statusText: 'The call has ended. You can close this page.',
+        warning: null,
+        invite: null,
+        lobby: null,
+      });
+      return;
+    }
     if (id) this.#platform.replace(appointmentPath(id));
   }
 
+  #stopTimers(): void {
+    this.#stopCheckIn();
+    if (this.#ticker !== null) this.#platform.timers.clearInterval(this.#ticker);
+    this.#ticker = null;
+  }
+
   #fail(message: string): void {
-    this.update({ phase: 'failed', error: message, statusText: message });
+    this.update({ phase: 'failed', error: message, statusText: message, lobby: null, warning: null });
   }
 }
