@@ -13,14 +13,12 @@ function CallButton({
   pending: boolean;
   model: AppointmentViewModel;
 }) {
-  if (action.kind === 'rejoin') {
-    return (
-      <button type="button" class="button button--primary" onClick={() => model.returnToCall()}>
-        {action.label}
-      </button>
-    );
-  }
-  const onClick = () => void (action.kind === 'start' ? model.startCall() : model.joinCall());
+  const onClick = () =>
+    void (action.kind === 'start'
+      ? model.startCall()
+      : action.kind === 'enter'
+        ? model.enterCall()
+        : model.joinCall());
   const hint = action.kind === 'join' ? action.hint : null;
   return (
     <>
@@ -109,11 +107,64 @@ export function AppointmentPage({ model }: { model: AppointmentViewModel }) {
                 <div role="status" aria-live="polite" aria-atomic="true">
                   <p class="call-banner__status">{state.statusWords}</p>
                   {state.lastCall && <p class="call-banner__last">{state.lastCall}</p>}
+                  {state.endReason && <p class="call-banner__reason">{state.endReason}</p>}
+                  {state.lobbyBadge && <p class="badge badge--lobby">{state.lobbyBadge}</p>}
                 </div>
-                {state.action && (
+                {(state.action || state.checkInHref || state.invite) && (
                   <div class="actions">
-                    <CallButton action={state.action} pending={state.actionPending} model={model} />
+                    {state.checkInHref && (
+                      <a class="button button--primary" href={state.checkInHref}>
+                        Check in
+                      </a>
+                    )}
+                    {state.action && (
+                      <CallButton action={state.action} pending={state.actionPending} model={model} />
+                    )}
+                    {state.invite && (
+                      <button
+                        type="button"
+                        class="button"
+                        disabled={state.invite.status === 'pending'}
+                        aria-busy={state.invite.status === 'pending'}
+                        onClick={() => void model.copyInviteLink()}
+                      >
+                        Copy patient invite link
+                      </button>
+                    )}
                   </div>
+                )}
+                {state.invite?.message && (
+                  <p
+                    role={state.invite.status === 'failed' ? 'alert' : 'status'}
+                    class={state.invite.status === 'failed' ? 'alert alert--error' : 'hint'}
+                  >
+                    {state.invite.message}
+                  </p>
+                )}
+                {state.invite?.url && (
+                  <input
+                    class="invite__url"
+                    readOnly
+                    value={state.invite.url}
+                    aria-label="Patient invite link"
+                  />
+                )}
+                {state.notifications === 'offer' && (
+                  <p>
+                    <button
+                      type="button"
+                      class="button button--quiet"
+                      onClick={() => void model.enableNotifications()}
+                    >
+                      Turn on notifications
+                    </button>{' '}
+                    <span class="hint">
+                      to hear about a waiting patient while this tab is in the background
+                    </span>
+                  </p>
+                )}
+                {state.notifications === 'blocked' && (
+                  <p class="hint">Notifications are blocked for this site in your browser settings.</p>
                 )}
                 {state.actionError && (
                   <p role="alert" class="alert alert--error">

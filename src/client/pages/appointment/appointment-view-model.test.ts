@@ -4,10 +4,12 @@ import { fakeApi, type Route } from '../../testing/fake-api.js';
 import {
   adminUser,
   appointment,
+  callContext,
   callStatus,
   chatMessage,
   detail,
   doctorUser,
+  lobby,
   patientUser,
   sessionOf,
 } from '../../testing/fixtures.js';
@@ -19,6 +21,7 @@ const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
 function setup(routes: Route[]) {
   const api = fakeApi(routes);
   const { platform, socket, connection } = pageHarness({ pathname: '/appointments/a1' });
+  platform.fakeTimers.now = 1_000_000;
   const model = new AppointmentViewModel(new ApiClient(api.fetch), platform, socket);
   return { api, platform, model, connection, socket };
 }
@@ -35,8 +38,10 @@ describe('callAction', () => {
     expect(callAction(appointment({ videoCallStatus: 'ended' }), doctorUser)).toMatchObject({
       kind: 'start',
     });
-    expect(callAction(appointment({ videoCallStatus: 'in_progress' }), doctorUser)).toMatchObject({
-      kind: 'rejoin',
+    expect(callAction(appointment({ videoCallStatus: 'in_progress' }), doctorUser)).toEqual({
+      kind: 'enter',
+      label: 'Join video call',
+      enabled: true,
     });
   });
 
@@ -232,5 +237,175 @@ describe('AppointmentViewModel', () => {
       title: 'Appointment: Dr. Ada with Pat',
     });
     expect(api.requests.some((r) => r.path.endsWith('/messages'))).toBe(false);
+  });
+
+  it('lets the doctor back into a running call with enter, then goes to the call page', async () => {
+    const { model, platform, api } = setup([
+      ...baseRoutes(doctorUser, appointment({ videoCallStatus: 'in_progress' })),
+      {
+        method: 'POST',
+        path: '/api/appointments/a1/call/enter',
+        status: 200,
+        body: { call: {}, iceServers: [] },
+      },
+    ]);
+    await model.load();
+    expect(model.state.action).toMatchObject({ kind: 'enter', label: 'Join video call' });
+    await model.enterCall();
+    expect(api.requests.at(-1)).toMatchObject({ method: 'POST', path: '/api/appointments/a1/call/enter' });
+    expect(platform.navigated).toEqual(['/appointments/a1/call']);
+  });
+
+  it('keeps the patient link Start returned in this tab, for the copy button', async () => {
+    const link = { url: 'https://cc.test/appointments/a1/call#token=p', role: 'patient', expiresAt: 9e12 };
+    const { model, platform } = setup([
+      ...baseRoutes(doctorUser),
+      {
+        method: 'POST',
+        path: '/api/appointments/a1/call/start',
+        status: 200,
+        body: { call: {}, iceServers: [], links: { doctor: { ...link, role: 'doctor' }, patient: link } },
+      },
+    ]);
+    await model.load();
+    await model.startCall();
+    expect(JSON.parse(platform.tabStorage.get('carecall.patientLink.a1') ?? '{}')).toEqual({
+      url: link.url,
+      expiresAt: link.expiresAt,
+    });
+  });
+
+  it('copies a new patient invite link while the call is active', async () => {
+    const url = 'https://cc.test/appointments/a1/call#token=new';
+    const { model, platform, connection } = setup([
+      ...baseRoutes(doctorUser, appointment({ videoCallStatus: 'waiting' })),
+      {
+        method: 'POST',
+        path: '/api/appointments/a1/call/invite',
+        status: 200,
+        body: { link: { url, role: 'patient', expiresAt: 9e12 } },
+      },
+    ]);
+    await model.load();
+    await model.copyInviteLink();
+    expect(platform.copied).toEqual([url]);
+    expect(model.state.invite).toMatchObject({ status: 'copied', message: 'Invite link copied' });
+    connection().welcome();
+    connection().receive({ type: 'call-status', call: callStatus('ended', 10) });
+    expect(model.state.invite).toBeNull();
+  });
+
+  it('shows the doctor a ticking badge, and chimes and notifies when the patient arrives', async () => {
+    const { model, connection, platform } = setup(baseRoutes(doctorUser));
+    platform.notificationAccess = 'granted';
+    await model.load();
+    expect(model.state.notifications).toBeNull();
+    connection().welcome();
+    connection().receive({ type: 'lobby', lobby: lobby(false) });
+    expect(model.state.lobbyBadge).toBeNull();
+    connection().receive({ type: 'lobby', lobby: lobby(true, 1_000_000 - 192_000) });
+    expect(model.state.lobbyBadge).toBe('Patient waiting · 3:12');
+    expect(platform.chimes).toBe(1);
+    expect(platform.notifications).toEqual(['Patient waiting: Pat']);
+    platform.fakeTimers.advance(1000);
+    expect(model.state.lobbyBadge).toBe('Patient waiting · 3:13');
+    connection().receive({ type: 'lobby', lobby: { ...lobby(true, 5), appointmentId: 'other' } });
+    expect(platform.chimes).toBe(1);
+  });
+
+  it('offers to turn on notifications until they are granted, and says when they are blocked', async () => {
+    const { model, platform } = setup(baseRoutes(doctorUser));
+    await model.load();
+    expect(model.state.notifications).toBe('offer');
+    await model.enableNotifications();
+    expect(model.state.notifications).toBeNull();
+    platform.grantOnRequest = 'denied';
+    await model.enableNotifications();
+    expect(model.state.notifications).toBe('blocked');
+  });
+
+  it('never offers notifications to the patient, nor where the browser has none', async () => {
+    const patient = setup(baseRoutes());
+    await patient.model.load();
+    expect(patient.model.state.notifications).toBeNull();
+    const unsupported = setup(baseRoutes(doctorUser));
+    unsupported.platform.notificationAccess = 'unsupported';
+    await unsupported.model.load();
+    expect(unsupported.model.state.notifications).toBeNull();
+  });
+
+  it('shows the patient a Check in link from when check-in opens until the call starts', async () => {
+    const { model, platform, connection } = setup([
+      ...baseRoutes(),
+      {
+        method: 'GET',
+        path: '/api/call/context?appointmentId=a1',
+        status: 200,
+        body: callContext({ checkInOpensAt: 1_060_000 }),
+      },
+    ]);
+    await model.load();
+    await flush();
+    expect(model.state.checkInHref).toBeNull();
+    platform.fakeTimers.advance(59_999);
+    expect(model.state.checkInHref).toBeNull();
+    platform.fakeTimers.advance(1);
+    expect(model.state.checkInHref).toBe('/appointments/a1/call');
+    connection().welcome();
+    connection().receive({ type: 'call-status', call: callStatus('waiting') });
+    expect(model.state.checkInHref).toBeNull();
+  });
+
+  it('says why the last call ended, unless it was a plain hang-up', async () => {
+    const { model, connection } = setup(baseRoutes());
+    await model.load();
+    connection().welcome();
+    connection().receive({
+      type: 'call-status',
+      call: { ...callStatus('ended', 3600), endReason: 'max_duration' },
+    });
+    expect(model.state.endReason).toBe('The call reached its maximum length.');
+    connection().receive({
+      type: 'call-status',
+      call: { ...callStatus('ended', 20), endReason: 'timed_out' },
+    });
+    expect(model.state.endReason).toBe('The call ended because nobody was connected.');
+    connection().receive({ type: 'call-status', call: { ...callStatus('ended', 20), endReason: 'hung_up' } });
+    expect(model.state.endReason).toBeNull();
+    connection().receive({ type: 'call-status', call: { ...callStatus('ended', 20), endReason: 'failed' } });
+    connection().receive({ type: 'call-status', call: callStatus('waiting') });
+    expect(model.state.endReason).toBeNull();
+  });
+
+  it('shows a chat message received twice (a replay after reconnecting) once', async () => {
+    const { model, connection } = setup(baseRoutes());
+    await model.load();
+    connection().welcome();
+    const message = chatMessage('m3', doctorUser, 'See you soon');
+    connection().receive({ type: 'chat', message });
+    connection().receive({ type: 'chat', message });
+    expect(model.state.chatEntries.map((e) => e.id)).toEqual(['m3']);
+  });
+
+  it('sends a chat the socket lost again over HTTP with the same clientId, and keeps one copy', async () => {
+    const stored = chatMessage('m1', patientUser, 'Are you there?', 'id-1');
+    const { model, connection, api, platform } = setup([
+      ...baseRoutes(),
+      { method: 'POST', path: '/api/appointments/a1/messages', status: 201, body: { message: stored } },
+    ]);
+    await model.load();
+    connection().welcome();
+    model.setDraft('Are you there?');
+    model.sendDraft();
+    expect(connection().sent.at(-1)).toMatchObject({ type: 'chat', clientId: 'id-1' });
+    connection().serverClose(1006);
+    await flush();
+    const post = api.requests.find((r) => r.method === 'POST');
+    expect(post?.body).toEqual({ clientId: 'id-1', body: 'Are you there?' });
+    platform.fakeTimers.advance(250);
+    connection().welcome();
+    connection().receive({ type: 'chat', message: stored });
+    await flush();
+    expect(model.state.chatEntries).toEqual([expect.objectContaining({ id: 'm1', status: 'sent' })]);
   });
 });

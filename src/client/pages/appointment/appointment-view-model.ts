@@ -5,9 +5,10 @@ import { ApiError, errorMessage } from '../../api/api-error.js';
 import type { ApiClient } from '../../api/http-client.js';
 import { type ChatEntry, ChatLog } from '../../chat/chat-log.js';
 import { ChatOutbox, MAX_MESSAGE_CHARS } from '../../chat/chat-outbox.js';
-import { callStatusWords, formatDuration } from '../../lib/format.js';
+import { callStatusWords, endReasonWords, formatDuration } from '../../lib/format.js';
 import { appointmentTitle } from '../../lib/people.js';
 import { appointmentIdFromPath, callPath } from '../../lib/routes.js';
+import { LobbyWatch } from '../../lobby/lobby-watch.js';
 import type { Platform } from '../../platform/platform.js';
 import { Store } from '../../ui/store.js';
 import { needsSignIn } from '../../ws/close-reasons.js';
@@ -16,11 +17,13 @@ import {
   type ReconnectingSocket,
   SocketRequestError,
 } from '../../ws/reconnecting-socket.js';
+import { copyInviteLink, IDLE_INVITE, type InviteState, rememberPatientLink } from '../invite-link.js';
+import { type NotificationOffer, notificationOffer } from '../notifications.js';
 import { redirectIfSignedOut, requireSession, signOut } from '../session.js';
 
 export type CallAction =
   | { kind: 'start'; label: 'Start video call'; enabled: boolean }
-  | { kind: 'rejoin'; label: 'Return to video call'; enabled: true }
+  | { kind: 'enter'; label: 'Join video call'; enabled: true }
   | { kind: 'join'; label: 'Join video call'; enabled: boolean; hint: string | null };
 
 export interface AppointmentPageState {
@@ -32,6 +35,15 @@ export interface AppointmentPageState {
   permissions: AppointmentPermissions | null;
   statusWords: string;
   lastCall: string | null;
+  /** Why the last call ended, when it was not a plain hang-up. */
+  endReason: string | null;
+  /** The patient's "Check in" link to the waiting room, from when check-in opens until the call starts. */
+  checkInHref: string | null;
+  /** The doctor's "Patient waiting · 3:12". */
+  lobbyBadge: string | null;
+  notifications: NotificationOffer;
+  /** The doctor's invite link button, while the call is active. */
+  invite: InviteState | null;
   action: CallAction | null;
   actionPending: boolean;
   actionError: string | null;
@@ -50,7 +62,7 @@ export function callAction(appointment: AppointmentView, user: UserView): CallAc
   const active = isCallActive(appointment.videoCallStatus);
   if (user.id === appointment.doctor.id) {
     return active
-      ? { kind: 'rejoin', label: 'Return to video call', enabled: true }
+      ? { kind: 'enter', label: 'Join video call', enabled: true }
       : { kind: 'start', label: 'Start video call', enabled: true };
   }
   if (user.id === appointment.patient.id) {
@@ -67,6 +79,12 @@ export function callAction(appointment: AppointmentView, user: UserView): CallAc
 export function lastCallWords(appointment: AppointmentView): string | null {
   const seconds = appointment.callDurationSeconds;
   return seconds === null ? null : `Last call: ${formatDuration(seconds)}`;
+}
+
+function partyRole(appointment: AppointmentView, user: UserView): 'doctor' | 'patient' | null {
+  if (user.id === appointment.doctor.id) return 'doctor';
+  if (user.id === appointment.patient.id) return 'patient';
+  return null;
 }
 
 function withCall(appointment: AppointmentView, call: CallStatusView): AppointmentView {
@@ -92,6 +110,9 @@ export class AppointmentViewModel extends Store<AppointmentPageState> {
   #outbox: ChatOutbox | null = null;
   #appointmentId: string | null = null;
   #disposers: Array<() => void> = [];
+  #lobbyWatch: LobbyWatch | null = null;
+  #checkInOpensAt: number | null = null;
+  #checkInTimer: unknown = null;
 
   constructor(api: ApiClient, platform: Platform, socket: ReconnectingSocket) {
     super({
@@ -103,6 +124,11 @@ export class AppointmentViewModel extends Store<AppointmentPageState> {
       permissions: null,
       statusWords: '',
       lastCall: null,
+      endReason: null,
+      checkInHref: null,
+      lobbyBadge: null,
+      notifications: null,
+      invite: null,
       action: null,
       actionPending: false,
       actionError: null,
@@ -132,6 +158,8 @@ export class AppointmentViewModel extends Store<AppointmentPageState> {
       if (!session) return;
       this.update({ user: session.user });
       const detail = await this.#api.getAppointment(id);
+      const role = partyRole(detail.appointment, session.user);
+      if (role === 'doctor') this.#watchLobby(detail.appointment);
       this.#applyAppointment(detail.appointment, session.user);
       this.update({
         phase: 'ready',
@@ -139,6 +167,7 @@ export class AppointmentViewModel extends Store<AppointmentPageState> {
         chatEnabled: detail.permissions.canChat,
       });
       this.#connectLive(id);
+      if (role === 'patient') void this.#loadCheckIn(id);
       if (detail.permissions.canChat) {
         this.#outbox = new ChatOutbox({
           appointmentId: id,
@@ -171,19 +200,38 @@ export class AppointmentViewModel extends Store<AppointmentPageState> {
   dispose(): void {
     for (const dispose of this.#disposers) dispose();
     this.#disposers = [];
+    this.#lobbyWatch?.dispose();
+    if (this.#checkInTimer !== null) this.#platform.timers.clearTimeout(this.#checkInTimer);
+    this.#checkInTimer = null;
     this.#socket.close();
   }
 
+  /** Start sets the call cookie for this browser; the patient link it returns is kept for copying. */
   async startCall(): Promise<void> {
-    await this.#callAction((id) => this.#api.startCall(id));
+    await this.#callAction(async (id) => {
+      const info = await this.#api.startCall(id);
+      rememberPatientLink(this.#platform, id, info);
+    });
   }
 
   async joinCall(): Promise<void> {
     await this.#callAction((id) => this.#api.joinCall(id));
   }
 
-  returnToCall(): void {
-    if (this.#appointmentId) this.#platform.navigate(callPath(this.#appointmentId));
+  /** The doctor's way into a running call from a browser without its call cookie. */
+  async enterCall(): Promise<void> {
+    await this.#callAction((id) => this.#api.enterCall(id));
+  }
+
+  async copyInviteLink(): Promise<void> {
+    const id = this.#appointmentId;
+    if (!id || this.state.invite?.status === 'pending') return;
+    await copyInviteLink(this.#api, this.#platform, id, (invite) => this.update({ invite }));
+  }
+
+  async enableNotifications(): Promise<void> {
+    const access = await this.#platform.requestNotificationPermission();
+    this.update({ notifications: notificationOffer(access) });
   }
 
   setDraft(draft: string): void {
@@ -258,8 +306,59 @@ export class AppointmentViewModel extends Store<AppointmentPageState> {
       this.update({ chatEntries: this.#log.entries });
     } else if (message.type === 'call-status' && message.call.appointmentId === this.#appointmentId) {
       const { appointment, user } = this.state;
+      this.update({
+        endReason: message.call.status === 'ended' ? endReasonWords(message.call.endReason ?? null) : null,
+      });
       if (appointment && user) this.#applyAppointment(withCall(appointment, message.call), user);
+    } else if (message.type === 'lobby' && message.lobby.appointmentId === this.#appointmentId) {
+      this.#lobbyWatch?.apply(message.lobby);
     }
+  }
+
+  #watchLobby(appointment: AppointmentView): void {
+    const platform = this.#platform;
+    this.#lobbyWatch = new LobbyWatch({
+      now: platform.now,
+      timers: platform.timers,
+      alerts: platform,
+      patientName: () => appointment.patient.displayName,
+      onChange: () => {
+        const id = this.#appointmentId;
+        this.update({ lobbyBadge: id ? (this.#lobbyWatch?.badge(id) ?? null) : null });
+      },
+    });
+    this.update({ notifications: notificationOffer(platform.notificationPermission()) });
+  }
+
+  /** Only the call context knows when check-in opens (VIDEO_CALL_CHECK_IN_MINUTES on the server). */
+  async #loadCheckIn(id: string): Promise<void> {
+    try {
+      const context = await this.#api.getCallContext(id);
+      this.#checkInOpensAt = context.checkInOpensAt;
+      this.#updateCheckIn();
+    } catch {
+      // no Check in button; Join still works once the doctor starts
+    }
+  }
+
+  #updateCheckIn(): void {
+    const id = this.#appointmentId;
+    const opensAt = this.#checkInOpensAt;
+    const status = this.state.appointment?.videoCallStatus;
+    if (!id || opensAt === null || status !== 'not_started') {
+      if (this.state.checkInHref !== null) this.update({ checkInHref: null });
+      return;
+    }
+    const wait = opensAt - this.#platform.now();
+    if (wait <= 0) {
+      this.update({ checkInHref: callPath(id) });
+      return;
+    }
+    if (this.#checkInTimer !== null) this.#platform.timers.clearTimeout(this.#checkInTimer);
+    this.#checkInTimer = this.#platform.timers.setTimeout(() => {
+      this.#checkInTimer = null;
+      this.#updateCheckIn();
+    }, wait);
   }
 
   async #loadHistory(): Promise<void> {
@@ -292,12 +391,16 @@ export class AppointmentViewModel extends Store<AppointmentPageState> {
   }
 
   #applyAppointment(appointment: AppointmentView, user: UserView): void {
+    const active = isCallActive(appointment.videoCallStatus);
+    const isDoctor = user.id === appointment.doctor.id;
     this.update({
       appointment,
       title: appointmentTitle(appointment, user),
       statusWords: callStatusWords(appointment.videoCallStatus, user.role),
       lastCall: lastCallWords(appointment),
       action: callAction(appointment, user),
+      invite: isDoctor && active ? (this.state.invite ?? IDLE_INVITE) : null,
     });
+    this.#updateCheckIn();
   }
 }

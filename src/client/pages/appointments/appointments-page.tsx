@@ -3,12 +3,27 @@ import { useStore } from '../../ui/use-store.js';
 import type { AppointmentsViewModel } from './appointments-view-model.js';
 
 export function AppointmentsPage({ model }: { model: AppointmentsViewModel }) {
-  const { phase, user, items, error, signingOut } = useStore(model);
+  const { phase, user, items, error, signingOut, notifications } = useStore(model);
   return (
     <>
       <SiteHeader user={user} onSignOut={() => void model.signOut()} signingOut={signingOut} />
       <main id="main" class="page">
         <h1>Appointments</h1>
+        {notifications === 'offer' && (
+          <p>
+            <button
+              type="button"
+              class="button button--quiet"
+              onClick={() => void model.enableNotifications()}
+            >
+              Turn on notifications
+            </button>{' '}
+            <span class="hint">to hear about a waiting patient while this tab is in the background</span>
+          </p>
+        )}
+        {notifications === 'blocked' && (
+          <p class="hint">Notifications are blocked for this site in your browser settings.</p>
+        )}
         {phase === 'loading' && (
           <p role="status" class="muted">
             Loading appointments…
@@ -31,6 +46,12 @@ export function AppointmentsPage({ model }: { model: AppointmentsViewModel }) {
                   </span>{' '}
                   <span class="appointment-card__reason">{item.reason}</span>{' '}
                   <span class={`badge badge--${item.status}`}>{item.statusWords}</span>
+                  {item.lobbyBadge && (
+                    <>
+                      {' '}
+                      <span class="badge badge--lobby">{item.lobbyBadge}</span>
+                    </>
+                  )}
                 </a>
               </li>
             ))}

@@ -1,12 +1,17 @@
 import type { AppointmentView, UserView } from '../../../protocol/api.js';
 import type { CallStatus } from '../../../protocol/call-status.js';
-import { errorMessage } from '../../api/api-error.js';
+import type { ServerMessage } from '../../../protocol/messages.js';
+import { ApiError, errorMessage } from '../../api/api-error.js';
 import type { ApiClient } from '../../api/http-client.js';
 import { callStatusWords, formatDateTime } from '../../lib/format.js';
 import { otherParty } from '../../lib/people.js';
 import { appointmentPath } from '../../lib/routes.js';
+import { LobbyWatch } from '../../lobby/lobby-watch.js';
 import type { Platform } from '../../platform/platform.js';
 import { Store } from '../../ui/store.js';
+import { needsSignIn } from '../../ws/close-reasons.js';
+import type { ReconnectingSocket } from '../../ws/reconnecting-socket.js';
+import { type NotificationOffer, notificationOffer } from '../notifications.js';
 import { redirectIfSignedOut, requireSession, signOut } from '../session.js';
 
 export interface AppointmentItem {
@@ -20,6 +25,8 @@ export interface AppointmentItem {
   hospital: string;
   status: CallStatus;
   statusWords: string;
+  /** "Patient waiting · 3:12" on a doctor's list. */
+  lobbyBadge: string | null;
 }
 
 export interface AppointmentsState {
@@ -28,6 +35,18 @@ export interface AppointmentsState {
   items: AppointmentItem[];
   error: string | null;
   signingOut: boolean;
+  notifications: NotificationOffer;
+}
+
+/** Each subscription costs the server a fan-out entry; a list watches at most this many. */
+export const MAX_LIVE_APPOINTMENTS = 50;
+
+/** The appointments to watch live: those nearest to now, where a patient is most likely to be waiting. */
+export function appointmentsToWatch(appointments: readonly AppointmentView[], now: number): string[] {
+  return [...appointments]
+    .sort((a, b) => Math.abs(a.scheduledAt - now) - Math.abs(b.scheduledAt - now))
+    .slice(0, MAX_LIVE_APPOINTMENTS)
+    .map((a) => a.id);
 }
 
 export function toItem(appointment: AppointmentView, user: UserView, locale?: string): AppointmentItem {
@@ -41,17 +60,24 @@ export function toItem(appointment: AppointmentView, user: UserView, locale?: st
     hospital: appointment.hospital.name,
     status: appointment.videoCallStatus,
     statusWords: callStatusWords(appointment.videoCallStatus, user.role),
+    lobbyBadge: null,
   };
 }
 
 export class AppointmentsViewModel extends Store<AppointmentsState> {
   readonly #api: ApiClient;
   readonly #platform: Platform;
+  readonly #socket: ReconnectingSocket;
+  #user: UserView | null = null;
+  #appointments: AppointmentView[] = [];
+  #lobbyWatch: LobbyWatch | null = null;
+  #disposers: Array<() => void> = [];
 
-  constructor(api: ApiClient, platform: Platform) {
-    super({ phase: 'loading', user: null, items: [], error: null, signingOut: false });
+  constructor(api: ApiClient, platform: Platform, socket: ReconnectingSocket) {
+    super({ phase: 'loading', user: null, items: [], error: null, signingOut: false, notifications: null });
     this.#api = api;
     this.#platform = platform;
+    this.#socket = socket;
   }
 
   async load(): Promise<void> {
@@ -60,19 +86,87 @@ export class AppointmentsViewModel extends Store<AppointmentsState> {
       if (!session) return;
       this.update({ user: session.user });
       const { appointments } = await this.#api.listAppointments();
-      this.update({ phase: 'ready', items: appointments.map((a) => toItem(a, session.user)) });
+      this.#user = session.user;
+      this.#appointments = appointments;
+      if (session.user.role === 'doctor') this.#watchLobbies();
+      this.update({ phase: 'ready' });
+      this.#render();
+      this.#connectLive(appointmentsToWatch(appointments, this.#platform.now()));
     } catch (error) {
       if (redirectIfSignedOut(error, this.#platform)) return;
       this.update({ phase: 'error', error: errorMessage(error) });
     }
   }
 
+  async enableNotifications(): Promise<void> {
+    const access = await this.#platform.requestNotificationPermission();
+    this.update({ notifications: notificationOffer(access) });
+  }
+
+  dispose(): void {
+    for (const dispose of this.#disposers) dispose();
+    this.#disposers = [];
+    this.#lobbyWatch?.dispose();
+    this.#socket.close();
+  }
+
   async signOut(): Promise<void> {
     this.update({ signingOut: true });
+    // Signing out closes this session's sockets (4004); that close is expected, not news for the user.
+    this.#socket.close();
     try {
       await signOut(this.#api, this.#platform);
     } catch (error) {
       this.update({ signingOut: false, error: errorMessage(error) });
     }
+  }
+
+  #watchLobbies(): void {
+    const platform = this.#platform;
+    this.#lobbyWatch = new LobbyWatch({
+      now: platform.now,
+      timers: platform.timers,
+      alerts: platform,
+      patientName: (id) => this.#appointments.find((a) => a.id === id)?.patient.displayName ?? null,
+      onChange: () => this.#render(),
+    });
+    this.update({ notifications: notificationOffer(platform.notificationPermission()) });
+  }
+
+  #connectLive(ids: readonly string[]): void {
+    if (ids.length === 0) return;
+    const socket = this.#socket;
+    this.#disposers.push(
+      ...ids.map((id) => socket.retain(`subscribe:${id}`, { type: 'subscribe', appointmentId: id })),
+      socket.events.on('message', (message) => this.#onMessage(message)),
+      socket.events.on('fatal', (fatal) => {
+        if (needsSignIn(fatal.code)) {
+          redirectIfSignedOut(new ApiError(401, 'unauthenticated', fatal.message), this.#platform);
+        }
+      }),
+    );
+    socket.connect();
+  }
+
+  #onMessage(message: ServerMessage): void {
+    if (message.type === 'lobby') {
+      this.#lobbyWatch?.apply(message.lobby);
+    } else if (message.type === 'call-status') {
+      const { call } = message;
+      if (!this.#appointments.some((a) => a.id === call.appointmentId)) return;
+      this.#appointments = this.#appointments.map((a) =>
+        a.id === call.appointmentId ? { ...a, videoCallStatus: call.status, roomId: call.roomId } : a,
+      );
+      this.#render();
+    }
+  }
+
+  #render(): void {
+    const user = this.#user;
+    if (!user) return;
+    const watch = this.#lobbyWatch;
+    this.update({
+      items: this.#appointments.map((a) => ({ ...toItem(a, user), lobbyBadge: watch?.badge(a.id) ?? null })),
+    });
   }
 }

@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { ApiClient } from '../../api/http-client.js';
+import { fakeApi, type Route } from '../../testing/fake-api.js';
+import {
+  appointment,
+  callStatus,
+  doctorUser,
+  lobby,
+  patientUser,
+  sessionOf,
+} from '../../testing/fixtures.js';
+import { pageHarness } from '../../testing/page-harness.js';
+import {
+  AppointmentsViewModel,
+  appointmentsToWatch,
+  MAX_LIVE_APPOINTMENTS,
+} from './appointments-view-model.js';
+
+const NOW = 10_000_000;
+
+function setup(routes: Route[]) {
+  const api = fakeApi(routes);
+  const { platform, socket, connection } = pageHarness({ pathname: '/appointments' });
+  platform.fakeTimers.now = NOW;
+  const model = new AppointmentsViewModel(new ApiClient(api.fetch), platform, socket);
+  return { api, platform, model, connection };
+}
+
+const list = (
+  user = doctorUser,
+  appointments = [appointment(), appointment({ id: 'a2', patient: { id: 'p2', displayName: 'Sam' } })],
+): Route[] => [
+  { method: 'GET', path: '/api/session', status: 200, body: sessionOf(user) },
+  { method: 'GET', path: '/api/appointments', status: 200, body: { appointments } },
+];
+
+describe('appointmentsToWatch', () => {
+  it('watches at most 50, nearest to now first', () => {
+    const many = Array.from({ length: 80 }, (_, i) =>
+      appointment({ id: `a${i}`, scheduledAt: NOW + (i % 2 === 0 ? 1 : -1) * i * 60_000 }),
+    );
+    const watched = appointmentsToWatch(many, NOW);
+    expect(watched).toHaveLength(MAX_LIVE_APPOINTMENTS);
+    expect(watched.slice(0, 3)).toEqual(['a0', 'a1', 'a2']);
+    expect(watched).not.toContain('a79');
+  });
+});
+
+describe('AppointmentsViewModel', () => {
+  it('subscribes once per appointment shown, and no more than 50', async () => {
+    const many = Array.from({ length: 60 }, (_, i) =>
+      appointment({ id: `a${i}`, scheduledAt: NOW + i * 1000 }),
+    );
+    const { model, connection } = setup(list(doctorUser, many));
+    await model.load();
+    connection().welcome();
+    const subscribed = connection().sent.filter((m) => m.type === 'subscribe');
+    expect(subscribed).toHaveLength(50);
+    expect(new Set(subscribed.map((m) => (m as { appointmentId: string }).appointmentId)).size).toBe(50);
+  });
+
+  it('shows a ticking "Patient waiting" badge and chimes with a notification when one arrives', async () => {
+    const { model, connection, platform } = setup(list());
+    platform.notificationAccess = 'granted';
+    await model.load();
+    connection().welcome();
+    connection().receive({ type: 'lobby', lobby: lobby(false, null, 'a2') });
+    connection().receive({ type: 'lobby', lobby: lobby(true, NOW - 5000, 'a2') });
+    expect(model.state.items.map((i) => i.lobbyBadge)).toEqual([null, 'Patient waiting · 0:05']);
+    expect(platform.chimes).toBe(1);
+    expect(platform.notifications).toEqual(['Patient waiting: Sam']);
+    platform.fakeTimers.advance(60_000);
+    expect(model.state.items[1]?.lobbyBadge).toBe('Patient waiting · 1:05');
+  });
+
+  it('updates a status badge from live call status', async () => {
+    const { model, connection } = setup(list());
+    await model.load();
+    connection().welcome();
+    connection().receive({ type: 'call-status', call: callStatus('waiting') });
+    expect(model.state.items[0]).toMatchObject({ status: 'waiting', statusWords: 'Waiting for the patient' });
+  });
+
+  it('offers notifications to doctors only', async () => {
+    const doctor = setup(list());
+    await doctor.model.load();
+    expect(doctor.model.state.notifications).toBe('offer');
+    await doctor.model.enableNotifications();
+    expect(doctor.model.state.notifications).toBeNull();
+    const patient = setup(list(patientUser));
+    await patient.model.load();
+    expect(patient.model.state.notifications).toBeNull();
+  });
+
+  it('opens no socket for an empty list', async () => {
+    const { model, connection } = setup(list(doctorUser, []));
+    await model.load();
+    expect(model.state.phase).toBe('ready');
+    expect(() => connection()).toThrow();
+  });
+});
