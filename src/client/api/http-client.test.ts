@@ -68,4 +68,42 @@ describe('ApiClient', () => {
     await new ApiClient(fetch).signOut();
     expect(calls[0]?.init.method).toBe('DELETE');
   });
+
+  it('exchanges a call link and then sends the context’s CSRF token', async () => {
+    const { fetch, calls } = fakeFetch([
+      json(200, { csrfToken: 'link-csrf', appointmentId: 'a1' }),
+      json(200, { call: {} }),
+    ]);
+    const api = new ApiClient(fetch);
+    await api.exchangeLink({ token: 't', displayName: 'Pat' });
+    await api.endCall('a1', 'failed');
+    expect(calls[0]?.url).toBe('/api/call-links/exchange');
+    expect(calls[0]?.init.headers).not.toHaveProperty('x-csrf-token');
+    expect(JSON.parse(String(calls[0]?.init.body))).toEqual({ token: 't', displayName: 'Pat' });
+    expect(calls[1]?.init.headers).toMatchObject({ 'x-csrf-token': 'link-csrf' });
+    expect(JSON.parse(String(calls[1]?.init.body))).toEqual({ reason: 'failed' });
+  });
+
+  it('addresses the call context, enter, invite and signaling endpoints', async () => {
+    const { fetch, calls } = fakeFetch([
+      json(200, {}),
+      json(200, { call: {}, iceServers: [] }),
+      json(200, { link: { url: 'u' } }),
+      new Response(null, { status: 204 }),
+      new Response('', { status: 200 }),
+    ]);
+    const api = new ApiClient(fetch);
+    await api.getCallContext('a/1');
+    await api.enterCall('a1');
+    expect(await api.inviteLink('a1')).toEqual({ url: 'u' });
+    await api.sendSignal('s1', { type: 'ping' });
+    await api.closeSignal('s1');
+    expect(calls.map((c) => `${c.init.method} ${c.url}`)).toEqual([
+      'GET /api/call/context?appointmentId=a%2F1',
+      'POST /api/appointments/a1/call/enter',
+      'POST /api/appointments/a1/call/invite',
+      'POST /api/signal/s1/send',
+      'DELETE /api/signal/s1',
+    ]);
+  });
 });

@@ -209,4 +209,40 @@ describe('ReconnectingSocket', () => {
     expect(connections).toHaveLength(2);
     expect(timers.pendingTimeouts()).toEqual([10_000]);
   });
+
+  it('replaces a live connection at once on reconnect(), so a cookie set since reaches the server', () => {
+    const { socket, timers, connections, last } = setup();
+    const events: string[] = [];
+    socket.events.on('down', () => events.push('down'));
+    socket.events.on('ready', (r) => events.push(`ready:${r.reconnected}`));
+    socket.retain('subscribe', { type: 'subscribe', appointmentId: 'a1' });
+    socket.connect();
+    last().welcome();
+    socket.reconnect();
+    expect(connections).toHaveLength(2);
+    expect(connections[0]?.closedWith?.code).toBe(1000);
+    expect(timers.pendingTimeouts()).toEqual([10_000]);
+    last().welcome();
+    expect(last().sent).toEqual([{ type: 'subscribe', appointmentId: 'a1' }]);
+    expect(events).toEqual(['ready:false', 'down', 'ready:true']);
+  });
+
+  it('treats the call-link closes 4005 and 4006 as final, with words for each', () => {
+    for (const [code, words] of [
+      [4005, 'Your call link has expired. Ask the clinic for a new one.'],
+      [4006, 'The doctor restarted the call, so this link no longer works. Ask the clinic for a new one.'],
+    ] as const) {
+      const { socket, timers, connections, last } = setup();
+      const fatal: FatalClose[] = [];
+      socket.events.on('fatal', (f) => fatal.push(f));
+      socket.connect();
+      last().welcome();
+      last().serverClose(code);
+      timers.advance(60_000);
+      expect(connections).toHaveLength(1);
+      expect(fatal).toEqual([{ code, reason: '', message: words }]);
+      socket.reconnect();
+      expect(connections).toHaveLength(1);
+    }
+  });
 });
