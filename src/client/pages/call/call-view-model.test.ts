@@ -478,7 +478,10 @@ describe('CallViewModel: call links', () => {
       { hash: `#token=${TOKEN}` },
     );
     await model.load();
-    expect(api.requests.find((r) => r.method === 'POST')?.body).toEqual({ token: TOKEN });
+    expect(api.requests.find((r) => r.method === 'POST')).toMatchObject({
+      body: { token: TOKEN },
+      headers: { 'x-csrf-token': 'ctx-csrf-d1' },
+    });
     expect(model.state.phase).toMatch(/starting|joining/);
   });
 

@@ -262,6 +262,8 @@ export class CallViewModel extends Store<CallPageState> {
       await this.#begin(context);
       return;
     }
+    // A signed-in party exchanges with its session's CSRF token, which the context carries.
+    if (context) this.#api.csrfToken = context.csrfToken;
     const signedIn = context !== null || (await this.#signedIn());
     if (signedIn) await this.#exchange(undefined);
     else this.#askName();
