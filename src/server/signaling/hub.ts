@@ -399,12 +399,15 @@ export class SignalingHub {
       throw new AppError('call_grant_required');
     }
     const roomId = a.room_id;
-    if (conn.room) await this.leaveRoom(conn, conn.room.roomId === roomId ? 'silent' : 'announce');
+    // Whether this party still held its place in the room (this or a replaced socket, or a presence entry).
+    let heldPlace = conn.room?.roomId === roomId;
+    if (conn.room) await this.leaveRoom(conn, heldPlace ? 'silent' : 'announce');
     if (conn.lobby) await this.leaveLobby(conn, 'silent');
     for (const other of [...(this.rooms.get(roomId) ?? [])]) {
       if (other !== conn && other.room?.peer.role === role) {
         other.close(CLOSE_CODES.replaced, 'joined from another tab or device', 'silent');
         await this.leaveRoom(other, 'silent');
+        heldPlace = true;
       }
     }
     const peer: Peer = { userId: conn.user.id, role, displayName: conn.user.display_name };
@@ -436,8 +439,12 @@ export class SignalingHub {
       const other = decodePresence(claim.all[otherRole(role)]);
       const peers = other && isFresh(other, now) ? [other.peer] : [];
       const read = await bus.readStream(state.stream, resume?.lastSeq ?? 0);
+      // Only while the party still held its place: once its departure was announced (grace over, or a
+      // clean close), the other side has torn its connection down and must be told it is back.
+      heldPlace ||= previous !== null;
       resumed =
         resume !== undefined &&
+        heldPlace &&
         resume.roomId === roomId &&
         resume.lastSeq <= read.head &&
         read.entries.length === read.head - resume.lastSeq;
