@@ -1,0 +1,177 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { LobbyView } from '../../src/protocol/messages.js';
+import type { Db } from '../../src/server/db/database.js';
+import { seedWorld, type World } from '../support/fixtures.js';
+import { Agent, type SocketClient, startServer, type TestServer } from '../support/server.js';
+import { testDatabases } from '../support/suites.js';
+
+const MINUTE = 60_000;
+const GRACE_MS = 300;
+
+describe.each(testDatabases())('waiting room on $name', ({ open }) => {
+  let db: Db;
+  let server: TestServer;
+  let world: World;
+  let clock: { t: number; now(): number };
+  let agents: Record<'doctor' | 'patient' | 'admin' | 'otherPatient', Agent>;
+  const sockets: SocketClient[] = [];
+
+  const socket = async (who: keyof typeof agents) => {
+    const s = await agents[who].socket();
+    sockets.push(s);
+    await s.next('welcome');
+    return s;
+  };
+  const checkIn = (s: SocketClient, appointmentId = world.appointment.id) =>
+    s.call({ type: 'check-in', appointmentId });
+  const subscribe = async (s: SocketClient, appointmentId = world.appointment.id) => {
+    expect(await s.call({ type: 'subscribe', appointmentId })).toMatchObject({ type: 'ack' });
+    await s.next('call-status');
+    return (await s.next('lobby')).lobby;
+  };
+  const lobby = (s: SocketClient, waiting: boolean): Promise<LobbyView> =>
+    s.next('lobby', (m) => m.lobby.patientWaiting === waiting).then((m) => m.lobby);
+
+  beforeEach(async () => {
+    db = await open();
+    clock = {
+      t: Date.now(),
+      now() {
+        return this.t;
+      },
+    };
+    server = await startServer(db, { clock, hubLimits: { reconnectGraceMs: GRACE_MS } });
+    world = await seedWorld(server.ctx.store, clock.now());
+    agents = {
+      doctor: await Agent.signIn(server, 'doctor@a.test'),
+      patient: await Agent.signIn(server, 'patient@a.test'),
+      admin: await Agent.signIn(server, 'admin@a.test'),
+      otherPatient: await Agent.signIn(server, 'patient@b.test'),
+    };
+  });
+  afterEach(async () => {
+    for (const s of sockets.splice(0)) s.close();
+    await server.close();
+    await db.close();
+  });
+
+  it('S20 check-in opens VIDEO_CALL_CHECK_IN_MINUTES before the scheduled time', async () => {
+    const later = await server.ctx.store.appointments.create({
+      hospitalId: world.hospitalA,
+      doctorId: world.doctor.id,
+      patientId: world.patient.id,
+      scheduledAt: clock.now() + 15 * MINUTE + 1,
+      reason: 'Follow-up',
+    });
+    const p = await socket('patient');
+    expect(await checkIn(p, later.id)).toMatchObject({ type: 'error', code: 'check_in_not_open' });
+    expect((await server.ctx.store.appointments.get(later.id))?.checked_in_at).toBeNull();
+    clock.t += 1;
+    expect(await checkIn(p, later.id)).toMatchObject({ type: 'ack' });
+    expect((await server.ctx.store.appointments.get(later.id))?.checked_in_at).toBe(clock.now());
+  });
+
+  it('S20 only the patient checks in: the doctor and the admin get wrong_role, others not_party', async () => {
+    expect(await checkIn(await socket('doctor'))).toMatchObject({ code: 'wrong_role' });
+    expect(await checkIn(await socket('admin'))).toMatchObject({ code: 'wrong_role' });
+    expect(await checkIn(await socket('otherPatient'))).toMatchObject({ code: 'not_party' });
+    expect((await server.ctx.store.appointments.get(world.appointment.id))?.checked_in_at).toBeNull();
+  });
+
+  it('S20 a subscribed doctor sees the patient arrive and leave; checkedInAt survives a reconnect', async () => {
+    const d = await socket('doctor');
+    expect(await subscribe(d)).toEqual({
+      appointmentId: world.appointment.id,
+      patientWaiting: false,
+      checkedInAt: null,
+    });
+    const checkedInAt = clock.now();
+    const p = await socket('patient');
+    expect(await checkIn(p)).toMatchObject({ type: 'ack' });
+    expect(await lobby(d, true)).toEqual({
+      appointmentId: world.appointment.id,
+      patientWaiting: true,
+      checkedInAt,
+    });
+
+    clock.t += 5 * MINUTE;
+    p.ws.close(1000);
+    expect(await lobby(d, false)).toEqual({
+      appointmentId: world.appointment.id,
+      patientWaiting: false,
+      checkedInAt,
+    });
+    const p2 = await socket('patient');
+    expect(await checkIn(p2)).toMatchObject({ type: 'ack' });
+    expect(await lobby(d, true)).toMatchObject({ checkedInAt });
+    // Checking in again on the same socket changes nothing either.
+    expect(await checkIn(p2)).toMatchObject({ type: 'ack' });
+    expect(await lobby(d, true)).toMatchObject({ checkedInAt });
+  });
+
+  it('S20 subscribe sends the current waiting room, to the doctor and the hospital’s admin', async () => {
+    const p = await socket('patient');
+    await checkIn(p);
+    const checkedInAt = clock.now();
+    for (const who of ['doctor', 'admin'] as const) {
+      expect(await subscribe(await socket(who))).toEqual({
+        appointmentId: world.appointment.id,
+        patientWaiting: true,
+        checkedInAt,
+      });
+    }
+  });
+
+  it('S20 a dropped patient socket leaves the waiting room once the reconnect grace is over', async () => {
+    const d = await socket('doctor');
+    await subscribe(d);
+    const p = await socket('patient');
+    await checkIn(p);
+    await lobby(d, true);
+    p.ws.terminate();
+    expect(await lobby(d, false)).toMatchObject({ checkedInAt: clock.now() });
+  });
+
+  it('S20 when the doctor starts, the waiting patient hears it and may join; check-in is then refused', async () => {
+    const p = await socket('patient');
+    await subscribe(p);
+    await checkIn(p);
+    const started = await agents.doctor.request(
+      'POST',
+      `/api/appointments/${world.appointment.id}/call/start`,
+      {},
+    );
+    expect(started.status).toBe(200);
+    const status = await p.next('call-status', (m) => m.call.status === 'waiting');
+    expect(status.call.roomId).toEqual(expect.any(String));
+    expect(await checkIn(p)).toMatchObject({ type: 'error', code: 'illegal_transition' });
+
+    const joined = await agents.patient.request(
+      'POST',
+      `/api/appointments/${world.appointment.id}/call/join`,
+      {},
+    );
+    expect(joined.status).toBe(200);
+    const inCall = await socket('patient');
+    expect(await inCall.call({ type: 'join', appointmentId: world.appointment.id })).toMatchObject({
+      type: 'ack',
+    });
+  });
+
+  it('S20 after a call ends the patient may check in again, with a new checkedInAt', async () => {
+    const p = await socket('patient');
+    await checkIn(p);
+    const first = clock.now();
+    const path = `/api/appointments/${world.appointment.id}/call`;
+    expect((await agents.doctor.request('POST', `${path}/start`, {})).status).toBe(200);
+    expect((await agents.doctor.request('POST', `${path}/end`, {})).status).toBe(200);
+    clock.t += 2 * MINUTE;
+    const d = await socket('doctor');
+    await subscribe(d);
+    const p2 = await socket('patient');
+    expect(await checkIn(p2)).toMatchObject({ type: 'ack' });
+    const view = await lobby(d, true);
+    expect(view.checkedInAt).toBe(clock.now());
+    expect(view.checkedInAt).not.toBe(first);
+  });
+});
