@@ -52,8 +52,10 @@ export async function signalFallbackRoutes(app: FastifyInstance, ctx: AppContext
       // The welcome is returned here rather than through the first poll.
       await transport.poll(1, 0);
       transport.onClosed = (code) => {
-        open.delete(conn.id);
         hub.disconnected(conn, code);
+        // Kept until a poll has reported the close and what was queued before it, as a WebSocket client
+        // would have received them; forgotten anyway if the client never polls again.
+        setTimeout(() => open.delete(conn.id), POLL_TIMEOUT_MS).unref();
       };
       open.set(conn.id, { conn, transport, owner: ownerOf(principal) });
       return {
@@ -85,11 +87,13 @@ export async function signalFallbackRoutes(app: FastifyInstance, ctx: AppContext
     hub.pong(entry.conn);
     const body = await entry.transport.poll(cursor);
     hub.pong(entry.conn);
+    if (!entry.transport.isOpen) open.delete(entry.conn.id);
     return reply.type('application/json; charset=utf-8').send(body);
   });
 
   app.delete('/api/signal/:id', async (req, reply) => {
     const entry = await lookup(req);
+    open.delete(entry.conn.id);
     entry.transport.close(1000, 'closed by the client');
     return reply.code(204).send();
   });
