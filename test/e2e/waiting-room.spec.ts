@@ -1,0 +1,125 @@
+import type { Page } from '@playwright/test';
+import type { AppointmentDetail } from '../../src/protocol/api.js';
+import {
+  DEMO_ACCOUNTS,
+  expect,
+  signIn,
+  test,
+  waitForFirstDecodedFrame,
+  waitForFramesGrowing,
+} from './fixtures.js';
+
+// S20: a patient who checks in before the doctor starts waits in the waiting room; the doctor's pages show
+// it live; the doctor's Start brings the patient into the call without a click.
+
+const WAITING_BADGE = /^Patient waiting · \d+:\d{2}$/;
+
+function appointmentPathPattern(id: string): RegExp {
+  return new RegExp(`/appointments/${id}/?$`);
+}
+
+function callPathPattern(id: string): RegExp {
+  return new RegExp(`/appointments/${id}/call/?$`);
+}
+
+async function firstAppointmentId(page: Page): Promise<string> {
+  const href = await page.locator('a[href^="/appointments/"]').first().getAttribute('href');
+  const id = /^\/appointments\/([^/?#]+)\/?$/.exec(href ?? '')?.[1];
+  if (!id) throw new Error(`the first appointment link has an unexpected href: ${href}`);
+  return id;
+}
+
+async function appointmentDetail(page: Page, id: string): Promise<AppointmentDetail> {
+  const response = await page.request.get(`/api/appointments/${id}`);
+  expect(response.status(), `GET /api/appointments/${id}`).toBe(200);
+  return (await response.json()) as AppointmentDetail;
+}
+
+/** Counts main-frame navigations after this point: "live" means the page shows a change with none. */
+function countNavigations(page: Page): () => number {
+  let count = 0;
+  page.on('framenavigated', (frame) => {
+    if (frame === page.mainFrame()) count += 1;
+  });
+  return () => count;
+}
+
+test.describe('waiting room (S20)', () => {
+  test('a patient who checks in early waits, the doctor sees it live, and Start connects the patient without a click', async ({
+    app,
+    newUserPage,
+    browserProblems,
+  }) => {
+    const [doctorList, patient] = await Promise.all([newUserPage('doctor list'), newUserPage('patient')]);
+    await Promise.all([
+      signIn(doctorList, DEMO_ACCOUNTS.doctor, app.demoPassword),
+      signIn(patient, DEMO_ACCOUNTS.patient, app.demoPassword),
+    ]);
+    const id = await firstAppointmentId(doctorList);
+
+    // The doctor keeps the list in one tab and the appointment in another, both opened before the patient.
+    const doctor = await doctorList.context().newPage();
+    browserProblems.record(doctor, 'doctor appointment');
+    await doctor.goto(`/appointments/${id}`);
+    const start = doctor.getByRole('button', { name: 'Start video call', exact: true });
+    await expect(start).toBeEnabled();
+    const listBadge = doctorList.locator(`a[href="/appointments/${id}"] .badge--lobby`);
+    const pageBadge = doctor.locator('.badge--lobby');
+    await expect(listBadge).toHaveCount(0);
+    await expect(pageBadge).toHaveCount(0);
+    const listNavigations = countNavigations(doctorList);
+    const pageNavigations = countNavigations(doctor);
+
+    await test.step('the patient checks in from the appointment page and waits, with a time waited', async () => {
+      await patient.locator(`a[href="/appointments/${id}"]`).first().click();
+      await patient.waitForURL(appointmentPathPattern(id));
+      await patient.getByRole('link', { name: 'Check in', exact: true }).click();
+      await patient.waitForURL(callPathPattern(id));
+      await expect(patient.getByText('The doctor will be with you shortly', { exact: true })).toBeVisible();
+      const clock = patient.locator('.lobby__clock');
+      await expect(clock).toHaveText(/^\d+:\d{2}$/);
+      // The clock counts: its text changes while the patient waits (no duration is asserted).
+      const first = await clock.innerText();
+      await expect(clock).not.toHaveText(first, { timeout: 5_000 });
+    });
+    const patientNavigations = countNavigations(patient);
+
+    await test.step('the doctor’s list and appointment page show “Patient waiting” without a reload', async () => {
+      await expect(listBadge).toHaveText(WAITING_BADGE);
+      await expect(pageBadge).toHaveText(WAITING_BADGE);
+      // The badge's clock ticks on the doctor's side too.
+      const shown = await pageBadge.innerText();
+      await expect(pageBadge).not.toHaveText(shown, { timeout: 5_000 });
+      expect(listNavigations(), 'navigations of the doctor’s list page').toBe(0);
+      expect(pageNavigations(), 'navigations of the doctor’s appointment page').toBe(0);
+    });
+
+    const startedAt = Date.now();
+    await start.click();
+    await doctor.waitForURL(callPathPattern(id));
+    const firstFrameAt = await waitForFirstDecodedFrame(patient);
+    const elapsed = firstFrameAt - startedAt;
+    console.log(
+      `time from the doctor's Start click to the patient's first decoded remote frame: ${elapsed} ms`,
+    );
+    test.info().annotations.push({ type: 'Start to patient first frame (ms)', description: String(elapsed) });
+
+    await test.step('both sides decode a growing stream of remote video; the patient never navigated', async () => {
+      for (const page of [doctor, patient]) await waitForFramesGrowing(page);
+      expect(patientNavigations(), 'navigations of the patient’s call page').toBe(0);
+      await expect(patient.getByRole('button', { name: 'End call', exact: true })).toBeVisible();
+      await expect(patient.getByText('The doctor will be with you shortly', { exact: true })).toHaveCount(0);
+    });
+
+    await test.step('the call is in progress and nobody is waiting any more', async () => {
+      await expect
+        .poll(async () => (await appointmentDetail(doctorList, id)).appointment.videoCallStatus)
+        .toBe('in_progress');
+      await expect(listBadge).toHaveCount(0);
+    });
+
+    // Leaves the appointment as a later test in this file (same server) expects to find it.
+    await doctor.getByRole('button', { name: 'End call', exact: true }).click();
+    await doctor.waitForURL(appointmentPathPattern(id));
+  });
+});
