@@ -5,8 +5,10 @@ import { PROTOCOL_VERSION } from '../../protocol/version.js';
 import type { Principal } from '../appointments/access.js';
 import type { AppContext } from '../context.js';
 import { AppError } from '../errors.js';
-import { requirePrincipal } from '../http/principal.js';
+import { sessionCookieName } from '../http/auth.js';
+import { callCookieName, requirePrincipal } from '../http/principal.js';
 import { parseWith } from '../http/validation.js';
+import { hashSecret } from '../ids.js';
 import type { Connection } from './hub.js';
 import { LongPollTransport, POLL_TIMEOUT_MS } from './long-poll.js';
 
@@ -21,8 +23,16 @@ interface Entry {
   owner: string;
 }
 
-function ownerOf(p: Principal): string {
-  return p.session ? `s:${p.session.idHash}` : `g:${p.grant?.id ?? ''}`;
+/** Digests of the session and call cookies a request carries (a session's id hash is its cookie's). */
+function cookieOwners(req: FastifyRequest, ctx: AppContext): string[] {
+  const session = req.cookies[sessionCookieName(ctx.config)];
+  const call = req.cookies[callCookieName(ctx.config)];
+  return [session ? `s:${hashSecret(session)}` : '', call ? `g:${hashSecret(call)}` : ''].filter(Boolean);
+}
+
+function ownerOf(p: Principal, req: FastifyRequest, ctx: AppContext): string {
+  if (p.session) return `s:${p.session.idHash}`;
+  return cookieOwners(req, ctx).find((o) => o.startsWith('g:')) ?? '';
 }
 
 /**
@@ -33,11 +43,18 @@ export async function signalFallbackRoutes(app: FastifyInstance, ctx: AppContext
   const { hub } = ctx;
   const open = new Map<string, Entry>();
 
-  const lookup = async (req: FastifyRequest): Promise<Entry> => {
-    const principal = await requirePrincipal(req, ctx);
+  const lookup = async (req: FastifyRequest, reportClose = false): Promise<Entry> => {
     const { id } = parseWith(idParams, req.params);
     const entry = open.get(id);
-    if (!entry || entry.owner !== ownerOf(principal)) throw new AppError('signal_connection_unknown');
+    // A connection closed because its cookie expired or was revoked (4004-4006) still tells the browser
+    // holding that cookie why, as the close frame of a WebSocket would.
+    if (reportClose && entry && !entry.transport.isOpen && cookieOwners(req, ctx).includes(entry.owner)) {
+      return entry;
+    }
+    const principal = await requirePrincipal(req, ctx);
+    if (!entry || entry.owner !== ownerOf(principal, req, ctx)) {
+      throw new AppError('signal_connection_unknown');
+    }
     return entry;
   };
 
@@ -57,7 +74,7 @@ export async function signalFallbackRoutes(app: FastifyInstance, ctx: AppContext
         // would have received them; forgotten anyway if the client never polls again.
         setTimeout(() => open.delete(conn.id), POLL_TIMEOUT_MS).unref();
       };
-      open.set(conn.id, { conn, transport, owner: ownerOf(principal) });
+      open.set(conn.id, { conn, transport, owner: ownerOf(principal, req, ctx) });
       return {
         connectionId: conn.id,
         welcome: {
@@ -82,7 +99,7 @@ export async function signalFallbackRoutes(app: FastifyInstance, ctx: AppContext
   });
 
   app.get('/api/signal/:id/poll', async (req, reply) => {
-    const entry = await lookup(req);
+    const entry = await lookup(req, true);
     const { cursor } = parseWith(pollQuery, req.query);
     hub.pong(entry.conn);
     const body = await entry.transport.poll(cursor);
