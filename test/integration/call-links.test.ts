@@ -210,6 +210,33 @@ describe.each(testDatabases())('call links and call cookies on $name', ({ open }
     expect(await server.ctx.store.db.kysely.selectFrom('call_grants').selectAll().execute()).toHaveLength(2);
   });
 
+  it('S18 two browsers exchanging the same link at once: exactly one gets the cookie', async () => {
+    const { links } = await start();
+    const [a, b] = [new Agent(server), new Agent(server)];
+    const results = await Promise.all([
+      exchange(a, tokenOf(links.patient), 'Pat'),
+      exchange(b, tokenOf(links.patient), 'Pat'),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
+    expect([a.callCookie, b.callCookie].filter(Boolean)).toHaveLength(1);
+    const grants = await server.ctx.store.db.kysely.selectFrom('call_grants').selectAll().execute();
+    expect(grants.filter((g) => g.link_id !== null)).toHaveLength(1);
+  });
+
+  it('S16 a doctor link acts as the doctor under the doctor’s own name', async () => {
+    const { links } = await start();
+    const anon = new Agent(server);
+    const r = await exchange(anon, tokenOf(links.doctor), 'Somebody Else');
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({
+      via: 'link',
+      self: { userId: world.doctor.id, role: 'doctor', displayName: 'Dr. A' },
+    });
+    const s = await socket(anon);
+    expect(await s.call({ type: 'join', appointmentId: world.appointment.id })).toMatchObject({ type: 'ack' });
+    expect(await s.call({ type: 'screen-share', active: true })).toMatchObject({ type: 'ack' });
+  });
+
   it('S18 a forged, a malformed and an unknown token are link_invalid', async () => {
     await start();
     const before = await callRows();

@@ -257,6 +257,38 @@ describe.each(testDatabases())('HTTP signaling fallback on $name', ({ open }) =>
     expect((await d.next('peer-left')).peer.userId).toBe(world.patient.id);
   });
 
+  it('S22 a restart closes a link-only fallback connection with 4006, reported by the poll', async () => {
+    await boot();
+    const started = await doctor.request('POST', callPath('start'), {});
+    const url = (started.body as { links: { patient: { url: string } } }).links.patient.url;
+    const linkOnly = new Agent(server as TestServer);
+    await linkOnly.request('POST', '/api/call-links/exchange', {
+      token: url.split('#token=')[1],
+      displayName: 'Pat',
+    });
+    const { client } = await FallbackClient.open(linkOnly);
+    expect(await client.call({ type: 'join', appointmentId: world.appointment.id })).toMatchObject({
+      type: 'ack',
+    });
+    expect((await doctor.request('POST', callPath('end'), {})).status).toBe(200);
+    expect((await doctor.request('POST', callPath('start'), {})).status).toBe(200);
+    // Someone else's cookie does not see the closed connection's report.
+    const stranger = await patient.request('GET', `/api/signal/${client.id}/poll?cursor=0`);
+    expect(errorCode(stranger)).toBe('signal_connection_unknown');
+    const seen: ServerMessage[] = [];
+    let result: SignalPollResult;
+    do {
+      result = await client.poll();
+      client.cursor = result.cursor;
+      seen.push(...result.messages);
+    } while (!result.closed);
+    expect(result.closed).toMatchObject({ code: 4006 });
+    expect(seen.find((m) => m.type === 'call-status')).toMatchObject({ call: { status: 'ended' } });
+    // Reported once; the revoked cookie opens nothing after that.
+    const gone = await linkOnly.request('GET', `/api/signal/${client.id}/poll?cursor=${client.cursor}`);
+    expect(gone.status).toBe(401);
+  });
+
   it('S22 a connection that is not polled is closed as a dropped socket would be', async () => {
     await boot({ heartbeatMs: 50 });
     const { d, p } = await patientInRoom();
