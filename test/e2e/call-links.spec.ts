@@ -127,7 +127,8 @@ test.describe('call links (S16, S18)', () => {
       await expect(second.getByRole('status').filter({ hasText: ALREADY_USED })).toBeVisible();
       expect(await peerConnectionCount(second)).toBe(0);
       expect(secondSent.filter((frame) => frame.includes('"join"'))).toEqual([]);
-      // Not asserted: the refused page still shows the call controls (an enabled "End call" included).
+      // Nothing to end or mute on a page that never joined.
+      await expect(second.getByRole('button', { name: 'End call', exact: true })).toHaveCount(0);
       // The first patient is still the one in the call, still sending and receiving.
       await expect(doctor.getByLabel(`Video of ${patientName}`, { exact: true })).toHaveCount(1);
       for (const page of [doctor, patient]) await waitForFramesGrowing(page);

@@ -164,7 +164,8 @@ export function CallPage({ model }: { model: CallViewModel }) {
             <a href="/device-test">Test your camera and microphone</a>
           </p>
         )}
-        {state.phase !== 'ended' && (
+        {/* A page refused before the call (a bad link) has no media and nothing to end. */}
+        {state.phase !== 'ended' && !(state.phase === 'failed' && state.localStream === null) && (
           <div class="call__controls">
             <button
               type="button"
