@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { redisUrl, serviceAvailable } from '../../../test/support/suites.js';
 import type { Bus } from './bus.js';
@@ -7,8 +8,8 @@ import { RedisBus } from './redis-bus.js';
 
 interface BusCase {
   name: string;
-  /** Two handles on one bus: two nodes for Redis, the same instance in memory. */
-  make(errors: unknown[]): { a: Bus; b: Bus };
+  /** Two handles on one bus: two nodes for Redis, the same instance in memory; cleanup removes its keys. */
+  make(errors: unknown[]): { a: Bus; b: Bus; cleanup?: () => Promise<void> };
 }
 
 const cases: BusCase[] = [
@@ -29,6 +30,12 @@ if (serviceAvailable('redis')) {
       return {
         a: new RedisBus(url, (e) => errors.push(e), prefix, { maxEntries: 5, ttlMs: 60_000 }),
         b: new RedisBus(url, (e) => errors.push(e), prefix, { maxEntries: 5, ttlMs: 60_000 }),
+        cleanup: async () => {
+          const redis = new Redis(url);
+          const keys = await redis.keys(`${prefix}*`);
+          if (keys.length > 0) await redis.del(...keys);
+          await redis.quit();
+        },
       };
     },
   });
@@ -40,14 +47,16 @@ describe.each(cases)('bus contract: $name', ({ make }) => {
   let a: Bus;
   let b: Bus;
   let errors: unknown[];
+  let cleanup: (() => Promise<void>) | undefined;
 
   beforeEach(() => {
     errors = [];
-    ({ a, b } = make(errors));
+    ({ a, b, cleanup } = make(errors));
   });
   afterEach(async () => {
     await a.close();
     await b.close();
+    await cleanup?.();
   });
 
   it('delivers in order to every subscriber of a channel, across handles', async () => {
