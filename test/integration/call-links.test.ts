@@ -233,7 +233,9 @@ describe.each(testDatabases())('call links and call cookies on $name', ({ open }
       self: { userId: world.doctor.id, role: 'doctor', displayName: 'Dr. A' },
     });
     const s = await socket(anon);
-    expect(await s.call({ type: 'join', appointmentId: world.appointment.id })).toMatchObject({ type: 'ack' });
+    expect(await s.call({ type: 'join', appointmentId: world.appointment.id })).toMatchObject({
+      type: 'ack',
+    });
     expect(await s.call({ type: 'screen-share', active: true })).toMatchObject({ type: 'ack' });
   });
 
