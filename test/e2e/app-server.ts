@@ -2,37 +2,16 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { exited, freePort, inheritedEnv } from '../support/processes.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ENTRY = join(ROOT, 'bin', 'carecall.js');
 const READY_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 5_000;
 const LOG_LINES_KEPT = 300;
-
-/**
- * Configuration the developer's shell may carry (a real DATABASE_URL, a public STUN server…). None of it
- * may leak into the app under test: it gets exactly the environment below plus what a spec asks for.
- */
-const APP_ENV_PREFIXES = [
-  'PORT',
-  'HOST',
-  'DATABASE_URL',
-  'REDIS_URL',
-  'WEBRTC_',
-  'VIDEO_CALL_',
-  'SESSION_TTL_HOURS',
-  'PUBLIC_ORIGIN',
-  'ALLOWED_ORIGINS',
-  'TLS_',
-  'RECORDINGS_DIR',
-  'TRUST_PROXY',
-  'LOG_LEVEL',
-  'DEMO_PASSWORD',
-];
 
 export interface AppServer {
   /** `http://127.0.0.1:<port>`, also the app's PUBLIC_ORIGIN. */
@@ -41,32 +20,6 @@ export interface AppServer {
   /** The last lines the server printed, for failure reports. */
   logs(): string;
   stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('could not pick a free port');
-  return address.port;
-}
-
-function inheritedEnv(): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(process.env).filter(
-      (entry): entry is [string, string] =>
-        entry[1] !== undefined && !APP_ENV_PREFIXES.some((prefix) => entry[0].startsWith(prefix)),
-    ),
-  );
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
 /**

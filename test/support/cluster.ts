@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
@@ -11,6 +11,7 @@ import { systemClock } from '../../src/server/clock.js';
 import { type Db, migrateToLatest, openDatabase } from '../../src/server/db/database.js';
 import { createStore, type Store } from '../../src/server/store.js';
 import { PASSWORD } from './fixtures.js';
+import { exited, freePort, inheritedEnv } from './processes.js';
 import { Agent, type SocketClient, type TestServer } from './server.js';
 
 /**
@@ -23,44 +24,8 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const READY_TIMEOUT_MS = 30_000;
 const LOG_LINES_KEPT = 400;
 
-/** Settings the developer's shell may carry; a node gets only what the cluster gives it. */
-const APP_ENV_PREFIXES = [
-  'PORT',
-  'HOST',
-  'DATABASE_URL',
-  'REDIS_URL',
-  'WEBRTC_',
-  'VIDEO_CALL_',
-  'SESSION_TTL_HOURS',
-  'PUBLIC_ORIGIN',
-  'ALLOWED_ORIGINS',
-  'TLS_',
-  'RECORDINGS_DIR',
-  'TRUST_PROXY',
-  'LOG_LEVEL',
-  'DEMO_PASSWORD',
-  'CARECALL_',
-];
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('could not pick a free port');
-  return address.port;
-}
-
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -273,21 +238,12 @@ export interface ClusterNode {
   stop(): Promise<void>;
 }
 
-function appEnv(): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(process.env).filter(
-      (entry): entry is [string, string] =>
-        entry[1] !== undefined && !APP_ENV_PREFIXES.some((prefix) => entry[0].startsWith(prefix)),
-    ),
-  );
-}
-
 /** Starts `carecall serve` and resolves once GET /readyz answers 200 (database and Redis reachable). */
 export async function startNode(options: NodeOptions): Promise<ClusterNode> {
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), `carecall-node-${options.name}-`));
   const env = {
-    ...appEnv(),
+    ...inheritedEnv(['CARECALL_']),
     HOST: '127.0.0.1',
     PORT: String(port),
     DATABASE_URL: options.databaseUrl,
