@@ -8,6 +8,7 @@ import { hashSecret, newId, newSecret } from '../ids.js';
 import type { Store } from '../store.js';
 import type { CallGrantRow } from './call-links-repo.js';
 import type { CallService, IssuedLink } from './call-service.js';
+import type { CallSessionRow } from './call-sessions-repo.js';
 
 /** What a call cookie entitles its browser to: one role in one call session of one appointment. */
 export interface Grant {
@@ -178,11 +179,16 @@ export class CallAccess {
 
   /** Whether a grant still admits its holder to the appointment's current call (S16). */
   async admits(grant: Grant, a: AppointmentRow): Promise<boolean> {
-    if (grant.appointmentId !== a.id || grant.expiresAt <= this.clock.now()) return false;
+    return (await this.admittedSession(grant, a)) !== null;
+  }
+
+  /** The appointment's current call session if the grant admits its holder to it (S16), else null. */
+  async admittedSession(grant: Grant, a: AppointmentRow): Promise<CallSessionRow | null> {
+    if (grant.appointmentId !== a.id || grant.expiresAt <= this.clock.now()) return null;
     const row = await this.store.callLinks.getGrant(grant.id);
-    if (!row || row.revoked_at !== null) return false;
+    if (!row || row.revoked_at !== null) return null;
     const session = await this.calls.currentSession(a);
-    return session?.id === grant.callSessionId;
+    return session && session.id === grant.callSessionId ? session : null;
   }
 
   private async insertGrant(g: {

@@ -28,6 +28,30 @@ export class ChatService {
     const text = body.trim();
     if (text.length === 0 || text.length > MAX_CHAT_CHARS) throw new AppError('validation_failed');
     await this.requireParty(user, appointmentId);
+    return this.save(user, appointmentId, clientId, text);
+  }
+
+  /**
+   * Like post, for a caller that has just checked that the user is a party of the appointment (the
+   * signaling hub does for every message): one database read less per chat message.
+   */
+  async postAsParty(
+    user: UserRow,
+    appointmentId: string,
+    clientId: string,
+    body: string,
+  ): Promise<ChatMessageView> {
+    const text = body.trim();
+    if (text.length === 0 || text.length > MAX_CHAT_CHARS) throw new AppError('validation_failed');
+    return this.save(user, appointmentId, clientId, text);
+  }
+
+  private async save(
+    user: UserRow,
+    appointmentId: string,
+    clientId: string,
+    text: string,
+  ): Promise<ChatMessageView> {
     const { message, created } = await this.store.chat.add({
       appointmentId,
       senderId: user.id,
