@@ -63,13 +63,27 @@ export interface IceServerView {
   credential?: string;
 }
 
+/** `relay` sends all media through TURN (hides the parties' addresses from each other; also a test switch). */
+export type IceTransportPolicy = 'all' | 'relay';
+
+/**
+ * How a browser makes its peer connection: servers from configuration only (never a public default),
+ * TURN credentials short-lived and per user. GET /api/appointments/:id/call returns fresh ones for an ICE
+ * restart; GET /api/ice-servers gives any signed-in user or call-link holder some for the connection test.
+ */
+export interface IceConfig {
+  iceServers: IceServerView[];
+  iceTransportPolicy: IceTransportPolicy;
+  /** When the TURN credentials stop working (null without TURN REST credentials). */
+  expiresAt: number | null;
+}
+
 /**
  * What start, join and enter return. Each also sets the call cookie (`carecall_call`) that lets this
  * browser's WebSocket join the room; WebSockets opened before it was set must reconnect to carry it.
  */
-export interface CallJoinInfo {
+export interface CallJoinInfo extends IceConfig {
   call: CallStatusView;
-  iceServers: IceServerView[];
 }
 
 /** A call link: the token is in the fragment, which browsers never send to a server. */
@@ -94,7 +108,7 @@ export interface ExchangeLinkRequest {
  * Everything the call page needs, for a signed-in party (`via: 'session'`) or for someone who opened a
  * call link (`via: 'link'`). GET /api/call/context?appointmentId=…
  */
-export interface CallContext {
+export interface CallContext extends IceConfig {
   via: 'session' | 'link';
   appointmentId: string;
   self: Peer;
@@ -108,7 +122,6 @@ export interface CallContext {
   hasGrant: boolean;
   /** When the call cookie stops working (null without one). */
   grantExpiresAt: number | null;
-  iceServers: IceServerView[];
   /** Send in `x-csrf-token` on this page's POSTs. */
   csrfToken: string;
   maxDurationMinutes: number;

@@ -1,5 +1,10 @@
 /** WebSocket close codes (4000+ are ours; see docs/protocol.md). Values only: the client bundles this file. */
 export const CLOSE_CODES = {
+  /**
+   * Sent by a client that closes its socket to open a new one at once (reconnect): unlike 1000/1001 it
+   * has not left, so its place in the room is kept for the grace and a resumed join continues (S17).
+   */
+  client_reconnecting: 4000,
   unauthenticated: 4001,
   origin_not_allowed: 4003,
   session_expired: 4004,

@@ -195,7 +195,7 @@ export async function buildApp(
     '/ws',
     {
       websocket: true,
-      config: { rateLimit: { max: 60, timeWindow: '1 minute' } },
+      config: { rateLimit: { max: config.rateLimits.wsUpgradesPerMinute, timeWindow: '1 minute' } },
       preValidation: async (req, reply) => {
         if (!originAllowed(req, config)) {
           return reply.code(403).send(errorBody('origin_not_allowed'));

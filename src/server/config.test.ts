@@ -11,6 +11,7 @@ describe('configuration', () => {
       turnSecret: null,
       turnUsername: null,
       turnPassword: null,
+      transportPolicy: 'all',
     });
     expect(c.tokenExpiryHours).toBe(24);
     expect(c.maxCallMinutes).toBe(60);
@@ -59,6 +60,16 @@ describe('configuration', () => {
     );
     expect(problems.length).toBeGreaterThanOrEqual(4);
     expect((error as Error).message.split('\n').length).toBe(problems.length + 1);
+  });
+
+  it('keeps the WebSocket upgrade limit at 60 a minute per IP unless raised explicitly (benchmarks)', () => {
+    expect(loadConfig({}).rateLimits).toEqual({ wsUpgradesPerMinute: 60 });
+    expect(loadConfig({ RATE_LIMIT_WS_UPGRADES_PER_MINUTE: '100000' }).rateLimits.wsUpgradesPerMinute).toBe(
+      100_000,
+    );
+    expect(() => loadConfig({ RATE_LIMIT_WS_UPGRADES_PER_MINUTE: '0' })).toThrow(
+      /RATE_LIMIT_WS_UPGRADES_PER_MINUTE/,
+    );
   });
 
   it('refuses TURN without credentials and half-set pairs', () => {

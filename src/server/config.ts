@@ -42,6 +42,7 @@ const envSchema = z
     WEBRTC_TURN_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
     WEBRTC_TURN_USERNAME: z.string().min(1).optional(),
     WEBRTC_TURN_PASSWORD: z.string().min(1).optional(),
+    WEBRTC_ICE_TRANSPORT_POLICY: z.enum(['all', 'relay']).default('all'),
     VIDEO_CALL_TOKEN_EXPIRY_HOURS: positiveInt(24 * 30).default(24),
     VIDEO_CALL_MAX_DURATION_MINUTES: positiveInt(24 * 60).default(60),
     VIDEO_CALL_CHECK_IN_MINUTES: positiveInt(24 * 60).default(15),
@@ -54,6 +55,7 @@ const envSchema = z
     RECORDINGS_DIR: z.string().min(1).default('./data/recordings'),
     TRUST_PROXY: bool.default(false),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    RATE_LIMIT_WS_UPGRADES_PER_MINUTE: positiveInt(10_000_000).default(60),
     DEMO_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
   })
   .superRefine((env, ctx) => {
@@ -73,6 +75,13 @@ const envSchema = z
           message: 'needs WEBRTC_TURN_SECRET or both WEBRTC_TURN_USERNAME and WEBRTC_TURN_PASSWORD',
         });
       }
+    }
+    if (env.WEBRTC_ICE_TRANSPORT_POLICY === 'relay' && env.WEBRTC_TURN_URL.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['WEBRTC_ICE_TRANSPORT_POLICY'],
+        message: 'relay needs a TURN server (WEBRTC_TURN_URL): without one no call could connect',
+      });
     }
     if (Boolean(env.WEBRTC_TURN_USERNAME) !== Boolean(env.WEBRTC_TURN_PASSWORD)) {
       ctx.addIssue({
@@ -96,6 +105,8 @@ export interface Config {
     turnSecret: string | null;
     turnUsername: string | null;
     turnPassword: string | null;
+    /** `relay`: browsers use only TURN candidates (media never goes directly between the parties). */
+    transportPolicy: 'all' | 'relay';
   };
   tokenExpiryHours: number;
   maxCallMinutes: number;
@@ -110,6 +121,8 @@ export interface Config {
   trustProxy: boolean;
   logLevel: Env['LOG_LEVEL'];
   demoPassword: string | null;
+  /** Per client IP (shared by every node when Redis is used). */
+  rateLimits: { wsUpgradesPerMinute: number };
 }
 
 export class ConfigError extends Error {
@@ -155,6 +168,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
       turnSecret: env.WEBRTC_TURN_SECRET ?? null,
       turnUsername: env.WEBRTC_TURN_USERNAME ?? null,
       turnPassword: env.WEBRTC_TURN_PASSWORD ?? null,
+      transportPolicy: env.WEBRTC_ICE_TRANSPORT_POLICY,
     },
     tokenExpiryHours: env.VIDEO_CALL_TOKEN_EXPIRY_HOURS,
     maxCallMinutes: env.VIDEO_CALL_MAX_DURATION_MINUTES,
@@ -172,5 +186,6 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     trustProxy: env.TRUST_PROXY,
     logLevel: env.LOG_LEVEL,
     demoPassword: env.DEMO_PASSWORD ?? null,
+    rateLimits: { wsUpgradesPerMinute: env.RATE_LIMIT_WS_UPGRADES_PER_MINUTE },
   };
 }

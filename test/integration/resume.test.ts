@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CLOSE_CODES } from '../../src/protocol/close-codes.js';
 import type { ServerMessage } from '../../src/protocol/messages.js';
 import type { Db } from '../../src/server/db/database.js';
 import { streams } from '../../src/server/signaling/envelope.js';
@@ -103,6 +104,21 @@ describe.each(testDatabases())('resume and reconnection on $name', ({ open }) =>
     expect(p2.received.filter((m) => m.type === 'error')).toEqual([]);
     await p2.call({ type: 'answer', sdp: SDP });
     expect((await d.next('answer')).from.role).toBe('patient');
+  });
+
+  it('S17 a client closing with 4000 (reconnecting) keeps its place: the resume continues, no departure is seen', async () => {
+    const { d, p, lastSeq } = await inRoom();
+    const doctorLog = record(d);
+    const droppedAt = Date.now();
+    p.ws.close(CLOSE_CODES.client_reconnecting, 'reconnecting');
+    await d.call({ type: 'offer', sdp: SDP });
+    const p2 = await socket(patient);
+    const log = record(p2);
+    await join(p2, { roomId, lastSeq });
+    await p2.next('offer');
+    expect(log[0]).toMatchObject({ type: 'joined', resumed: true, lastSeq });
+    await sleep(Math.max(0, droppedAt + GRACE_MS + 200 - Date.now()));
+    expect(doctorLog.filter((m) => m.type === 'peer-left' || m.type === 'peer-joined')).toEqual([]);
   });
 
   it('S17 a resume naming another room is refused: resumed false, lastSeq is the head, nothing replayed', async () => {

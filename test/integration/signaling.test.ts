@@ -275,6 +275,36 @@ describe.each(testDatabases())('signaling protocol on $name', ({ open }) => {
     expect(await p.next('screen-share')).toMatchObject({ active: true, from: { role: 'doctor' } });
   });
 
+  it('S10 the appointment’s screenSharingActive follows the doctor’s share, and its departure clears it', async () => {
+    const id = world.appointment.id;
+    const sharing = async () =>
+      (
+        (await agents.doctor.request('GET', `/api/appointments/${id}`)).body as {
+          appointment: { screenSharingActive: boolean };
+        }
+      ).appointment.screenSharingActive;
+    await start('doctor', id);
+    const [d, p] = await Promise.all([connect('doctor'), connect('patient')]);
+    await d.call({ type: 'join', appointmentId: id });
+    await p.call({ type: 'join', appointmentId: id });
+    expect(await sharing()).toBe(false);
+    // A refused share from the patient changes nothing.
+    expect(await p.call({ type: 'screen-share', active: true })).toMatchObject({ code: 'wrong_role' });
+    expect(await sharing()).toBe(false);
+    await d.call({ type: 'screen-share', active: true });
+    expect(await sharing()).toBe(true);
+    await d.call({ type: 'screen-share', active: false });
+    expect(await sharing()).toBe(false);
+    await d.call({ type: 'screen-share', active: true });
+    await d.call({ type: 'leave' });
+    await p.next('peer-left');
+    expect(await sharing()).toBe(false);
+    await d.call({ type: 'join', appointmentId: id });
+    await d.call({ type: 'screen-share', active: true });
+    await agents.doctor.request('POST', `/api/appointments/${id}/call/end`, { reason: 'hung_up' });
+    expect(await sharing()).toBe(false);
+  });
+
   it('S11 ending the call tells both sides, stores the duration, and closes the room', async () => {
     await start('doctor', world.appointment.id);
     const [d, p] = await Promise.all([connect('doctor'), connect('patient')]);

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CLOSE_CODES } from '../../src/protocol/close-codes.js';
 import type { LobbyView } from '../../src/protocol/messages.js';
 import type { Db } from '../../src/server/db/database.js';
 import { seedWorld, type World } from '../support/fixtures.js';
@@ -156,6 +157,26 @@ describe.each(testDatabases())('waiting room on $name', ({ open }) => {
     expect(await inCall.call({ type: 'join', appointmentId: world.appointment.id })).toMatchObject({
       type: 'ack',
     });
+  });
+
+  it('S20 a patient who goes from the waiting room into the call waits no more, while the check-in socket has its grace', async () => {
+    const d = await socket('doctor');
+    await subscribe(d);
+    const p = await socket('patient');
+    await checkIn(p);
+    await lobby(d, true);
+    const path = `/api/appointments/${world.appointment.id}/call`;
+    expect((await agents.doctor.request('POST', `${path}/start`, {})).status).toBe(200);
+    expect((await agents.patient.request('POST', `${path}/join`, {})).status).toBe(200);
+    // The call page replaces its socket to carry the call cookie: a reconnect (4000), not a departure.
+    p.ws.close(CLOSE_CODES.client_reconnecting, 'reconnecting');
+    const inCall = await socket('patient');
+    expect(await inCall.call({ type: 'join', appointmentId: world.appointment.id })).toMatchObject({
+      type: 'ack',
+    });
+    // At once, not only when the old socket's grace ends: a fresh subscriber sees nobody waiting.
+    expect(await subscribe(await socket('admin'))).toMatchObject({ patientWaiting: false });
+    expect(await lobby(d, false)).toMatchObject({ patientWaiting: false });
   });
 
   it('S20 after a call ends the patient may check in again, with a new checkedInAt', async () => {

@@ -1,6 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { CallContext, CallJoinInfo, CallLinkView, CallStartInfo } from '../../protocol/api.js';
+import type {
+  CallContext,
+  CallJoinInfo,
+  CallLinkView,
+  CallStartInfo,
+  IceConfig,
+} from '../../protocol/api.js';
 import { isCallActive } from '../../protocol/call-status.js';
 import type { CallStatusView } from '../../protocol/messages.js';
 import { type Principal, principalAccess } from '../appointments/access.js';
@@ -8,9 +14,9 @@ import type { AppointmentRow } from '../appointments/appointments-repo.js';
 import type { AppContext } from '../context.js';
 import { AppError } from '../errors.js';
 import { originAllowed, requireSession } from '../http/auth.js';
-import { findPrincipal, requireParty, setCallCookie } from '../http/principal.js';
+import { findPrincipal, requireParty, requirePrincipal, setCallCookie } from '../http/principal.js';
 import { parseWith } from '../http/validation.js';
-import { iceServersFor } from '../turn/ice-servers.js';
+import { CONNECTION_TEST_TTL_MS, iceConfigFor } from '../turn/ice-servers.js';
 import type { IssuedLink } from './call-service.js';
 
 const idParams = z.object({ id: z.string().min(1).max(64) });
@@ -32,7 +38,7 @@ export async function callRoutes(app: FastifyInstance, ctx: AppContext): Promise
 
   const joinInfo = (userId: string, call: CallStatusView): CallJoinInfo => ({
     call,
-    iceServers: iceServersFor(config, userId, clock.now()),
+    ...iceConfigFor(config, userId, clock.now()),
   });
 
   /** Sets this browser's call cookie for the party's role in the current call. */
@@ -61,7 +67,7 @@ export async function callRoutes(app: FastifyInstance, ctx: AppContext): Promise
       lobby: await hub.lobbyView(a),
       hasGrant: grant !== null,
       grantExpiresAt: grant?.expiresAt ?? null,
-      iceServers: iceServersFor(config, principal.user.id, clock.now()),
+      ...iceConfigFor(config, principal.user.id, clock.now()),
       csrfToken: principal.session?.csrfToken ?? principal.grant?.csrfToken ?? '',
       maxDurationMinutes: config.maxCallMinutes,
     };
@@ -74,6 +80,17 @@ export async function callRoutes(app: FastifyInstance, ctx: AppContext): Promise
     if (!isCallActive(appointment.video_call_status)) throw new AppError('call_not_active');
     return joinInfo(user.id, await calls.status(id));
   });
+
+  // For the device test page's connection test: anyone signed in, or holding a call cookie, may try the
+  // relay; the credentials last minutes. Calls get theirs from the call routes, parties only.
+  app.get(
+    '/api/ice-servers',
+    { config: { rateLimit: { max: 30, timeWindow: '1 minute' } } },
+    async (req): Promise<IceConfig> => {
+      const principal = await requirePrincipal(req, ctx);
+      return iceConfigFor(config, principal.user.id, clock.now(), CONNECTION_TEST_TTL_MS);
+    },
+  );
 
   app.get('/api/appointments/:id/call/status', async (req): Promise<{ call: CallStatusView }> => {
     const { id } = parseWith(idParams, req.params);

@@ -159,25 +159,48 @@ export class CallService {
       .execute();
   }
 
-  /** A party entered the call room; the second one in makes the call `in_progress`. */
+  /**
+   * Records whether the doctor is sharing a screen in the call of this room (the appointment's
+   * `screen_sharing_active`). Only the live call's room counts; the end of a call clears it.
+   */
+  async setScreenSharing(roomId: string, active: boolean): Promise<void> {
+    await this.store.db.kysely
+      .updateTable('appointments')
+      .set({ screen_sharing_active: active ? 1 : 0, updated_at: this.clock.now() })
+      .where('room_id', '=', roomId)
+      .where('video_call_status', 'in', ['waiting', 'in_progress'])
+      .where('screen_sharing_active', '=', active ? 0 : 1)
+      .execute();
+  }
+
+  /**
+   * A party entered the call room; the second one in makes the call `in_progress`. It also counts as
+   * presence in the room (S24). `read` is the appointment and call session the caller has just read:
+   * they serve the first attempt (a stale read only costs a retry, the write checks the version).
+   */
   joined(
     userId: string,
     appointmentId: string,
     role: PartyRole,
     otherPresent: boolean,
+    read?: { appointment: AppointmentRow; session: CallSessionRow },
   ): Promise<CallStatusView> {
-    return this.apply(appointmentId, userId, { type: 'join', role, otherPresent }).then((r) => r.view);
+    return this.apply(appointmentId, userId, { type: 'join', role, otherPresent }, read).then((r) => r.view);
   }
 
   private async apply(
     appointmentId: string,
     actorId: string | null,
     event: CallEvent,
+    read?: { appointment: AppointmentRow; session: CallSessionRow },
   ): Promise<{ view: CallStatusView; started?: Omit<CallStart, 'view'> }> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const a = await this.store.appointments.get(appointmentId);
+      const given = attempt === 0 && read?.appointment.id === appointmentId ? read : undefined;
+      const a = given?.appointment ?? (await this.store.appointments.get(appointmentId));
       if (!a) throw new AppError('not_found');
       const result = transition(a.video_call_status, event);
+      // A refusal is decided on a fresh read only.
+      if (!result.ok && given) continue;
       if (!result.ok) {
         await this.store.audit.record({
           actorId,
@@ -189,7 +212,12 @@ export class CallService {
         throw new AppError(result.code);
       }
       const now = this.clock.now();
-      let session = a.room_id ? await this.store.callSessions.findByRoom(a.room_id) : undefined;
+      let session =
+        given && given.session.room_id === a.room_id
+          ? given.session
+          : a.room_id
+            ? await this.store.callSessions.findByRoom(a.room_id)
+            : undefined;
       const changes: Parameters<Store['appointments']['updateIfVersion']>[2] = {
         video_call_status: result.next,
       };
@@ -255,6 +283,8 @@ export class CallService {
           }
         }
       }
+      // Entering the room is presence (what touchPresence records), written with the join itself.
+      if (event.type === 'join' && session) sessionChanges.last_presence_at = now;
       const written = await this.store.db.kysely
         .transaction()
         .execute(async (trx) => {

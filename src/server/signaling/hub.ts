@@ -246,8 +246,15 @@ export class SignalingHub {
 
   /** The waiting room as the doctor sees it (S20). */
   async lobbyView(a: AppointmentRow): Promise<LobbyView> {
+    const now = this.deps.clock.now();
     const entry = decodePresence((await this.deps.bus.members(presenceKeys.lobby(a.id)))['patient']);
-    const waiting = entry !== null && isFresh(entry, this.deps.clock.now());
+    // A patient in the call's room waits no more, even while the socket that checked in has its grace.
+    const inRoom = async () => {
+      if (!a.room_id) return false;
+      const member = decodePresence((await this.deps.bus.members(presenceKeys.room(a.room_id)))['patient']);
+      return member !== null && isFresh(member, now);
+    };
+    const waiting = entry !== null && isFresh(entry, now) && !(await inRoom());
     return { appointmentId: a.id, patientWaiting: waiting, checkedInAt: a.checked_in_at };
   }
 
@@ -322,7 +329,12 @@ export class SignalingHub {
         return;
       case 'chat': {
         await this.appointmentFor(conn, msg.appointmentId, 'party');
-        const message = await this.deps.chat.post(conn.user, msg.appointmentId, msg.clientId, msg.body);
+        const message = await this.deps.chat.postAsParty(
+          conn.user,
+          msg.appointmentId,
+          msg.clientId,
+          msg.body,
+        );
         conn.send({ type: 'ack', id: msg.id ?? msg.clientId, message });
         return;
       }
@@ -337,10 +349,17 @@ export class SignalingHub {
           throw new AppError('wrong_role', { message: 'Only the doctor can share a screen.' });
         }
         const { id, ...rest } = msg;
-        await this.deps.broadcaster.toRole(room.roomId, otherRole(room.peer.role), {
+        const relayed = this.deps.broadcaster.toRole(room.roomId, otherRole(room.peer.role), {
           ...rest,
           from: room.peer,
         } as Parameters<Broadcaster['toRole']>[2]);
+        if (msg.type === 'screen-share') {
+          await relayed;
+          await this.deps.calls.setScreenSharing(room.roomId, msg.active);
+          this.ack(conn, id);
+          return;
+        }
+        await relayed;
         this.ack(conn, id);
         return;
       }
@@ -395,9 +414,9 @@ export class SignalingHub {
     const role = a.role as PartyRole;
     if (!isCallActive(a.video_call_status) || !a.room_id) throw new AppError('call_not_active');
     const grant = conn.principal.grant;
-    if (!grant || grant.role !== role || !(await this.deps.callAccess.admits(grant, a))) {
-      throw new AppError('call_grant_required');
-    }
+    const session =
+      grant && grant.role === role ? await this.deps.callAccess.admittedSession(grant, a) : null;
+    if (!session) throw new AppError('call_grant_required');
     const roomId = a.room_id;
     // Whether this party still held its place in the room (this or a replaced socket, or a presence entry).
     let heldPlace = conn.room?.roomId === roomId;
@@ -467,14 +486,20 @@ export class SignalingHub {
       const pending = state.pending ?? [];
       state.pending = null;
       for (const p of pending) this.deliverToRoom(conn, state, p.seq, p.json);
-      await this.deps.calls.joined(conn.user.id, appointmentId, role, peers.length > 0);
+      await this.deps.calls.joined(conn.user.id, appointmentId, role, peers.length > 0, {
+        appointment: a,
+        session,
+      });
     } catch (err) {
       await this.leaveRoom(conn, 'silent');
       throw err;
     }
-    await this.deps.calls.touchPresence(roomId);
     // A resumed party never left as far as the other side knows: its media may still be flowing.
     if (!resumed) await this.deps.broadcaster.toRole(roomId, otherRole(role), { type: 'peer-joined', peer });
+    if (role === 'patient' && !resumed) {
+      const current = await this.deps.store.appointments.get(appointmentId);
+      if (current) await this.deps.broadcaster.lobby(await this.lobbyView(current));
+    }
   }
 
   private async acknowledge(conn: Connection, seq: number): Promise<void> {
@@ -498,6 +523,8 @@ export class SignalingHub {
         peer: room.peer,
       });
       await this.deps.calls.touchPresence(room.roomId);
+      // A doctor who left shares nothing any more; a resumed one re-announces its share (S25).
+      if (room.peer.role === 'doctor') await this.deps.calls.setScreenSharing(room.roomId, false);
     });
   }
 
