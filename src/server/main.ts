@@ -1,3 +1,4 @@
+import { chmodSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ROLES, type Role } from '../protocol/call-status.js';
 import { hashPassword } from './accounts/passwords.js';
@@ -11,6 +12,12 @@ import { migrateToLatest, openDatabase } from './db/database.js';
 import { DEMO_ACCOUNTS, seedDemo } from './demo.js';
 import { newSecret } from './ids.js';
 import { createStore } from './store.js';
+import {
+  DEFAULT_TURN_CONFIG_OPTIONS,
+  renderTurnConfig,
+  TurnConfigError,
+  type TurnConfigOptions,
+} from './turn/turn-config.js';
 
 const USAGE = `carecall: telemedicine video consultations
 
@@ -21,6 +28,12 @@ Usage:
   carecall create-user --email EMAIL --name NAME --role doctor|patient|admin [--hospital ID]
                                  the password is read from CARECALL_PASSWORD or generated and printed
   carecall create-appointment --doctor EMAIL --patient EMAIL --at ISO-TIME [--reason TEXT]
+  carecall turn-config [--listening-ip IP]... [--relay-ip IP]... [--external-ip IP[/PRIVATE-IP]]...
+                       [--allowed-peer-ip IP]... [--cert FILE --pkey FILE] [--min-port N --max-port N]
+                       [--output FILE]
+                                 print coturn's configuration (deploy/turnserver.conf filled in from
+                                 WEBRTC_TURN_SECRET, WEBRTC_TURN_URL and PUBLIC_ORIGIN); it contains
+                                 the secret: --output writes it readable by owner and group only
 
 Configuration comes from environment variables; see README.md.`;
 
@@ -104,6 +117,15 @@ async function main(argv: string[]): Promise<void> {
       patient: { type: 'string' },
       at: { type: 'string' },
       reason: { type: 'string' },
+      'listening-ip': { type: 'string', multiple: true },
+      'relay-ip': { type: 'string', multiple: true },
+      'external-ip': { type: 'string', multiple: true },
+      'allowed-peer-ip': { type: 'string', multiple: true },
+      cert: { type: 'string' },
+      pkey: { type: 'string' },
+      'min-port': { type: 'string' },
+      'max-port': { type: 'string' },
+      output: { type: 'string' },
     },
     strict: true,
   });
@@ -161,6 +183,39 @@ async function main(argv: string[]): Promise<void> {
         });
       });
       process.stdout.write(`${a.id}\n`);
+      return;
+    }
+    case 'turn-config': {
+      const d = DEFAULT_TURN_CONFIG_OPTIONS;
+      const options: TurnConfigOptions = {
+        listeningIps: values['listening-ip'] ?? d.listeningIps,
+        relayIps: values['relay-ip'] ?? d.relayIps,
+        externalIps: values['external-ip'] ?? d.externalIps,
+        allowedPeerIps: values['allowed-peer-ip'] ?? d.allowedPeerIps,
+        cert: values.cert ?? d.cert,
+        pkey: values.pkey ?? d.pkey,
+        minPort: values['min-port'] === undefined ? d.minPort : Number(values['min-port']),
+        maxPort: values['max-port'] === undefined ? d.maxPort : Number(values['max-port']),
+      };
+      let text: string;
+      try {
+        text = renderTurnConfig(config(), options);
+      } catch (err) {
+        if (err instanceof TurnConfigError) {
+          fail(`Cannot write coturn's configuration:\n${err.problems.map((p) => `  ${p}`).join('\n')}`);
+        }
+        throw err;
+      }
+      // The secret goes to stdout or the file the operator named, never to a log.
+      if (!values.output) {
+        process.stdout.write(text);
+        return;
+      }
+      writeFileSync(values.output, text, { mode: 0o640 });
+      chmodSync(values.output, 0o640);
+      process.stderr.write(
+        `wrote ${values.output} (mode 640: give its group to coturn, e.g. chgrp turnserver ${values.output})\n`,
+      );
       return;
     }
     case undefined:

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -111,5 +111,98 @@ describe('the carecall CLI', () => {
       expect.stringMatching(/^ {2}DATABASE_URL: must start with postgres:\/\/ or sqlite:/),
       expect.stringMatching(/^ {2}VIDEO_CALL_MAX_DURATION_MINUTES: /),
     ]);
+  });
+
+  describe('turn-config', () => {
+    const secret = 'f1e2d3c4b5a69788796a5b4c3d2e1f00';
+    const env = {
+      PUBLIC_ORIGIN: 'https://care.example.org',
+      WEBRTC_TURN_SECRET: secret,
+      WEBRTC_TURN_URL:
+        'turn:turn.care.example.org:3478?transport=udp,turns:turn.care.example.org:443?transport=tcp',
+    };
+    const template = readFileSync('deploy/turnserver.conf', 'utf8');
+    const deniedInTemplate = template.match(/^denied-peer-ip=.+$/gm) ?? [];
+
+    it('prints deploy/turnserver.conf filled in: secret, realm, ports from WEBRTC_TURN_URL, every denied range', () => {
+      const r = cli(
+        ['turn-config', '--external-ip', '198.51.100.7/10.0.0.7', '--allowed-peer-ip', '10.0.0.9'],
+        env,
+      );
+      expect(r.code).toBe(0);
+      const lines = r.out.split('\n');
+      expect(lines).toContain(`static-auth-secret=${secret}`);
+      expect(lines).toContain('use-auth-secret');
+      expect(lines).toContain('realm=care.example.org');
+      expect(lines).toContain('listening-port=3478');
+      expect(lines).toContain('tls-listening-port=443');
+      expect(lines).toContain('external-ip=198.51.100.7/10.0.0.7');
+      expect(lines).toContain('allowed-peer-ip=10.0.0.9');
+      expect(deniedInTemplate.length).toBeGreaterThanOrEqual(30);
+      expect(lines).toEqual(expect.arrayContaining(deniedInTemplate));
+      expect(lines).toContain('denied-peer-ip=::ffff:0.0.0.0-::ffff:255.255.255.255');
+      expect(lines).toEqual(
+        expect.arrayContaining(['no-cli', 'no-multicast-peers', 'no-tlsv1', 'no-tlsv1_1']),
+      );
+      expect(r.out).not.toContain('{{');
+      expect(r.err).toBe('');
+    });
+
+    it('refuses without WEBRTC_TURN_SECRET: exit 2, a clear line, nothing on stdout', () => {
+      const withoutTurn = cli(['turn-config'], { PUBLIC_ORIGIN: env.PUBLIC_ORIGIN });
+      expect(withoutTurn).toMatchObject({ code: 2, out: '' });
+      expect(withoutTurn.err).toMatch(
+        /^Cannot write coturn's configuration:\n {2}WEBRTC_TURN_SECRET is not set: /,
+      );
+    });
+
+    it('with a TURN URL but no secret, carecall’s own configuration check refuses first', () => {
+      const withUrl = cli(['turn-config'], { ...env, WEBRTC_TURN_SECRET: '' });
+      expect(withUrl).toMatchObject({ code: 2, out: '' });
+      expect(withUrl.err).toContain('WEBRTC_TURN_URL: needs WEBRTC_TURN_SECRET');
+    });
+
+    it('refuses bad options with one line each and prints no secret', () => {
+      const r = cli(
+        [
+          'turn-config',
+          '--listening-ip',
+          '127.0.0.300',
+          '--cert',
+          'relative.pem',
+          '--min-port',
+          '60000',
+          '--max-port',
+          '50000',
+        ],
+        { ...env, WEBRTC_TURN_URL: 'turn:a.example:3478,turn:a.example:80' },
+      );
+      expect(r).toMatchObject({ code: 2, out: '' });
+      expect(r.err.split('\n')).toEqual([
+        "Cannot write coturn's configuration:",
+        '  WEBRTC_TURN_URL: the turn: URLs name ports 3478 and 80, but coturn listens on one plain port: use one',
+        '  --listening-ip 127.0.0.300: not an IP address',
+        '  --cert relative.pem: must be an absolute path without spaces, quotes, # or backslashes',
+        '  --min-port 60000 must be below --max-port 50000',
+      ]);
+      expect(r.err).not.toContain(secret);
+    });
+
+    it('refuses a secret with a newline, which would add settings to coturn’s file', () => {
+      const unsafe = cli(['turn-config'], { ...env, WEBRTC_TURN_SECRET: 'sixteen chars or more\nno-auth' });
+      expect(unsafe.code).toBe(2);
+      expect(unsafe.err).toContain('WEBRTC_TURN_SECRET: contains a space');
+      expect(unsafe.err).not.toContain('no-auth');
+    });
+
+    it('--output writes the file readable by owner and group only and keeps the secret off the terminal', () => {
+      const out = join(dir, 'turnserver.conf');
+      const r = cli(['turn-config', '--output', out], env);
+      expect(r).toMatchObject({ code: 0, out: '' });
+      expect(r.err).toContain(`wrote ${out}`);
+      expect(r.err).not.toContain(secret);
+      expect(statSync(out).mode & 0o777).toBe(0o640);
+      expect(readFileSync(out, 'utf8')).toContain(`static-auth-secret=${secret}`);
+    });
   });
 });

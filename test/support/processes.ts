@@ -20,6 +20,7 @@ const APP_ENV_PREFIXES = [
   'TRUST_PROXY',
   'LOG_LEVEL',
   'DEMO_PASSWORD',
+  'RATE_LIMIT_',
 ];
 
 /** This process's environment without the app's settings (and without any extra prefixes given). */

@@ -1,12 +1,20 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import pg from 'pg';
 import { type Db, migrateToLatest, openDatabase } from '../../src/server/db/database.js';
+import { TURNSERVER } from './coturn.js';
 
 /**
  * Suites that need a real service. Locally they are skipped with their name printed; when
  * CARECALL_REQUIRE names them (CI does), a missing service fails the run instead.
  */
-export type ServiceSuite = 'postgres' | 'redis';
+export type ServiceSuite = 'postgres' | 'redis' | 'coturn';
+
+const HOW_TO_ENABLE: Record<ServiceSuite, string> = {
+  postgres: 'set DATABASE_URL_TEST=postgres://… to run it',
+  redis: 'set REDIS_URL_TEST=redis://… to run it',
+  coturn: `install coturn (${TURNSERVER}) to run it`,
+};
 
 const required = new Set((process.env['CARECALL_REQUIRE'] ?? '').split(',').map((s) => s.trim()));
 
@@ -21,14 +29,19 @@ export function redisUrl(): string | null {
 
 /** True when the suite can run; throws when it is required but cannot. */
 export function serviceAvailable(suite: ServiceSuite): boolean {
-  const available = suite === 'postgres' ? postgresUrl() !== null : redisUrl() !== null;
+  const available =
+    suite === 'postgres'
+      ? postgresUrl() !== null
+      : suite === 'redis'
+        ? redisUrl() !== null
+        : existsSync(TURNSERVER);
   if (!available && required.has(suite)) {
-    throw new Error(`The ${suite} suite is required (CARECALL_REQUIRE) but no ${suite} URL is set.`);
+    throw new Error(
+      `The ${suite} suite is required (CARECALL_REQUIRE) but cannot run: ${HOW_TO_ENABLE[suite]}.`,
+    );
   }
   if (!available) {
-    process.stderr.write(
-      `SKIPPED SUITE: ${suite} (set ${suite === 'postgres' ? 'DATABASE_URL_TEST=postgres://…' : 'REDIS_URL_TEST=redis://…'} to run it)\n`,
-    );
+    process.stderr.write(`SKIPPED SUITE: ${suite} (${HOW_TO_ENABLE[suite]})\n`);
   }
   return available;
 }
