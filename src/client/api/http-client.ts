@@ -7,6 +7,7 @@ import type {
   CallStartInfo,
   ChatHistory,
   ExchangeLinkRequest,
+  IceConfig,
   SessionView,
   SignalOpenResult,
   SignalPollResult,
@@ -88,8 +89,10 @@ export class ApiClient {
     return this.#request('GET', `/api/appointments/${enc(id)}`);
   }
 
-  getMessages(id: string): Promise<ChatHistory> {
-    return this.#request('GET', `/api/appointments/${enc(id)}/messages`);
+  /** One page of the conversation, oldest first: the latest `limit` messages, or those before `before`. */
+  getMessages(id: string, page: { limit: number; before?: number }): Promise<ChatHistory> {
+    const query = `limit=${page.limit}${page.before === undefined ? '' : `&before=${page.before}`}`;
+    return this.#request('GET', `/api/appointments/${enc(id)}/messages?${query}`);
   }
 
   async postMessage(id: string, clientId: string, body: string): Promise<ChatMessageView> {
@@ -161,6 +164,11 @@ export class ApiClient {
 
   getCall(id: string): Promise<CallJoinInfo> {
     return this.#request('GET', `/api/appointments/${enc(id)}/call`);
+  }
+
+  /** Short-lived ICE servers for the device test page's connection test (signed in or call cookie). */
+  getIceServers(): Promise<IceConfig> {
+    return this.#request('GET', '/api/ice-servers');
   }
 
   async #request<T>(

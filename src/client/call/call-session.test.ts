@@ -1,57 +1,17 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { Peer } from '../../protocol/messages.js';
+import { callBetween, callSide, doctorPeer, patientPeer } from '../testing/call-side.js';
 import { FakeStream, FakeTrack } from '../testing/fake-media.js';
-import { fakePeerConnectionFactory, settle } from '../testing/fake-peer-connection.js';
+import { settle } from '../testing/fake-peer-connection.js';
 import { FakeRoomServer } from '../testing/fake-signaling.js';
 import { FakeTimers } from '../testing/fake-timers.js';
-import { CallSession, type MediaFlags } from './call-session.js';
 import { ACK_INTERVAL_MS } from './room-sequence.js';
-import type { CallPhase } from './transitions.js';
 import { ICE_CONNECT_TIMEOUT_MS, ICE_DISCONNECTED_GRACE_MS } from './transitions.js';
 
-const doctorPeer: Peer = { userId: 'd1', role: 'doctor', displayName: 'Dr. Ada' };
-const patientPeer: Peer = { userId: 'p1', role: 'patient', displayName: 'Pat' };
-
-interface SideOptions {
-  media?: () => Promise<MediaStream>;
-  renewGrant?: () => Promise<void>;
-}
-
-function side(server: FakeRoomServer, timers: FakeTimers, peer: Peer, options: SideOptions = {}) {
-  const signaling = server.connect(peer);
-  const pcs = fakePeerConnectionFactory(peer.role);
-  const local = FakeStream.withAudioAndVideo();
-  const errors: unknown[] = [];
-  const session = new CallSession({
-    appointmentId: server.appointmentId,
-    polite: peer.role === 'patient',
-    iceServers: [{ urls: ['stun:stun.example.org'] }],
-    signaling,
-    createPeerConnection: pcs.factory,
-    acquireMedia: options.media ?? (async () => local.asStream),
-    describeMediaError: () => 'Camera blocked.',
-    createMediaStream: () => new FakeStream().asStream,
-    timers,
-    onError: (e) => errors.push(e),
-    ...(options.renewGrant ? { renewGrant: options.renewGrant } : {}),
-  });
-  const phases: CallPhase[] = [];
-  session.events.on('state', (s) => phases.push(s.phase));
-  const remoteMedia: MediaFlags[] = [];
-  session.events.on('remote-media', (m) => remoteMedia.push(m));
-  return { session, signaling, pcs, local, phases, errors, remoteMedia };
-}
+const side = callSide;
 
 async function callBetweenBoth() {
-  const server = new FakeRoomServer();
-  const timers = new FakeTimers();
-  const patient = side(server, timers, patientPeer);
-  const doctor = side(server, timers, doctorPeer);
-  patient.session.start();
-  await settle();
-  doctor.session.start();
-  await settle();
-  return { server, timers, patient, doctor };
+  return callBetween(new FakeRoomServer());
 }
 
 describe('CallSession', () => {
@@ -231,7 +191,7 @@ describe('CallSession', () => {
     });
     await settle();
     expect(pc.history).toEqual(before);
-    expect(doctor.remoteMedia.at(-1)).toEqual({ audioMuted: false, videoOff: false });
+    expect(doctor.remoteMedia.at(-1)).toEqual({ audioMuted: false, videoOff: false, screenSharing: false });
 
     const oldPatientPc = patient.pcs.latest();
     doctor.signaling.events.emit('message', { type: 'peer-joined', peer: patientPeer, seq: 102 });
@@ -253,15 +213,16 @@ describe('CallSession', () => {
       videoOff: true,
       hasAudio: true,
       hasVideo: true,
+      screenSharing: false,
     });
     expect(doctor.signaling.sentOfType('media-state').at(-1)).toMatchObject({
       audioMuted: true,
       videoOff: true,
     });
-    expect(patient.remoteMedia.at(-1)).toEqual({ audioMuted: true, videoOff: true });
+    expect(patient.remoteMedia.at(-1)).toEqual({ audioMuted: true, videoOff: true, screenSharing: false });
     doctor.session.setAudioMuted(false);
     await settle();
-    expect(patient.remoteMedia.at(-1)).toEqual({ audioMuted: false, videoOff: true });
+    expect(patient.remoteMedia.at(-1)).toEqual({ audioMuted: false, videoOff: true, screenSharing: false });
   });
 
   it('ends on call-status ended: leaves the room and releases the camera', async () => {
@@ -323,7 +284,7 @@ describe('CallSession', () => {
     doctor.session.setAudioMuted(true);
     await settle();
     expect(doctor.phases.at(-1)).toBe('connected');
-    expect(patient.remoteMedia.at(-1)).toEqual({ audioMuted: false, videoOff: false });
+    expect(patient.remoteMedia.at(-1)).toEqual({ audioMuted: false, videoOff: false, screenSharing: false });
 
     patient.signaling.restore();
     await settle();
@@ -333,7 +294,7 @@ describe('CallSession', () => {
     expect(pc.closed).toBe(false);
     expect(patient.pcs.created).toHaveLength(1);
     expect(patient.session.state).toMatchObject({ phase: 'connected', resuming: false });
-    expect(patient.remoteMedia.at(-1)).toEqual({ audioMuted: true, videoOff: false });
+    expect(patient.remoteMedia.at(-1)).toEqual({ audioMuted: true, videoOff: false, screenSharing: false });
     expect(doctor.pcs.created).toHaveLength(1);
     expect(patient.errors.concat(doctor.errors)).toEqual([]);
   });
@@ -347,10 +308,10 @@ describe('CallSession', () => {
     expect(highest).toBeGreaterThan(0);
     const muted = { type: 'media-state', audioMuted: true, videoOff: true, from: doctorPeer } as const;
     patient.signaling.events.emit('message', { ...muted, seq: highest });
-    expect(patient.remoteMedia.at(-1)).toEqual({ audioMuted: false, videoOff: false });
+    expect(patient.remoteMedia.at(-1)).toEqual({ audioMuted: false, videoOff: false, screenSharing: false });
     patient.signaling.events.emit('message', { ...muted, seq: highest + 1 });
     patient.signaling.events.emit('message', { ...muted, audioMuted: false, seq: highest + 1 });
-    expect(patient.remoteMedia.at(-1)).toEqual({ audioMuted: true, videoOff: true });
+    expect(patient.remoteMedia.at(-1)).toEqual({ audioMuted: true, videoOff: true, screenSharing: false });
     expect(patient.signaling.sentOfType('ack')).toHaveLength(1);
     timers.advance(ACK_INTERVAL_MS);
     expect(patient.signaling.sentOfType('ack').map((a) => a.seq)).toEqual([highest, highest + 1]);

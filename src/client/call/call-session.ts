@@ -3,9 +3,13 @@ import type { Peer, ServerMessage } from '../../protocol/messages.js';
 import { Emitter } from '../lib/emitter.js';
 import type { Timers } from '../lib/timers.js';
 import { type SignalingChannel, SocketRequestError } from '../ws/reconnecting-socket.js';
-import type { PeerConnectionFactory, PeerConnectionLike } from './peer-connection.js';
+import type { DeviceList, InputKind, MediaDevicesAccess } from './devices.js';
+import { type LocalMedia, LocalTracks, type MediaFlags, type TrackKind } from './local-media.js';
+import type { PeerConnectionFactory, PeerConnectionLike, RtpSenderLike } from './peer-connection.js';
 import { PerfectNegotiation } from './perfect-negotiation.js';
+import { QualityMeter, type QualityReport, type StatsEntry } from './quality.js';
 import { RoomSequence } from './room-sequence.js';
+import { tuneVideoSender, withStartBitrate } from './sender-tuning.js';
 import {
   type CallEffect,
   type CallEvent,
@@ -15,14 +19,11 @@ import {
   transition,
 } from './transitions.js';
 
-export interface MediaFlags {
-  audioMuted: boolean;
-  videoOff: boolean;
-}
+export type { LocalMedia, MediaFlags } from './local-media.js';
 
-export interface LocalMedia extends MediaFlags {
-  hasAudio: boolean;
-  hasVideo: boolean;
+/** The other side's media as it signals it (media-state, screen-share): not guessed from the stream. */
+export interface RemoteMedia extends MediaFlags {
+  screenSharing: boolean;
 }
 
 export interface CallSessionEvents {
@@ -30,9 +31,17 @@ export interface CallSessionEvents {
   'local-stream': MediaStream | null;
   'local-media': LocalMedia;
   'remote-stream': MediaStream | null;
-  'remote-media': MediaFlags;
+  'remote-media': RemoteMedia;
   /** The server will end the call at `endsAt` for its maximum duration (S19). */
   'call-warning': { endsAt: number };
+  /** About once a second while a peer connection is connected or being restored; null when it goes. */
+  quality: QualityReport | null;
+  devices: DeviceList;
+}
+
+export interface IceSettings {
+  iceServers: RTCIceServer[];
+  iceTransportPolicy: RTCIceTransportPolicy;
 }
 
 export interface CallSessionOptions {
@@ -40,11 +49,20 @@ export interface CallSessionOptions {
   /** The patient is polite, the doctor impolite: when both offer at once, the doctor's offer wins. */
   polite: boolean;
   iceServers: RTCIceServer[];
+  /** `relay` sends everything through TURN (WEBRTC_ICE_TRANSPORT_POLICY). */
+  iceTransportPolicy?: RTCIceTransportPolicy;
+  /**
+   * Fresh ICE servers (new TURN credentials) for an ICE restart. A failure or a slow answer does not hold
+   * the restart back: it goes ahead with the servers it has.
+   */
+  refreshIceConfig?: () => Promise<IceSettings>;
   signaling: SignalingChannel;
   createPeerConnection: PeerConnectionFactory;
   acquireMedia: () => Promise<MediaStream>;
   describeMediaError: (error: unknown) => string;
   createMediaStream: () => MediaStream;
+  /** Device switching, device changes and screen capture; without it only the first media is used. */
+  devices?: MediaDevicesAccess;
   timers: Timers;
   /**
    * Gets this browser a call cookie (join or enter) when the server refuses to join without one; the
@@ -54,14 +72,20 @@ export interface CallSessionOptions {
   onError?: (error: unknown) => void;
 }
 
-const NO_REMOTE_MEDIA: MediaFlags = { audioMuted: false, videoOff: false };
+/** How often the quality indicator reads getStats(). */
+export const QUALITY_INTERVAL_MS = 1_000;
+/** The longest an ICE restart waits for fresh ICE servers. */
+export const ICE_REFRESH_TIMEOUT_MS = 2_000;
+
+export const NO_REMOTE_MEDIA: RemoteMedia = { audioMuted: false, videoOff: false, screenSharing: false };
 
 function sameState(a: CallState, b: CallState): boolean {
   return (
     a.phase === b.phase &&
     a.peer?.userId === b.peer?.userId &&
     a.error === b.error &&
-    a.resuming === b.resuming
+    a.resuming === b.resuming &&
+    a.iceRestarts === b.iceRestarts
   );
 }
 
@@ -84,11 +108,14 @@ export class CallSession {
   #pc: PeerConnectionLike | null = null;
   #negotiation: PerfectNegotiation | null = null;
   #generation = 0;
-  #localStream: MediaStream | null = null;
+  readonly #local: LocalTracks;
   #remoteStream: MediaStream | null = null;
   #iceTimer: unknown = null;
-  #audioMuted = false;
-  #videoOff = false;
+  #qualityTimer: unknown = null;
+  readonly #senders = new Map<TrackKind, RtpSenderLike>();
+  /** Sender changes (replaceTrack, setParameters) run one at a time, in order. */
+  #senderWork: Promise<void> = Promise.resolve();
+  #remoteMedia: RemoteMedia = NO_REMOTE_MEDIA;
   #inRoom = false;
   /** The room last joined, to resume after a reconnect (S17); null before the first join and after leaving. */
   #roomId: string | null = null;
@@ -98,6 +125,17 @@ export class CallSession {
 
   constructor(options: CallSessionOptions) {
     this.#options = options;
+    this.#local = new LocalTracks({
+      access: options.devices ?? null,
+      createMediaStream: options.createMediaStream,
+      onError: (error) => this.#report(error),
+    });
+    const local = this.#local.events;
+    local.on('preview', (stream) => this.events.emit('local-stream', stream));
+    local.on('media', (media) => this.events.emit('local-media', media));
+    local.on('devices', (devices) => this.events.emit('devices', devices));
+    local.on('outgoing', (kind) => this.#sendTrack(kind));
+    local.on('screen-share', () => this.#announceScreenShare(false));
     this.#sequence = new RoomSequence({
       timers: options.timers,
       sendAck: (seq) => options.signaling.send({ type: 'ack', seq }),
@@ -115,8 +153,9 @@ export class CallSession {
     return this.#state;
   }
 
+  /** The camera and microphone stream (what the preview shows unless a screen is shared). */
   get localStream(): MediaStream | null {
-    return this.#localStream;
+    return this.#local.stream;
   }
 
   get remoteStream(): MediaStream | null {
@@ -124,15 +163,11 @@ export class CallSession {
   }
 
   get localMedia(): LocalMedia {
-    const stream = this.#localStream;
-    const hasAudio = (stream?.getAudioTracks().length ?? 0) > 0;
-    const hasVideo = (stream?.getVideoTracks().length ?? 0) > 0;
-    return {
-      audioMuted: this.#audioMuted || !hasAudio,
-      videoOff: this.#videoOff || !hasVideo,
-      hasAudio,
-      hasVideo,
-    };
+    return this.#local.media;
+  }
+
+  get devices(): DeviceList {
+    return this.#local.devices;
   }
 
   start(): void {
@@ -153,15 +188,34 @@ export class CallSession {
   }
 
   setAudioMuted(muted: boolean): void {
-    this.#audioMuted = muted;
-    for (const track of this.#localStream?.getAudioTracks() ?? []) track.enabled = !muted;
+    this.#local.setAudioMuted(muted);
     this.#announceMedia();
   }
 
+  /** Turns the camera off or on; a shared screen goes on being sent. */
   setVideoOff(off: boolean): void {
-    this.#videoOff = off;
-    for (const track of this.#localStream?.getVideoTracks() ?? []) track.enabled = !off;
+    this.#local.setVideoOff(off);
     this.#announceMedia();
+  }
+
+  /**
+   * Shows the screen instead of the camera (doctor only: the page offers it only there). The video
+   * sender's track is replaced, so nothing is renegotiated; the other side learns it from screen-share
+   * (S10). Rejects with the browser's error when the person cancels the picker (NotAllowedError).
+   */
+  async startScreenShare(): Promise<void> {
+    if (isTerminal(this.#state.phase)) return;
+    await this.#local.startScreenShare();
+  }
+
+  /** Back to the camera, as it was (on or off). */
+  stopScreenShare(): void {
+    this.#local.stopScreenShare();
+  }
+
+  /** Another camera or microphone for the rest of the call, by replaceTrack (no renegotiation). */
+  switchDevice(kind: InputKind, deviceId: string): Promise<void> {
+    return this.#local.switchDevice(kind, deviceId);
   }
 
   #dispatch(event: CallEvent): void {
@@ -207,8 +261,7 @@ export class CallSession {
         this.#closePeerConnection();
         return;
       case 'restart-ice':
-        this.#attachLocalTracks();
-        this.#negotiation?.restartIce();
+        this.#restartIce();
         return;
       case 'start-ice-timer':
         this.#clearIceTimer();
@@ -238,11 +291,7 @@ export class CallSession {
           for (const track of stream.getTracks()) track.stop();
           return;
         }
-        this.#localStream = stream;
-        for (const track of stream.getAudioTracks()) track.enabled = !this.#audioMuted;
-        for (const track of stream.getVideoTracks()) track.enabled = !this.#videoOff;
-        this.events.emit('local-stream', stream);
-        this.events.emit('local-media', this.localMedia);
+        this.#local.use(stream);
         this.#dispatch({ type: 'media-acquired' });
       },
       (error: unknown) => {
@@ -293,27 +342,26 @@ export class CallSession {
     this.#closePeerConnection();
     const generation = ++this.#generation;
     const current = () => generation === this.#generation;
-    const { signaling, polite, iceServers } = this.#options;
-    const pc = this.#options.createPeerConnection(
-      { iceServers },
-      {
-        negotiationNeeded: () => {
-          if (current()) void negotiation.onNegotiationNeeded();
-        },
-        iceCandidate: (candidate) => {
-          if (current()) negotiation.onLocalCandidate(candidate);
-        },
-        track: (track, streams) => {
-          if (current()) this.#addRemoteTrack(track, streams);
-        },
-        connectionStateChange: (state) => {
-          if (!current()) return;
-          if (state === 'connected') this.#dispatch({ type: 'pc-connected' });
-          else if (state === 'disconnected') this.#dispatch({ type: 'pc-disconnected' });
-          else if (state === 'failed') this.#dispatch({ type: 'pc-failed' });
-        },
+    const { signaling, polite, iceServers, iceTransportPolicy } = this.#options;
+    const configuration: RTCConfiguration = { iceServers };
+    if (iceTransportPolicy) configuration.iceTransportPolicy = iceTransportPolicy;
+    const pc = this.#options.createPeerConnection(configuration, {
+      negotiationNeeded: () => {
+        if (current()) void negotiation.onNegotiationNeeded();
       },
-    );
+      iceCandidate: (candidate) => {
+        if (current()) negotiation.onLocalCandidate(candidate);
+      },
+      track: (track, streams) => {
+        if (current()) this.#addRemoteTrack(track, streams);
+      },
+      connectionStateChange: (state) => {
+        if (!current()) return;
+        if (state === 'connected') this.#dispatch({ type: 'pc-connected' });
+        else if (state === 'disconnected') this.#dispatch({ type: 'pc-disconnected' });
+        else if (state === 'failed') this.#dispatch({ type: 'pc-failed' });
+      },
+    });
     const negotiation = new PerfectNegotiation({
       pc,
       polite,
@@ -324,13 +372,20 @@ export class CallSession {
       beforeAnswer: () => {
         if (current()) this.#attachLocalTracks();
       },
+      transformRemoteSdp: (sdp) => withStartBitrate(sdp),
+      onNegotiated: () => {
+        if (current()) this.#tuneSenders();
+      },
     });
     this.#pc = pc;
     this.#negotiation = negotiation;
     this.#tracksAttached = false;
+    this.#senders.clear();
     if (!polite) this.#attachLocalTracks();
-    this.events.emit('remote-media', NO_REMOTE_MEDIA);
+    this.#setRemoteMedia(NO_REMOTE_MEDIA);
     this.#announceMedia(peer);
+    this.#announceScreenShare(true);
+    this.#startQuality(pc, current);
   }
 
   /**
@@ -340,10 +395,133 @@ export class CallSession {
    */
   #attachLocalTracks(): void {
     const pc = this.#pc;
-    const stream = this.#localStream;
     if (this.#tracksAttached || !pc) return;
     this.#tracksAttached = true;
-    if (stream) for (const track of stream.getTracks()) pc.addTrack(track, stream);
+    for (const kind of ['audio', 'video'] as const) this.#addSender(pc, kind);
+  }
+
+  /** A new m-line: the peer connection asks for negotiation (negotiationneeded). */
+  #addSender(pc: PeerConnectionLike, kind: TrackKind): void {
+    const track = this.#local.outgoing(kind);
+    if (!track || this.#senders.has(kind)) return;
+    this.#senders.set(kind, pc.addTrack(track, this.#local.stream ?? this.#options.createMediaStream()));
+  }
+
+  /**
+   * The outgoing track of a kind changed (device switch, screen share on or off). An existing sender
+   * follows with replaceTrack, which needs no renegotiation; a kind not sent before (no camera at the
+   * start, then a screen share) is added, which renegotiates. Before the tracks are attached there is
+   * nothing to do: attaching takes the current tracks.
+   */
+  #sendTrack(kind: TrackKind): void {
+    const pc = this.#pc;
+    if (!pc || !this.#tracksAttached) return;
+    const sender = this.#senders.get(kind);
+    if (!sender) {
+      this.#addSender(pc, kind);
+      return;
+    }
+    const track = this.#local.outgoing(kind);
+    this.#queueSenderWork(async () => {
+      if (sender.track !== track) await sender.replaceTrack(track);
+      if (kind === 'video') await this.#tuneVideo(sender);
+    });
+  }
+
+  #tuneSenders(): void {
+    const sender = this.#senders.get('video');
+    if (sender) this.#queueSenderWork(() => this.#tuneVideo(sender));
+  }
+
+  async #tuneVideo(sender: RtpSenderLike): Promise<void> {
+    if (!sender.track) return;
+    await tuneVideoSender(sender, this.#local.screenSharing ? 'screen' : 'camera');
+  }
+
+  #queueSenderWork(work: () => Promise<void>): void {
+    const generation = this.#generation;
+    this.#senderWork = this.#senderWork
+      .then(() => (generation === this.#generation ? work() : undefined))
+      .catch((error: unknown) => this.#report(error));
+  }
+
+  /** Fresh ICE servers first (new TURN credentials), then the restart; a slow or failed refresh waits no longer. */
+  #restartIce(): void {
+    this.#attachLocalTracks();
+    const pc = this.#pc;
+    const negotiation = this.#negotiation;
+    const refresh = this.#options.refreshIceConfig;
+    if (!pc || !negotiation) return;
+    if (!refresh) {
+      negotiation.restartIce();
+      return;
+    }
+    const generation = this.#generation;
+    const { timers } = this.#options;
+    let timer: unknown = null;
+    const timeout = new Promise<null>((resolve) => {
+      timer = timers.setTimeout(() => resolve(null), ICE_REFRESH_TIMEOUT_MS);
+    });
+    Promise.race([refresh(), timeout])
+      .then((settings) => {
+        if (settings && generation === this.#generation) {
+          pc.setConfiguration({
+            ...pc.getConfiguration(),
+            iceServers: settings.iceServers,
+            iceTransportPolicy: settings.iceTransportPolicy,
+          });
+        }
+      })
+      .catch((error: unknown) => this.#report(error))
+      .finally(() => {
+        timers.clearTimeout(timer);
+        if (generation === this.#generation) negotiation.restartIce();
+      });
+  }
+
+  /** Samples getStats() once a second while connected or being restored; reports null when it stops. */
+  #startQuality(pc: PeerConnectionLike, current: () => boolean): void {
+    this.#stopQuality();
+    const meter = new QualityMeter();
+    let sampling = false;
+    const timers = this.#options.timers;
+    const handle = timers.setInterval(() => {
+      if (!current()) {
+        timers.clearInterval(handle);
+        return;
+      }
+      const phase = this.#state.phase;
+      if (sampling || (phase !== 'connected' && phase !== 'reconnecting')) return;
+      sampling = true;
+      pc.getStats()
+        .then((report) => {
+          if (!current()) return;
+          const entries: StatsEntry[] = [];
+          report.forEach((entry) => {
+            entries.push(entry as unknown as StatsEntry);
+          });
+          this.events.emit(
+            'quality',
+            meter.sample(entries, {
+              connectionState: pc.connectionState,
+              remoteVideoOff: this.#remoteMedia.videoOff,
+              remoteScreenSharing: this.#remoteMedia.screenSharing,
+            }),
+          );
+        })
+        .catch((error: unknown) => this.#report(error))
+        .finally(() => {
+          sampling = false;
+        });
+    }, QUALITY_INTERVAL_MS);
+    this.#qualityTimer = handle;
+  }
+
+  #stopQuality(): void {
+    if (this.#qualityTimer === null) return;
+    this.#options.timers.clearInterval(this.#qualityTimer);
+    this.#qualityTimer = null;
+    this.events.emit('quality', null);
   }
 
   #addRemoteTrack(track: MediaStreamTrack, streams: readonly MediaStream[]): void {
@@ -358,6 +536,8 @@ export class CallSession {
 
   #closePeerConnection(): void {
     this.#generation++;
+    this.#stopQuality();
+    this.#senders.clear();
     this.#negotiation?.close();
     this.#negotiation = null;
     const pc = this.#pc;
@@ -379,11 +559,18 @@ export class CallSession {
   }
 
   #stopMedia(): void {
-    const stream = this.#localStream;
-    if (!stream) return;
-    for (const track of stream.getTracks()) track.stop();
-    this.#localStream = null;
-    this.events.emit('local-stream', null);
+    this.#local.close();
+  }
+
+  /**
+   * The doctor's screen share (S10): on every change, and again whenever a patient arrives (a new peer
+   * connection) or this side joins again, so the server's screen_sharing_active and a rejoined patient
+   * know it. Stopping is sent even with nobody else in the room, for the server's flag.
+   */
+  #announceScreenShare(onlyIfActive: boolean): void {
+    const active = this.#local.screenSharing;
+    if (!this.#inRoom || (onlyIfActive && !active)) return;
+    this.#options.signaling.send({ type: 'screen-share', active });
   }
 
   #announceMedia(peer: Peer | null = this.#state.peer): void {
@@ -410,6 +597,8 @@ export class CallSession {
           peers: message.peers.filter((p) => p.userId !== message.self.userId),
           resumed: message.resumed,
         });
+        // Sent while the socket was down it was lost; the server and a rejoined patient need it (S10).
+        this.#announceScreenShare(true);
         return;
       case 'call-warning':
         if (message.appointmentId === this.#options.appointmentId) {
@@ -433,8 +622,16 @@ export class CallSession {
         return;
       case 'media-state':
         if (this.#fromPeer(message.from)) {
-          this.events.emit('remote-media', { audioMuted: message.audioMuted, videoOff: message.videoOff });
+          this.#setRemoteMedia({
+            ...this.#remoteMedia,
+            audioMuted: message.audioMuted,
+            videoOff: message.videoOff,
+          });
         }
+        return;
+      case 'screen-share':
+        if (this.#fromPeer(message.from))
+          this.#setRemoteMedia({ ...this.#remoteMedia, screenSharing: message.active });
         return;
       case 'call-status':
         if (message.call.appointmentId === this.#options.appointmentId && message.call.status === 'ended') {
@@ -444,6 +641,11 @@ export class CallSession {
       default:
         return;
     }
+  }
+
+  #setRemoteMedia(media: RemoteMedia): void {
+    this.#remoteMedia = media;
+    this.events.emit('remote-media', media);
   }
 
   #fromPeer(from: Peer): boolean {

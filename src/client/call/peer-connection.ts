@@ -8,14 +8,38 @@ export interface PeerConnectionHandlers {
   connectionStateChange(state: RTCPeerConnectionState): void;
 }
 
+/** The part of RTCRtpSender the call session uses. */
+export interface RtpSenderLike {
+  readonly track: MediaStreamTrack | null;
+  /** Swaps what is sent without renegotiation (same kind). */
+  replaceTrack(track: MediaStreamTrack | null): Promise<void>;
+  getParameters(): RTCRtpSendParameters;
+  /** Takes the object the last getParameters() returned, changed (its transactionId must match). */
+  setParameters(parameters: RTCRtpSendParameters): Promise<void>;
+}
+
+/**
+ * A stats report as RTCPeerConnection.getStats() resolves it; only iteration is used, so a Map of plain
+ * records (recorded fixtures) serves as well.
+ */
+export interface StatsReportLike {
+  forEach(callback: (entry: RTCStats) => void): void;
+}
+
 /** The part of RTCPeerConnection the call session uses; a real one satisfies it as is. */
 export interface PeerConnectionLike {
   readonly signalingState: RTCSignalingState;
+  readonly connectionState: RTCPeerConnectionState;
   readonly localDescription: RTCSessionDescriptionInit | null;
   setLocalDescription(): Promise<void>;
   setRemoteDescription(description: RTCSessionDescriptionInit): Promise<void>;
   addIceCandidate(candidate: RTCIceCandidateInit): Promise<void>;
-  addTrack(track: MediaStreamTrack, stream: MediaStream): unknown;
+  addTrack(track: MediaStreamTrack, stream: MediaStream): RtpSenderLike;
+  getSenders(): RtpSenderLike[];
+  getStats(): Promise<StatsReportLike>;
+  getConfiguration(): RTCConfiguration;
+  /** New ICE servers (fresh TURN credentials) apply to the candidates gathered from then on. */
+  setConfiguration(configuration: RTCConfiguration): void;
   restartIce(): void;
   close(): void;
 }

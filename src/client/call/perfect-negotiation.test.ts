@@ -128,4 +128,28 @@ describe('PerfectNegotiation', () => {
     expect(doctor.sent).toEqual([]);
     expect(doctor.pc.history).toEqual([]);
   });
+
+  it('rewrites remote descriptions before applying them and says when an exchange completed', async () => {
+    const pc = new FakePeerConnection('doctor', {}, noHandlers);
+    const sent: NegotiationMessage[] = [];
+    const negotiated: string[] = [];
+    const doctor = new PerfectNegotiation({
+      pc,
+      polite: false,
+      send: (m) => sent.push(m),
+      onError: (e) => {
+        throw e;
+      },
+      transformRemoteSdp: (sdp) => `${sdp}+tuned`,
+      onNegotiated: () => negotiated.push(pc.signalingState),
+    });
+    await doctor.onNegotiationNeeded();
+    expect(negotiated).toEqual([]);
+    await doctor.onRemoteDescription({ type: 'answer', sdp: 'answer:patient' });
+    expect(pc.remoteDescription?.sdp).toBe('answer:patient+tuned');
+    expect(negotiated).toEqual(['stable']);
+    await doctor.onRemoteDescription({ type: 'offer', sdp: 'offer:patient' });
+    expect(sent.at(-1)).toMatchObject({ type: 'answer' });
+    expect(negotiated).toEqual(['stable', 'stable']);
+  });
 });

@@ -14,6 +14,10 @@ export interface PerfectNegotiationOptions {
   onError: (error: unknown) => void;
   /** Runs after a remote offer is applied and before the answer is made, e.g. to attach local tracks. */
   beforeAnswer?: () => void;
+  /** Rewrites a remote description's SDP before it is applied (e.g. the video start bitrate). */
+  transformRemoteSdp?: (sdp: string) => string;
+  /** Runs when an offer/answer exchange completed (signaling back to stable), e.g. to tune the senders. */
+  onNegotiated?: () => void;
 }
 
 /**
@@ -26,6 +30,8 @@ export class PerfectNegotiation {
   readonly #send: (message: NegotiationMessage) => void;
   readonly #onError: (error: unknown) => void;
   readonly #beforeAnswer: () => void;
+  readonly #transformRemoteSdp: (sdp: string) => string;
+  readonly #onNegotiated: () => void;
   #makingOffer = false;
   #ignoreOffer = false;
   #settingRemoteAnswer = false;
@@ -37,6 +43,8 @@ export class PerfectNegotiation {
     this.#send = options.send;
     this.#onError = options.onError;
     this.#beforeAnswer = options.beforeAnswer ?? (() => undefined);
+    this.#transformRemoteSdp = options.transformRemoteSdp ?? ((sdp) => sdp);
+    this.#onNegotiated = options.onNegotiated ?? (() => undefined);
   }
 
   get isIgnoringOffer(): boolean {
@@ -92,7 +100,10 @@ export class PerfectNegotiation {
       if (this.#ignoreOffer) return;
       this.#settingRemoteAnswer = description.type === 'answer';
       try {
-        await this.#pc.setRemoteDescription(description);
+        await this.#pc.setRemoteDescription({
+          type: description.type,
+          sdp: this.#transformRemoteSdp(description.sdp),
+        });
       } finally {
         this.#settingRemoteAnswer = false;
       }
@@ -103,6 +114,7 @@ export class PerfectNegotiation {
         if (!this.#closed && answer?.type === 'answer' && answer.sdp)
           this.#send({ type: 'answer', sdp: answer.sdp });
       }
+      if (!this.#closed && this.#pc.signalingState === 'stable') this.#onNegotiated();
     } catch (error) {
       this.#onError(error);
     }

@@ -7,21 +7,24 @@ import {
   type CallState,
   ICE_CONNECT_TIMEOUT_MS,
   ICE_DISCONNECTED_GRACE_MS,
-  ICE_RETRY_MS,
+  ICE_RETRY_DELAYS_MS,
+  iceRetryDelay,
   transition,
 } from './transitions.js';
 
 const patient: Peer = { userId: 'p1', role: 'patient', displayName: 'Pat' };
 const other: Peer = { userId: 'x9', role: 'patient', displayName: 'Someone' };
 
-const state = (phase: CallPhase, peer: Peer | null = null, resuming = false): CallState => ({
+const state = (phase: CallPhase, peer: Peer | null = null, resuming = false, iceRestarts = 0): CallState => ({
   phase,
   peer,
   error: null,
   resuming,
   grantRenewed: false,
+  iceRestarts,
 });
-const settled = { resuming: false, grantRenewed: false };
+const settled = { resuming: false, grantRenewed: false, iceRestarts: 0 };
+const FIRST_RETRY_MS = ICE_RETRY_DELAYS_MS[0];
 
 function types(phase: CallPhase, event: CallEvent, peer: Peer | null = null) {
   const { next, effects } = transition(state(phase, peer), event);
@@ -97,12 +100,38 @@ describe('call transition table', () => {
   it('restarts ICE at once on failure, and again while it stays broken', () => {
     const failed = transition(state('connected', patient), { type: 'pc-failed' });
     expect(failed.next.phase).toBe('reconnecting');
-    expect(failed.effects).toEqual([{ type: 'restart-ice' }, { type: 'start-ice-timer', ms: ICE_RETRY_MS }]);
+    expect(failed.effects).toEqual([
+      { type: 'restart-ice' },
+      { type: 'start-ice-timer', ms: FIRST_RETRY_MS },
+    ]);
     expect(types('connecting', { type: 'ice-timeout' }, patient)).toEqual({
       phase: 'connecting',
       peer: 'p1',
       effects: ['restart-ice', 'start-ice-timer'],
     });
+  });
+
+  it('restarts ICE again sooner at first, then less often, and starts over once connected', () => {
+    let current = transition(state('connected', patient), { type: 'pc-disconnected' }).next;
+    const waits: number[] = [];
+    for (let i = 0; i < ICE_RETRY_DELAYS_MS.length + 2; i++) {
+      const { next, effects } = transition(current, { type: 'ice-timeout' });
+      expect(effects[0]).toEqual({ type: 'restart-ice' });
+      const timer = effects[1];
+      if (timer?.type !== 'start-ice-timer') throw new Error('no retry timer');
+      waits.push(timer.ms);
+      current = next;
+    }
+    expect(waits).toEqual([...ICE_RETRY_DELAYS_MS, iceRetryDelay(99), iceRetryDelay(99)]);
+    expect(waits[0]).toBeLessThan(waits.at(-1) ?? 0);
+    // A signaling drop and resume in between does not reset the backoff; a working connection does.
+    const dropped = transition(current, { type: 'signaling-lost' }).next;
+    const resumed = transition(dropped, { type: 'joined', peers: [patient], resumed: true }).next;
+    expect(resumed.iceRestarts).toBeGreaterThan(ICE_RETRY_DELAYS_MS.length);
+    const healed = transition(resumed, { type: 'pc-connected' }).next;
+    expect(healed).toEqual(state('connected', patient));
+    const again = transition(transition(healed, { type: 'pc-failed' }).next, { type: 'ice-timeout' });
+    expect(again.effects[1]).toEqual({ type: 'start-ice-timer', ms: ICE_RETRY_DELAYS_MS[1] });
   });
 
   it('closes the peer connection when the peer leaves, but not for someone else leaving', () => {
@@ -148,8 +177,8 @@ describe('call transition table', () => {
       peers: [patient],
       resumed: true,
     });
-    expect(next).toEqual(state('connecting', patient));
-    expect(effects).toEqual([{ type: 'restart-ice' }, { type: 'start-ice-timer', ms: ICE_RETRY_MS }]);
+    expect(next).toEqual(state('connecting', patient, false, 1));
+    expect(effects).toEqual([{ type: 'restart-ice' }, { type: 'start-ice-timer', ms: FIRST_RETRY_MS }]);
   });
 
   it('starts over with a new peer connection when the join did not resume', () => {
@@ -170,7 +199,7 @@ describe('call transition table', () => {
   it('holds ICE restarts while the socket is down, since their offer could not be sent', () => {
     const broken = transition(state('connected', patient, true), { type: 'pc-failed' });
     expect(broken.next).toEqual(state('reconnecting', patient, true));
-    expect(broken.effects).toEqual([{ type: 'start-ice-timer', ms: ICE_RETRY_MS }]);
+    expect(broken.effects).toEqual([{ type: 'start-ice-timer', ms: FIRST_RETRY_MS }]);
     const later = transition(broken.next, { type: 'ice-timeout' });
     expect(later.effects.map((e) => e.type)).toEqual(['start-ice-timer']);
     expect(later.next.resuming).toBe(true);

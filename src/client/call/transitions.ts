@@ -26,6 +26,8 @@ export interface CallState {
   resuming: boolean;
   /** A join refused for want of a call cookie has been answered by getting one; that is tried once. */
   grantRenewed: boolean;
+  /** ICE restarts since the connection last worked: sets the wait before the next one (backoff). */
+  iceRestarts: number;
 }
 
 export type CallEvent =
@@ -65,10 +67,23 @@ export interface Transition {
 
 /** How long a fresh connection may take before ICE is restarted. */
 export const ICE_CONNECT_TIMEOUT_MS = 20_000;
-/** A "disconnected" connection often recovers by itself; wait this long before restarting ICE. */
-export const ICE_DISCONNECTED_GRACE_MS = 4_000;
-/** Between ICE restarts while the connection stays broken. */
-export const ICE_RETRY_MS = 10_000;
+/**
+ * A "disconnected" connection sometimes recovers by itself; wait this long before restarting ICE. Short,
+ * because Chromium reports "disconnected" only after several seconds without answers to its checks
+ * (about 7 s in the recorded path break, src/client/call/fixtures/path-break.json).
+ */
+export const ICE_DISCONNECTED_GRACE_MS = 2_000;
+/**
+ * Between ICE restarts while the connection stays broken, growing then staying at the last. Short at
+ * first: a restart's checks give up after a while, so a path that comes back is found soonest by a recent
+ * restart; longer later, so a long outage does not keep both sides renegotiating every few seconds.
+ */
+export const ICE_RETRY_DELAYS_MS: readonly number[] = [3_000, 4_000, 6_000, 10_000];
+
+export function iceRetryDelay(restarts: number): number {
+  const delays = ICE_RETRY_DELAYS_MS;
+  return delays[Math.min(restarts, delays.length - 1)] ?? 10_000;
+}
 
 export const INITIAL_CALL_STATE: CallState = {
   phase: 'idle',
@@ -76,6 +91,7 @@ export const INITIAL_CALL_STATE: CallState = {
   error: null,
   resuming: false,
   grantRenewed: false,
+  iceRestarts: 0,
 };
 
 type Handler<E extends CallEvent['type']> = (
@@ -90,7 +106,7 @@ const to = (
   effects: CallEffect[] = [],
   error: string | null = null,
 ): Transition => ({
-  next: { phase, peer, error, resuming: false, grantRenewed: false },
+  next: { phase, peer, error, resuming: false, grantRenewed: false, iceRestarts: 0 },
   effects,
 });
 
@@ -105,15 +121,21 @@ const connectTo = (peer: Peer): Transition =>
     { type: 'start-ice-timer', ms: ICE_CONNECT_TIMEOUT_MS },
   ]);
 
-/** Without signaling an ICE restart's offer would be lost; the resumed join restarts instead. */
-const restartIce = (state: CallState): Transition =>
-  to(
+/**
+ * Without signaling an ICE restart's offer would be lost; the resumed join restarts instead. The restart
+ * effect fetches fresh ICE servers (TURN credentials) first.
+ */
+const restartIce = (state: CallState): Transition => {
+  const ms = iceRetryDelay(state.iceRestarts);
+  const { next, effects } = to(
     state.phase === 'connecting' ? 'connecting' : 'reconnecting',
     state.peer,
     state.resuming
-      ? [{ type: 'start-ice-timer', ms: ICE_RETRY_MS }]
-      : [{ type: 'restart-ice' }, { type: 'start-ice-timer', ms: ICE_RETRY_MS }],
+      ? [{ type: 'start-ice-timer', ms }]
+      : [{ type: 'restart-ice' }, { type: 'start-ice-timer', ms }],
   );
+  return { next: { ...next, iceRestarts: state.iceRestarts + (state.resuming ? 0 : 1) }, effects };
+};
 
 const TEARDOWN: CallEffect[] = [{ type: 'close-peer-connection' }, { type: 'clear-ice-timer' }];
 
@@ -220,6 +242,7 @@ export function transition(state: CallState, event: CallEvent): Transition {
   return {
     next: {
       ...next,
+
       grantRenewed: state.grantRenewed || next.grantRenewed,
       resuming: settlesResume ? next.resuming : state.resuming || next.resuming,
     },

@@ -1,4 +1,10 @@
-import type { NotificationAccess, Platform } from './platform.js';
+import type {
+  AudioLevelMeter,
+  FullscreenControl,
+  NotificationAccess,
+  PermissionAccess,
+  Platform,
+} from './platform.js';
 
 function randomUuid(): string {
   if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
@@ -38,12 +44,17 @@ function notificationAccess(): NotificationAccess {
   return typeof Notification === 'undefined' ? 'unsupported' : Notification.permission;
 }
 
+function audioContextClass(): typeof AudioContext | null {
+  return (
+    window.AudioContext ?? (window as { webkitAudioContext?: typeof AudioContext }).webkitAudioContext ?? null
+  );
+}
+
 let audio: AudioContext | null = null;
 
 /** Two short sine tones, high then low, generated on the spot: no sound file to download. */
 function playChime(): void {
-  const Context =
-    window.AudioContext ?? (window as { webkitAudioContext?: typeof AudioContext }).webkitAudioContext;
+  const Context = audioContextClass();
   if (!Context) return;
   try {
     audio ??= new Context();
@@ -66,6 +77,144 @@ function playChime(): void {
     });
   } catch {
     // no sound is better than a broken page
+  }
+}
+
+type PrefixedDocument = Document & {
+  webkitFullscreenEnabled?: boolean;
+  webkitFullscreenElement?: Element | null;
+  webkitExitFullscreen?: () => Promise<void> | undefined;
+};
+type PrefixedElement = Element & { webkitRequestFullscreen?: () => Promise<void> | undefined };
+
+/** Safari on iPad has only the webkit-prefixed API; Safari on iPhone has none for a page. */
+function fullscreenControl(): FullscreenControl | null {
+  const doc = document as PrefixedDocument;
+  if (!doc.fullscreenEnabled && !doc.webkitFullscreenEnabled) return null;
+  return {
+    isActive: () => (doc.fullscreenElement ?? doc.webkitFullscreenElement ?? null) !== null,
+    enter: async (element) => {
+      const target = element as PrefixedElement;
+      if (target.requestFullscreen) await target.requestFullscreen();
+      else await target.webkitRequestFullscreen?.();
+    },
+    exit: async () => {
+      if (!(doc.fullscreenElement ?? doc.webkitFullscreenElement)) return;
+      if (doc.exitFullscreen) await doc.exitFullscreen();
+      else await doc.webkitExitFullscreen?.();
+    },
+    onChange: (listener) => {
+      const off = [
+        listen(doc, 'fullscreenchange', listener),
+        listen(doc, 'webkitfullscreenchange', listener),
+      ];
+      return () => {
+        for (const dispose of off) dispose();
+      };
+    },
+  };
+}
+
+/** Quieter than this (decibels below full scale) reads as silence on the level meter. */
+const METER_FLOOR_DB = -60;
+
+function createAudioLevelMeter(stream: MediaStream): AudioLevelMeter | null {
+  const Context = audioContextClass();
+  if (!Context || stream.getAudioTracks().length === 0) return null;
+  try {
+    const context = new Context();
+    const source = context.createMediaStreamSource(stream);
+    const analyser = context.createAnalyser();
+    analyser.fftSize = 2048;
+    source.connect(analyser);
+    const samples = new Float32Array(analyser.fftSize);
+    const resume = () => void context.resume().catch(() => undefined);
+    resume();
+    // Chrome keeps a context made before any click or key press suspended: the first one starts it.
+    const offGesture = [listen(window, 'pointerdown', resume), listen(window, 'keydown', resume)];
+    return {
+      level: () => {
+        if (context.state !== 'running') return null;
+        analyser.getFloatTimeDomainData(samples);
+        let sum = 0;
+        for (const sample of samples) sum += sample * sample;
+        const rms = Math.sqrt(sum / samples.length);
+        if (rms <= 0) return 0;
+        const db = 20 * Math.log10(rms);
+        return Math.min(1, Math.max(0, (db - METER_FLOOR_DB) / -METER_FLOOR_DB));
+      },
+      resume,
+      close: () => {
+        for (const off of offGesture) off();
+        source.disconnect();
+        void context.close().catch(() => undefined);
+      },
+    };
+  } catch {
+    return null;
+  }
+}
+
+const TEST_MELODY_HZ = [523.25, 659.25, 783.99];
+const TEST_NOTE_SECONDS = 0.32;
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => window.setTimeout(resolve, ms));
+}
+
+/**
+ * Three rising notes. A chosen speaker needs an <audio> element (setSinkId); the default one is
+ * played straight from WebAudio, which works in more browsers.
+ */
+async function playTestSound(sinkId: string | null): Promise<void> {
+  const Context = audioContextClass();
+  if (!Context) throw new Error('This browser cannot play sound from a page.');
+  const context = new Context();
+  let element: HTMLAudioElement | null = null;
+  try {
+    await Promise.race([context.resume(), delay(1000)]);
+    if (context.state !== 'running') throw new Error('The browser did not allow this page to play sound.');
+    let output: AudioNode = context.destination;
+    if (sinkId) {
+      const destination = context.createMediaStreamDestination();
+      element = new Audio();
+      element.srcObject = destination.stream;
+      await element.setSinkId(sinkId);
+      await element.play();
+      output = destination;
+    }
+    const start = context.currentTime + 0.05;
+    TEST_MELODY_HZ.forEach((frequency, index) => {
+      const at = start + index * TEST_NOTE_SECONDS;
+      const oscillator = context.createOscillator();
+      const gain = context.createGain();
+      oscillator.type = 'sine';
+      oscillator.frequency.value = frequency;
+      gain.gain.setValueAtTime(0.0001, at);
+      gain.gain.exponentialRampToValueAtTime(0.3, at + 0.03);
+      gain.gain.exponentialRampToValueAtTime(0.0001, at + TEST_NOTE_SECONDS - 0.02);
+      oscillator.connect(gain).connect(output);
+      oscillator.start(at);
+      oscillator.stop(at + TEST_NOTE_SECONDS);
+    });
+    await delay((0.05 + TEST_MELODY_HZ.length * TEST_NOTE_SECONDS + 0.1) * 1000);
+  } finally {
+    if (element) {
+      element.pause();
+      element.srcObject = null;
+    }
+    await context.close().catch(() => undefined);
+  }
+}
+
+async function permissionState(name: 'camera' | 'microphone'): Promise<PermissionAccess> {
+  try {
+    if (!navigator.permissions?.query) return 'unknown';
+    const status = await navigator.permissions.query({ name: name as PermissionName });
+    return status.state;
+  } catch {
+    // Firefox long refused these names; older Safari has no Permissions API at all.
+    return 'unknown';
   }
 }
 
@@ -141,10 +290,21 @@ export function browserPlatform(): Platform {
       navigator.mediaDevices?.getUserMedia
         ? navigator.mediaDevices.getUserMedia(constraints)
         : unsupportedMedia(),
+    getDisplayMedia:
+      typeof navigator.mediaDevices?.getDisplayMedia === 'function'
+        ? (options) => navigator.mediaDevices.getDisplayMedia(options)
+        : null,
+    onDeviceChange: (listener) => {
+      const devices = navigator.mediaDevices;
+      if (!devices?.addEventListener) return () => undefined;
+      devices.addEventListener('devicechange', listener);
+      return () => devices.removeEventListener('devicechange', listener);
+    },
     enumerateDevices: () =>
       navigator.mediaDevices?.enumerateDevices
         ? navigator.mediaDevices.enumerateDevices()
         : Promise.resolve([]),
+    fullscreen: fullscreenControl(),
     createPeerConnection: (configuration, handlers) => {
       const pc = new RTCPeerConnection(configuration);
       pc.onnegotiationneeded = () => handlers.negotiationNeeded();
@@ -153,6 +313,16 @@ export function browserPlatform(): Platform {
       pc.onconnectionstatechange = () => handlers.connectionStateChange(pc.connectionState);
       return pc;
     },
+    createRtcPeerConnection: (configuration) => new RTCPeerConnection(configuration),
+    userAgent: navigator.userAgent,
+    secureContext: window.isSecureContext,
+    peerConnectionSupported: typeof RTCPeerConnection === 'function',
+    getUserMediaSupported: typeof navigator.mediaDevices?.getUserMedia === 'function',
+    speakerSelectionSupported:
+      typeof HTMLMediaElement !== 'undefined' && 'setSinkId' in HTMLMediaElement.prototype,
+    permissionState,
+    createAudioLevelMeter,
+    playTestSound,
     createMediaStream: () => new MediaStream(),
     reload: () => location.reload(),
     onPageHide: (listener) => listen(window, 'pagehide', listener),

@@ -34,8 +34,31 @@ export interface Platform {
   readonly webSocketSupported: boolean;
   readonly createSocket: SocketFactory;
   readonly getUserMedia: GetUserMedia;
+  /** Screen capture; null where the browser has none (mobile browsers): the share control is hidden. */
+  readonly getDisplayMedia: ((options: DisplayMediaStreamOptions) => Promise<MediaStream>) | null;
   enumerateDevices(): Promise<MediaDeviceInfo[]>;
+  /** A camera, microphone or headset was plugged in or removed (`devicechange`). */
+  onDeviceChange(listener: () => void): () => void;
+  /** The Fullscreen API (also webkit-prefixed); null where there is none, e.g. Safari on iPhone. */
+  readonly fullscreen: FullscreenControl | null;
   readonly createPeerConnection: PeerConnectionFactory;
+  /** A bare RTCPeerConnection: the device test page's connection test makes two and connects them. */
+  createRtcPeerConnection(configuration: RTCConfiguration): RTCPeerConnection;
+  /** The browser's user agent, only to choose which browser's instructions to show. */
+  readonly userAgent: string;
+  /** https or localhost: browsers give the camera and microphone only to secure pages. */
+  readonly secureContext: boolean;
+  readonly peerConnectionSupported: boolean;
+  /** `navigator.mediaDevices.getUserMedia` exists (it does not on insecure pages or in old browsers). */
+  readonly getUserMediaSupported: boolean;
+  /** The speaker can be chosen (`HTMLMediaElement.prototype.setSinkId`). */
+  readonly speakerSelectionSupported: boolean;
+  /** What the Permissions API says about the camera or microphone; 'unknown' where it cannot say. */
+  permissionState(name: 'camera' | 'microphone'): Promise<PermissionAccess>;
+  /** A live level of a stream's microphone (WebAudio AnalyserNode); null without WebAudio or audio. */
+  createAudioLevelMeter(stream: MediaStream): AudioLevelMeter | null;
+  /** Plays a short test melody on a speaker (null: the default one); resolves when it has finished. */
+  playTestSound(sinkId: string | null): Promise<void>;
   createMediaStream(): MediaStream;
   reload(): void;
   onPageHide(listener: () => void): () => void;
@@ -54,4 +77,27 @@ export interface Platform {
   showNotification(title: string): void;
 }
 
+export interface FullscreenControl {
+  /** Whether an element of this page is shown full screen now. */
+  isActive(): boolean;
+  /** Shows the element full screen; rejects when the browser refuses (no user gesture, a policy). */
+  enter(element: Element): Promise<void>;
+  exit(): Promise<void>;
+  /** Full screen was entered or left, also with the browser's own controls (Escape). */
+  onChange(listener: () => void): () => void;
+}
+
 export type NotificationAccess = NotificationPermission | 'unsupported';
+
+export type PermissionAccess = 'granted' | 'denied' | 'prompt' | 'unknown';
+
+export interface AudioLevelMeter {
+  /**
+   * From 0 (silence) to 1 (loud), on a decibel scale so that speech moves it visibly; null while the
+   * browser holds audio back because nobody has clicked or typed on the page yet.
+   */
+  level(): number | null;
+  /** Starts audio held back by the browser; works from a click (the first click or key does it anyway). */
+  resume(): void;
+  close(): void;
+}

@@ -1,4 +1,4 @@
-import type { NotificationAccess, Platform } from '../platform/platform.js';
+import type { NotificationAccess, PermissionAccess, Platform } from '../platform/platform.js';
 import { FakeTimers } from './fake-timers.js';
 
 export interface FakePlatform extends Platform {
@@ -19,6 +19,19 @@ export interface FakePlatform extends Platform {
   clipboardBroken: boolean;
   /** Plays the tab going to the background. */
   hide(): void;
+  /** What permissionState answers, per device kind. */
+  permissions: Record<'camera' | 'microphone', PermissionAccess>;
+  /** The level every fake audio level meter reads (null: audio held back until a click). */
+  micLevel: number | null;
+  readonly levelMeters: FakeLevelMeter[];
+  /** The speaker of each playTestSound call (null: the default one). */
+  readonly testSounds: Array<string | null>;
+}
+
+export interface FakeLevelMeter {
+  readonly stream: MediaStream;
+  resumed: number;
+  closed: boolean;
 }
 
 function notInTests(): never {
@@ -53,9 +66,37 @@ export function fakePlatform(overrides: Partial<Platform> = {}): FakePlatform {
     webSocketSupported: true,
     createSocket: notInTests,
     getUserMedia: notInTests,
+    getDisplayMedia: null,
     enumerateDevices: async () => [],
+    onDeviceChange: () => () => undefined,
+    fullscreen: null,
     createPeerConnection: notInTests,
     createMediaStream: notInTests,
+    createRtcPeerConnection: notInTests,
+    userAgent:
+      'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36',
+    secureContext: true,
+    peerConnectionSupported: true,
+    getUserMediaSupported: true,
+    speakerSelectionSupported: true,
+    permissionState: async (name) => platform.permissions[name],
+    createAudioLevelMeter: (stream) => {
+      if (stream.getAudioTracks().length === 0) return null;
+      const meter: FakeLevelMeter = { stream, resumed: 0, closed: false };
+      platform.levelMeters.push(meter);
+      return {
+        level: () => platform.micLevel,
+        resume: () => {
+          meter.resumed++;
+        },
+        close: () => {
+          meter.closed = true;
+        },
+      };
+    },
+    playTestSound: async (sinkId) => {
+      platform.testSounds.push(sinkId);
+    },
     reload: () => undefined,
     onPageHide: () => () => undefined,
     onRestoredFromCache: () => () => undefined,
@@ -95,6 +136,10 @@ export function fakePlatform(overrides: Partial<Platform> = {}): FakePlatform {
     hide: () => {
       for (const listener of [...hiddenListeners]) listener();
     },
+    permissions: { camera: 'prompt', microphone: 'prompt' },
+    micLevel: 0,
+    levelMeters: [],
+    testSounds: [],
   };
   return platform;
 }

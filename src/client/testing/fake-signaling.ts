@@ -35,6 +35,8 @@ export class FakeRoomServer {
    * drop removes it at once (S15) and its messages are forgotten.
    */
   holdOnDrop = false;
+  /** The appointment's screen_sharing_active, as the doctor's screen-share messages set it (S10). */
+  screenSharingActive = false;
   /** Users whose socket carries no call cookie for this call (S16). */
   readonly withoutGrant = new Set<string>();
   readonly #room = new Map<string, Member>();
@@ -65,6 +67,12 @@ export class FakeRoomServer {
       case 'leave':
         this.#remove(self.userId, from);
         return null;
+      case 'screen-share':
+        if (self.role !== 'doctor')
+          return new SocketRequestError('wrong_role', 'Only the doctor shares a screen.');
+        this.screenSharingActive = message.active;
+        this.#relay(from, message);
+        return null;
       case 'offer':
       case 'answer':
       case 'ice-candidate':
@@ -77,6 +85,13 @@ export class FakeRoomServer {
       }
       default:
         return null;
+    }
+  }
+
+  #relay(from: FakeSignalingChannel, message: ClientMessage): void {
+    const { id: _id, ...rest } = message as ClientMessage & { id?: string };
+    for (const member of this.#room.values()) {
+      if (member.channel !== from) this.#send(member, { ...rest, from: from.self } as RoomMessage);
     }
   }
 

@@ -102,6 +102,8 @@ export function callContext(overrides: Partial<CallContext> = {}): CallContext {
     hasGrant: false,
     grantExpiresAt: null,
     iceServers: [{ urls: ['turn:127.0.0.1:3478'], username: '123:p1', credential: 'secret' }],
+    iceTransportPolicy: 'all',
+    expiresAt: 123_000,
     csrfToken: `ctx-csrf-${self.userId}`,
     maxDurationMinutes: 60,
     ...overrides,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type FakeConnection, fakeSocketFactory } from '../testing/fake-socket.js';
 import { FakeTimers } from '../testing/fake-timers.js';
+import { CLOSE } from './close-reasons.js';
 import { type FatalClose, ReconnectingSocket, SocketRequestError } from './reconnecting-socket.js';
 
 function setup(random = () => 0) {
@@ -220,7 +221,7 @@ describe('ReconnectingSocket', () => {
     last().welcome();
     socket.reconnect();
     expect(connections).toHaveLength(2);
-    expect(connections[0]?.closedWith?.code).toBe(1000);
+    expect(connections[0]?.closedWith?.code).toBe(CLOSE.client_reconnecting);
     expect(timers.pendingTimeouts()).toEqual([10_000]);
     last().welcome();
     expect(last().sent).toEqual([{ type: 'subscribe', appointmentId: 'a1' }]);

@@ -174,7 +174,7 @@ export class ReconnectingSocket implements SignalingChannel {
     const connection = this.#connection;
     this.#teardown();
     try {
-      connection?.close(1000, 'reconnecting');
+      connection?.close(CLOSE.client_reconnecting, 'reconnecting');
     } catch {
       // dropped either way
     }
@@ -327,7 +327,7 @@ export class ReconnectingSocket implements SignalingChannel {
     const connection = this.#connection;
     this.#teardown();
     try {
-      connection?.close(1000, 'reconnecting');
+      connection?.close(CLOSE.client_reconnecting, 'reconnecting');
     } catch {
       // a dead socket may refuse to close; it is dropped either way
     }

@@ -1,0 +1,81 @@
+import type { Peer } from '../../protocol/messages.js';
+import { CallSession, type CallSessionOptions, type RemoteMedia } from '../call/call-session.js';
+import type { DeviceList } from '../call/devices.js';
+import type { LocalMedia } from '../call/local-media.js';
+import type { QualityReport } from '../call/quality.js';
+import type { CallPhase } from '../call/transitions.js';
+import { FakeStream } from './fake-media.js';
+import { fakePeerConnectionFactory, settle } from './fake-peer-connection.js';
+import type { FakeRoomServer } from './fake-signaling.js';
+import { FakeTimers } from './fake-timers.js';
+
+export const doctorPeer: Peer = { userId: 'd1', role: 'doctor', displayName: 'Dr. Ada' };
+export const patientPeer: Peer = { userId: 'p1', role: 'patient', displayName: 'Pat' };
+
+export type SideOptions = Partial<
+  Pick<CallSessionOptions, 'renewGrant' | 'devices' | 'refreshIceConfig' | 'iceTransportPolicy'>
+> & { media?: () => Promise<MediaStream> };
+
+/** One party's CallSession on a fake room server, with everything it emits recorded. */
+export function callSide(server: FakeRoomServer, timers: FakeTimers, peer: Peer, options: SideOptions = {}) {
+  const signaling = server.connect(peer);
+  const pcs = fakePeerConnectionFactory(peer.role);
+  const local = FakeStream.withAudioAndVideo();
+  const errors: unknown[] = [];
+  const { media, ...rest } = options;
+  const session = new CallSession({
+    appointmentId: server.appointmentId,
+    polite: peer.role === 'patient',
+    iceServers: [{ urls: ['stun:stun.example.org'] }],
+    signaling,
+    createPeerConnection: pcs.factory,
+    acquireMedia: media ?? (async () => local.asStream),
+    describeMediaError: () => 'Camera blocked.',
+    createMediaStream: () => new FakeStream().asStream,
+    timers,
+    onError: (e) => errors.push(e),
+    ...rest,
+  });
+  const phases: CallPhase[] = [];
+  session.events.on('state', (s) => phases.push(s.phase));
+  const remoteMedia: RemoteMedia[] = [];
+  session.events.on('remote-media', (m) => remoteMedia.push(m));
+  const localMedia: LocalMedia[] = [];
+  session.events.on('local-media', (m) => localMedia.push(m));
+  const previews: Array<MediaStream | null> = [];
+  session.events.on('local-stream', (s) => previews.push(s));
+  const quality: Array<QualityReport | null> = [];
+  session.events.on('quality', (q) => quality.push(q));
+  const devices: DeviceList[] = [];
+  session.events.on('devices', (d) => devices.push(d));
+  return {
+    session,
+    signaling,
+    pcs,
+    local,
+    phases,
+    errors,
+    remoteMedia,
+    localMedia,
+    previews,
+    quality,
+    devices,
+  };
+}
+
+export type CallSide = ReturnType<typeof callSide>;
+
+/** The patient waits, then the doctor arrives; both have negotiated (not yet "connected"). */
+export async function callBetween(
+  server: FakeRoomServer,
+  options: { patient?: SideOptions; doctor?: SideOptions } = {},
+) {
+  const timers = new FakeTimers();
+  const patient = callSide(server, timers, patientPeer, options.patient);
+  const doctor = callSide(server, timers, doctorPeer, options.doctor);
+  patient.session.start();
+  await settle();
+  doctor.session.start();
+  await settle();
+  return { server, timers, patient, doctor };
+}
