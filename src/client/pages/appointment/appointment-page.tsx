@@ -1,8 +1,8 @@
+import { ChatPanel } from '../../chat/chat-panel.js';
 import { formatDateTime } from '../../lib/format.js';
 import { SiteHeader } from '../../ui/site-header.js';
 import { useStore } from '../../ui/use-store.js';
 import type { AppointmentViewModel, CallAction } from './appointment-view-model.js';
-import { ChatPanel } from './chat-panel.js';
 
 function CallButton({
   action,
@@ -184,13 +184,10 @@ export function AppointmentPage({ model }: { model: AppointmentViewModel }) {
                 )}
               </section>
             </div>
-            {state.chatEnabled && (
+            {state.chat && (
               <ChatPanel
                 selfId={user.id}
-                entries={state.chatEntries}
-                loading={state.chatLoading}
-                error={state.chatError}
-                draft={state.draft}
+                chat={state.chat}
                 onDraft={(draft) => model.setDraft(draft)}
                 onSend={() => model.sendDraft()}
                 onRetry={(clientId) => model.retry(clientId)}

@@ -29,7 +29,7 @@ function setup(routes: Route[]) {
 const baseRoutes = (user = patientUser, status = appointment()): Route[] => [
   { method: 'GET', path: '/api/session', status: 200, body: sessionOf(user) },
   { method: 'GET', path: '/api/appointments/a1', status: 200, body: detail(status, user.role !== 'admin') },
-  { method: 'GET', path: '/api/appointments/a1/messages', status: 200, body: { messages: [] } },
+  { method: 'GET', path: '/api/appointments/a1/messages?limit=500', status: 200, body: { messages: [] } },
 ];
 
 describe('callAction', () => {
@@ -124,7 +124,7 @@ describe('AppointmentViewModel', () => {
       message: { ...chatMessage('m1', doctorUser, 'hi'), appointmentId: 'other' },
     });
     expect(model.state.statusWords).toBe('Not started');
-    expect(model.state.chatEntries).toEqual([]);
+    expect(model.state.chat?.entries).toEqual([]);
   });
 
   it('sends chat over the socket, shows it pending, and keeps one copy after the ack and the live push', async () => {
@@ -133,8 +133,8 @@ describe('AppointmentViewModel', () => {
     connection().welcome();
     model.setDraft('Hello doctor');
     model.sendDraft();
-    expect(model.state.draft).toBe('');
-    expect(model.state.chatEntries).toEqual([
+    expect(model.state.chat?.draft).toBe('');
+    expect(model.state.chat?.entries).toEqual([
       expect.objectContaining({ body: 'Hello doctor', status: 'pending' }),
     ]);
     const sent = connection().sent.at(-1);
@@ -143,7 +143,7 @@ describe('AppointmentViewModel', () => {
     connection().receive({ type: 'chat', message: stored });
     connection().receive({ type: 'ack', id: (sent as { id: string }).id, message: stored });
     await flush();
-    expect(model.state.chatEntries).toEqual([expect.objectContaining({ id: 'm1', status: 'sent' })]);
+    expect(model.state.chat?.entries).toEqual([expect.objectContaining({ id: 'm1', status: 'sent' })]);
   });
 
   it('posts chat over HTTP while the socket is down', async () => {
@@ -159,14 +159,19 @@ describe('AppointmentViewModel', () => {
     const post = api.requests.find((r) => r.method === 'POST');
     expect(post?.body).toEqual({ clientId: 'id-1', body: 'Offline hello' });
     expect(post?.headers['x-csrf-token']).toBe('csrf-p1');
-    expect(model.state.chatEntries).toEqual([expect.objectContaining({ id: 'm1', status: 'sent' })]);
+    expect(model.state.chat?.entries).toEqual([expect.objectContaining({ id: 'm1', status: 'sent' })]);
   });
 
   it('reloads history after a reconnect to catch up on missed messages', async () => {
     const missed = chatMessage('m7', doctorUser, 'While you were away');
     const { model, connection, platform, api } = setup([
       ...baseRoutes(),
-      { method: 'GET', path: '/api/appointments/a1/messages', status: 200, body: { messages: [missed] } },
+      {
+        method: 'GET',
+        path: '/api/appointments/a1/messages?limit=500',
+        status: 200,
+        body: { messages: [missed] },
+      },
     ]);
     await model.load();
     connection().welcome();
@@ -176,8 +181,8 @@ describe('AppointmentViewModel', () => {
     connection().welcome();
     await flush();
     expect(model.state.liveNotice).toBeNull();
-    expect(api.requests.filter((r) => r.path === '/api/appointments/a1/messages')).toHaveLength(2);
-    expect(model.state.chatEntries.map((e) => e.body)).toEqual(['While you were away']);
+    expect(api.requests.filter((r) => r.path === '/api/appointments/a1/messages?limit=500')).toHaveLength(2);
+    expect(model.state.chat?.entries.map((e) => e.body)).toEqual(['While you were away']);
   });
 
   it('shows why the live connection stopped for good', async () => {
@@ -231,7 +236,7 @@ describe('AppointmentViewModel', () => {
     const { model, api } = setup(baseRoutes(adminUser, appointment({ videoCallStatus: 'waiting' })));
     await model.load();
     expect(model.state).toMatchObject({
-      chatEnabled: false,
+      chat: null,
       action: null,
       statusWords: 'Waiting for the patient',
       title: 'Appointment: Dr. Ada with Pat',
@@ -384,7 +389,7 @@ describe('AppointmentViewModel', () => {
     const message = chatMessage('m3', doctorUser, 'See you soon');
     connection().receive({ type: 'chat', message });
     connection().receive({ type: 'chat', message });
-    expect(model.state.chatEntries.map((e) => e.id)).toEqual(['m3']);
+    expect(model.state.chat?.entries.map((e) => e.id)).toEqual(['m3']);
   });
 
   it('sends a chat the socket lost again over HTTP with the same clientId, and keeps one copy', async () => {
@@ -406,6 +411,6 @@ describe('AppointmentViewModel', () => {
     connection().welcome();
     connection().receive({ type: 'chat', message: stored });
     await flush();
-    expect(model.state.chatEntries).toEqual([expect.objectContaining({ id: 'm1', status: 'sent' })]);
+    expect(model.state.chat?.entries).toEqual([expect.objectContaining({ id: 'm1', status: 'sent' })]);
   });
 });

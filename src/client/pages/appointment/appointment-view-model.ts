@@ -3,8 +3,7 @@ import { isCallActive } from '../../../protocol/call-status.js';
 import type { CallStatusView, ServerMessage } from '../../../protocol/messages.js';
 import { ApiError, errorMessage } from '../../api/api-error.js';
 import type { ApiClient } from '../../api/http-client.js';
-import { type ChatEntry, ChatLog } from '../../chat/chat-log.js';
-import { ChatOutbox, MAX_MESSAGE_CHARS } from '../../chat/chat-outbox.js';
+import { ChatController, type ChatState } from '../../chat/chat-controller.js';
 import { callStatusWords, endReasonWords, formatDuration } from '../../lib/format.js';
 import { appointmentTitle } from '../../lib/people.js';
 import { appointmentIdFromPath, callPath } from '../../lib/routes.js';
@@ -12,11 +11,7 @@ import { LobbyWatch } from '../../lobby/lobby-watch.js';
 import type { Platform } from '../../platform/platform.js';
 import { Store } from '../../ui/store.js';
 import { needsSignIn } from '../../ws/close-reasons.js';
-import {
-  type ConnectionState,
-  type ReconnectingSocket,
-  SocketRequestError,
-} from '../../ws/reconnecting-socket.js';
+import type { ConnectionState, ReconnectingSocket } from '../../ws/reconnecting-socket.js';
 import { copyInviteLink, IDLE_INVITE, type InviteState, rememberPatientLink } from '../invite-link.js';
 import { type NotificationOffer, notificationOffer } from '../notifications.js';
 import { redirectIfSignedOut, requireSession, signOut } from '../session.js';
@@ -51,11 +46,8 @@ export interface AppointmentPageState {
   liveNotice: string | null;
   liveNoticeIsError: boolean;
   signingOut: boolean;
-  chatEnabled: boolean;
-  chatLoading: boolean;
-  chatEntries: readonly ChatEntry[];
-  chatError: string | null;
-  draft: string;
+  /** The conversation, for a party (an admin has none). */
+  chat: ChatState | null;
 }
 
 export function callAction(appointment: AppointmentView, user: UserView): CallAction | null {
@@ -106,8 +98,7 @@ export class AppointmentViewModel extends Store<AppointmentPageState> {
   readonly #api: ApiClient;
   readonly #platform: Platform;
   readonly #socket: ReconnectingSocket;
-  readonly #log = new ChatLog();
-  #outbox: ChatOutbox | null = null;
+  #chat: ChatController | null = null;
   #appointmentId: string | null = null;
   #disposers: Array<() => void> = [];
   #lobbyWatch: LobbyWatch | null = null;
@@ -135,11 +126,7 @@ export class AppointmentViewModel extends Store<AppointmentPageState> {
       liveNotice: null,
       liveNoticeIsError: false,
       signingOut: false,
-      chatEnabled: false,
-      chatLoading: false,
-      chatEntries: [],
-      chatError: null,
-      draft: '',
+      chat: null,
     });
     this.#api = api;
     this.#platform = platform;
@@ -161,35 +148,27 @@ export class AppointmentViewModel extends Store<AppointmentPageState> {
       const role = partyRole(detail.appointment, session.user);
       if (role === 'doctor') this.#watchLobby(detail.appointment);
       this.#applyAppointment(detail.appointment, session.user);
-      this.update({
-        phase: 'ready',
-        permissions: detail.permissions,
-        chatEnabled: detail.permissions.canChat,
-      });
+      this.update({ phase: 'ready', permissions: detail.permissions });
       this.#connectLive(id);
       if (role === 'patient') void this.#loadCheckIn(id);
       if (detail.permissions.canChat) {
-        this.#outbox = new ChatOutbox({
+        const chat = new ChatController({
           appointmentId: id,
-          log: this.#log,
           sender: { id: session.user.id, displayName: session.user.displayName, role: session.user.role },
-          newClientId: () => this.#platform.newId(),
-          now: () => this.#platform.now(),
-          onChange: () => this.update({ chatEntries: this.#log.entries }),
-          transport: {
-            socketReady: () => this.#socket.isReady,
-            sendViaSocket: async (message) => {
-              const ack = await this.#socket.request({ type: 'chat', ...message });
-              if (!ack.message)
-                throw new ApiError(0, 'unexpected_response', 'The server did not store the message.');
-              return ack.message;
-            },
-            sendViaHttp: (message) =>
-              this.#api.postMessage(message.appointmentId, message.clientId, message.body),
-            isTransient: (error) => error instanceof SocketRequestError && error.isTransient,
-          },
+          api: this.#api,
+          signaling: this.#socket,
+          newId: this.#platform.newId,
+          now: this.#platform.now,
+          visible: true,
+          handleError: (error) => redirectIfSignedOut(error, this.#platform),
         });
-        await this.#loadHistory();
+        this.#chat = chat;
+        this.#disposers.push(
+          chat.subscribe((state) => this.update({ chat: state })),
+          () => chat.dispose(),
+        );
+        this.update({ chat: chat.state });
+        await chat.start();
       }
     } catch (error) {
       if (redirectIfSignedOut(error, this.#platform)) return;
@@ -235,20 +214,15 @@ export class AppointmentViewModel extends Store<AppointmentPageState> {
   }
 
   setDraft(draft: string): void {
-    this.update({ draft });
+    this.#chat?.setDraft(draft);
   }
 
   sendDraft(): void {
-    if (!this.#outbox) return;
-    const result = this.#outbox.send(this.state.draft);
-    if (result.ok) this.update({ draft: '', chatError: null });
-    else if (result.reason === 'too_long') {
-      this.update({ chatError: `Messages can be at most ${MAX_MESSAGE_CHARS} characters.` });
-    }
+    this.#chat?.send();
   }
 
   retry(clientId: string): void {
-    this.#outbox?.retry(clientId);
+    this.#chat?.retry(clientId);
   }
 
   async signOut(): Promise<void> {
@@ -285,9 +259,7 @@ export class AppointmentViewModel extends Store<AppointmentPageState> {
         this.update({ liveNotice: LIVE_WORDS[state] ?? null, liveNoticeIsError: false }),
       ),
       socket.events.on('ready', ({ reconnected }) => {
-        if (!reconnected) return;
-        void this.#refreshAppointment();
-        if (this.state.chatEnabled) void this.#loadHistory();
+        if (reconnected) void this.#refreshAppointment();
       }),
       socket.events.on('fatal', (fatal) => {
         if (needsSignIn(fatal.code)) {
@@ -301,10 +273,7 @@ export class AppointmentViewModel extends Store<AppointmentPageState> {
   }
 
   #onMessage(message: ServerMessage): void {
-    if (message.type === 'chat' && message.message.appointmentId === this.#appointmentId) {
-      this.#log.merge([message.message]);
-      this.update({ chatEntries: this.#log.entries });
-    } else if (message.type === 'call-status' && message.call.appointmentId === this.#appointmentId) {
+    if (message.type === 'call-status' && message.call.appointmentId === this.#appointmentId) {
       const { appointment, user } = this.state;
       this.update({
         endReason: message.call.status === 'ended' ? endReasonWords(message.call.endReason ?? null) : null,
@@ -359,23 +328,6 @@ export class AppointmentViewModel extends Store<AppointmentPageState> {
       this.#checkInTimer = null;
       this.#updateCheckIn();
     }, wait);
-  }
-
-  async #loadHistory(): Promise<void> {
-    const id = this.#appointmentId;
-    if (!id) return;
-    this.update({ chatLoading: this.#log.entries.length === 0 });
-    try {
-      const history = await this.#api.getMessages(id);
-      this.#log.merge(history.messages);
-      this.update({ chatLoading: false, chatEntries: this.#log.entries });
-    } catch (error) {
-      if (redirectIfSignedOut(error, this.#platform)) return;
-      this.update({
-        chatLoading: false,
-        chatError: `The messages could not be loaded. ${errorMessage(error)}`,
-      });
-    }
   }
 
   async #refreshAppointment(): Promise<void> {

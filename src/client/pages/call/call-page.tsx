@@ -1,16 +1,16 @@
+import { useRef } from 'preact/hooks';
+import { ChatPanel } from '../../chat/chat-panel.js';
+import type { DeviceCheck } from '../../device-check/device-check.js';
 import { useStore } from '../../ui/use-store.js';
 import type { InviteState } from '../invite-link.js';
+import { CallControls } from './call-controls.js';
 import { MAX_NAME_CHARS } from './call-link.js';
+import { DeviceSettings, QualityIndicator } from './call-panels.js';
+import type { CallOverlay, RemoteTile } from './call-screen.js';
 import type { CallPageState, CallViewModel } from './call-view-model.js';
+import { Icon } from './icons.js';
+import { Lobby } from './lobby.js';
 import { VideoView } from './video-view.js';
-
-function remoteNotice(name: string | null, audioMuted: boolean, videoOff: boolean): string | null {
-  const who = name ?? 'The other side';
-  if (audioMuted && videoOff) return `${who} has muted and turned the camera off`;
-  if (audioMuted) return `${who} is muted`;
-  if (videoOff) return `${who} has turned the camera off`;
-  return null;
-}
 
 function ConfirmName({ state, model }: { state: CallPageState; model: CallViewModel }) {
   return (
@@ -59,38 +59,6 @@ function ConfirmName({ state, model }: { state: CallPageState; model: CallViewMo
   );
 }
 
-function Lobby({ state }: { state: CallPageState }) {
-  const lobby = state.lobby;
-  return (
-    <main id="main" class="page page--narrow">
-      <section class="card lobby" aria-labelledby="lobby-heading">
-        <h1 id="lobby-heading">Waiting room</h1>
-        <div role="status" aria-live="polite">
-          {lobby?.opensAt ? (
-            <p class="lobby__status">{lobby.opensAt}</p>
-          ) : (
-            <p class="lobby__status">The doctor will be with you shortly</p>
-          )}
-        </div>
-        {lobby?.waited && (
-          <p>
-            Waiting for <span class="lobby__clock">{lobby.waited}</span>
-          </p>
-        )}
-        <p class="hint">
-          This page connects you to {state.otherName ?? 'the doctor'} as soon as the call starts. Keep it
-          open.
-        </p>
-        <p>
-          <a href="/device-test" target="_blank" rel="noopener">
-            Test your camera and microphone
-          </a>
-        </p>
-      </section>
-    </main>
-  );
-}
-
 function InviteButton({ invite, model }: { invite: InviteState; model: CallViewModel }) {
   const pending = invite.status === 'pending';
   return (
@@ -102,6 +70,7 @@ function InviteButton({ invite, model }: { invite: InviteState; model: CallViewM
         aria-busy={pending}
         onClick={() => void model.copyInviteLink()}
       >
+        <Icon name="link" />
         Copy patient invite link
       </button>
       <p role="status" class="invite__status">
@@ -114,88 +83,188 @@ function InviteButton({ invite, model }: { invite: InviteState; model: CallViewM
   );
 }
 
-export function CallPage({ model }: { model: CallViewModel }) {
-  const state = useStore(model);
-  if (state.phase === 'confirm-name') return <ConfirmName state={state} model={model} />;
-  if (state.phase === 'lobby') return <Lobby state={state} />;
-  const { local, remote } = state;
-  const connected = state.phase === 'connected' || state.phase === 'reconnecting';
-  const notice = connected ? remoteNotice(state.peerName, remote.audioMuted, remote.videoOff) : null;
-  const showOverlay = !state.remoteStream || state.phase !== 'connected';
-
+/** Their name and initials instead of a black frame while their camera is off. */
+function CameraOff({ tile }: { tile: RemoteTile }) {
   return (
-    <main id="main" class="call">
-      <h1 class="visually-hidden">Video call{state.peerName ? ` with ${state.peerName}` : ''}</h1>
-      <VideoView
-        class="call__remote"
-        stream={state.remoteStream}
-        label={state.peerName ? `Video of ${state.peerName}` : 'Video of the other side'}
-      />
-      {showOverlay && (
-        <div class="call__overlay" aria-hidden="true">
-          <p>{state.statusText}</p>
-        </div>
+    <div class="call__camera-off">
+      <span class="call__initials" aria-hidden="true">
+        {tile.initials}
+      </span>
+      <span class="call__tile-name">{tile.name}</span>
+    </div>
+  );
+}
+
+/** The other side's microphone and camera, on their picture: from what they signal, not guessed. */
+function TileState({ tile }: { tile: RemoteTile }) {
+  if (!tile.audioMuted && !tile.videoOff) return null;
+  return (
+    <ul class="call__tile-state" aria-label={`${tile.name}’s microphone and camera`}>
+      {tile.audioMuted && (
+        <li>
+          <Icon name="mic-off" /> Muted
+        </li>
       )}
-      <VideoView class="call__local" stream={state.localStream} label="Your video" muted />
-      {state.warning && (
-        <div class="call__warning">
-          <p role="status" aria-live="polite">
-            {state.warning.announcement}
-          </p>
-          <p>
-            Time left: <span class="call__warning-clock">{state.warning.remaining}</span>
-          </p>
-        </div>
+      {tile.videoOff && (
+        <li>
+          <Icon name="camera-off" /> Camera off
+        </li>
       )}
-      <div class="call__bar">
-        <p role="status" aria-live="polite" class="call__status">
-          {state.statusText}
-        </p>
-        {state.signalingNotice && <p class="call__notice">{state.signalingNotice}</p>}
-        {notice && <p class="call__notice">{notice}</p>}
-        {state.error && state.phase !== 'failed' && (
-          <p role="alert" class="alert alert--error">
-            {state.error}
-          </p>
-        )}
-        {state.phase === 'failed' && (
+    </ul>
+  );
+}
+
+function Overlay({ overlay, state }: { overlay: CallOverlay; state: CallPageState }) {
+  return (
+    <div class={`call__overlay call__overlay--${overlay.kind}`}>
+      <div class="call__overlay-card">
+        {overlay.kind === 'progress' && <span class="spinner" aria-hidden="true" />}
+        <p class="call__overlay-title">{overlay.title}</p>
+        {overlay.detail && <p class="call__overlay-detail">{overlay.detail}</p>}
+        {overlay.kind === 'failed' && (
           <p class="call__links">
-            {!state.viaLink && <a href={state.appointmentHref}>Back to the appointment</a>}{' '}
+            {!state.viaLink && <a href={state.appointmentHref}>Back to the appointment</a>}
             <a href="/device-test">Test your camera and microphone</a>
           </p>
         )}
-        {/* A page refused before the call (a bad link) has no media and nothing to end. */}
-        {state.phase !== 'ended' && !(state.phase === 'failed' && state.localStream === null) && (
-          <div class="call__controls">
-            <button
-              type="button"
-              class="button button--control"
-              disabled={!local.hasAudio}
-              onClick={() => model.toggleAudio()}
-            >
-              {local.audioMuted ? 'Unmute' : 'Mute'}
-            </button>
-            <button
-              type="button"
-              class="button button--control"
-              disabled={!local.hasVideo}
-              onClick={() => model.toggleVideo()}
-            >
-              {local.videoOff ? 'Turn camera on' : 'Turn camera off'}
-            </button>
-            {state.invite && <InviteButton invite={state.invite} model={model} />}
-            <button
-              type="button"
-              class="button button--danger"
-              disabled={state.ending}
-              aria-busy={state.ending}
-              onClick={() => void model.endCall()}
-            >
-              End call
-            </button>
+      </div>
+    </div>
+  );
+}
+
+export function CallPage({ model, deviceCheck }: { model: CallViewModel; deviceCheck: DeviceCheck }) {
+  const state = useStore(model);
+  const callRef = useRef<HTMLElement>(null);
+  const chatButton = useRef<HTMLButtonElement>(null);
+  const settingsButton = useRef<HTMLButtonElement>(null);
+  if (state.phase === 'confirm-name') return <ConfirmName state={state} model={model} />;
+  if (state.phase === 'lobby') return <Lobby state={state} check={deviceCheck} />;
+  const { local, screen } = state;
+  const tile = screen.remoteTile;
+  const peerLabel = state.peerName ?? state.otherName;
+  // A page refused before the call (a bad link) has no media and nothing to end.
+  const showControls = state.phase !== 'ended' && !(state.phase === 'failed' && state.localStream === null);
+
+  const closeChat = () => {
+    model.closeChat();
+    chatButton.current?.focus();
+  };
+  const onKeyDown = (event: KeyboardEvent) => {
+    if (event.key !== 'Escape') return;
+    if (state.popover !== null) {
+      const inSettings = state.popover === 'settings';
+      model.closePopover();
+      if (inSettings) settingsButton.current?.focus();
+      event.preventDefault();
+    } else if (state.chatOpen) {
+      closeChat();
+      event.preventDefault();
+    }
+  };
+
+  return (
+    <main
+      id="main"
+      ref={callRef}
+      class={`call${state.chatOpen ? ' call--chat-open' : ''}${state.invite ? ' call--invite' : ''}`}
+      onKeyDown={onKeyDown}
+    >
+      <h1 class="visually-hidden">Video call{peerLabel ? ` with ${peerLabel}` : ''}</h1>
+      <p role="status" aria-live="polite" class="visually-hidden">
+        {screen.announcement}
+      </p>
+      <div class={`call__remote${tile?.videoOff ? ' call__remote--camera-off' : ''}`}>
+        <VideoView
+          class="call__remote-video"
+          stream={state.remoteStream}
+          label={peerLabel ? `Video of ${peerLabel}` : 'Video of the other side'}
+          fit={tile?.screen ? 'contain' : 'cover'}
+          sinkId={state.audioOutput}
+        />
+        {tile?.videoOff && <CameraOff tile={tile} />}
+        {tile && <TileState tile={tile} />}
+      </div>
+      <div class="call__layout">
+        <header class="call__top">
+          <div class="call__top-start">
+            {state.duration && (
+              <p class="call__duration">
+                <span class="visually-hidden">Call duration </span>
+                <span class="call__clock">{state.duration}</span>
+              </p>
+            )}
+            {tile && <p class="call__peer">{tile.name}</p>}
+          </div>
+          <QualityIndicator state={state} model={model} />
+          {state.invite && <InviteButton invite={state.invite} model={model} />}
+        </header>
+        {state.warning && (
+          <div class="call__warning">
+            <p role="status" aria-live="polite">
+              {state.warning.announcement}
+            </p>
+            <p>
+              Time left: <span class="call__warning-clock">{state.warning.remaining}</span>
+            </p>
           </div>
         )}
+        <div class="call__stage">
+          {screen.overlay && <Overlay overlay={screen.overlay} state={state} />}
+          {state.localStream && (
+            <div class="call__local">
+              <VideoView
+                class="call__local-video"
+                stream={state.localStream}
+                label="Your video"
+                muted
+                mirrored={!local.screenSharing}
+                fit={local.screenSharing ? 'contain' : 'cover'}
+              />
+              {local.videoOff && !local.screenSharing && (
+                <p class="call__local-off">
+                  <Icon name="camera-off" /> Your camera is off
+                </p>
+              )}
+            </div>
+          )}
+        </div>
+        <div class="call__bar">
+          {screen.serverNotice && <p class="call__notice">{screen.serverNotice}</p>}
+          {state.error && state.phase !== 'failed' && (
+            <p role="alert" class="alert alert--error">
+              {state.error}
+            </p>
+          )}
+          {state.popover === 'settings' && <DeviceSettings state={state} model={model} />}
+          {showControls && (
+            <CallControls
+              state={state}
+              model={model}
+              refs={{ chat: chatButton, settings: settingsButton }}
+              onFullscreen={() => void model.toggleFullscreen(callRef.current)}
+            />
+          )}
+        </div>
       </div>
+      {state.chat && state.selfId && (
+        <aside id="call-chat" class="call__chat" aria-label="In-call chat" inert={!state.chatOpen}>
+          <ChatPanel
+            selfId={state.selfId}
+            chat={state.chat}
+            class="call__chat-panel"
+            focusCompose={state.chatOpen}
+            headerAction={
+              <button type="button" class="button" onClick={closeChat}>
+                <Icon name="close" />
+                Close chat
+              </button>
+            }
+            onDraft={(draft) => model.setChatDraft(draft)}
+            onSend={() => model.sendChat()}
+            onRetry={(clientId) => model.retryChat(clientId)}
+          />
+        </aside>
+      )}
     </main>
   );
 }

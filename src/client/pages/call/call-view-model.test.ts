@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CallContext } from '../../../protocol/api.js';
 import { ApiClient } from '../../api/http-client.js';
+import type { FullscreenControl, Platform } from '../../platform/platform.js';
 import { fakeApi, type Route } from '../../testing/fake-api.js';
 import { FakeStream } from '../../testing/fake-media.js';
 import { fakePeerConnectionFactory, settle } from '../../testing/fake-peer-connection.js';
@@ -9,7 +10,9 @@ import {
   adminUser,
   callContext,
   callStatus,
+  chatMessage,
   doctorPeer,
+  doctorUser,
   lobby,
   patientPeer,
   patientUser,
@@ -26,7 +29,7 @@ const joinInfo = (status: 'waiting' | 'in_progress' = 'waiting') => ({
   iceServers: [{ urls: ['stun:fresh.example.org'] }],
 });
 
-function setup(routes: Route[], options: { hash?: string; now?: number } = {}) {
+function setup(routes: Route[], options: { hash?: string; now?: number; platform?: Partial<Platform> } = {}) {
   const api = fakeApi(routes);
   const pcs = fakePeerConnectionFactory('pc');
   const local = FakeStream.withAudioAndVideo();
@@ -40,6 +43,7 @@ function setup(routes: Route[], options: { hash?: string; now?: number } = {}) {
       return local.asStream;
     },
     createMediaStream: () => new FakeStream().asStream,
+    ...options.platform,
   });
   platform.fakeTimers.now = options.now ?? 0;
   platform.storage.set('carecall.videoInput', 'cam-2');
@@ -106,7 +110,7 @@ describe('CallViewModel: a signed-in party', () => {
     await settle();
     expect(posts()).toEqual([]);
     expect(asked[0]).toMatchObject({
-      video: { width: { ideal: 1280 }, height: { ideal: 720 }, deviceId: { ideal: 'cam-2' } },
+      video: { width: { ideal: 1280 }, height: { ideal: 720 }, deviceId: { exact: 'cam-2' } },
       audio: { echoCancellation: true },
     });
     connection().welcome();
@@ -262,7 +266,8 @@ describe('CallViewModel: a signed-in party', () => {
     connection().serverClose(1006);
     expect(model.state).toMatchObject({
       phase: 'connected',
-      signalingNotice: 'Connection to the server lost. Reconnecting…',
+      serverLost: true,
+      screen: expect.objectContaining({ overlay: null, serverNotice: 'Reconnecting to the server…' }),
     });
     platform.fakeTimers.advance(250);
     connection().welcome();
@@ -280,10 +285,11 @@ describe('CallViewModel: a signed-in party', () => {
       lastSeq: 6,
     });
     connection().receive({ type: 'media-state', audioMuted: true, videoOff: true, from: doctorPeer, seq: 6 });
-    expect(model.state.remote).toEqual({ audioMuted: false, videoOff: true });
+    expect(model.state.remote).toEqual({ audioMuted: false, videoOff: true, screenSharing: false });
     expect(pcs.created).toHaveLength(1);
     expect(pcs.latest().closed).toBe(false);
-    expect(model.state).toMatchObject({ phase: 'connected', signalingNotice: null });
+    expect(model.state).toMatchObject({ phase: 'connected', serverLost: false });
+    expect(model.state.screen.serverNotice).toBeNull();
   });
 });
 
@@ -422,7 +428,10 @@ describe('CallViewModel: call links', () => {
     const loading = model.load();
     expect(platform.urls).toEqual(['/appointments/a1/call']);
     await loading;
-    expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual([`GET ${CONTEXT}`]);
+    expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      `GET ${CONTEXT}`,
+      'GET /api/appointments/a1/messages?limit=500',
+    ]);
     expect(model.state).toMatchObject({ viaLink: true, phase: expect.stringMatching(/starting|joining/) });
   });
 
@@ -580,5 +589,222 @@ describe('CallViewModel: the doctor’s invite link', () => {
     const { model } = setup([activeContext()]);
     await model.load();
     expect(model.state.invite).toBeNull();
+  });
+});
+
+describe('CallViewModel: the in-call chat', () => {
+  const MESSAGES = '/api/appointments/a1/messages?limit=500';
+  const before = chatMessage('m1', doctorUser, 'Before the call');
+
+  async function inCall() {
+    const t = setup([
+      activeContext(),
+      { method: 'GET', path: MESSAGES, status: 200, body: { messages: [before] } },
+    ]);
+    await t.model.load();
+    await settle();
+    t.connection().welcome();
+    joined(t.connection(), [doctorPeer]);
+    return t;
+  }
+
+  it('shows the appointment’s full history, closed at first, with nothing unread', async () => {
+    const { model, api } = await inCall();
+    expect(api.requests.filter((r) => r.path === MESSAGES)).toHaveLength(1);
+    expect(model.state).toMatchObject({ chatOpen: false, selfId: 'p1', chatBadge: null });
+    expect(model.state.chat?.entries.map((e) => e.body)).toEqual(['Before the call']);
+  });
+
+  it('counts the other side’s messages while the panel is closed, and clears the count when it opens', async () => {
+    const { model, connection } = await inCall();
+    connection().receive({ type: 'chat', message: chatMessage('m2', doctorUser, 'Can you see my screen?') });
+    connection().receive({ type: 'chat', message: chatMessage('m3', doctorUser, 'Hello?') });
+    expect(model.state.chatBadge).toEqual({ text: '2', words: '2 unread messages' });
+    model.toggleChat();
+    expect(model.state).toMatchObject({ chatOpen: true, chatBadge: null });
+    connection().receive({ type: 'chat', message: chatMessage('m4', doctorUser, 'Good.') });
+    expect(model.state.chatBadge).toBeNull();
+    model.closeChat();
+    expect(model.state.chatOpen).toBe(false);
+    connection().receive({ type: 'chat', message: chatMessage('m5', doctorUser, 'Bye') });
+    expect(model.state.chatBadge?.text).toBe('1');
+  });
+
+  it('sends through the same outbox as the appointment page, as this party', async () => {
+    const { model, connection } = await inCall();
+    model.toggleChat();
+    model.setChatDraft('Yes, I can');
+    model.sendChat();
+    expect(connection().sent.at(-1)).toMatchObject({ type: 'chat', appointmentId: 'a1', body: 'Yes, I can' });
+    expect(model.state.chat?.entries.at(-1)).toMatchObject({ senderId: 'p1', status: 'pending' });
+    expect(model.state.chat?.draft).toBe('');
+  });
+
+  it('opening the chat closes a popover', async () => {
+    const { model } = await inCall();
+    model.togglePopover('settings');
+    expect(model.state.popover).toBe('settings');
+    model.togglePopover('quality');
+    expect(model.state.popover).toBe('quality');
+    model.toggleChat();
+    expect(model.state).toMatchObject({ popover: null, chatOpen: true });
+    model.togglePopover('settings');
+    model.togglePopover('settings');
+    expect(model.state.popover).toBeNull();
+  });
+
+  it('shows the quality figures on hover; a press pins them, another closes them even under the pointer', async () => {
+    const { model } = await inCall();
+    model.peekQuality(true);
+    expect(model.state).toMatchObject({ qualityPeek: true, popover: null });
+    model.togglePopover('quality');
+    expect(model.state).toMatchObject({ qualityPeek: false, popover: 'quality' });
+    model.peekQuality(false);
+    expect(model.state.popover).toBe('quality');
+    model.peekQuality(true);
+    model.togglePopover('quality');
+    expect(model.state).toMatchObject({ qualityPeek: false, popover: null });
+  });
+});
+
+describe('CallViewModel: the call’s duration', () => {
+  it('counts from connectedAt while in the call, without changing what is announced', async () => {
+    const call = { ...callStatus('in_progress'), connectedAt: 1_000 };
+    const { model, connection, platform } = setup([activeContext({ call })], { now: 63_000 });
+    await model.load();
+    await settle();
+    expect(model.state.duration).toBe('1:02');
+    connection().welcome();
+    joined(connection(), [doctorPeer]);
+    const announcement = model.state.screen.announcement;
+    platform.fakeTimers.advance(1_000);
+    expect(model.state.duration).toBe('1:03');
+    expect(model.state.screen.announcement).toBe(announcement);
+  });
+
+  it('starts when the call goes in_progress, and reads h:mm:ss past an hour', async () => {
+    const { model, connection, platform } = setup([activeContext()], { now: 5_000 });
+    await model.load();
+    await settle();
+    connection().welcome();
+    joined(connection(), [doctorPeer]);
+    expect(model.state.duration).toBeNull();
+    connection().receive({ type: 'call-status', call: { ...callStatus('in_progress'), connectedAt: 5_000 } });
+    expect(model.state.duration).toBe('0:00');
+    platform.fakeTimers.advance(3_725_000);
+    expect(model.state.duration).toBe('1:02:05');
+  });
+
+  it('stops when the call ends', async () => {
+    const call = { ...callStatus('in_progress'), connectedAt: 0 };
+    const { model, connection } = setup([activeContext({ call, via: 'link' })], { now: 30_000 });
+    await model.load();
+    await settle();
+    connection().welcome();
+    joined(connection());
+    expect(model.state.duration).toBe('0:30');
+    connection().receive({ type: 'call-status', call: callStatus('ended', 30), seq: 1 });
+    expect(model.state).toMatchObject({ phase: 'ended', duration: null });
+  });
+});
+
+describe('CallViewModel: fullscreen, speaker and the screen’s words', () => {
+  function fakeFullscreen(refuse = false) {
+    const listeners = new Set<() => void>();
+    const entered: unknown[] = [];
+    let active = false;
+    const control: FullscreenControl = {
+      isActive: () => active,
+      enter: async (element) => {
+        if (refuse) throw new Error('Permissions check failed');
+        entered.push(element);
+        active = true;
+        for (const listener of listeners) listener();
+      },
+      exit: async () => {
+        active = false;
+        for (const listener of listeners) listener();
+      },
+      onChange: (listener) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    };
+    const browserExit = () => {
+      active = false;
+      for (const listener of listeners) listener();
+    };
+    return { control, entered, browserExit };
+  }
+
+  it('offers no Fullscreen where the browser has none (Safari on iPhone)', async () => {
+    const { model } = setup([activeContext()]);
+    await model.load();
+    expect(model.state.fullscreen).toBeNull();
+    await model.toggleFullscreen(null);
+    expect(model.state.fullscreen).toBeNull();
+  });
+
+  it('enters and leaves full screen on the call element, and follows the browser’s own exit', async () => {
+    const fullscreen = fakeFullscreen();
+    const { model } = setup([activeContext()], { platform: { fullscreen: fullscreen.control } });
+    await model.load();
+    expect(model.state.fullscreen).toEqual({ active: false });
+    const element = { tagName: 'MAIN' } as unknown as Element;
+    await model.toggleFullscreen(element);
+    expect(fullscreen.entered).toEqual([element]);
+    expect(model.state.fullscreen).toEqual({ active: true });
+    fullscreen.browserExit();
+    expect(model.state.fullscreen).toEqual({ active: false });
+    await model.toggleFullscreen(element);
+    await model.toggleFullscreen(element);
+    expect(model.state.fullscreen).toEqual({ active: false });
+  });
+
+  it('stays in the window when the browser refuses full screen', async () => {
+    const fullscreen = fakeFullscreen(true);
+    const { model } = setup([activeContext()], { platform: { fullscreen: fullscreen.control } });
+    await model.load();
+    await model.toggleFullscreen({} as Element);
+    expect(model.state.fullscreen).toEqual({ active: false });
+  });
+
+  it('plays the other side through the speaker chosen on the device test page', () => {
+    expect(setup([]).model.state.audioOutput).toBeNull();
+    const chosen = setup([], {
+      platform: { readStorage: (key) => (key === 'carecall.audioOutput' ? 'headset-1' : null) },
+    });
+    expect(chosen.model.state.audioOutput).toBe('headset-1');
+  });
+
+  it('words each phase on the screen and in the one live region', async () => {
+    const { model, connection, pcs } = setup([activeContext({ self: doctorPeer })]);
+    await model.load();
+    await settle();
+    connection().welcome();
+    joined(connection(), [], doctorPeer);
+    expect(model.state.screen.overlay?.title).toBe('Waiting for the patient…');
+    connection().receive({ type: 'peer-joined', peer: patientPeer, seq: 1 });
+    expect(model.state.screen.overlay?.title).toBe('Connecting to Pat…');
+    pcs.latest().reportConnectionState('connected');
+    expect(model.state.screen).toMatchObject({ overlay: null, announcement: 'Connected with Pat.' });
+    connection().receive({
+      type: 'media-state',
+      audioMuted: true,
+      videoOff: true,
+      from: patientPeer,
+      seq: 2,
+    });
+    expect(model.state.screen.remoteTile).toMatchObject({ audioMuted: true, videoOff: true, initials: 'P' });
+    expect(model.state.screen.announcement).toBe(
+      'Connected with Pat. Pat is muted and has turned the camera off.',
+    );
+    pcs.latest().reportConnectionState('disconnected');
+    expect(model.state.screen.overlay).toMatchObject({
+      title: 'Reconnecting…',
+      detail: 'Restoring the video connection',
+    });
+    connection().receive({ type: 'peer-left', peer: patientPeer, seq: 3 });
+    expect(model.state.screen.overlay).toMatchObject({ kind: 'left', title: 'Pat left the call' });
   });
 });

@@ -3,10 +3,21 @@ import { isCallActive, type PartyRole } from '../../../protocol/call-status.js';
 import type { CallStatusView, LobbyView, ServerMessage } from '../../../protocol/messages.js';
 import { ApiError, errorMessage } from '../../api/api-error.js';
 import type { ApiClient } from '../../api/http-client.js';
-import { CallSession, type LocalMedia, type MediaFlags } from '../../call/call-session.js';
+import { CallSession, type LocalMedia, NO_REMOTE_MEDIA, type RemoteMedia } from '../../call/call-session.js';
+import { type DeviceList, NO_DEVICES } from '../../call/devices.js';
 import { type MaxDurationWarning, maxDurationWarning } from '../../call/max-duration.js';
-import { AUDIO_INPUT_KEY, acquireCallMedia, describeMediaError, VIDEO_INPUT_KEY } from '../../call/media.js';
+import {
+  AUDIO_INPUT_KEY,
+  AUDIO_OUTPUT_KEY,
+  acquireCallMedia,
+  describeMediaError,
+  describeScreenShareError,
+  describeSwitchError,
+  VIDEO_INPUT_KEY,
+} from '../../call/media.js';
+import type { QualityReport } from '../../call/quality.js';
 import type { CallPhase } from '../../call/transitions.js';
+import { ChatController, type ChatState } from '../../chat/chat-controller.js';
 import { formatClock, formatTime } from '../../lib/format.js';
 import { appointmentIdFromPath, appointmentPath } from '../../lib/routes.js';
 import type { Platform } from '../../platform/platform.js';
@@ -16,6 +27,14 @@ import type { ReconnectingSocket } from '../../ws/reconnecting-socket.js';
 import { copyInviteLink, IDLE_INVITE, type InviteState } from '../invite-link.js';
 import { redirectIfSignedOut } from '../session.js';
 import { LINK_REFUSALS, nameProblem, tokenFromHash } from './call-link.js';
+import {
+  type CallScreen,
+  callScreen,
+  type QualityView,
+  qualityView,
+  type UnreadBadge,
+  unreadBadge,
+} from './call-screen.js';
 
 export type CallPagePhase = 'loading' | 'confirm-name' | 'lobby' | CallPhase;
 
@@ -31,6 +50,8 @@ export interface CallPageState {
   statusText: string;
   error: string | null;
   role: PartyRole | null;
+  /** This party's user id, to tell its own chat messages apart. */
+  selfId: string | null;
   /** Came through a call link without signing in: there is no appointment page to go back to. */
   viaLink: boolean;
   peerName: string | null;
@@ -38,7 +59,13 @@ export interface CallPageState {
   localStream: MediaStream | null;
   remoteStream: MediaStream | null;
   local: LocalMedia;
-  remote: MediaFlags;
+  /** The other side's microphone, camera and screen share, as they signal it. */
+  remote: RemoteMedia;
+  /** About once a second while a peer connection exists; null before the first sample. */
+  quality: QualityReport | null;
+  /** Null when this side may not share: a patient, or a browser without getDisplayMedia. */
+  screenShare: { active: boolean } | null;
+  devices: DeviceList;
   ending: boolean;
   appointmentHref: string;
   nameDraft: string;
@@ -49,7 +76,37 @@ export interface CallPageState {
   /** The doctor's invite link button, while the call is active. */
   invite: InviteState | null;
   /** The signaling connection is being re-made while the call goes on. */
-  signalingNotice: string | null;
+  serverLost: boolean;
+  /** The appointment's conversation, once the call context is known. */
+  chat: ChatState | null;
+  chatOpen: boolean;
+  /** The small panel opened by a press: device settings or the quality figures. */
+  popover: CallPopover | null;
+  /** The pointer rests on the quality indicator: its figures show until it leaves. */
+  qualityPeek: boolean;
+  /** Time since the call went `in_progress` ("3:07", "1:02:05"), while in the call. */
+  duration: string | null;
+  /** Null where the browser has no Fullscreen API (Safari on iPhone): no Fullscreen button. */
+  fullscreen: { active: boolean } | null;
+  /** The speaker chosen on the device test page (setSinkId); null for the default. */
+  audioOutput: string | null;
+  /** Derived from the fields above on every update: the words and overlays of the call screen. */
+  screen: CallScreen;
+  qualityView: QualityView | null;
+  chatBadge: UnreadBadge | null;
+}
+
+export type CallPopover = 'settings' | 'quality';
+
+type OwnState = Omit<CallPageState, 'screen' | 'qualityView' | 'chatBadge'>;
+
+function withDerived(state: OwnState): CallPageState {
+  return {
+    ...state,
+    screen: callScreen(state),
+    qualityView: state.quality ? qualityView(state.quality) : null,
+    chatBadge: unreadBadge(state.chat?.unread ?? 0),
+  };
 }
 
 const STATUS_WORDS: Record<CallPagePhase, string> = {
@@ -108,20 +165,27 @@ export class CallViewModel extends Store<CallPageState> {
   #releaseCheckIn: (() => void) | null = null;
   #ticker: unknown = null;
   #disposers: Array<() => void> = [];
+  #chat: ChatController | null = null;
+  /** When the call went in_progress (server time), for the duration clock. */
+  #connectedAt: number | null = null;
 
   constructor(api: ApiClient, platform: Platform, socket: ReconnectingSocket) {
-    super({
+    const initial: OwnState = {
       phase: 'loading',
       statusText: statusText('loading', null),
       error: null,
       role: null,
+      selfId: null,
       viaLink: false,
       peerName: null,
       otherName: null,
       localStream: null,
       remoteStream: null,
-      local: { audioMuted: false, videoOff: false, hasAudio: false, hasVideo: false },
-      remote: { audioMuted: false, videoOff: false },
+      local: { audioMuted: false, videoOff: false, hasAudio: false, hasVideo: false, screenSharing: false },
+      remote: NO_REMOTE_MEDIA,
+      quality: null,
+      screenShare: null,
+      devices: NO_DEVICES,
       ending: false,
       appointmentHref: '/appointments',
       nameDraft: '',
@@ -130,8 +194,16 @@ export class CallViewModel extends Store<CallPageState> {
       lobby: null,
       warning: null,
       invite: null,
-      signalingNotice: null,
-    });
+      serverLost: false,
+      chat: null,
+      chatOpen: false,
+      popover: null,
+      qualityPeek: false,
+      duration: null,
+      fullscreen: platform.fullscreen ? { active: platform.fullscreen.isActive() } : null,
+      audioOutput: platform.readStorage(AUDIO_OUTPUT_KEY),
+    };
+    super(withDerived(initial));
     this.#api = api;
     this.#platform = platform;
     this.#socket = socket;
@@ -190,6 +262,89 @@ export class CallViewModel extends Store<CallPageState> {
     this.#session?.setVideoOff(!this.state.local.videoOff);
   }
 
+  /** Starts or stops sharing the screen (doctor only; no-op where sharing is not offered). */
+  async toggleScreenShare(): Promise<void> {
+    const session = this.#session;
+    const share = this.state.screenShare;
+    if (!session || !share) return;
+    if (share.active) {
+      session.stopScreenShare();
+      return;
+    }
+    try {
+      await session.startScreenShare();
+      if (this.state.error) this.update({ error: null });
+    } catch (error) {
+      // A cancelled picker is the person's choice, not a failure.
+      const message = describeScreenShareError(error);
+      if (message) this.update({ error: message });
+    }
+  }
+
+  /** Uses another camera or microphone for the rest of the call and remembers the choice. */
+  async selectDevice(kind: 'audioinput' | 'videoinput', deviceId: string): Promise<void> {
+    const session = this.#session;
+    if (!session) return;
+    try {
+      await session.switchDevice(kind, deviceId);
+      this.#platform.writeStorage(kind === 'audioinput' ? AUDIO_INPUT_KEY : VIDEO_INPUT_KEY, deviceId);
+      if (this.state.error) this.update({ error: null });
+    } catch (error) {
+      this.update({ error: describeSwitchError(kind, error) });
+    }
+  }
+
+  toggleChat(): void {
+    if (this.state.chatOpen) this.closeChat();
+    else this.#setChatOpen(true);
+  }
+
+  closeChat(): void {
+    this.#setChatOpen(false);
+  }
+
+  setChatDraft(draft: string): void {
+    this.#chat?.setDraft(draft);
+  }
+
+  sendChat(): void {
+    this.#chat?.send();
+  }
+
+  retryChat(clientId: string): void {
+    this.#chat?.retry(clientId);
+  }
+
+  /** Opens one of the small panels (closing the other), or closes it when it is already open. */
+  togglePopover(popover: CallPopover): void {
+    // A press pins a panel open (also one the pointer already shows) or closes it; closing beats the
+    // pointer still resting on the indicator.
+    this.update({ popover: this.state.popover === popover ? null : popover, qualityPeek: false });
+  }
+
+  /** Hovering the quality indicator shows its figures without a press. */
+  peekQuality(peek: boolean): void {
+    if (peek !== this.state.qualityPeek) this.update({ qualityPeek: peek });
+  }
+
+  closePopover(): void {
+    if (this.state.popover !== null) this.update({ popover: null });
+  }
+
+  /** Full screen for the call element; the state follows the browser's change events (also Escape). */
+  async toggleFullscreen(element: Element | null): Promise<void> {
+    const fullscreen = this.#platform.fullscreen;
+    if (!fullscreen) return;
+    try {
+      if (fullscreen.isActive()) await fullscreen.exit();
+      else if (element) await fullscreen.enter(element);
+    } catch (error) {
+      // Refused (no user gesture, a policy): the call goes on in the window.
+      console.warn('fullscreen:', error);
+    }
+    this.#renderFullscreen();
+  }
+
   async copyInviteLink(): Promise<void> {
     const id = this.#appointmentId;
     if (!id || this.state.invite?.status === 'pending') return;
@@ -218,6 +373,7 @@ export class CallViewModel extends Store<CallPageState> {
     if (this.#left) return;
     this.#left = true;
     this.#session?.close();
+    this.#chat?.dispose();
     this.#socket.close();
     this.#stopTimers();
     for (const dispose of this.#disposers) dispose();
@@ -316,9 +472,11 @@ export class CallViewModel extends Store<CallPageState> {
     this.#lobby = context.lobby;
     this.update({
       role: context.self.role,
+      selfId: context.self.userId,
       viaLink: context.via === 'link',
       otherName: context.other.displayName,
     });
+    this.#createChat(context);
     this.#listen();
     this.#applyCall(context.call);
     if (isCallActive(context.call.status)) {
@@ -345,12 +503,10 @@ export class CallViewModel extends Store<CallPageState> {
     const socket = this.#socket;
     this.#disposers.push(
       socket.events.on('message', (message) => this.#onMessage(message)),
-      socket.events.on('state', (state) =>
-        this.update({
-          signalingNotice:
-            state === 'reconnecting' && this.#session ? 'Connection to the server lost. Reconnecting…' : null,
-        }),
-      ),
+      socket.events.on('state', (state) => {
+        const serverLost = state === 'reconnecting' && this.#session !== null;
+        if (serverLost !== this.state.serverLost) this.update({ serverLost });
+      }),
       socket.events.on('fatal', (fatal) => {
         if (needsSignIn(fatal.code) && !this.state.viaLink) {
           this.leave();
@@ -364,7 +520,45 @@ export class CallViewModel extends Store<CallPageState> {
         }
       }),
     );
+    const fullscreen = this.#platform.fullscreen;
+    if (fullscreen) this.#disposers.push(fullscreen.onChange(() => this.#renderFullscreen()));
     this.#ticker = this.#platform.timers.setInterval(() => this.#tick(), 1000);
+  }
+
+  #createChat(context: CallContext): void {
+    const platform = this.#platform;
+    const chat = new ChatController({
+      appointmentId: context.appointmentId,
+      sender: { id: context.self.userId, displayName: context.self.displayName, role: context.self.role },
+      api: this.#api,
+      signaling: this.#socket,
+      newId: platform.newId,
+      now: platform.now,
+      visible: this.state.chatOpen,
+    });
+    this.#chat = chat;
+    this.#disposers.push(chat.subscribe((state) => this.update({ chat: state })));
+    this.update({ chat: chat.state });
+  }
+
+  #setChatOpen(chatOpen: boolean): void {
+    this.#chat?.setVisible(chatOpen);
+    this.update({ chatOpen, popover: null });
+  }
+
+  #renderFullscreen(): void {
+    const fullscreen = this.#platform.fullscreen;
+    if (!fullscreen) return;
+    const active = fullscreen.isActive();
+    if (this.state.fullscreen?.active !== active) this.update({ fullscreen: { active } });
+  }
+
+  /** The call's clock, from `connectedAt` (in_progress) on the server, while this side is in the call. */
+  #renderDuration(): void {
+    const inCall = this.#session !== null && !['ended', 'failed', 'closed'].includes(this.state.phase);
+    const duration =
+      inCall && this.#connectedAt !== null ? formatClock(this.#platform.now() - this.#connectedAt) : null;
+    if (duration !== this.state.duration) this.update({ duration });
   }
 
   #subscribe(id: string): void {
@@ -467,6 +661,8 @@ export class CallViewModel extends Store<CallPageState> {
 
   #applyCall(call: CallStatusView): void {
     if (call.endsAt !== undefined && call.endsAt !== null) this.#endsAt = call.endsAt;
+    this.#connectedAt = call.status === 'in_progress' ? (call.connectedAt ?? this.#connectedAt) : null;
+    this.#renderDuration();
     const active = isCallActive(call.status);
     if (this.state.role === 'doctor') {
       if (active && !this.state.invite) this.update({ invite: IDLE_INVITE });
@@ -487,6 +683,7 @@ export class CallViewModel extends Store<CallPageState> {
   #tick(): void {
     this.#renderLobby();
     this.#renderWarning();
+    this.#renderDuration();
   }
 
   #startSession(iceServers: IceServerView[]): void {
@@ -496,19 +693,34 @@ export class CallViewModel extends Store<CallPageState> {
     const platform = this.#platform;
     const socket = this.#socket;
     this.#subscribe(id);
+    void this.#chat?.start();
+    const preferred = () => ({
+      videoInput: platform.readStorage(VIDEO_INPUT_KEY),
+      audioInput: platform.readStorage(AUDIO_INPUT_KEY),
+    });
+    // Only the doctor shares a screen (S10), and only where the browser can capture one.
+    const getDisplayMedia = role === 'doctor' ? platform.getDisplayMedia : null;
     const session = new CallSession({
       appointmentId: id,
       polite: role === 'patient',
       iceServers: toRtcIceServers(iceServers),
+      iceTransportPolicy: this.#context?.iceTransportPolicy ?? 'all',
+      refreshIceConfig: async () => {
+        const info = await this.#api.getCall(id);
+        return { iceServers: toRtcIceServers(info.iceServers), iceTransportPolicy: info.iceTransportPolicy };
+      },
       signaling: socket,
       createPeerConnection: platform.createPeerConnection,
-      acquireMedia: () =>
-        acquireCallMedia(platform.getUserMedia, {
-          videoInput: platform.readStorage(VIDEO_INPUT_KEY),
-          audioInput: platform.readStorage(AUDIO_INPUT_KEY),
-        }),
+      acquireMedia: () => acquireCallMedia(platform.getUserMedia, preferred()),
       describeMediaError,
       createMediaStream: platform.createMediaStream,
+      devices: {
+        getUserMedia: platform.getUserMedia,
+        enumerateDevices: () => platform.enumerateDevices(),
+        onDeviceChange: (listener) => platform.onDeviceChange(listener),
+        getDisplayMedia,
+        preferred,
+      },
       timers: platform.timers,
       renewGrant: async () => {
         await this.#obtainGrant();
@@ -516,6 +728,7 @@ export class CallViewModel extends Store<CallPageState> {
       onError: (error) => console.warn('call:', error),
     });
     this.#session = session;
+    this.update({ screenShare: getDisplayMedia ? { active: false } : null });
     session.events.on('state', (state) => {
       this.update({
         phase: state.phase,
@@ -525,6 +738,7 @@ export class CallViewModel extends Store<CallPageState> {
       });
       if (state.phase === 'ended') this.#callOver();
       this.#renderWarning();
+      this.#renderDuration();
     });
     session.events.on('call-warning', ({ endsAt }) => {
       this.#endsAt = endsAt;
@@ -532,13 +746,18 @@ export class CallViewModel extends Store<CallPageState> {
       this.#renderWarning();
     });
     session.events.on('local-stream', (localStream) => this.update({ localStream }));
-    session.events.on('local-media', (local) => this.update({ local }));
+    session.events.on('local-media', (local) =>
+      this.update({ local, screenShare: this.state.screenShare ? { active: local.screenSharing } : null }),
+    );
+    session.events.on('quality', (quality) => this.update({ quality }));
+    session.events.on('devices', (devices) => this.update({ devices }));
     session.events.on('remote-stream', (remoteStream) => this.update({ remoteStream }));
     session.events.on('remote-media', (remote) => this.update({ remote }));
     this.#disposers.push(platform.onHidden(() => session.flushAcks()));
     socket.connect();
     session.start();
     this.#renderWarning();
+    this.#renderDuration();
   }
 
   /** Both sides go back to the appointment; someone who came by link has no appointment page to go to. */
@@ -553,6 +772,9 @@ export class CallViewModel extends Store<CallPageState> {
         warning: null,
         invite: null,
         lobby: null,
+        duration: null,
+        chatOpen: false,
+        popover: null,
       });
       return;
     }
@@ -567,5 +789,10 @@ export class CallViewModel extends Store<CallPageState> {
 
   #fail(message: string): void {
     this.update({ phase: 'failed', error: message, statusText: message, lobby: null, warning: null });
+  }
+
+  /** Keeps the derived screen words in step with every change, whoever makes it. */
+  protected override update(patch: Partial<CallPageState>): void {
+    super.update(withDerived({ ...this.state, ...patch }));
   }
 }

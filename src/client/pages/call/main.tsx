@@ -1,5 +1,6 @@
 import '../../ui/styles.css';
 import { ApiClient } from '../../api/http-client.js';
+import { DeviceCheck } from '../../device-check/device-check.js';
 import { browserPlatform } from '../../platform/browser-platform.js';
 import { mount } from '../../platform/mount.js';
 import { createSignalingSocket } from '../../ws/create-socket.js';
@@ -10,8 +11,12 @@ const platform = browserPlatform();
 const api = new ApiClient(platform.fetch);
 const socket = createSignalingSocket(platform, api);
 const model = new CallViewModel(api, platform, socket);
-mount(<CallPage model={model} />);
-platform.onPageHide(() => model.leave());
+const deviceCheck = new DeviceCheck(platform);
+mount(<CallPage model={model} deviceCheck={deviceCheck} />);
+platform.onPageHide(() => {
+  deviceCheck.release();
+  model.leave();
+});
 platform.onRestoredFromCache(() => platform.reload());
 platform.onOnline(() => socket.reconnectNow());
 void model.load();

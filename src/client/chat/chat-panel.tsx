@@ -1,17 +1,22 @@
-import { useEffect, useRef } from 'preact/hooks';
-import type { ChatEntry } from '../../chat/chat-log.js';
-import { MAX_MESSAGE_CHARS } from '../../chat/chat-outbox.js';
-import { formatTime } from '../../lib/format.js';
+import type { ComponentChildren } from 'preact';
+import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
+import { formatTime } from '../lib/format.js';
+import type { ChatState } from './chat-controller.js';
+import type { ChatEntry } from './chat-log.js';
+import { MAX_MESSAGE_CHARS } from './chat-outbox.js';
 
 export interface ChatPanelProps {
   selfId: string;
-  entries: readonly ChatEntry[];
-  loading: boolean;
-  error: string | null;
-  draft: string;
+  chat: ChatState;
   onDraft: (draft: string) => void;
   onSend: () => void;
   onRetry: (clientId: string) => void;
+  /** Extra classes for the section (the call page's slide-out). */
+  class?: string;
+  /** Shown beside the heading, e.g. the call page's Close button. */
+  headerAction?: ComponentChildren;
+  /** The message box takes the focus each time this turns true (a panel that just opened). */
+  focusCompose?: boolean;
 }
 
 function ChatRow({
@@ -45,26 +50,37 @@ function ChatRow({
   );
 }
 
+/** The appointment's conversation; the appointment page and the call page both show it. */
 export function ChatPanel({
   selfId,
-  entries,
-  loading,
-  error,
-  draft,
+  chat,
   onDraft,
   onSend,
   onRetry,
+  class: className,
+  headerAction,
+  focusCompose = false,
 }: ChatPanelProps) {
   const listRef = useRef<HTMLOListElement>(null);
+  const composeRef = useRef<HTMLTextAreaElement>(null);
+  const { entries, loading, error, draft } = chat;
   const count = entries.length;
   useEffect(() => {
     const list = listRef.current;
     if (list && count > 0) list.scrollTop = list.scrollHeight;
   }, [count]);
+  // In the same task as the render: a deferred effect could take the focus back from wherever the person
+  // (or a test) moved it in the meantime.
+  useLayoutEffect(() => {
+    if (focusCompose) composeRef.current?.focus();
+  }, [focusCompose]);
 
   return (
-    <section class="card chat" aria-labelledby="chat-heading">
-      <h2 id="chat-heading">Messages</h2>
+    <section class={`card chat${className ? ` ${className}` : ''}`} aria-labelledby="chat-heading">
+      <div class="chat__header">
+        <h2 id="chat-heading">Messages</h2>
+        {headerAction}
+      </div>
       {loading && <p class="muted">Loading messages…</p>}
       {!loading && count === 0 && <p class="muted">No messages yet.</p>}
       {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be reachable by keyboard to scroll it */}
@@ -88,6 +104,7 @@ export function ChatPanel({
         <label for="chat-message">Message</label>
         <div class="chat__compose">
           <textarea
+            ref={composeRef}
             id="chat-message"
             name="message"
             rows={2}

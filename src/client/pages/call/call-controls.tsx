@@ -1,0 +1,149 @@
+import type { Ref } from 'preact';
+import type { CallPageState, CallViewModel } from './call-view-model.js';
+import { Icon, type IconName } from './icons.js';
+
+interface ControlProps {
+  label: string;
+  icon: IconName;
+  onClick: () => void;
+  disabled?: boolean | undefined;
+  /** `active`: a toggle that is on (muted, camera off, sharing). */
+  variant?: 'danger' | 'active' | undefined;
+  buttonRef?: Ref<HTMLButtonElement> | undefined;
+  ariaLabel?: string | undefined;
+  describedBy?: string | undefined;
+  expanded?: boolean | undefined;
+  controls?: string | undefined;
+  busy?: boolean | undefined;
+  badge?: string | null | undefined;
+}
+
+function Control({
+  label,
+  icon,
+  onClick,
+  disabled = false,
+  variant,
+  buttonRef,
+  ariaLabel,
+  describedBy,
+  expanded,
+  controls,
+  busy,
+  badge,
+}: ControlProps) {
+  return (
+    <button
+      ref={buttonRef ?? null}
+      type="button"
+      class={`control${variant ? ` control--${variant}` : ''}`}
+      disabled={disabled}
+      aria-label={ariaLabel}
+      aria-describedby={describedBy}
+      aria-expanded={expanded}
+      aria-controls={controls}
+      aria-busy={busy}
+      onClick={onClick}
+    >
+      <span class="control__icon">
+        <Icon name={icon} />
+        {badge && (
+          <span class="control__badge" aria-hidden="true">
+            {badge}
+          </span>
+        )}
+      </span>
+      <span class="control__label">{label}</span>
+    </button>
+  );
+}
+
+export interface ControlRefs {
+  chat: Ref<HTMLButtonElement>;
+  settings: Ref<HTMLButtonElement>;
+}
+
+/**
+ * The call's controls, in the order a keyboard reaches them. Names are a contract for tests and screen
+ * readers ("Mute"/"Unmute", …); each button keeps its width when its name changes.
+ */
+export function CallControls({
+  state,
+  model,
+  refs,
+  onFullscreen,
+}: {
+  state: CallPageState;
+  model: CallViewModel;
+  refs: ControlRefs;
+  onFullscreen: () => void;
+}) {
+  const { local, screenShare, fullscreen, chat, chatBadge } = state;
+  return (
+    <div class="call__controls">
+      <Control
+        label={local.audioMuted ? 'Unmute' : 'Mute'}
+        icon={local.audioMuted ? 'mic-off' : 'mic'}
+        variant={local.audioMuted ? 'active' : undefined}
+        disabled={!local.hasAudio}
+        onClick={() => model.toggleAudio()}
+      />
+      <Control
+        label={local.videoOff ? 'Turn camera on' : 'Turn camera off'}
+        icon={local.videoOff ? 'camera-off' : 'camera'}
+        variant={local.videoOff ? 'active' : undefined}
+        disabled={!local.hasVideo}
+        onClick={() => model.toggleVideo()}
+      />
+      {screenShare && (
+        <Control
+          label={screenShare.active ? 'Stop sharing' : 'Share screen'}
+          icon={screenShare.active ? 'screen-stop' : 'screen'}
+          variant={screenShare.active ? 'active' : undefined}
+          onClick={() => void model.toggleScreenShare()}
+        />
+      )}
+      {chat && (
+        <Control
+          label="Chat"
+          icon="chat"
+          ariaLabel="Chat"
+          buttonRef={refs.chat}
+          expanded={state.chatOpen}
+          controls="call-chat"
+          describedBy={chatBadge ? 'chat-unread' : undefined}
+          badge={chatBadge?.text}
+          onClick={() => model.toggleChat()}
+        />
+      )}
+      <Control
+        label="Settings"
+        icon="settings"
+        buttonRef={refs.settings}
+        expanded={state.popover === 'settings'}
+        controls="call-settings"
+        onClick={() => model.togglePopover('settings')}
+      />
+      {fullscreen && (
+        <Control
+          label={fullscreen.active ? 'Exit fullscreen' : 'Fullscreen'}
+          icon={fullscreen.active ? 'fullscreen-exit' : 'fullscreen'}
+          onClick={onFullscreen}
+        />
+      )}
+      <Control
+        label="End call"
+        icon="end-call"
+        variant="danger"
+        disabled={state.ending}
+        busy={state.ending}
+        onClick={() => void model.endCall()}
+      />
+      {chatBadge && (
+        <span id="chat-unread" class="visually-hidden">
+          {chatBadge.words}
+        </span>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,194 @@
+import { describe, expect, it } from 'vitest';
+import type { QualityReport } from '../../call/quality.js';
+import { type CallScreenInput, callScreen, initials, qualityView, unreadBadge } from './call-screen.js';
+
+const base: CallScreenInput = {
+  phase: 'connected',
+  role: 'doctor',
+  viaLink: false,
+  peerName: 'Pat Smith',
+  otherName: 'Pat Smith',
+  statusText: 'Connected',
+  error: null,
+  remote: { audioMuted: false, videoOff: false, screenSharing: false },
+  serverLost: false,
+};
+const screen = (patch: Partial<CallScreenInput>) => callScreen({ ...base, ...patch });
+
+describe('initials', () => {
+  it.each([
+    ['Pat Smith', 'PS'],
+    ['Dr. Ada', 'A'],
+    ['Dr. Ada Lovelace-Byron', 'AL'],
+    ['  élodie   de la cour ', 'ÉC'],
+    ['Prof. Dr. Li', 'L'],
+    ['###', '?'],
+  ])('%s → %s', (name, expected) => {
+    expect(initials(name)).toBe(expected);
+  });
+});
+
+describe('callScreen', () => {
+  it('shows no overlay while connected, and announces who the call is with', () => {
+    expect(screen({})).toEqual({
+      overlay: null,
+      remoteTile: { name: 'Pat Smith', initials: 'PS', audioMuted: false, videoOff: false, screen: false },
+      serverNotice: null,
+      announcement: 'Connected with Pat Smith.',
+    });
+  });
+
+  it('puts the other side’s signaled microphone and camera on their tile and in the announcement', () => {
+    const muted = screen({ remote: { audioMuted: true, videoOff: false, screenSharing: false } });
+    expect(muted.remoteTile).toMatchObject({ audioMuted: true, videoOff: false });
+    expect(muted.announcement).toBe('Connected with Pat Smith. Pat Smith is muted.');
+    const both = screen({ remote: { audioMuted: true, videoOff: true, screenSharing: false } });
+    expect(both.announcement).toBe(
+      'Connected with Pat Smith. Pat Smith is muted and has turned the camera off.',
+    );
+    const sharing = screen({
+      peerName: 'Dr. Ada',
+      role: 'patient',
+      remote: { audioMuted: false, videoOff: false, screenSharing: true },
+    });
+    expect(sharing.remoteTile).toMatchObject({ screen: true, initials: 'A' });
+    expect(sharing.announcement).toBe('Connected with Dr. Ada. Dr. Ada is sharing their screen.');
+  });
+
+  it('waits in the words of each side', () => {
+    expect(screen({ phase: 'waiting', peerName: null }).overlay).toEqual({
+      kind: 'waiting',
+      title: 'Waiting for the patient…',
+      detail: 'Pat Smith will appear here as soon as they join.',
+    });
+    const patient = screen({ phase: 'waiting', role: 'patient', peerName: null, otherName: 'Dr. Ada' });
+    expect(patient.overlay?.title).toBe('The doctor will be with you shortly');
+    expect(patient.remoteTile).toBeNull();
+    expect(patient.announcement).toBe(
+      'The doctor will be with you shortly. Keep this page open: you are connected as soon as the doctor joins.',
+    );
+  });
+
+  it('says what is being retried while reconnecting', () => {
+    expect(screen({ phase: 'reconnecting' }).overlay).toEqual({
+      kind: 'progress',
+      title: 'Reconnecting…',
+      detail: 'Restoring the video connection',
+    });
+    expect(screen({ phase: 'reconnecting', serverLost: true }).overlay?.detail).toBe(
+      'Restoring the video connection and the connection to the server',
+    );
+    expect(screen({ phase: 'reconnecting' }).announcement).toBe(
+      'Reconnecting… Restoring the video connection',
+    );
+    // Media still flows: the server is re-reached quietly, without covering the picture.
+    const server = screen({ serverLost: true });
+    expect(server).toMatchObject({ overlay: null, serverNotice: 'Reconnecting to the server…' });
+    expect(server.announcement).toBe('Connected with Pat Smith. Reconnecting to the server…');
+    // The tile stays while reconnecting: the last picture and the signaled state are still right.
+    expect(screen({ phase: 'reconnecting' }).remoteTile).not.toBeNull();
+  });
+
+  it('says the other side left, and what happens next for each side', () => {
+    expect(screen({ phase: 'peer-left' }).overlay).toMatchObject({
+      kind: 'left',
+      title: 'Pat Smith left the call',
+      detail: expect.stringMatching(/rejoin/),
+    });
+    const patient = screen({ phase: 'peer-left', role: 'patient', peerName: 'Dr. Ada' });
+    expect(patient.overlay).toMatchObject({
+      title: 'Dr. Ada left the call',
+      detail: expect.stringMatching(/Keep this page open/),
+    });
+  });
+
+  it('covers connecting, the end, a failure and leaving', () => {
+    expect(
+      screen({ phase: 'starting', statusText: 'Starting your camera and microphone…' }).overlay?.title,
+    ).toBe('Starting your camera and microphone…');
+    expect(screen({ phase: 'connecting' }).overlay?.title).toBe('Connecting to Pat Smith…');
+    expect(screen({ phase: 'ended' }).overlay).toMatchObject({
+      kind: 'ended',
+      detail: 'Returning to the appointment…',
+    });
+    expect(screen({ phase: 'ended', viaLink: true }).announcement).toBe(
+      'The call has ended. You can close this page.',
+    );
+    const failed = screen({ phase: 'failed', error: 'This link was already used in another browser.' });
+    expect(failed.overlay).toMatchObject({
+      kind: 'failed',
+      detail: 'This link was already used in another browser.',
+    });
+    expect(failed.announcement).toBe(
+      'The call could not continue. This link was already used in another browser.',
+    );
+    expect(screen({ phase: 'closed' }).overlay?.title).toBe('You left the call');
+  });
+});
+
+describe('qualityView', () => {
+  const report: QualityReport = {
+    level: 'good',
+    rttMs: 48.4,
+    jitterMs: 3.2,
+    lossPercent: 0.25,
+    bitrateKbps: 1840,
+    width: 1280,
+    height: 720,
+    fps: 29.7,
+    candidateType: 'relay',
+    sendBitrateKbps: 2150,
+    score: 72,
+  };
+
+  it('names the level in words and lists the figures with units', () => {
+    expect(qualityView(report)).toEqual({
+      level: 'good',
+      label: 'Good',
+      name: 'Connection quality: Good',
+      rows: [
+        { term: 'Round trip', value: '48 ms' },
+        { term: 'Jitter', value: '3 ms' },
+        { term: 'Packet loss', value: '0.3 %' },
+        { term: 'Bitrate received', value: '1.8 Mbit/s' },
+        { term: 'Bitrate sent', value: '2.1 Mbit/s' },
+        { term: 'Resolution', value: '1280×720' },
+        { term: 'Frame rate', value: '30 fps' },
+        { term: 'Route', value: 'Relay' },
+      ],
+    });
+  });
+
+  it('shows a dash for what is not known yet, and the direct route', () => {
+    const view = qualityView({
+      ...report,
+      level: 'lost',
+      rttMs: null,
+      lossPercent: null,
+      bitrateKbps: 320,
+      width: null,
+      candidateType: 'direct',
+      sendBitrateKbps: null,
+    });
+    expect(view.label).toBe('Lost');
+    expect(view.rows.map((row) => row.value)).toEqual([
+      '–',
+      '3 ms',
+      '–',
+      '320 kbit/s',
+      '–',
+      '–',
+      '30 fps',
+      'Direct',
+    ]);
+  });
+});
+
+describe('unreadBadge', () => {
+  it('counts on the button and words it for the description', () => {
+    expect(unreadBadge(0)).toBeNull();
+    expect(unreadBadge(1)).toEqual({ text: '1', words: '1 unread message' });
+    expect(unreadBadge(12)).toEqual({ text: '12', words: '12 unread messages' });
+    expect(unreadBadge(140)).toEqual({ text: '99+', words: '140 unread messages' });
+  });
+});
