@@ -1,34 +1,10 @@
+import { CompatibilityPanel } from '../../device-check/compatibility-panel.js';
+import { ConnectionTestPanel } from '../../device-check/connection-test-panel.js';
+import { DeviceCheckPanel } from '../../device-check/device-check-panel.js';
+import { TroubleshootingPanel } from '../../device-check/troubleshooting-panel.js';
 import { SiteHeader } from '../../ui/site-header.js';
 import { useStore } from '../../ui/use-store.js';
-import { VideoView } from '../call/video-view.js';
-import type { DeviceOption, DeviceTestViewModel } from './device-test-view-model.js';
-
-function DeviceSelect(props: {
-  id: string;
-  label: string;
-  value: string;
-  options: DeviceOption[];
-  onChange: (id: string) => void;
-}) {
-  return (
-    <div class="field">
-      <label for={props.id}>{props.label}</label>
-      <select
-        id={props.id}
-        value={props.value}
-        disabled={props.options.length === 0}
-        onChange={(event) => props.onChange(event.currentTarget.value)}
-      >
-        {props.options.length === 0 && <option value="">None found</option>}
-        {props.options.map((option) => (
-          <option key={option.id} value={option.id}>
-            {option.label}
-          </option>
-        ))}
-      </select>
-    </div>
-  );
-}
+import type { DeviceTestViewModel } from './device-test-view-model.js';
 
 export function DeviceTestPage({ model }: { model: DeviceTestViewModel }) {
   const state = useStore(model);
@@ -39,34 +15,29 @@ export function DeviceTestPage({ model }: { model: DeviceTestViewModel }) {
         <p class="breadcrumb">
           <a href={state.backHref}>Back</a>
         </p>
-        <h1>Test your camera and microphone</h1>
+        <h1>Test your camera, microphone and connection</h1>
+        <p class="lead">Check everything before your call: it takes a minute, and nothing is recorded.</p>
+        {state.signedIn === false && (
+          <p class="alert alert--info">
+            You are not signed in. The camera, microphone and browser checks work; for the connection test,{' '}
+            <a href={state.signInHref}>sign in</a> or open your call link first.
+          </p>
+        )}
+        {state.error && (
+          <p role="alert" class="alert alert--error">
+            {state.error}
+          </p>
+        )}
         <div class="device-test">
-          <VideoView class="device-test__preview" stream={state.stream} label="Camera preview" muted />
-          <div class="stack">
-            <p role="status" class="muted">
-              {state.stream ? 'Your camera is working if you can see yourself.' : 'Starting your camera…'}
-            </p>
-            {state.error && (
-              <p role="alert" class="alert alert--error">
-                {state.error}
-              </p>
-            )}
-            <DeviceSelect
-              id="camera"
-              label="Camera"
-              value={state.videoInput}
-              options={state.cameras}
-              onChange={(id) => void model.selectCamera(id)}
-            />
-            <DeviceSelect
-              id="microphone"
-              label="Microphone"
-              value={state.audioInput}
-              options={state.microphones}
-              onChange={(id) => void model.selectMicrophone(id)}
-            />
-            <p class="hint">Your choice is remembered on this device and used in your calls.</p>
-          </div>
+          <section class="card stack" aria-labelledby="devices-heading">
+            <h2 id="devices-heading">Camera, microphone and speaker</h2>
+            <DeviceCheckPanel model={model.devices} />
+          </section>
+          <CompatibilityPanel checks={state.checks} />
+        </div>
+        <div class="device-test">
+          <ConnectionTestPanel model={model.connection} />
+          <TroubleshootingPanel matched={state.tips.matched} other={state.tips.other} />
         </div>
       </main>
     </>

@@ -1,40 +1,30 @@
 import type { UserView } from '../../../protocol/api.js';
-import { errorMessage } from '../../api/api-error.js';
+import { ApiError, errorMessage } from '../../api/api-error.js';
 import type { ApiClient } from '../../api/http-client.js';
 import {
-  AUDIO_INPUT_KEY,
-  audioConstraints,
-  describeMediaError,
-  VIDEO_INPUT_KEY,
-  videoConstraints,
-} from '../../call/media.js';
-import { safeNextPath } from '../../lib/next-path.js';
+  type BrowserFeatures,
+  type CompatibilityCheck,
+  compatibilityChecks,
+} from '../../device-check/compatibility.js';
+import type { PathProbe } from '../../device-check/connection-probe.js';
+import { ConnectionTest } from '../../device-check/connection-test.js';
+import { DeviceCheck } from '../../device-check/device-check.js';
+import { type Tip, troubleshooting } from '../../device-check/troubleshooting.js';
+import { loginUrl, safeNextPath } from '../../lib/next-path.js';
 import type { Platform } from '../../platform/platform.js';
 import { Store } from '../../ui/store.js';
-import { redirectIfSignedOut, requireSession, signOut } from '../session.js';
-
-export interface DeviceOption {
-  id: string;
-  label: string;
-}
+import { signOut } from '../session.js';
 
 export interface DeviceTestState {
-  phase: 'loading' | 'ready' | 'error';
   user: UserView | null;
-  stream: MediaStream | null;
-  cameras: DeviceOption[];
-  microphones: DeviceOption[];
-  videoInput: string;
-  audioInput: string;
-  error: string | null;
+  /** Known once the session was asked for; the page works signed out too (someone who came by call link). */
+  signedIn: boolean | null;
+  signInHref: string;
+  checks: CompatibilityCheck[];
+  tips: { matched: Tip[]; other: Tip[] };
   backHref: string;
   signingOut: boolean;
-}
-
-function options(devices: MediaDeviceInfo[], kind: MediaDeviceKind, noun: string): DeviceOption[] {
-  return devices
-    .filter((device) => device.kind === kind && device.deviceId)
-    .map((device, index) => ({ id: device.deviceId, label: device.label || `${noun} ${index + 1}` }));
+  error: string | null;
 }
 
 /** Where "Back" goes: the page the user came from on this site, else the appointment list. */
@@ -43,50 +33,70 @@ export function backHref(referrerPath: string | null): string {
   return safeNextPath(referrerPath);
 }
 
+export function browserFeatures(platform: Platform): BrowserFeatures {
+  return {
+    peerConnection: platform.peerConnectionSupported,
+    getUserMedia: platform.getUserMediaSupported,
+    getDisplayMedia: platform.getDisplayMedia !== null,
+    secureContext: platform.secureContext,
+    webSocket: platform.webSocketSupported,
+  };
+}
+
+/** The device test page: the device check, the browser's features, the connection test and the tips for what failed. */
 export class DeviceTestViewModel extends Store<DeviceTestState> {
+  readonly devices: DeviceCheck;
+  readonly connection: ConnectionTest;
   readonly #api: ApiClient;
   readonly #platform: Platform;
-  #disposed = false;
+  readonly #disposers: Array<() => void>;
 
-  constructor(api: ApiClient, platform: Platform) {
+  constructor(api: ApiClient, platform: Platform, probe?: PathProbe) {
     super({
-      phase: 'loading',
       user: null,
-      stream: null,
-      cameras: [],
-      microphones: [],
-      videoInput: platform.readStorage(VIDEO_INPUT_KEY) ?? '',
-      audioInput: platform.readStorage(AUDIO_INPUT_KEY) ?? '',
-      error: null,
+      signedIn: null,
+      signInHref: loginUrl('/device-test'),
+      checks: compatibilityChecks(browserFeatures(platform), null),
+      tips: troubleshooting({
+        permissionDenied: false,
+        cameraInUse: false,
+        deviceMissing: false,
+        soundFailed: false,
+        connection: [],
+      }),
       backHref: backHref(platform.referrerPath),
       signingOut: false,
+      error: null,
     });
     this.#api = api;
     this.#platform = platform;
+    this.devices = new DeviceCheck(platform);
+    this.connection = new ConnectionTest(api, platform, probe);
+    this.#disposers = [
+      this.devices.subscribe(() => this.#updateTips()),
+      this.connection.subscribe(() => this.#updateTips()),
+    ];
   }
 
   async load(): Promise<void> {
+    const started = this.devices.start();
     try {
-      const session = await requireSession(this.#api, this.#platform);
-      if (!session) return;
-      this.update({ user: session.user, phase: 'ready' });
-      await this.#preview();
+      const session = await this.#api.getSession();
+      this.update({
+        user: session.user,
+        signedIn: true,
+        checks: compatibilityChecks(browserFeatures(this.#platform), session.user.role),
+      });
     } catch (error) {
-      if (redirectIfSignedOut(error, this.#platform)) return;
-      this.update({ phase: 'error', error: errorMessage(error) });
+      // Signed out is fine here: a patient who came by call link has no account session.
+      if (error instanceof ApiError && error.status === 401) this.update({ signedIn: false });
+      else this.update({ signedIn: false, error: errorMessage(error) });
     }
+    await started;
   }
 
-  async selectCamera(id: string): Promise<void> {
-    this.#platform.writeStorage(VIDEO_INPUT_KEY, id);
-    this.update({ videoInput: id });
-    await this.#preview();
-  }
-
-  async selectMicrophone(id: string): Promise<void> {
-    this.#platform.writeStorage(AUDIO_INPUT_KEY, id);
-    this.update({ audioInput: id });
-    await this.#preview();
+  runConnectionTest(): Promise<void> {
+    return this.connection.run();
   }
 
   async signOut(): Promise<void> {
@@ -99,40 +109,20 @@ export class DeviceTestViewModel extends Store<DeviceTestState> {
   }
 
   dispose(): void {
-    this.#disposed = true;
-    this.#stop();
+    for (const dispose of this.#disposers) dispose();
+    this.devices.release();
   }
 
-  async #preview(): Promise<void> {
-    this.#stop();
-    const { videoInput, audioInput } = this.state;
-    try {
-      const stream = await this.#platform.getUserMedia({
-        video: videoConstraints(videoInput || null),
-        audio: audioConstraints(audioInput || null),
-      });
-      if (this.#disposed) {
-        for (const track of stream.getTracks()) track.stop();
-        return;
-      }
-      const devices = await this.#platform.enumerateDevices();
-      const videoTrack = stream.getVideoTracks()[0];
-      const audioTrack = stream.getAudioTracks()[0];
-      this.update({
-        stream,
-        error: null,
-        cameras: options(devices, 'videoinput', 'Camera'),
-        microphones: options(devices, 'audioinput', 'Microphone'),
-        videoInput: videoInput || videoTrack?.getSettings().deviceId || '',
-        audioInput: audioInput || audioTrack?.getSettings().deviceId || '',
-      });
-    } catch (error) {
-      this.update({ error: describeMediaError(error) });
-    }
-  }
-
-  #stop(): void {
-    for (const track of this.state.stream?.getTracks() ?? []) track.stop();
-    if (this.state.stream) this.update({ stream: null });
+  #updateTips(): void {
+    const devices = this.devices.state;
+    const tips = troubleshooting({
+      permissionDenied: devices.access === 'denied',
+      cameraInUse: devices.problem === 'in-use',
+      deviceMissing: devices.problem === 'not-found',
+      soundFailed: devices.sound === 'failed',
+      connection: this.connection.state.verdict?.problems ?? [],
+    });
+    const same = (a: Tip[], b: Tip[]) => a.length === b.length && a.every((tip, i) => tip.id === b[i]?.id);
+    if (!same(tips.matched, this.state.tips.matched)) this.update({ tips });
   }
 }

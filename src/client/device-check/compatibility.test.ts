@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { type BrowserFeatures, compatibilityChecks } from './compatibility.js';
+
+const ALL: BrowserFeatures = {
+  peerConnection: true,
+  getUserMedia: true,
+  getDisplayMedia: true,
+  secureContext: true,
+  webSocket: true,
+};
+
+function outcomes(features: Partial<BrowserFeatures>, role: 'doctor' | 'patient' | null = null) {
+  return Object.fromEntries(
+    compatibilityChecks({ ...ALL, ...features }, role).map((check) => [check.id, check.outcome]),
+  );
+}
+
+describe('compatibilityChecks', () => {
+  it('passes every line in a current desktop browser over https', () => {
+    const checks = compatibilityChecks(ALL, 'patient');
+    expect(checks.map((check) => check.label)).toEqual([
+      'Secure connection (HTTPS)',
+      'Video calls (WebRTC)',
+      'Camera and microphone (getUserMedia)',
+      'Screen sharing (getDisplayMedia)',
+      'Live connection (WebSocket)',
+    ]);
+    expect(checks.every((check) => check.outcome === 'pass')).toBe(true);
+  });
+
+  it('fails the camera on an http page and says to open the https address', () => {
+    const checks = compatibilityChecks({ ...ALL, secureContext: false, getUserMedia: false }, null);
+    const camera = checks.find((check) => check.id === 'getUserMedia');
+    expect(camera?.outcome).toBe('fail');
+    expect(camera?.detail).toMatch(/https/);
+    expect(checks.find((check) => check.id === 'secureContext')?.outcome).toBe('fail');
+  });
+
+  it('is only a note for a patient on a phone without screen sharing, a failure for a doctor', () => {
+    expect(outcomes({ getDisplayMedia: false }, 'patient')['getDisplayMedia']).toBe('note');
+    expect(outcomes({ getDisplayMedia: false }, null)['getDisplayMedia']).toBe('note');
+    expect(outcomes({ getDisplayMedia: false }, 'doctor')['getDisplayMedia']).toBe('fail');
+    const patient = compatibilityChecks({ ...ALL, getDisplayMedia: false }, 'patient');
+    expect(patient.find((check) => check.id === 'getDisplayMedia')?.detail).toMatch(
+      /Only the doctor shares a screen/,
+    );
+  });
+
+  it('notes a missing WebSocket (there is a fallback) and fails a missing WebRTC', () => {
+    expect(outcomes({ webSocket: false })['webSocket']).toBe('note');
+    expect(outcomes({ peerConnection: false })['peerConnection']).toBe('fail');
+  });
+});

@@ -1,0 +1,294 @@
+import type { IceConfig, IceServerView } from '../../protocol/api.js';
+import { ApiError, errorMessage } from '../api/api-error.js';
+import type { ApiClient } from '../api/http-client.js';
+import type { Platform } from '../platform/platform.js';
+import { Store } from '../ui/store.js';
+import { measurePath, type PathMeasurement, type PathProbe } from './connection-probe.js';
+import { type ConnectionVerdict, connectionVerdict, type TestAccess } from './connection-verdict.js';
+import { probeServer, type ServerProbeResult } from './server-probe.js';
+
+export type StepId = 'server' | 'direct' | 'relay';
+export type StepOutcome = 'pending' | 'running' | 'pass' | 'fail' | 'skipped' | 'note';
+
+export interface ConnectionStep {
+  id: StepId;
+  label: string;
+  outcome: StepOutcome;
+  detail: string;
+}
+
+export interface Figure {
+  id: 'server-rtt' | 'direct' | 'relay' | 'relay-rtt' | 'loss' | 'bitrate';
+  label: string;
+  value: string;
+}
+
+export interface ConnectionTestState {
+  running: boolean;
+  steps: ConnectionStep[];
+  verdict: ConnectionVerdict | null;
+  figures: Figure[];
+}
+
+const LABELS: Record<StepId, string> = {
+  server: "carecall's server",
+  direct: 'Direct connection',
+  relay: 'Connection through the relay (TURN)',
+};
+
+function pendingSteps(): ConnectionStep[] {
+  return (['server', 'direct', 'relay'] as const).map((id) => ({
+    id,
+    label: LABELS[id],
+    outcome: 'pending',
+    detail: 'Not tested yet.',
+  }));
+}
+
+/** The URLs of each server that match a scheme, keeping its credentials; servers left with none are dropped. */
+export function serversFor(servers: readonly IceServerView[], scheme: 'stun' | 'turn'): RTCIceServer[] {
+  const pattern = scheme === 'stun' ? /^stuns?:/i : /^turns?:/i;
+  return servers.flatMap((server) => {
+    const urls = server.urls.filter((url) => pattern.test(url));
+    if (urls.length === 0) return [];
+    const rtc: RTCIceServer = { urls };
+    if (server.username !== undefined) rtc.username = server.username;
+    if (server.credential !== undefined) rtc.credential = server.credential;
+    return [rtc];
+  });
+}
+
+export function formatBitrate(kbps: number): string {
+  return kbps >= 1000 ? `${(kbps / 1000).toFixed(1)} Mbit/s` : `${Math.round(kbps)} kbit/s`;
+}
+
+function candidateWords(type: string | null): string {
+  switch (type) {
+    case 'host':
+      return 'direct, within this device';
+    case 'srflx':
+    case 'prflx':
+      return 'direct, through your router';
+    case 'relay':
+      return 'through the relay';
+    default:
+      return 'route unknown';
+  }
+}
+
+function directStep(
+  direct: PathMeasurement,
+  stunConfigured: boolean,
+): Pick<ConnectionStep, 'outcome' | 'detail'> {
+  if (!direct.connected) {
+    return {
+      outcome: 'fail',
+      detail:
+        'Two test connections on this device could not reach each other: WebRTC may be blocked by a VPN, a firewall or a browser extension.',
+    };
+  }
+  let detail = 'This browser can make direct video connections.';
+  if (stunConfigured) {
+    detail += direct.gathered.includes('srflx')
+      ? " carecall's STUN server told it your public address, which the other side needs to reach you directly."
+      : " carecall's STUN server did not answer: direct calls may only work within one network.";
+  }
+  return { outcome: 'pass', detail };
+}
+
+function relayStep(relay: PathMeasurement): Pick<ConnectionStep, 'outcome' | 'detail'> {
+  if (relay.connected) {
+    const parts = [
+      relay.rttMs === null ? null : `round trip ${relay.rttMs} ms`,
+      relay.lossPercent === null ? null : `packet loss ${relay.lossPercent} %`,
+      relay.bitrateKbps === null
+        ? null
+        : `${relay.bitrateCapped ? 'at least ' : ''}${formatBitrate(relay.bitrateKbps)}`,
+    ].filter((part): part is string => part !== null);
+    return {
+      outcome: 'pass',
+      detail: `Data went ${candidateWords(relay.candidateType)}: ${parts.join(', ')}.`,
+    };
+  }
+  let detail = 'The relay server answered, but no data got through it.';
+  if (relay.failure === 'no-candidates') {
+    detail = relay.iceErrors.includes(401)
+      ? 'The relay server refused the credentials carecall gave: they may have expired, or the relay and carecall are set up with different secrets.'
+      : 'The relay server could not be reached: a firewall may block it.';
+    detail += ' Calls from networks that block direct connections cannot use it.';
+  }
+  return { outcome: 'fail', detail };
+}
+
+function figuresFor(
+  server: ServerProbeResult | null,
+  direct: PathMeasurement,
+  relay: PathMeasurement | null,
+  relayConfigured: boolean,
+  access: TestAccess,
+): Figure[] {
+  const figures: Figure[] = [];
+  if (server?.ok && server.rttMs !== null) {
+    figures.push({
+      id: 'server-rtt',
+      label: "Round trip to carecall's server",
+      value: `${Math.round(server.rttMs)} ms`,
+    });
+  }
+  figures.push({
+    id: 'direct',
+    label: 'Direct connection',
+    value: direct.connected ? `works (${direct.candidateType ?? 'unknown'} candidate)` : 'failed',
+  });
+  if (!relay) {
+    figures.push({
+      id: 'relay',
+      label: 'Relay connection',
+      value: access === 'ok' && !relayConfigured ? 'no relay configured' : 'not tested',
+    });
+    return figures;
+  }
+  figures.push({
+    id: 'relay',
+    label: 'Relay connection',
+    value: relay.connected ? `works (${relay.candidateType ?? 'unknown'} candidate)` : 'failed',
+  });
+  if (!relay.connected) return figures;
+  if (relay.rttMs !== null)
+    figures.push({ id: 'relay-rtt', label: 'Round trip through the relay', value: `${relay.rttMs} ms` });
+  if (relay.lossPercent !== null)
+    figures.push({ id: 'loss', label: 'Packet loss', value: `${relay.lossPercent} %` });
+  if (relay.bitrateKbps !== null) {
+    figures.push({
+      id: 'bitrate',
+      label: 'Bitrate through the relay',
+      value: `${relay.bitrateCapped ? 'at least ' : ''}${formatBitrate(relay.bitrateKbps)}`,
+    });
+  }
+  return figures;
+}
+
+export type ConnectionTestPlatform = Pick<
+  Platform,
+  'createSocket' | 'socketUrl' | 'webSocketSupported' | 'timers' | 'now' | 'createRtcPeerConnection'
+>;
+
+/**
+ * The connection test: carecall's server (HTTP for relay credentials, then the signaling WebSocket), a
+ * direct connection between two peer connections of this page, and the same through the relay with
+ * loss and bitrate measured.
+ */
+export class ConnectionTest extends Store<ConnectionTestState> {
+  readonly #api: Pick<ApiClient, 'getIceServers'>;
+  readonly #platform: ConnectionTestPlatform;
+  readonly #probe: PathProbe;
+
+  constructor(api: Pick<ApiClient, 'getIceServers'>, platform: ConnectionTestPlatform, probe?: PathProbe) {
+    super({ running: false, steps: pendingSteps(), verdict: null, figures: [] });
+    this.#api = api;
+    this.#platform = platform;
+    this.#probe =
+      probe ??
+      ((configuration, options) =>
+        measurePath(
+          {
+            createPeerConnection: platform.createRtcPeerConnection,
+            timers: platform.timers,
+            now: platform.now,
+          },
+          configuration,
+          options,
+        ));
+  }
+
+  async run(): Promise<void> {
+    if (this.state.running) return;
+    this.update({ running: true, steps: pendingSteps(), verdict: null, figures: [] });
+
+    this.#step('server', 'running', 'Contacting carecall…');
+    let access: TestAccess = 'ok';
+    let config: IceConfig | null = null;
+    try {
+      config = await this.#api.getIceServers();
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) {
+        access = error.code === 'session_expired' ? 'expired' : 'signed-out';
+      } else {
+        access = 'error';
+      }
+      this.#step(
+        'server',
+        access === 'signed-out' ? 'skipped' : 'fail',
+        access === 'signed-out'
+          ? 'Not tested: sign in, or open your call link, to test the connection to carecall.'
+          : access === 'expired'
+            ? 'Your sign-in or call link has expired.'
+            : errorMessage(error),
+      );
+    }
+    let server: ServerProbeResult | null = null;
+    if (access === 'ok') {
+      server = await probeServer(this.#platform);
+      if (server.ok) {
+        this.#step(
+          'server',
+          'pass',
+          `Reached carecall's live connection${server.rttMs === null ? '' : ` (round trip ${Math.round(server.rttMs)} ms)`}.`,
+        );
+      } else if (server.reason === 'unsupported') {
+        this.#step('server', 'note', 'This browser has no WebSocket: carecall uses a slower fallback.');
+      } else {
+        this.#step(
+          'server',
+          'fail',
+          "carecall's live connection (WebSocket) could not be opened: a firewall or proxy may block it. Calls use a slower fallback.",
+        );
+      }
+    }
+
+    const servers = config?.iceServers ?? [];
+    const stun = serversFor(servers, 'stun');
+    this.#step('direct', 'running', 'Connecting two test connections on this device…');
+    const direct = await this.#probe({ iceServers: stun, iceTransportPolicy: 'all' }, { throughput: false });
+    const directResult = directStep(direct, stun.length > 0);
+    this.#step('direct', directResult.outcome, directResult.detail);
+
+    const turn = serversFor(servers, 'turn');
+    const relayConfigured = turn.length > 0;
+    let relay: PathMeasurement | null = null;
+    if (access !== 'ok') {
+      this.#step(
+        'relay',
+        'skipped',
+        'Not tested: carecall gives relay credentials only to someone signed in or with a call link.',
+      );
+    } else if (!relayConfigured) {
+      this.#step('relay', 'skipped', 'Not tested: this service has no relay (TURN) server configured.');
+    } else {
+      this.#step('relay', 'running', 'Sending test data through the relay…');
+      relay = await this.#probe({ iceServers: turn, iceTransportPolicy: 'relay' }, { throughput: true });
+      const relayResult = relayStep(relay);
+      this.#step('relay', relayResult.outcome, relayResult.detail);
+    }
+
+    const verdict = connectionVerdict({
+      access,
+      server,
+      relayConfigured,
+      relayRequired: config?.iceTransportPolicy === 'relay',
+      direct,
+      relay,
+    });
+    this.update({
+      running: false,
+      verdict,
+      figures: figuresFor(server, direct, relay, relayConfigured, access),
+    });
+  }
+
+  #step(id: StepId, outcome: StepOutcome, detail: string): void {
+    this.update({
+      steps: this.state.steps.map((step) => (step.id === id ? { ...step, outcome, detail } : step)),
+    });
+  }
+}
