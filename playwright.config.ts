@@ -1,24 +1,9 @@
 import { defineConfig } from '@playwright/test';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './test/e2e/chromium.js';
 import { assertLoopbackOnlyNetwork } from './test/e2e/network-guard.js';
 
 // Checked here as well as in scripts/e2e.mjs so that a bare `npx playwright test` cannot reach the open interface.
 assertLoopbackOnlyNetwork();
-
-/** The Chromium flags of /work/shared/TESTING.md. Arguments are passed without a shell: no quoting. */
-const chromiumArgs = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-  '--no-first-run',
-  '--use-fake-ui-for-media-stream',
-  '--use-fake-device-for-media-stream',
-  '--allow-loopback-in-peer-connection',
-  '--auto-accept-this-tab-capture',
-  '--auto-select-desktop-capture-source=Entire screen',
-];
 
 export default defineConfig({
   testDir: 'test/e2e',
@@ -34,7 +19,7 @@ export default defineConfig({
   use: {
     browserName: 'chromium',
     headless: true,
-    launchOptions: { executablePath: '/usr/bin/chromium', args: chromiumArgs },
+    launchOptions: { executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS] },
     permissions: ['camera', 'microphone'],
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure',

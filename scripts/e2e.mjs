@@ -14,11 +14,17 @@
 // CARECALL_E2E_BUILD=auto (default: build when dist/ is missing or older than src/) | always | never
 // (leave dist/ alone; a spec that needs the app then fails with a clear message).
 
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { constants } from 'node:os';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureBuilt } from './lib/ensure-built.mjs';
+import {
+  enterLoopbackNamespace,
+  exitLike,
+  forwardSignals,
+  networkInterfaces,
+} from './lib/loopback-namespace.mjs';
 
 const EXIT_SKIPPED = 3;
 const CHROMIUM = '/usr/bin/chromium';
@@ -50,96 +56,8 @@ function cannotRun(reason) {
   process.exit(EXIT_SKIPPED);
 }
 
-/** Interfaces of this process's own network namespace (/proc/self/net/dev follows the namespace). */
-function networkInterfaces() {
-  return readFileSync('/proc/self/net/dev', 'utf8')
-    .split('\n')
-    .slice(2)
-    .map((line) => line.split(':')[0].trim())
-    .filter((name) => name.length > 0);
-}
-
-function loopbackOnly() {
-  const names = networkInterfaces();
-  return names.length > 0 && names.every((name) => name === 'lo');
-}
-
-function run(command, commandArgs, options = {}) {
-  return spawnSync(command, commandArgs, { cwd: root, encoding: 'utf8', ...options });
-}
-
-function newestMtime(path) {
-  if (!existsSync(path)) return 0;
-  const stat = statSync(path);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  let newest = 0;
-  for (const entry of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, entry)));
-  return newest;
-}
-
-const BUILD_INPUTS = ['src', 'vite.config.ts', 'tsconfig.json', 'tsconfig.build.json', 'package.json'];
-
-function ensureBuilt() {
-  const mode = process.env.CARECALL_E2E_BUILD ?? 'auto';
-  if (!['auto', 'always', 'never'].includes(mode)) {
-    log(`CARECALL_E2E_BUILD must be auto, always or never (got "${mode}")`);
-    process.exit(1);
-  }
-  if (mode === 'never') return;
-  const built = newestMtime(join(root, 'dist'));
-  const sources = Math.max(...BUILD_INPUTS.map((p) => newestMtime(join(root, p))));
-  if (mode === 'auto' && built > 0 && built >= sources) return;
-  log(
-    built === 0
-      ? 'dist/ is missing: running npm run build'
-      : `running npm run build (CARECALL_E2E_BUILD=${mode}, dist/ ${built >= sources ? 'up to date' : 'older than its sources'})`,
-  );
-  const started = Date.now();
-  const build = run('npm', ['run', 'build'], { stdio: 'inherit' });
-  if (build.status !== 0) {
-    log(`npm run build failed (exit ${build.status ?? build.signal}); the browser suite needs a built app`);
-    process.exit(1);
-  }
-  log(`build took ${((Date.now() - started) / 1000).toFixed(1)} s`);
-}
-
-// The kernel gives lo its 127.0.0.1 only once the link is up, so the address doubles as the "is up" check.
-function loopbackHasAddress() {
-  const addresses = run('ip', ['-o', 'addr', 'show', 'dev', 'lo']);
-  return /inet 127\.0\.0\.1\//.test(addresses.stdout ?? '');
-}
-
-function bringLoopbackUp() {
-  if (loopbackHasAddress()) return;
-  const up = run('ip', ['link', 'set', 'lo', 'up']);
-  if (up.error || up.status !== 0) {
-    cannotRun(
-      `cannot bring lo up in the test namespace (${up.error?.message ?? up.stderr.trim()}); install iproute2`,
-    );
-  }
-  if (!loopbackHasAddress()) cannotRun('lo came up without 127.0.0.1 in the test namespace');
-}
-
-// A terminal's Ctrl-C already reaches the whole process group; stay alive to report the child's exit code.
-// A SIGTERM aimed at this process alone (a CI timeout) is passed on so the child can stop its servers.
-function forwardSignals(child) {
-  process.on('SIGINT', () => {});
-  for (const signal of ['SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
-}
-
-function exitLike(child) {
-  child.on('exit', (code, signal) =>
-    process.exit(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 1)),
-  );
-  child.on('error', (error) => {
-    log(`could not start ${child.spawnfile}: ${error.message}`);
-    process.exit(1);
-  });
-}
-
 function runInsideNamespace() {
-  bringLoopbackUp();
-  ensureBuilt();
+  ensureBuilt({ root, mode: process.env.CARECALL_E2E_BUILD ?? 'auto', variable: 'CARECALL_E2E_BUILD', log });
   const cli = join(root, 'node_modules', '@playwright', 'test', 'cli.js');
   if (!existsSync(cli)) {
     log('@playwright/test is not installed: run npm ci');
@@ -150,43 +68,13 @@ function runInsideNamespace() {
   );
   const child = spawn(process.execPath, [cli, 'test', ...args], { cwd: root, stdio: 'inherit' });
   forwardSignals(child);
-  exitLike(child);
-}
-
-function namespaceCommand() {
-  const probes = process.getuid?.() === 0 ? [['-n'], ['-rn']] : [['-rn']];
-  const failures = [];
-  for (const flags of probes) {
-    const probe = run('unshare', [...flags, 'true']);
-    if (!probe.error && probe.status === 0) return { flags, failures };
-    failures.push(
-      `unshare ${flags.join(' ')}: ${probe.error?.message ?? (probe.stderr.trim() || `exit ${probe.status}`)}`,
-    );
-  }
-  return { flags: null, failures };
-}
-
-function reexecInNamespace() {
-  const { flags, failures } = namespaceCommand();
-  if (!flags) cannotRun(`no loopback-only network namespace can be created here (${failures.join('; ')})`);
-  const child = spawn('unshare', [...flags, '--', process.execPath, self, ...args], {
-    cwd: root,
-    stdio: 'inherit',
-    env: { ...process.env, [INSIDE_MARKER]: '1' },
-  });
-  forwardSignals(child);
-  exitLike(child);
+  exitLike(child, log);
 }
 
 if (!existsSync(CHROMIUM)) {
   cannotRun(`${CHROMIUM} is missing (apt-get install -y chromium)`);
-} else if (loopbackOnly()) {
+} else if (
+  enterLoopbackNamespace({ argv: [process.execPath, self, ...args], marker: INSIDE_MARKER, cannotRun, log })
+) {
   runInsideNamespace();
-} else if (process.env[INSIDE_MARKER] === '1') {
-  log(
-    `FAILED: expected a loopback-only namespace but see ${networkInterfaces().join(', ')}; refusing to run Chromium`,
-  );
-  process.exit(1);
-} else {
-  reexecInNamespace();
 }

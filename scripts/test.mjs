@@ -40,6 +40,7 @@ const pg = process.env.DATABASE_URL_TEST ?? process.env.DATABASE_URL;
 if (!pg?.startsWith('postgres')) skipped.push('postgres (set DATABASE_URL_TEST=postgres://…)');
 if (!(process.env.REDIS_URL_TEST ?? process.env.REDIS_URL))
   skipped.push('redis (set REDIS_URL_TEST=redis://…)');
+if (!existsSync('/usr/bin/turnserver')) skipped.push('coturn (apt-get install coturn)');
 
 const unitJson = join(work, 'vitest.json');
 const unitExit = run('npx', [

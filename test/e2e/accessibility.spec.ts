@@ -1,7 +1,8 @@
 import { createRequire } from 'node:module';
 import type { Page } from '@playwright/test';
 import type { AxeResults } from 'axe-core';
-import { DEMO_ACCOUNTS, expect, signIn, test } from './fixtures.js';
+import { button, hangUp, openAppointmentAsBoth, returnedToAppointment, startAndJoin } from './call-flow.js';
+import { DEMO_ACCOUNTS, expect, signIn, test, waitForFramesGrowing } from './fixtures.js';
 
 const AXE_SOURCE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const BLOCKING_IMPACTS = ['serious', 'critical'];
@@ -73,4 +74,172 @@ test.describe('accessibility (axe-core)', () => {
       await expectNoSeriousViolations(page, `appointment (${role})`);
     });
   }
+
+  test('the device test page, before and after its connection test, has no serious or critical violations', async ({
+    app,
+    page,
+  }) => {
+    await signIn(page, DEMO_ACCOUNTS.patient, app.demoPassword);
+    await page.goto('/device-test');
+    await expect(page.getByLabel('Camera preview')).toBeVisible();
+    await expect(page.getByRole('meter', { name: 'Microphone level' })).toBeVisible();
+    await expectNoSeriousViolations(page, 'device test');
+    const region = page.getByRole('region', { name: 'Connection test', exact: true });
+    await region.getByRole('button', { name: 'Run connection test', exact: true }).click();
+    await expect(region.locator('[data-figure]').first()).toBeVisible({ timeout: 60_000 });
+    await page.getByText('How this is measured').click();
+    await page.getByText('Common problems').click();
+    await expectNoSeriousViolations(page, 'device test (connection tested, details open)');
+  });
+
+  test('the waiting room with its device check has no serious or critical violations', async ({
+    app,
+    page,
+  }) => {
+    await signIn(page, DEMO_ACCOUNTS.patient, app.demoPassword);
+    await page.locator('a[href^="/appointments/"]').first().click();
+    await page.getByRole('link', { name: 'Check in', exact: true }).click();
+    await expect(page.getByLabel('Camera preview')).toBeVisible();
+    await expectNoSeriousViolations(page, 'waiting room');
+  });
+});
+
+/** The call's controls each side has (accessible names are the contract: issue 4). */
+const CALL_CONTROLS = {
+  doctor: ['Mute', 'Turn camera off', 'Share screen', 'Fullscreen', 'Chat', 'End call'],
+  patient: ['Mute', 'Turn camera off', 'Fullscreen', 'Chat', 'End call'],
+} as const;
+
+/** What a Tab press landed on: the accessible name of a button (or the tag of anything else). */
+async function focusedName(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const el = document.activeElement;
+    if (!el || el === document.body) return '(body)';
+    const label = el.getAttribute('aria-label') ?? (el as HTMLElement).innerText ?? '';
+    return el.tagName === 'BUTTON'
+      ? label.trim()
+      : `<${el.tagName.toLowerCase()}> ${label.trim().slice(0, 40)}`;
+  });
+}
+
+/** The control names in reading order on screen: rows top to bottom, each row left to right. */
+async function visualOrder(page: Page, names: readonly string[]): Promise<string[]> {
+  const placed = await Promise.all(
+    names.map(async (name) => ({ name, box: await button(page, name).boundingBox() })),
+  );
+  return placed
+    .map(({ name, box }) => ({ name, y: (box?.y ?? 0) + (box?.height ?? 0) / 2, x: box?.x ?? 0 }))
+    .sort((a, b) => (Math.abs(a.y - b.y) > 8 ? a.y - b.y : a.x - b.x))
+    .map(({ name }) => name);
+}
+
+test.describe('accessibility of a live call (axe-core and keyboard)', () => {
+  // A call scenario on a 2-core machine shared with other engineers' browser runs: at load averages of
+  // 30–50 single getStats round trips took 2–7 s and clicks up to 8 s (traces of 2026-11-22), which put
+  // tests past the default two minutes while every condition they wait for was met. The conditions are
+  // unchanged; only the overall budget is tripled (3 x the config's 120 s).
+  test.describe.configure({ timeout: 360_000 });
+  test('the call page of the doctor and the patient, chat panel closed and open, and the appointment page after the call: no serious or critical violations', async ({
+    app,
+    newUserPage,
+  }) => {
+    const parties = await openAppointmentAsBoth(newUserPage, app.demoPassword);
+    const { doctor, patient } = parties;
+    await startAndJoin(parties);
+    await Promise.all([waitForFramesGrowing(doctor), waitForFramesGrowing(patient)]);
+    for (const [role, page] of [
+      ['doctor', doctor],
+      ['patient', patient],
+    ] as const) {
+      await expect(button(page, 'End call')).toBeVisible();
+      await expectNoSeriousViolations(page, `call (${role}, chat closed)`);
+      await page.getByRole('button', { name: /^Chat\b/ }).click();
+      await expect(page.getByRole('textbox', { name: 'Message' })).toBeVisible();
+      await expectNoSeriousViolations(page, `call (${role}, chat open)`);
+    }
+    await hangUp(parties);
+    for (const [role, page] of [
+      ['doctor', doctor],
+      ['patient', patient],
+    ] as const) {
+      await expect(page.getByRole('status').filter({ hasText: /ended/i })).toBeVisible();
+      await expectNoSeriousViolations(page, `appointment after the call (${role})`);
+    }
+  });
+
+  test('keyboard only: Tab reaches every call control in on-screen order, and Enter and Space work them', async ({
+    app,
+    newUserPage,
+  }) => {
+    const parties = await openAppointmentAsBoth(newUserPage, app.demoPassword);
+    const { doctor, patient } = parties;
+    await startAndJoin(parties);
+    await Promise.all([waitForFramesGrowing(doctor), waitForFramesGrowing(patient)]);
+
+    for (const [role, page] of [
+      ['doctor', doctor],
+      ['patient', patient],
+    ] as const) {
+      await test.step(`${role}: Tab order`, async () => {
+        const controls = CALL_CONTROLS[role];
+        for (const name of controls) await expect(button(page, name)).toBeVisible();
+        await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+        const reached: string[] = [];
+        for (let i = 0; i < 40 && !controls.every((name) => reached.includes(name)); i += 1) {
+          await page.keyboard.press('Tab');
+          reached.push(await focusedName(page));
+        }
+        console.log(`${role} Tab order: ${reached.join(' → ')}`);
+        const controlsReached = reached.filter((name) => (controls as readonly string[]).includes(name));
+        expect(controlsReached, `${role}: every control is reached by Tab, in on-screen order`).toEqual(
+          await visualOrder(page, controls),
+        );
+      });
+    }
+
+    await test.step('patient: Enter and Space toggle the microphone and the camera; the doctor sees it', async () => {
+      await button(patient, 'Mute').focus();
+      await patient.keyboard.press('Enter');
+      await expect(button(patient, 'Unmute')).toBeFocused();
+      await expect(doctor.getByRole('status').filter({ hasText: /is muted/ })).toHaveCount(1);
+      await patient.keyboard.press('Space');
+      await expect(button(patient, 'Mute')).toBeFocused();
+      await button(patient, 'Turn camera off').focus();
+      await patient.keyboard.press('Space');
+      await expect(button(patient, 'Turn camera on')).toBeFocused();
+      await expect(doctor.getByRole('status').filter({ hasText: /camera off/ })).toHaveCount(1);
+      await patient.keyboard.press('Enter');
+      await expect(button(patient, 'Turn camera off')).toBeFocused();
+    });
+
+    await test.step('patient: Enter opens and closes the chat and goes in and out of fullscreen', async () => {
+      const chat = patient.getByRole('button', { name: /^Chat\b/ });
+      await chat.focus();
+      const compose = patient.getByRole('textbox', { name: 'Message' });
+      await patient.keyboard.press('Enter');
+      await expect(compose).toBeVisible();
+      await chat.focus();
+      await patient.keyboard.press('Enter');
+      await expect(compose).toBeHidden();
+      await button(patient, 'Fullscreen').focus();
+      await patient.keyboard.press('Enter');
+      await expect(button(patient, 'Exit fullscreen')).toBeVisible();
+      await button(patient, 'Exit fullscreen').focus();
+      await patient.keyboard.press('Enter');
+      await expect(button(patient, 'Fullscreen')).toBeVisible();
+    });
+
+    await test.step('doctor: Space shares the screen and stops it; Enter on End call ends the call for both', async () => {
+      await button(doctor, 'Share screen').focus();
+      await doctor.keyboard.press('Space');
+      await expect(button(doctor, 'Stop sharing')).toBeVisible();
+      await button(doctor, 'Stop sharing').focus();
+      await doctor.keyboard.press('Space');
+      await expect(button(doctor, 'Share screen')).toBeVisible();
+      await button(doctor, 'End call').focus();
+      await doctor.keyboard.press('Enter');
+      await returnedToAppointment(doctor, parties.id);
+      await returnedToAppointment(patient, parties.id);
+    });
+  });
 });

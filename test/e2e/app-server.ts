@@ -22,13 +22,24 @@ export interface AppServer {
   stop(): Promise<void>;
 }
 
+export interface AppServerOptions {
+  /**
+   * The server's entry point (default bin/carecall.js, which runs dist/). The benchmarks pass a copy of
+   * dist/ so that a rebuild by someone else in the same tree cannot change the app mid-run.
+   */
+  entry?: string;
+}
+
 /**
  * Starts `node bin/carecall.js serve --demo` on a free loopback port with a database of its own, and
  * resolves once `GET /readyz` answers 200. Needs `npm run build` (scripts/e2e.mjs runs it when stale).
  */
-export async function startAppServer(extraEnv: Readonly<Record<string, string>> = {}): Promise<AppServer> {
-  if (!existsSync(ENTRY)) {
-    throw new Error(`${ENTRY} is missing: the app under test cannot start (run npm run build)`);
+export async function startAppServer(
+  extraEnv: Readonly<Record<string, string>> = {},
+  { entry = ENTRY }: AppServerOptions = {},
+): Promise<AppServer> {
+  if (!existsSync(entry)) {
+    throw new Error(`${entry} is missing: the app under test cannot start (run npm run build)`);
   }
   const dir = await mkdtemp(join(tmpdir(), 'carecall-e2e-'));
   const port = await freePort();
@@ -51,7 +62,7 @@ export async function startAppServer(extraEnv: Readonly<Record<string, string>> 
     lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
     if (lines.length > LOG_LINES_KEPT) lines.splice(0, lines.length - LOG_LINES_KEPT);
   };
-  const child = spawn(process.execPath, [ENTRY, 'serve', '--demo'], {
+  const child = spawn(process.execPath, [entry, 'serve', '--demo'], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -11,6 +11,18 @@ const REGISTRY_KEY = 'carecall.e2e.peerConnections';
 interface ProbeRegistry {
   connections: RTCPeerConnection[];
   iceServers: RTCIceServer[][];
+  /** Per connection (same index): offers it applied as local, and offers it rolled back for a remote one (glare). */
+  negotiation: NegotiationCounts[];
+}
+
+export interface NegotiationCounts {
+  /** setLocalDescription() called in the stable state: this side set out to make an offer. */
+  offerAttempts: number;
+  /** Offers that became the local description (an attempt overtaken by a remote offer may not). */
+  localOffers: number;
+  remoteOffers: number;
+  /** A remote offer applied while this side had its own offer out: the polite side's (implicit) rollback. */
+  rollbacks: number;
 }
 
 /** Runs inside the page (serialised by Playwright), so it may use nothing from this module's scope. */
@@ -19,12 +31,31 @@ function installPeerConnectionProbe(key: string): void {
   const symbol = Symbol.for(key);
   const Native = window.RTCPeerConnection;
   if (typeof Native !== 'function' || holder[symbol]) return;
-  const registry: ProbeRegistry = { connections: [], iceServers: [] };
+  const registry: ProbeRegistry = { connections: [], iceServers: [], negotiation: [] };
   class RTCPeerConnection extends Native {
+    readonly #counts: NegotiationCounts = { offerAttempts: 0, localOffers: 0, remoteOffers: 0, rollbacks: 0 };
+
     constructor(configuration?: RTCConfiguration) {
       super(configuration);
       registry.connections.push(this);
       registry.iceServers.push((configuration?.iceServers ?? []).map((server) => ({ urls: server.urls })));
+      registry.negotiation.push(this.#counts);
+    }
+
+    override async setLocalDescription(description?: RTCLocalSessionDescriptionInit): Promise<void> {
+      if (description?.type === 'rollback') this.#counts.rollbacks += 1;
+      else if (this.signalingState === 'stable') this.#counts.offerAttempts += 1;
+      await super.setLocalDescription(description);
+      if (description?.type !== 'rollback' && this.localDescription?.type === 'offer')
+        this.#counts.localOffers += 1;
+    }
+
+    override async setRemoteDescription(description: RTCSessionDescriptionInit): Promise<void> {
+      if (description.type === 'offer') {
+        this.#counts.remoteOffers += 1;
+        if (this.signalingState === 'have-local-offer') this.#counts.rollbacks += 1;
+      }
+      await super.setRemoteDescription(description);
     }
   }
   Object.defineProperty(window, symbol, { value: registry, enumerable: false });
@@ -48,6 +79,7 @@ export interface PeerConnectionSnapshot {
 const WANTED_STATS = [
   'inbound-rtp',
   'outbound-rtp',
+  'media-source',
   'candidate-pair',
   'local-candidate',
   'remote-candidate',
@@ -293,4 +325,403 @@ export function isLoopbackIceUrl(url: string): boolean {
   const rest = url.replace(/^(stuns?|turns?):/i, '').split('?')[0] ?? '';
   const host = rest.startsWith('[') ? rest.slice(0, rest.indexOf(']') + 1) : (rest.split(':')[0] ?? '');
   return isLoopbackAddress(host);
+}
+
+/** Cumulative counters of one direction of one kind of media, summed over the page's open connections. */
+export interface MediaCounters {
+  /** inbound-rtp: decoded; outbound-rtp: sent (0 for audio). */
+  frames: number;
+  packets: number;
+  bytes: number;
+  /** inbound-rtp audio: samples played out; media-source audio for outbound: 0. */
+  samples: number;
+  /** Audio energy (inbound-rtp for received audio, media-source for sent audio): grows only with sound. */
+  audioEnergy: number;
+  audioLevel: number;
+  frameWidth: number;
+  frameHeight: number;
+  framesPerSecond: number;
+}
+
+export interface MediaSnapshot {
+  at: number;
+  inboundVideo: MediaCounters;
+  inboundAudio: MediaCounters;
+  outboundVideo: MediaCounters;
+  outboundAudio: MediaCounters;
+}
+
+const ZERO_COUNTERS: MediaCounters = {
+  frames: 0,
+  packets: 0,
+  bytes: 0,
+  samples: 0,
+  audioEnergy: 0,
+  audioLevel: 0,
+  frameWidth: 0,
+  frameHeight: 0,
+  framesPerSecond: 0,
+};
+
+function counters(entries: Record<string, unknown>[], direction: 'inbound' | 'outbound'): MediaCounters {
+  const total = { ...ZERO_COUNTERS };
+  for (const e of entries) {
+    total.frames += num(e, direction === 'inbound' ? 'framesDecoded' : 'framesSent');
+    total.packets += num(e, direction === 'inbound' ? 'packetsReceived' : 'packetsSent');
+    total.bytes += num(e, direction === 'inbound' ? 'bytesReceived' : 'bytesSent');
+    total.samples += num(e, 'totalSamplesReceived');
+    total.audioEnergy += num(e, 'totalAudioEnergy');
+    total.audioLevel = Math.max(total.audioLevel, num(e, 'audioLevel'));
+    // The stream that carries the most pixels describes the picture (simulcast layers, a stopped transceiver).
+    if (num(e, 'frameWidth') * num(e, 'frameHeight') > total.frameWidth * total.frameHeight) {
+      total.frameWidth = num(e, 'frameWidth');
+      total.frameHeight = num(e, 'frameHeight');
+      total.framesPerSecond = num(e, 'framesPerSecond');
+    }
+  }
+  return total;
+}
+
+/**
+ * Every direction of every kind at once (one getStats per connection), so two snapshots taken a few
+ * seconds apart tell what is flowing. Sent audio energy comes from the `media-source` entry (what the
+ * microphone track gives the sender: zero while the track is disabled).
+ */
+export async function mediaSnapshot(page: Page): Promise<MediaSnapshot> {
+  const stats = (await peerConnectionSnapshots(page)).flatMap((s) => s.stats);
+  const of = (type: string, kind: string) =>
+    stats.filter((e) => str(e, 'type') === type && str(e, 'kind') === kind);
+  const outboundAudio = counters(of('outbound-rtp', 'audio'), 'outbound');
+  const source = counters(of('media-source', 'audio'), 'outbound');
+  return {
+    at: Date.now(),
+    inboundVideo: counters(of('inbound-rtp', 'video'), 'inbound'),
+    inboundAudio: counters(of('inbound-rtp', 'audio'), 'inbound'),
+    outboundVideo: counters(of('outbound-rtp', 'video'), 'outbound'),
+    outboundAudio: { ...outboundAudio, audioEnergy: source.audioEnergy, audioLevel: source.audioLevel },
+  };
+}
+
+export interface MediaRates {
+  seconds: number;
+  inboundFps: number;
+  inboundAudioEnergyPerSecond: number;
+  inboundAudioPacketsPerSecond: number;
+  inboundSamplesPerSecond: number;
+  outboundFps: number;
+  outboundAudioEnergyPerSecond: number;
+  inboundVideo: MediaCounters;
+  outboundVideo: MediaCounters;
+}
+
+/** What flows over `windowMs`: rates from two snapshots, and the latest picture sizes. */
+export async function mediaRates(page: Page, windowMs = 2_000): Promise<MediaRates> {
+  const a = await mediaSnapshot(page);
+  await page.waitForTimeout(windowMs);
+  const b = await mediaSnapshot(page);
+  const seconds = Math.max(0.001, (b.at - a.at) / 1000);
+  const rate = (x: number, y: number) => Math.max(0, y - x) / seconds;
+  return {
+    seconds,
+    inboundFps: rate(a.inboundVideo.frames, b.inboundVideo.frames),
+    inboundAudioEnergyPerSecond: rate(a.inboundAudio.audioEnergy, b.inboundAudio.audioEnergy),
+    inboundAudioPacketsPerSecond: rate(a.inboundAudio.packets, b.inboundAudio.packets),
+    inboundSamplesPerSecond: rate(a.inboundAudio.samples, b.inboundAudio.samples),
+    outboundFps: rate(a.outboundVideo.frames, b.outboundVideo.frames),
+    outboundAudioEnergyPerSecond: rate(a.outboundAudio.audioEnergy, b.outboundAudio.audioEnergy),
+    inboundVideo: b.inboundVideo,
+    outboundVideo: b.outboundVideo,
+  };
+}
+
+export interface SenderTrack {
+  kind: string;
+  label: string;
+  enabled: boolean;
+  readyState: MediaStreamTrackState;
+  width: number | null;
+  height: number | null;
+  frameRate: number | null;
+  deviceId: string | null;
+  /** Set for a screen-capture track ('monitor', 'window', 'browser'). */
+  displaySurface: string | null;
+}
+
+/** The tracks the page's open connections send (what `replaceTrack` put there), with their settings. */
+export async function senderTracks(page: Page): Promise<SenderTrack[]> {
+  return page.evaluate((key) => {
+    const registry = (window as unknown as Record<symbol, ProbeRegistry | undefined>)[Symbol.for(key)];
+    const open = (registry?.connections ?? []).filter((pc) => pc.connectionState !== 'closed');
+    return open.flatMap((pc) =>
+      pc.getSenders().flatMap((sender) => {
+        const track = sender.track;
+        if (!track) return [];
+        const settings = track.getSettings() as MediaTrackSettings & { displaySurface?: string };
+        return [
+          {
+            kind: track.kind,
+            label: track.label,
+            enabled: track.enabled,
+            readyState: track.readyState,
+            width: settings.width ?? null,
+            height: settings.height ?? null,
+            frameRate: settings.frameRate ?? null,
+            deviceId: settings.deviceId ?? null,
+            displaySurface: settings.displaySurface ?? null,
+          },
+        ];
+      }),
+    );
+  }, REGISTRY_KEY);
+}
+
+export interface VideoElementInfo {
+  videoWidth: number;
+  videoHeight: number;
+  currentTime: number;
+  paused: boolean;
+  objectFit: string;
+  /** The computed `transform` (a `matrix(a, b, c, d, e, f)` or "none") of the element and its ancestors' product's x scale. */
+  transform: string;
+  /** Horizontal scale of the element as drawn (negative: mirrored), from the composed transforms up to <body>. */
+  scaleX: number;
+  box: { x: number; y: number; width: number; height: number };
+  visible: boolean;
+}
+
+/**
+ * The <video> showing the remote party (its stream holds a track a receiver delivers) or the local one
+ * (its stream holds a track a sender sends, or the camera). Found by what the element plays, not by
+ * markup, so the specs do not depend on class names.
+ */
+export async function videoElementInfo(
+  page: Page,
+  which: 'remote' | 'local',
+): Promise<VideoElementInfo | null> {
+  return page.evaluate(
+    ({ key, which }) => {
+      const registry = (window as unknown as Record<symbol, ProbeRegistry | undefined>)[Symbol.for(key)];
+      const open = (registry?.connections ?? []).filter((pc) => pc.connectionState !== 'closed');
+      const received = new Set(open.flatMap((pc) => pc.getReceivers().map((r) => r.track)));
+      const videos = [...document.querySelectorAll('video')];
+      const plays = (video: HTMLVideoElement) => {
+        const stream = video.srcObject;
+        return stream instanceof MediaStream ? stream.getTracks() : [];
+      };
+      const video = videos.find((v) => {
+        const tracks = plays(v);
+        if (tracks.length === 0) return false;
+        const remote = tracks.some((t) => received.has(t));
+        return which === 'remote' ? remote : !remote;
+      });
+      if (!video) return null;
+      let scaleX = 1;
+      for (let el: Element | null = video; el && el !== document.body; el = el.parentElement) {
+        const t = getComputedStyle(el).transform;
+        if (t && t !== 'none') scaleX *= new DOMMatrixReadOnly(t).a;
+      }
+      const style = getComputedStyle(video);
+      const rect = video.getBoundingClientRect();
+      return {
+        videoWidth: video.videoWidth,
+        videoHeight: video.videoHeight,
+        currentTime: video.currentTime,
+        paused: video.paused,
+        objectFit: style.objectFit,
+        transform: style.transform,
+        scaleX,
+        box: { x: rect.x, y: rect.y, width: rect.width, height: rect.height },
+        visible:
+          rect.width > 0 && rect.height > 0 && style.visibility !== 'hidden' && style.display !== 'none',
+      };
+    },
+    { key: REGISTRY_KEY, which },
+  );
+}
+
+/**
+ * Mean luma (0–255) and colour of the remote picture as it arrives: a fresh <video> plays the receiver's
+ * own track (not the page's element, which may be hidden while the camera is off), one frame is drawn on a
+ * small canvas. A disabled camera track arrives as black frames (luma ~0); Chromium's fake camera and
+ * fake screen are a bright green picture, a camera played from a file is whatever the file shows.
+ */
+export async function remotePicture(
+  page: Page,
+): Promise<{ luma: number; r: number; g: number; b: number } | null> {
+  return page.evaluate(async (key) => {
+    const registry = (window as unknown as Record<symbol, ProbeRegistry | undefined>)[Symbol.for(key)];
+    const open = (registry?.connections ?? []).filter((pc) => pc.connectionState !== 'closed');
+    const track = open
+      .flatMap((pc) => pc.getReceivers().map((r) => r.track))
+      .find((t) => t.kind === 'video' && t.readyState === 'live');
+    if (!track) return null;
+    const video = document.createElement('video');
+    video.muted = true;
+    video.srcObject = new MediaStream([track]);
+    try {
+      await video.play();
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 2_000);
+        video.requestVideoFrameCallback(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      if (video.videoWidth === 0) return null;
+      const canvas = document.createElement('canvas');
+      canvas.width = 64;
+      canvas.height = 36;
+      const context = canvas.getContext('2d', { willReadFrequently: true });
+      if (!context) return null;
+      context.drawImage(video, 0, 0, canvas.width, canvas.height);
+      const { data } = context.getImageData(0, 0, canvas.width, canvas.height);
+      let r = 0;
+      let g = 0;
+      let b = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        r += data[i] ?? 0;
+        g += data[i + 1] ?? 0;
+        b += data[i + 2] ?? 0;
+      }
+      const n = data.length / 4;
+      return { luma: (0.299 * r + 0.587 * g + 0.114 * b) / n, r: r / n, g: g / n, b: b / n };
+    } finally {
+      video.pause();
+      video.srcObject = null;
+    }
+  }, REGISTRY_KEY);
+}
+
+/**
+ * Polls the inbound video closely until its decoded frames are at least `width`x`height`, and returns the
+ * wall-clock time it first saw them (for printing, never for asserting).
+ */
+export async function waitForInboundResolution(
+  page: Page,
+  width: number,
+  height: number,
+  { timeoutMs = 30_000, intervalMs = 100 }: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let last: InboundVideoStats | null = null;
+  while (Date.now() < deadline) {
+    last = await inboundVideoStats(page);
+    if (last && last.frameWidth >= width && last.frameHeight >= height) return Date.now();
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+  throw new Error(
+    `the inbound video did not reach ${width}x${height} within ${timeoutMs} ms; last inbound-rtp video: ${JSON.stringify(last)}`,
+  );
+}
+
+/**
+ * Calls `restartIce()` on the page's open connections at the wall-clock time `at` (ms since the epoch).
+ * Two pages given the same `at` renegotiate in the same millisecond, give or take timer jitter: both make
+ * an offer at once (glare), which perfect negotiation must resolve. Returns how many ms were left before
+ * `at` when the timer was set (negative: the page was armed too late to be simultaneous).
+ */
+export async function restartIceAt(page: Page, at: number): Promise<number> {
+  return page.evaluate(
+    ({ key, at }) => {
+      const registry = (window as unknown as Record<symbol, ProbeRegistry | undefined>)[Symbol.for(key)];
+      const open = (registry?.connections ?? []).filter((pc) => pc.connectionState !== 'closed');
+      const wait = at - Date.now();
+      setTimeout(
+        () => {
+          for (const pc of open) pc.restartIce();
+        },
+        Math.max(0, wait),
+      );
+      return wait;
+    },
+    { key: REGISTRY_KEY, at },
+  );
+}
+
+/**
+ * Does what the browser's own "Stop sharing" bar does to a screen capture the page sends: the track stops
+ * and fires `ended` (a script's `stop()` alone fires nothing). Returns how many tracks it ended.
+ */
+export async function endScreenCapture(page: Page): Promise<number> {
+  return page.evaluate((key) => {
+    const registry = (window as unknown as Record<symbol, ProbeRegistry | undefined>)[Symbol.for(key)];
+    let ended = 0;
+    for (const pc of registry?.connections ?? []) {
+      for (const sender of pc.getSenders()) {
+        const track = sender.track;
+        const settings = track?.getSettings() as
+          | (MediaTrackSettings & { displaySurface?: string })
+          | undefined;
+        if (track && track.readyState === 'live' && settings?.displaySurface) {
+          track.stop();
+          track.dispatchEvent(new Event('ended'));
+          ended += 1;
+        }
+      }
+    }
+    return ended;
+  }, REGISTRY_KEY);
+}
+
+/** Negotiation counts summed over every connection the page created. */
+export async function negotiationCounts(page: Page): Promise<NegotiationCounts> {
+  return page.evaluate((key) => {
+    const registry = (window as unknown as Record<symbol, ProbeRegistry | undefined>)[Symbol.for(key)];
+    const total = { offerAttempts: 0, localOffers: 0, remoteOffers: 0, rollbacks: 0 };
+    for (const counts of registry?.negotiation ?? []) {
+      total.offerAttempts += counts.offerAttempts;
+      total.localOffers += counts.localOffers;
+      total.remoteOffers += counts.remoteOffers;
+      total.rollbacks += counts.rollbacks;
+    }
+    return total;
+  }, REGISTRY_KEY);
+}
+
+/**
+ * Signaling and connection states of the page's open connections, for waiting on a settled negotiation.
+ * Reads the states only (no getStats): on a loaded machine every getStats round trip costs seconds.
+ */
+export async function connectionStates(
+  page: Page,
+): Promise<Array<Pick<PeerConnectionSnapshot, 'connectionState' | 'iceConnectionState' | 'signalingState'>>> {
+  try {
+    return await page.evaluate((key) => {
+      const registry = (window as unknown as Record<symbol, ProbeRegistry | undefined>)[Symbol.for(key)];
+      return (registry?.connections ?? [])
+        .filter((pc) => pc.connectionState !== 'closed')
+        .map(({ connectionState, iceConnectionState, signalingState }) => ({
+          connectionState,
+          iceConnectionState,
+          signalingState,
+        }));
+    }, REGISTRY_KEY);
+  } catch (error) {
+    if (isNavigationRace(error)) return [];
+    throw error;
+  }
+}
+
+/** Why the page's video sender sends what it sends: for printing next to timing figures. */
+export async function outboundVideoDiagnostics(page: Page): Promise<string> {
+  const stats = (await peerConnectionSnapshots(page)).flatMap((s) => s.stats);
+  const video = stats.filter((e) => str(e, 'type') === 'outbound-rtp' && str(e, 'kind') === 'video');
+  const pair = stats.find((e) => str(e, 'type') === 'candidate-pair' && field(e, 'nominated') === true);
+  const parts = video.map((e) => {
+    const durations = field(e, 'qualityLimitationDurations');
+    const limited =
+      durations && typeof durations === 'object'
+        ? Object.entries(durations as Record<string, number>)
+            .filter(([, seconds]) => seconds > 0)
+            .map(([reason, seconds]) => `${reason} ${seconds.toFixed(1)} s`)
+            .join(', ')
+        : '';
+    return (
+      `sending ${num(e, 'frameWidth')}x${num(e, 'frameHeight')} at ${num(e, 'framesPerSecond')} fps, ` +
+      `target ${Math.round(num(e, 'targetBitrate') / 1000)} kbit/s, limited by ${str(e, 'qualityLimitationReason')} ` +
+      `(so far: ${limited || 'none'})`
+    );
+  });
+  const estimate = pair ? Math.round(num(pair, 'availableOutgoingBitrate') / 1000) : 0;
+  return `${parts.join('; ') || 'no outbound video'}; bandwidth estimate ${estimate} kbit/s`;
 }

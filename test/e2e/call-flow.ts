@@ -1,0 +1,153 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, renameSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Locator, Page } from '@playwright/test';
+import type { AppointmentDetail } from '../../src/protocol/api.js';
+import { DEMO_ACCOUNTS, expect, signIn, test } from './fixtures.js';
+
+/** The steps of a call the issue-4 specs share: two signed-in parties, Start, Join, and a clean end. */
+
+export function appointmentPathPattern(id: string): RegExp {
+  return new RegExp(`/appointments/${id}/?$`);
+}
+
+export function callPathPattern(id: string): RegExp {
+  return new RegExp(`/appointments/${id}/call/?$`);
+}
+
+export function button(page: Page, name: string | RegExp): Locator {
+  return page.getByRole('button', typeof name === 'string' ? { name, exact: true } : { name });
+}
+
+export async function appointmentDetail(page: Page, id: string): Promise<AppointmentDetail> {
+  const response = await page.request.get(`/api/appointments/${id}`);
+  expect(response.status(), `GET /api/appointments/${id}`).toBe(200);
+  return (await response.json()) as AppointmentDetail;
+}
+
+async function firstAppointmentId(page: Page): Promise<string> {
+  const href = await page.locator('a[href^="/appointments/"]').first().getAttribute('href');
+  const id = /^\/appointments\/([^/?#]+)\/?$/.exec(href ?? '')?.[1];
+  if (!id) throw new Error(`the first appointment link has an unexpected href: ${href}`);
+  return id;
+}
+
+/**
+ * Ends the appointment's call if one is active (a previous test of the file that failed midway may have
+ * left it running), so each test starts from "not started" or "ended", where the doctor sees Start.
+ */
+export async function endActiveCall(page: Page, id: string): Promise<void> {
+  const { appointment } = await appointmentDetail(page, id);
+  if (appointment.videoCallStatus !== 'waiting' && appointment.videoCallStatus !== 'in_progress') return;
+  const session = await page.request.get('/api/session');
+  const { csrfToken } = (await session.json()) as { csrfToken: string };
+  const ended = await page.request.post(`/api/appointments/${id}/call/end`, {
+    headers: { 'x-csrf-token': csrfToken },
+    data: { reason: 'hung_up' },
+  });
+  expect([200, 409], `POST /api/appointments/${id}/call/end`).toContain(ended.status());
+}
+
+export interface Parties {
+  doctor: Page;
+  patient: Page;
+  id: string;
+}
+
+/** The demo doctor and patient, each in a browser context of their own, on the appointment's page. */
+export async function openAppointmentAsBoth(
+  newUserPage: (label: string) => Promise<Page>,
+  password: string,
+): Promise<Parties> {
+  const [doctor, patient] = await Promise.all([newUserPage('doctor'), newUserPage('patient')]);
+  await Promise.all([
+    signIn(doctor, DEMO_ACCOUNTS.doctor, password),
+    signIn(patient, DEMO_ACCOUNTS.patient, password),
+  ]);
+  const id = await firstAppointmentId(doctor);
+  await endActiveCall(doctor, id);
+  await Promise.all([doctor.goto(`/appointments/${id}`), patient.goto(`/appointments/${id}`)]);
+  return { doctor, patient, id };
+}
+
+/**
+ * The doctor starts, the patient joins (both by their buttons). Returns the wall-clock time of the
+ * patient's Join click, which the timing figures are measured from.
+ */
+export async function startAndJoin({ doctor, patient, id }: Parties): Promise<number> {
+  await button(doctor, 'Start video call').click();
+  await doctor.waitForURL(callPathPattern(id));
+  const join = button(patient, 'Join video call');
+  await expect(join).toBeEnabled();
+  const clickedAt = Date.now();
+  await join.click();
+  await patient.waitForURL(callPathPattern(id));
+  return clickedAt;
+}
+
+/** Everything a screen reader would hear from the page's live status regions, in one string. */
+export async function statusTexts(page: Page): Promise<string> {
+  const texts = await page.getByRole('status').allInnerTexts();
+  return texts.join(' | ');
+}
+
+/**
+ * The page is back on the appointment page. Polls the address rather than awaiting one navigation: a
+ * page may start its way back twice (the end it asked for and the server's call-status), and the
+ * navigation it aborts would fail `waitForURL` although the page got there.
+ */
+export async function returnedToAppointment(page: Page, id: string): Promise<void> {
+  await expect(page).toHaveURL(appointmentPathPattern(id), { timeout: 20_000 });
+  await page.waitForLoadState('load');
+}
+
+/** Ends the call with the doctor's End call button; both pages return to the appointment. */
+export async function hangUp(parties: Parties): Promise<void> {
+  const { doctor, id } = parties;
+  await button(doctor, 'End call').click();
+  await returnedToAppointment(parties.doctor, id);
+  await returnedToAppointment(parties.patient, id);
+}
+
+/** Prints a measured figure and keeps it as an annotation of the test (figures are printed, never asserted). */
+export function report(name: string, value: number | string, unit = 'ms'): void {
+  console.log(`${name}: ${value}${unit ? ` ${unit}` : ''}`);
+  test.info().annotations.push({ type: unit ? `${name} (${unit})` : name, description: String(value) });
+}
+
+/**
+ * A one-frame magenta 1280x720 clip for `--use-file-for-fake-video-capture` (Chromium loops it), made once
+ * with ffmpeg. Chromium's fake camera and fake screen both paint the same green picture at 1280x720, so a
+ * spec that must tell the shared screen from the camera gives the camera this clip instead.
+ */
+export function magentaCameraClip(): string {
+  const path = join(tmpdir(), 'carecall-e2e-camera-magenta-1280x720.y4m');
+  if (existsSync(path)) return path;
+  const partial = `${path}.${process.pid}.part.y4m`;
+  const ffmpeg = spawnSync(
+    'ffmpeg',
+    [
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'color=c=0xC02080:s=1280x720:r=30',
+      '-frames:v',
+      '1',
+      '-pix_fmt',
+      'yuv420p',
+      partial,
+    ],
+    { encoding: 'utf8' },
+  );
+  if (ffmpeg.error || ffmpeg.status !== 0) {
+    throw new Error(
+      `ffmpeg could not make the fake camera clip (${ffmpeg.error?.message ?? ffmpeg.stderr.trim()}); apt-get install -y ffmpeg`,
+    );
+  }
+  renameSync(partial, path);
+  return path;
+}
