@@ -220,6 +220,8 @@ test.describe('device test page', () => {
 });
 
 test.describe('waiting room device check', () => {
+  // It ends in a call: see call-experience.spec.ts for why call scenarios get 360 s on this machine.
+  test.describe.configure({ timeout: 360_000 });
   test('the waiting patient previews and meters, and the call then gets the camera', async ({
     app,
     newUserPage,
