@@ -216,11 +216,14 @@ export async function startLocalRedis(binary = '/usr/bin/redis-server'): Promise
 export interface NodeOptions {
   name: string;
   databaseUrl: string;
+  /** Empty: the node runs the in-process bus (one node alone, as a clinic does). */
   redisUrl: string;
   publicOrigin: string;
   /** `source` runs src/server/main.ts through tsx; `built` runs bin/carecall.js (needs npm run build). */
   entry?: 'source' | 'built';
   env?: Readonly<Record<string, string>>;
+  /** Extra Node.js flags before the entry (a benchmark's --cpu-prof or --inspect). */
+  nodeArgs?: readonly string[];
 }
 
 export interface ClusterNode {
@@ -253,10 +256,12 @@ export async function startNode(options: NodeOptions): Promise<ClusterNode> {
     LOG_LEVEL: 'warn',
     ...options.env,
   };
-  const args =
-    options.entry === 'built'
+  const args = [
+    ...(options.nodeArgs ?? []),
+    ...(options.entry === 'built'
       ? [join(ROOT, 'bin', 'carecall.js'), 'serve']
-      : ['--import', 'tsx', join(ROOT, 'src', 'server', 'main.ts'), 'serve'];
+      : ['--import', 'tsx', join(ROOT, 'src', 'server', 'main.ts'), 'serve']),
+  ];
   const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const keep = (chunk: Buffer) => {
