@@ -239,6 +239,42 @@ describe.skipIf(!available)('S21 many nodes: two carecall processes on one Postg
     expect(kinds(log(p).slice(patientBefore), 'peer-left')).toEqual([]);
   });
 
+  it('S5 S9 S21 a burst of mixed relays sent without waiting crosses Redis in order, and a leave right after comes last', async () => {
+    const { d, p } = await startCall();
+    await d.next('peer-joined');
+    const burst = [
+      { type: 'media-state', audioMuted: false, videoOff: false },
+      { type: 'offer', sdp: 'v=0 burst-offer' },
+      ...Array.from({ length: 20 }, (_, i) => ({ type: 'ice-candidate', candidate: candidate(i, 'doctor') })),
+      { type: 'ice-candidate', candidate: null },
+      { type: 'media-state', audioMuted: true, videoOff: false },
+      { type: 'screen-share', active: true },
+    ];
+    for (const [i, m] of burst.entries()) d.send({ ...m, id: `b${i}` });
+    d.send({ type: 'leave', id: 'bye' });
+    const types: ServerMessage['type'][] = [
+      'offer',
+      'ice-candidate',
+      'media-state',
+      'screen-share',
+      'peer-left',
+    ];
+    const got: ServerMessage[] = [];
+    for (let i = 0; i <= burst.length; i++) {
+      got.push(await p.nextWhere((m) => types.includes(m.type), 'a relay or peer-left', 5000));
+    }
+    const asSent = (m: ServerMessage) => {
+      const { seq: _seq, from: _from, ...rest } = m as ServerMessage & { seq?: number; from?: unknown };
+      return rest;
+    };
+    expect(got.slice(0, -1).map(asSent)).toEqual(burst);
+    expect(got.at(-1)?.type).toBe('peer-left');
+    const seqs = got.map(seqOf);
+    for (let i = 1; i < seqs.length; i++) expect(seqs[i]).toBeGreaterThan(seqs[i - 1] as number);
+    for (const id of [...burst.map((_, i) => `b${i}`), 'bye']) await d.next('ack', (m) => m.id === id, 5000);
+    expect(kinds(d.received, 'error')).toEqual([]);
+  });
+
   it('S17 S21 after its node is SIGKILLed, the doctor resumes on the other node and misses nothing', {
     timeout: 40_000,
   }, async () => {

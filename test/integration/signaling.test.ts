@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MAX_FRAME_BYTES } from '../../src/protocol/messages.js';
+import { MAX_FRAME_BYTES, type ServerMessage } from '../../src/protocol/messages.js';
 import { PROTOCOL_VERSION } from '../../src/protocol/version.js';
 import type { Db } from '../../src/server/db/database.js';
 import { seedWorld, type World } from '../support/fixtures.js';
@@ -258,6 +258,42 @@ describe.each(testDatabases())('signaling protocol on $name', ({ open }) => {
       expect(other.received.filter((m) => ['offer', 'answer', 'ice-candidate'].includes(m.type))).toEqual([]);
     }
     expect(d.received.filter((m) => m.type === 'offer' || m.type === 'ice-candidate')).toEqual([]);
+  });
+
+  it('S5 S9 a burst of relays sent without waiting arrives in order, each acked once, and a leave right after comes last', async () => {
+    await start('doctor', world.appointment.id);
+    const [d, p] = await Promise.all([connect('doctor'), connect('patient')]);
+    await d.call({ type: 'join', appointmentId: world.appointment.id });
+    await p.call({ type: 'join', appointmentId: world.appointment.id });
+    await d.next('peer-joined');
+    const burst = [
+      { type: 'media-state', audioMuted: false, videoOff: false },
+      { type: 'offer', sdp: SDP },
+      ...Array.from({ length: 20 }, (_, i) => ({
+        type: 'ice-candidate',
+        candidate: { candidate: `candidate:${i} 1 udp 1 127.0.0.1 ${50000 + i} typ host`, sdpMid: '0' },
+      })),
+      { type: 'ice-candidate', candidate: null },
+      { type: 'media-state', audioMuted: true, videoOff: false },
+      { type: 'screen-share', active: true },
+    ];
+    for (const [i, m] of burst.entries()) d.send({ ...m, id: `b${i}` });
+    d.send({ type: 'leave', id: 'bye' });
+    const relayedTypes = ['offer', 'ice-candidate', 'media-state', 'screen-share', 'peer-left'];
+    const got: ServerMessage[] = [];
+    for (let i = 0; i <= burst.length; i++) {
+      got.push(await p.nextWhere((m) => relayedTypes.includes(m.type), 'a relay or peer-left'));
+    }
+    const asSent = (m: ServerMessage) => {
+      const { seq: _seq, from: _from, ...rest } = m as ServerMessage & { seq?: number; from?: unknown };
+      return rest;
+    };
+    expect(got.slice(0, -1).map(asSent)).toEqual(burst);
+    expect(got.at(-1)?.type).toBe('peer-left');
+    const seqs = got.map((m) => (m as { seq: number }).seq);
+    for (let i = 1; i < seqs.length; i++) expect(seqs[i]).toBeGreaterThan(seqs[i - 1] as number);
+    for (const id of [...burst.map((_, i) => `b${i}`), 'bye']) await d.next('ack', (m) => m.id === id);
+    expect(d.received.filter((m) => m.type === 'error' || m.type === 'ack')).toEqual([]);
   });
 
   it('S9 relaying before joining a room is refused', async () => {

@@ -133,10 +133,13 @@ export class AppointmentsRepo {
     return row?.checked_in_at ?? now;
   }
 
-  /** Calls the server may have to end or warn about (S19, S24), with their current session. */
+  /**
+   * Calls the server may have to end or warn about (S19, S24), with their current session. Only the
+   * columns the sweep reads: every node runs this every few seconds over every active call.
+   */
   listActiveCalls(): Promise<
     Array<
-      AppointmentRow & {
+      Pick<AppointmentRow, 'id' | 'room_id'> & {
         session_id: string;
         connected_at: number | null;
         warned_at: number | null;
@@ -148,8 +151,15 @@ export class AppointmentsRepo {
     return this.db
       .selectFrom('appointments as a')
       .innerJoin('call_sessions as s', 's.room_id', 'a.room_id')
-      .selectAll('a')
-      .select(['s.id as session_id', 's.connected_at', 's.warned_at', 's.last_presence_at', 's.started_at'])
+      .select([
+        'a.id',
+        'a.room_id',
+        's.id as session_id',
+        's.connected_at',
+        's.warned_at',
+        's.last_presence_at',
+        's.started_at',
+      ])
       .where('a.video_call_status', 'in', ['waiting', 'in_progress'])
       .execute();
   }

@@ -158,6 +158,25 @@ describe.each(cases)('bus contract: $name', ({ make }) => {
     expect(await a.readStream('never-written', 0)).toEqual({ head: 0, entries: [] });
   });
 
+  it('S17 publishes issued one after another without waiting take effect in that order', async () => {
+    const got: Array<[string, number | undefined]> = [];
+    await b.subscribe('room:1', (p, seq) => got.push([p, seq]));
+    // As the hub relays a burst of ICE candidates: each publish issued before the previous one settled.
+    const seqs = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => a.publishSequenced('room:1', 'room:1:patient', `c${i}`)),
+    );
+    await settle();
+    expect(seqs).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    expect(got).toEqual(Array.from({ length: 30 }, (_, i) => [`c${i}`, i + 1]));
+    expect((await b.readStream('room:1:patient', 0)).entries.map((e) => e.payload)).toEqual([
+      'c25',
+      'c26',
+      'c27',
+      'c28',
+      'c29',
+    ]);
+  });
+
   it('S17 concurrent sequenced publishes from two handles get distinct, gap-free numbers', async () => {
     const seqs = await Promise.all(
       Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).publishSequenced('c', 'race', `m${i}`)),

@@ -35,7 +35,9 @@ export interface Bus {
   publish(channel: string, payload: string): Promise<void>;
   /**
    * Appends the payload to a stream under the next sequence number and publishes it on the channel,
-   * as one atomic step, so subscribers see a stream's messages in sequence order.
+   * as one atomic step, so subscribers see a stream's messages in sequence order. Publishes issued one
+   * after another take effect in that order even when the caller does not wait for each to settle (the
+   * hub relays a burst of messages without a round trip per message).
    */
   publishSequenced(channel: string, stream: string, payload: string): Promise<number>;
   readStream(stream: string, afterSeq: number): Promise<StreamRead>;

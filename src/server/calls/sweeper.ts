@@ -5,6 +5,7 @@ import { AppError } from '../errors.js';
 import type { Broadcaster } from '../signaling/broadcaster.js';
 import { decodePresence, isFresh, otherRole, ownerPrefix, presenceKeys } from '../signaling/presence.js';
 import type { Store } from '../store.js';
+import { SWEEP_SLICE, yieldToEventLoop } from '../sweep-slices.js';
 import type { CallService } from './call-service.js';
 
 export interface SweeperLimits {
@@ -60,7 +61,9 @@ export class CallSweeper {
 
   private async sweep(): Promise<void> {
     const { store, bus, calls, broadcaster, clock } = this.deps;
+    let swept = 0;
     for (const c of await store.appointments.listActiveCalls()) {
+      if (++swept % SWEEP_SLICE === 0) await yieldToEventLoop();
       const roomId = c.room_id as string;
       const now = clock.now();
       try {
@@ -113,6 +116,7 @@ export class CallSweeper {
       }
     }
     for (const a of await store.appointments.listCheckedIn()) {
+      if (++swept % SWEEP_SLICE === 0) await yieldToEventLoop();
       const key = presenceKeys.lobby(a.id);
       const entry = decodePresence((await bus.members(key))['patient']);
       if (!entry || isFresh(entry, clock.now())) continue;

@@ -21,6 +21,7 @@ import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Store } from '../store.js';
+import { SWEEP_SLICE, yieldToEventLoop } from '../sweep-slices.js';
 import type { Broadcaster } from './broadcaster.js';
 import { channels, decodeEnvelope, streams } from './envelope.js';
 import {
@@ -164,7 +165,7 @@ export class SignalingHub {
     const limits = { ...DEFAULT_HUB_LIMITS, ...deps.limits };
     this.limits = limits;
     this.timers.push(setInterval(() => this.checkCredentials(), limits.sessionCheckMs).unref());
-    this.timers.push(setInterval(() => this.heartbeat(), limits.heartbeatMs).unref());
+    this.timers.push(setInterval(() => void this.heartbeat(), limits.heartbeatMs).unref());
     this.timers.push(
       setInterval(() => void this.refreshPresence().catch(() => {}), limits.presenceRefreshMs).unref(),
     );
@@ -359,8 +360,13 @@ export class SignalingHub {
           this.ack(conn, id);
           return;
         }
-        await relayed;
-        this.ack(conn, id);
+        // The connection's next message need not wait for this one's bus round trip (with Redis, an ICE
+        // burst would take one round trip per candidate): the bus applies publishes in the order they
+        // are issued. The reply (if the message had an id) still waits for the publish.
+        relayed.then(
+          () => this.ack(conn, id),
+          (err: unknown) => this.onHandlerError(conn, err),
+        );
         return;
       }
     }
@@ -582,7 +588,12 @@ export class SignalingHub {
   private async refreshPresence(): Promise<void> {
     const bus = this.deps.bus;
     const writes: Promise<boolean>[] = [];
+    let swept = 0;
     for (const conn of this.connections) {
+      if (++swept % SWEEP_SLICE === 0) {
+        await yieldToEventLoop();
+        if (this.closed) break;
+      }
       if (conn.room) {
         const p = conn.room.peer;
         writes.push(
@@ -710,8 +721,13 @@ export class SignalingHub {
     }
   }
 
-  private heartbeat(): void {
+  private async heartbeat(): Promise<void> {
+    let swept = 0;
     for (const conn of this.connections) {
+      if (++swept % SWEEP_SLICE === 0) {
+        await yieldToEventLoop();
+        if (this.closed) return;
+      }
       if (!conn.alive) {
         conn.transport.terminate();
         continue;
