@@ -21,7 +21,12 @@ function cli(args: string[], env: Record<string, string> = {}) {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('the carecall CLI', () => {
+// Each case runs the CLI several times, each a new Node process compiling TypeScript through tsx: about a
+// second apiece when the machine is idle, but up to ten at CI's load (two cases ran past 20 s there).
+// The budget is generous; nothing here is about time.
+const CLI_CASE_TIMEOUT_MS = 180_000;
+
+describe('the carecall CLI', { timeout: CLI_CASE_TIMEOUT_MS }, () => {
   it('migrates, creates a hospital, users and an appointment that the store can read', async () => {
     expect(cli(['migrate'])).toMatchObject({ code: 0, out: 'migrations applied' });
     const hospital = cli(['create-hospital', '--name', 'St. Elsewhere']);
