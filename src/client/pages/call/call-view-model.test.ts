@@ -215,6 +215,23 @@ describe('CallViewModel: a signed-in party', () => {
     expect(platform.replaced).toEqual(['/appointments/a1']);
   });
 
+  it('goes back to the appointment once when the call-ended message comes before the end request’s answer', async () => {
+    const { model, platform, connection } = setup([
+      activeContext({ self: doctorPeer }),
+      { method: 'POST', path: '/api/appointments/a1/call/end', status: 200, body: callStatus('ended', 30) },
+    ]);
+    await model.load();
+    await settle();
+    connection().welcome();
+    joined(connection());
+    const ending = model.endCall();
+    // The server broadcasts the end to the room while the HTTP answer is still on its way.
+    connection().receive({ type: 'call-status', call: callStatus('ended', 30), seq: 1 });
+    await ending;
+    // A second navigation would abort the first (the browser reports net::ERR_ABORTED).
+    expect(platform.replaced).toEqual(['/appointments/a1']);
+  });
+
   it('stays on the page and says why when ending fails', async () => {
     const { model, platform } = setup([
       activeContext({ self: doctorPeer }),
