@@ -365,6 +365,42 @@ describe('CallSession: device changes', () => {
     ]);
   });
 
+  it('asks for the device it moves to exactly (Chromium takes an ideal deviceId as a hint), and for any one if that is gone too', async () => {
+    const fake = new FakeMediaDevices([...DEVICES]);
+    const preferred = { audioInput: 'headset' as string | null, videoInput: null };
+    const devices = devicesFor(fake, preferred);
+    // Later on, an exact request finds the device gone (unplugged between the device list and the request).
+    let refuseExact = false;
+    devices.getUserMedia = async (constraints) => {
+      const asked = constraints.audio;
+      const exact =
+        typeof asked === 'object' && typeof asked.deviceId === 'object' && 'exact' in asked.deviceId;
+      if (refuseExact && exact) {
+        fake.requests.push(constraints);
+        throw Object.assign(new Error('gone'), { name: 'OverconstrainedError' });
+      }
+      return fake.getUserMedia(constraints);
+    };
+    const started = await fake.getUserMedia({ audio: true, video: true });
+    const { doctor } = await callBetween(new FakeRoomServer(), {
+      doctor: { devices, media: async () => started },
+    });
+    await settle();
+    const pc = doctor.pcs.latest();
+    fake.plug({ kind: 'audioinput', deviceId: 'headset', label: 'Headset' });
+    await settle();
+    expect(fake.requests.at(-1)?.audio).toMatchObject({ deviceId: { exact: 'headset' } });
+    expect(sent(pc, 'audio').deviceId).toBe('headset');
+
+    refuseExact = true;
+    fake.unplug('headset');
+    await settle();
+    expect(fake.requests.at(-2)?.audio).toMatchObject({ deviceId: { exact: 'default' } });
+    expect(fake.requests.at(-1)?.audio).toMatchObject({ deviceId: { ideal: 'default' } });
+    expect(sent(pc, 'audio').readyState).toBe('live');
+    expect(sent(pc, 'audio').deviceId).toBe('default');
+  });
+
   it('reports a device that cannot be opened and keeps the one in use', async () => {
     const { doctor, doctorPc, fake, started } = await doctorWithDevices();
     fake.failWith = 'NotReadableError';

@@ -8,7 +8,7 @@ import {
   NO_DEVICES,
   trackDeviceId,
 } from './devices.js';
-import { audioConstraints, SCREEN_CAPTURE, videoConstraints } from './media.js';
+import { audioConstraints, errorName, SCREEN_CAPTURE, videoConstraints } from './media.js';
 
 export interface MediaFlags {
   audioMuted: boolean;
@@ -46,6 +46,9 @@ function unavailable(message: string): Error {
 }
 
 const KIND: Record<InputKind, TrackKind> = { audioinput: 'audio', videoinput: 'video' };
+
+/** getUserMedia's answers for a device that is not there (any more). */
+const DEVICE_GONE = new Set(['NotFoundError', 'OverconstrainedError']);
 
 /**
  * This side's camera, microphone and shared screen: which track each sender should carry, mute and
@@ -208,15 +211,30 @@ export class LocalTracks {
     return run;
   }
 
+  /** `exact`: the person's choice in the call, which must not silently land on another device. */
   async #replaceInput(kind: InputKind, deviceId: string | null, exact: boolean): Promise<void> {
     const access = this.#options.access;
     if (!access) throw unavailable('Devices cannot be changed here.');
     const trackKind = KIND[kind];
-    const constraints =
+    const constraints = (exactly: boolean): MediaStreamConstraints =>
       kind === 'audioinput'
-        ? { audio: audioConstraints(deviceId, exact) }
-        : { video: videoConstraints(deviceId, exact) };
-    const acquired = await access.getUserMedia(constraints);
+        ? { audio: audioConstraints(deviceId, exactly) }
+        : { video: videoConstraints(deviceId, exactly) };
+    let acquired: MediaStream;
+    if (exact || !deviceId) {
+      acquired = await access.getUserMedia(constraints(exact));
+    } else {
+      // A device picked from the list (the person's headset plugged back in, the one left after an
+      // unplug) is asked for exactly first: Chromium takes an `ideal` deviceId as a hint and may hand out
+      // its first device instead (seen in call-devices.spec), so the menu would name one device while
+      // another is sent. Gone again in the meantime: whichever device the browser gives.
+      try {
+        acquired = await access.getUserMedia(constraints(true));
+      } catch (error) {
+        if (!DEVICE_GONE.has(errorName(error))) throw error;
+        acquired = await access.getUserMedia(constraints(false));
+      }
+    }
     const [track] = trackKind === 'audio' ? acquired.getAudioTracks() : acquired.getVideoTracks();
     for (const other of acquired.getTracks()) if (other !== track) other.stop();
     if (!track) throw unavailable('The browser gave no track for that device.');
