@@ -23,6 +23,12 @@ export interface NegotiationCounts {
   remoteOffers: number;
   /** A remote offer applied while this side had its own offer out: the polite side's (implicit) rollback. */
   rollbacks: number;
+  /** Every setLocalDescription() call (offers, answers, rollbacks): any negotiation at all shows here. */
+  setLocalDescriptions: number;
+  /** Explicit createOffer() calls (perfect negotiation's implicit setLocalDescription() makes none). */
+  createOffers: number;
+  /** `negotiationneeded` events the connection fired (addTrack does, replaceTrack must not). */
+  negotiationNeeded: number;
 }
 
 /** Runs inside the page (serialised by Playwright), so it may use nothing from this module's scope. */
@@ -33,16 +39,37 @@ function installPeerConnectionProbe(key: string): void {
   if (typeof Native !== 'function' || holder[symbol]) return;
   const registry: ProbeRegistry = { connections: [], iceServers: [], negotiation: [] };
   class RTCPeerConnection extends Native {
-    readonly #counts: NegotiationCounts = { offerAttempts: 0, localOffers: 0, remoteOffers: 0, rollbacks: 0 };
+    readonly #counts: NegotiationCounts = {
+      offerAttempts: 0,
+      localOffers: 0,
+      remoteOffers: 0,
+      rollbacks: 0,
+      setLocalDescriptions: 0,
+      createOffers: 0,
+      negotiationNeeded: 0,
+    };
 
     constructor(configuration?: RTCConfiguration) {
       super(configuration);
+      this.addEventListener('negotiationneeded', () => {
+        this.#counts.negotiationNeeded += 1;
+      });
+      // An own property (not an override): createOffer's overloads (legacy callbacks) defeat a typed override.
+      const counts = this.#counts;
+      const createOffer = Native.prototype.createOffer as (...args: unknown[]) => unknown;
+      Object.defineProperty(this, 'createOffer', {
+        value: (...args: unknown[]) => {
+          counts.createOffers += 1;
+          return createOffer.apply(this, args);
+        },
+      });
       registry.connections.push(this);
       registry.iceServers.push((configuration?.iceServers ?? []).map((server) => ({ urls: server.urls })));
       registry.negotiation.push(this.#counts);
     }
 
     override async setLocalDescription(description?: RTCLocalSessionDescriptionInit): Promise<void> {
+      this.#counts.setLocalDescriptions += 1;
       if (description?.type === 'rollback') this.#counts.rollbacks += 1;
       else if (this.signalingState === 'stable') this.#counts.offerAttempts += 1;
       await super.setLocalDescription(description);
@@ -435,6 +462,8 @@ export async function mediaRates(page: Page, windowMs = 2_000): Promise<MediaRat
 }
 
 export interface SenderTrack {
+  /** The track's id: a device switch (replaceTrack) puts a new one on the same sender. */
+  id: string;
   kind: string;
   label: string;
   enabled: boolean;
@@ -459,6 +488,7 @@ export async function senderTracks(page: Page): Promise<SenderTrack[]> {
         const settings = track.getSettings() as MediaTrackSettings & { displaySurface?: string };
         return [
           {
+            id: track.id,
             kind: track.kind,
             label: track.label,
             enabled: track.enabled,
@@ -667,12 +697,17 @@ export async function endScreenCapture(page: Page): Promise<number> {
 export async function negotiationCounts(page: Page): Promise<NegotiationCounts> {
   return page.evaluate((key) => {
     const registry = (window as unknown as Record<symbol, ProbeRegistry | undefined>)[Symbol.for(key)];
-    const total = { offerAttempts: 0, localOffers: 0, remoteOffers: 0, rollbacks: 0 };
+    const total: NegotiationCounts = {
+      offerAttempts: 0,
+      localOffers: 0,
+      remoteOffers: 0,
+      rollbacks: 0,
+      setLocalDescriptions: 0,
+      createOffers: 0,
+      negotiationNeeded: 0,
+    };
     for (const counts of registry?.negotiation ?? []) {
-      total.offerAttempts += counts.offerAttempts;
-      total.localOffers += counts.localOffers;
-      total.remoteOffers += counts.remoteOffers;
-      total.rollbacks += counts.rollbacks;
+      for (const name of Object.keys(total) as Array<keyof NegotiationCounts>) total[name] += counts[name];
     }
     return total;
   }, REGISTRY_KEY);
@@ -724,4 +759,115 @@ export async function outboundVideoDiagnostics(page: Page): Promise<string> {
   });
   const estimate = pair ? Math.round(num(pair, 'availableOutgoingBitrate') / 1000) : 0;
   return `${parts.join('; ') || 'no outbound video'}; bandwidth estimate ${estimate} kbit/s`;
+}
+
+export interface TransceiverIdentity {
+  /** Per open connection: how many senders and receivers, and the ids of the tracks receivers deliver. */
+  senders: number;
+  receivers: number;
+  receiverTrackIds: string[];
+  transceivers: number;
+}
+
+/**
+ * What a renegotiation would change: the number of senders and transceivers (addTrack makes new ones)
+ * and the received tracks (a new m-line delivers a new track through `track`). A replaceTrack changes none.
+ */
+export async function transceiverIdentity(page: Page): Promise<TransceiverIdentity[]> {
+  return page.evaluate((key) => {
+    const registry = (window as unknown as Record<symbol, ProbeRegistry | undefined>)[Symbol.for(key)];
+    const open = (registry?.connections ?? []).filter((pc) => pc.connectionState !== 'closed');
+    return open.map((pc) => ({
+      senders: pc.getSenders().length,
+      receivers: pc.getReceivers().length,
+      receiverTrackIds: pc.getReceivers().map((r) => r.track.id),
+      transceivers: pc.getTransceivers().length,
+    }));
+  }, REGISTRY_KEY);
+}
+
+const HELD_TRACKS_KEY = 'carecall.e2e.heldTracks';
+
+/** Keeps a reference to the tracks the senders carry now, so their state can be read after a switch. */
+export async function holdSenderTracks(page: Page): Promise<void> {
+  await page.evaluate(
+    ({ key, held }) => {
+      const registry = (window as unknown as Record<symbol, ProbeRegistry | undefined>)[Symbol.for(key)];
+      const open = (registry?.connections ?? []).filter((pc) => pc.connectionState !== 'closed');
+      const tracks = open.flatMap((pc) => pc.getSenders().flatMap((s) => (s.track ? [s.track] : [])));
+      (window as unknown as Record<symbol, MediaStreamTrack[]>)[Symbol.for(held)] = tracks;
+    },
+    { key: REGISTRY_KEY, held: HELD_TRACKS_KEY },
+  );
+}
+
+/** The tracks `holdSenderTracks` kept: `ended` once the app stopped the device it switched away from. */
+export async function heldTrackStates(
+  page: Page,
+): Promise<Array<{ id: string; kind: string; readyState: MediaStreamTrackState }>> {
+  return page.evaluate((held) => {
+    const tracks = (window as unknown as Record<symbol, MediaStreamTrack[] | undefined>)[Symbol.for(held)];
+    return (tracks ?? []).map((t) => ({ id: t.id, kind: t.kind, readyState: t.readyState }));
+  }, HELD_TRACKS_KEY);
+}
+
+const HIDDEN_DEVICES_KEY = 'carecall.e2e.hiddenDevices';
+
+/**
+ * The nearest thing to unplugging a device that headless Chromium allows (it cannot plug hardware):
+ * `enumerateDevices()` stops listing the device, a track the page sends from it stops and fires `ended`
+ * (as a real unplug does), and `navigator.mediaDevices` fires `devicechange`. Differences from a real
+ * unplug: the browser's capture layer still has the device (getUserMedia for that deviceId would still
+ * succeed), only the page's view of the list changes (the instance's enumerateDevices is replaced), and
+ * both events are dispatched by script rather than by the browser.
+ * `device`: a deviceId, or the kind whose sent track's device is to go. Returns the deviceId unplugged.
+ */
+export async function unplugDevice(
+  page: Page,
+  device: 'audio' | 'video' | { deviceId: string },
+): Promise<string> {
+  return page.evaluate(
+    ({ key, hiddenKey, device }) => {
+      const registry = (window as unknown as Record<symbol, ProbeRegistry | undefined>)[Symbol.for(key)];
+      const open = (registry?.connections ?? []).filter((pc) => pc.connectionState !== 'closed');
+      const sent = open
+        .flatMap((pc) => pc.getSenders().flatMap((s) => (s.track ? [s.track] : [])))
+        .filter((t) => t.readyState === 'live');
+      const deviceId =
+        typeof device === 'string'
+          ? sent.find((t) => t.kind === device)?.getSettings().deviceId
+          : device.deviceId;
+      if (!deviceId) throw new Error(`no live ${String(device)} track with a deviceId is being sent`);
+      const holder = window as unknown as Record<symbol, Set<string> | undefined>;
+      let hidden = holder[Symbol.for(hiddenKey)];
+      if (!hidden) {
+        const set = new Set<string>();
+        hidden = set;
+        holder[Symbol.for(hiddenKey)] = set;
+        const devices = navigator.mediaDevices;
+        const native = devices.enumerateDevices.bind(devices);
+        devices.enumerateDevices = async () => (await native()).filter((d) => !set.has(d.deviceId));
+      }
+      hidden.add(deviceId);
+      for (const track of sent.filter((t) => t.getSettings().deviceId === deviceId)) {
+        track.stop();
+        track.dispatchEvent(new Event('ended'));
+      }
+      navigator.mediaDevices.dispatchEvent(new Event('devicechange'));
+      return deviceId;
+    },
+    { key: REGISTRY_KEY, hiddenKey: HIDDEN_DEVICES_KEY, device },
+  );
+}
+
+/** A device `unplugDevice` hid is listed again, and `devicechange` fires (a headset plugged back in). */
+export async function plugInDevice(page: Page, deviceId: string): Promise<void> {
+  await page.evaluate(
+    ({ hiddenKey, deviceId }) => {
+      const hidden = (window as unknown as Record<symbol, Set<string> | undefined>)[Symbol.for(hiddenKey)];
+      hidden?.delete(deviceId);
+      navigator.mediaDevices.dispatchEvent(new Event('devicechange'));
+    },
+    { hiddenKey: HIDDEN_DEVICES_KEY, deviceId },
+  );
 }
