@@ -1,7 +1,14 @@
 import { createRequire } from 'node:module';
 import type { Page } from '@playwright/test';
 import type { AxeResults } from 'axe-core';
-import { button, hangUp, openAppointmentAsBoth, returnedToAppointment, startAndJoin } from './call-flow.js';
+import {
+  button,
+  CALL_SCENARIO_TIMEOUT_MS,
+  hangUp,
+  openAppointmentAsBoth,
+  returnedToAppointment,
+  startAndJoin,
+} from './call-flow.js';
 import { DEMO_ACCOUNTS, expect, signIn, test, waitForFramesGrowing } from './fixtures.js';
 
 const AXE_SOURCE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -134,11 +141,7 @@ async function visualOrder(page: Page, names: readonly string[]): Promise<string
 }
 
 test.describe('accessibility of a live call (axe-core and keyboard)', () => {
-  // A call scenario on a 2-core machine shared with other engineers' browser runs: at load averages of
-  // 30–50 single getStats round trips took 2–7 s and clicks up to 8 s (traces of 2026-11-22), which put
-  // tests past the default two minutes while every condition they wait for was met. The conditions are
-  // unchanged; only the overall budget is tripled (3 x the config's 120 s).
-  test.describe.configure({ timeout: 360_000 });
+  test.describe.configure({ timeout: CALL_SCENARIO_TIMEOUT_MS });
   test('the call page of the doctor and the patient, chat panel closed and open, and the appointment page after the call: no serious or critical violations', async ({
     app,
     newUserPage,

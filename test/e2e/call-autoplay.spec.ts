@@ -1,5 +1,13 @@
 import { type BrowserContext, chromium, type Page } from '@playwright/test';
-import { button, callPathPattern, hangUp, openAppointmentAsBoth, report, startAndJoin } from './call-flow.js';
+import {
+  button,
+  CALL_SCENARIO_TIMEOUT_MS,
+  callPathPattern,
+  hangUp,
+  openAppointmentAsBoth,
+  report,
+  startAndJoin,
+} from './call-flow.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.js';
 import {
   DEMO_ACCOUNTS,
@@ -135,8 +143,7 @@ async function expectSoundPlaysOut(page: Page, who: string): Promise<void> {
 }
 
 test.describe('autoplay blocked until the person touches the page (issue 4 item 11)', () => {
-  // A call scenario on the shared 2-core machine: see call-experience.spec.ts for why the budget is 360 s.
-  test.describe.configure({ timeout: 360_000 });
+  test.describe.configure({ timeout: CALL_SCENARIO_TIMEOUT_MS });
 
   test('a patient brought into the call without a click gets one “Tap to enable sound”, and the tap brings the sound', async ({
     app,
@@ -251,7 +258,7 @@ async function blockedPath(doctor: Page, patient: Page, id: string): Promise<voi
 test.describe('autoplay allowed after the Join click (issue 4 item 11)', () => {
   // Chromium's default policy (no --autoplay-policy): the Join click on the appointment page carries over
   // to the same-origin call page.
-  test.describe.configure({ timeout: 360_000 });
+  test.describe.configure({ timeout: CALL_SCENARIO_TIMEOUT_MS });
 
   test('after a Join click the other side’s sound plays with no control to tap', async ({
     app,

@@ -1,5 +1,11 @@
 import type { Locator, Page } from '@playwright/test';
-import { button, hangUp, openAppointmentAsBoth, startAndJoin } from './call-flow.js';
+import {
+  button,
+  CALL_SCENARIO_TIMEOUT_MS,
+  hangUp,
+  openAppointmentAsBoth,
+  startAndJoin,
+} from './call-flow.js';
 import { expect, test, waitForFramesGrowing } from './fixtures.js';
 
 // Issue 4 item 3: the in-call chat slides out, shows the appointment's whole history, counts unread messages
@@ -48,11 +54,7 @@ async function shownInOrder(page: Page, wanted: readonly string[]): Promise<stri
 }
 
 test.describe('in-call chat (issue 4)', () => {
-  // A call scenario on a 2-core machine shared with other engineers' browser runs: at load averages of
-  // 30–50 single getStats round trips took 2–7 s and clicks up to 8 s (traces of 2026-11-22), which put
-  // tests past the default two minutes while every condition they wait for was met. The conditions are
-  // unchanged; only the overall budget is tripled (3 x the config's 120 s).
-  test.describe.configure({ timeout: 360_000 });
+  test.describe.configure({ timeout: CALL_SCENARIO_TIMEOUT_MS });
   test('the call’s chat panel and the appointment page are one history, with an unread count while the panel is closed', async ({
     app,
     newUserPage,

@@ -1,6 +1,14 @@
 import type { Locator, Page } from '@playwright/test';
-import { button, hangUp, openAppointmentAsBoth, type Parties, report, startAndJoin } from './call-flow.js';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.js';
+import {
+  button,
+  CALL_SCENARIO_TIMEOUT_MS,
+  hangUp,
+  openAppointmentAsBoth,
+  type Parties,
+  report,
+  startAndJoin,
+} from './call-flow.js';
+import { launchWithFakeDevices } from './chromium.js';
 import { expect, test, waitForFramesGrowing } from './fixtures.js';
 import {
   connectionStates,
@@ -36,17 +44,8 @@ import {
 // ~20 fps), most likely because the fake devices rotate pixel formats and this one's is Y16 (16-bit
 // depth). So the switches here go to fake_device_2, and the unplug test first "unplugs" fake_device_1.
 
-// Chromium's fake capture offers one camera unless asked for more: switching needs several.
-test.use({
-  launchOptions: {
-    executablePath: CHROMIUM_PATH,
-    args: CHROMIUM_ARGS.map((arg) =>
-      arg === '--use-fake-device-for-media-stream'
-        ? '--use-fake-device-for-media-stream=device-count=3'
-        : arg,
-    ),
-  },
-});
+// Three fake cameras and microphones: switching needs several.
+test.use({ launchOptions: launchWithFakeDevices(3) });
 
 const VIDEO_INPUT_KEY = 'carecall.videoInput';
 const AUDIO_INPUT_KEY = 'carecall.audioInput';
@@ -181,8 +180,7 @@ async function expectReceiving(page: Page, who: string): Promise<void> {
 }
 
 test.describe('device changes mid-call (issue 4 item 8)', () => {
-  // A call scenario on the shared 2-core machine: see call-experience.spec.ts for why the budget is 360 s.
-  test.describe.configure({ timeout: 360_000 });
+  test.describe.configure({ timeout: CALL_SCENARIO_TIMEOUT_MS });
 
   test('switching camera and microphone in the call uses replaceTrack without renegotiation, and the choice is kept for the next call', async ({
     app,

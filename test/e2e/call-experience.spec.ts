@@ -2,6 +2,7 @@ import type { Locator, Page } from '@playwright/test';
 import {
   appointmentDetail,
   button,
+  CALL_SCENARIO_TIMEOUT_MS,
   hangUp,
   openAppointmentAsBoth,
   report,
@@ -55,11 +56,7 @@ function remoteTile(page: Page): Locator {
 }
 
 test.describe('the call experience (issue 4)', () => {
-  // A call scenario on a 2-core machine shared with other engineers' browser runs: at load averages of
-  // 30–50 single getStats round trips took 2–7 s and clicks up to 8 s (traces of 2026-11-22), which put
-  // tests past the default two minutes while every condition they wait for was met. The conditions are
-  // unchanged; only the overall budget is tripled (3 x the config's 120 s).
-  test.describe.configure({ timeout: 360_000 });
+  test.describe.configure({ timeout: CALL_SCENARIO_TIMEOUT_MS });
   test('the call reaches in_progress, both sides decode audio and video, and the remote picture reaches 1280x720', async ({
     app,
     newUserPage,

@@ -3,6 +3,7 @@ import {
   appointmentDetail,
   appointmentPathPattern,
   button,
+  CALL_SCENARIO_TIMEOUT_MS,
   callPathPattern,
   hangUp,
   openAppointmentAsBoth,
@@ -27,11 +28,7 @@ async function settled(page: Page): Promise<string> {
 }
 
 test.describe('perfect negotiation (issue 4)', () => {
-  // A call scenario on a 2-core machine shared with other engineers' browser runs: at load averages of
-  // 30–50 single getStats round trips took 2–7 s and clicks up to 8 s (traces of 2026-11-22), which put
-  // tests past the default two minutes while every condition they wait for was met. The conditions are
-  // unchanged; only the overall budget is tripled (3 x the config's 120 s).
-  test.describe.configure({ timeout: 360_000 });
+  test.describe.configure({ timeout: CALL_SCENARIO_TIMEOUT_MS });
   test('both sides renegotiate at the same moment, again and again: glare is resolved and the call stays up', async ({
     app,
     newUserPage,

@@ -1,6 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import type { Page } from '@playwright/test';
-import { button, hangUp, openAppointmentAsBoth, report, startAndJoin, statusTexts } from './call-flow.js';
+import {
+  button,
+  CALL_SCENARIO_TIMEOUT_MS,
+  hangUp,
+  openAppointmentAsBoth,
+  report,
+  startAndJoin,
+  statusTexts,
+} from './call-flow.js';
 import { expect, test, waitForFramesGrowing } from './fixtures.js';
 import { connectionStates, inboundVideoStats } from './peer-connections.js';
 
@@ -30,11 +38,7 @@ async function framesDecoded(page: Page): Promise<number> {
 }
 
 test.describe('reconnection after a path break (issue 4)', () => {
-  // A call scenario on a 2-core machine shared with other engineers' browser runs: at load averages of
-  // 30–50 single getStats round trips took 2–7 s and clicks up to 8 s (traces of 2026-11-22), which put
-  // tests past the default two minutes while every condition they wait for was met. The conditions are
-  // unchanged; only the overall budget is tripled (3 x the config's 120 s).
-  test.describe.configure({ timeout: 360_000 });
+  test.describe.configure({ timeout: CALL_SCENARIO_TIMEOUT_MS });
   test.beforeAll(() => {
     const probe = spawnSync('iptables', ['-L', 'INPUT', '-n'], { encoding: 'utf8' });
     if (probe.error || probe.status !== 0) {

@@ -2,6 +2,7 @@ import type { Page } from '@playwright/test';
 import {
   appointmentDetail,
   button,
+  CALL_SCENARIO_TIMEOUT_MS,
   hangUp,
   magentaCameraClip,
   openAppointmentAsBoth,
@@ -52,11 +53,7 @@ async function sentVideo(page: Page) {
 }
 
 test.describe('screen sharing (issue 4, S10)', () => {
-  // A call scenario on a 2-core machine shared with other engineers' browser runs: at load averages of
-  // 30–50 single getStats round trips took 2–7 s and clicks up to 8 s (traces of 2026-11-22), which put
-  // tests past the default two minutes while every condition they wait for was met. The conditions are
-  // unchanged; only the overall budget is tripled (3 x the config's 120 s).
-  test.describe.configure({ timeout: 360_000 });
+  test.describe.configure({ timeout: CALL_SCENARIO_TIMEOUT_MS });
   test('the doctor shares the screen: the patient receives it at full resolution, screenSharingActive follows, and stopping goes back to the camera', async ({
     app,
     newUserPage,

@@ -19,3 +19,16 @@ export const CHROMIUM_ARGS: readonly string[] = [
   '--auto-accept-this-tab-capture',
   '--auto-select-desktop-capture-source=Entire screen',
 ];
+
+/**
+ * Launch options for a spec that needs several cameras and microphones: Chromium's fake capture offers
+ * one of each unless asked for more.
+ */
+export function launchWithFakeDevices(count: number): { executablePath: string; args: string[] } {
+  return {
+    executablePath: CHROMIUM_PATH,
+    args: CHROMIUM_ARGS.map((arg) =>
+      arg === '--use-fake-device-for-media-stream' ? `${arg}=device-count=${count}` : arg,
+    ),
+  };
+}

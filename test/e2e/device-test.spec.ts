@@ -1,6 +1,6 @@
 import type { Locator, Page } from '@playwright/test';
-import { endActiveCall } from './call-flow.js';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.js';
+import { CALL_SCENARIO_TIMEOUT_MS, endActiveCall } from './call-flow.js';
+import { launchWithFakeDevices } from './chromium.js';
 import { DEMO_ACCOUNTS, expect, signIn, test, waitForFramesGrowing } from './fixtures.js';
 
 // The device test page (issue 5 items 1–6) in real Chromium with its fake camera and microphone: device
@@ -8,17 +8,8 @@ import { DEMO_ACCOUNTS, expect, signIn, test, waitForFramesGrowing } from './fix
 // choices remembered for the call, the connection test's direct path on loopback, and the waiting room's
 // own device check handing the camera over to the call.
 
-// Chromium's fake capture offers one camera unless asked for more: device selection needs several.
-test.use({
-  launchOptions: {
-    executablePath: CHROMIUM_PATH,
-    args: CHROMIUM_ARGS.map((arg) =>
-      arg === '--use-fake-device-for-media-stream'
-        ? '--use-fake-device-for-media-stream=device-count=3'
-        : arg,
-    ),
-  },
-});
+// Three fake cameras and microphones: device selection needs several.
+test.use({ launchOptions: launchWithFakeDevices(3) });
 
 const VIDEO_INPUT_KEY = 'carecall.videoInput';
 const AUDIO_INPUT_KEY = 'carecall.audioInput';
@@ -220,8 +211,8 @@ test.describe('device test page', () => {
 });
 
 test.describe('waiting room device check', () => {
-  // It ends in a call: see call-experience.spec.ts for why call scenarios get 360 s on this machine.
-  test.describe.configure({ timeout: 360_000 });
+  // It ends in a call.
+  test.describe.configure({ timeout: CALL_SCENARIO_TIMEOUT_MS });
   test('the waiting patient previews and meters, and the call then gets the camera', async ({
     app,
     newUserPage,
