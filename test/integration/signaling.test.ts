@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_FRAME_BYTES, type ServerMessage } from '../../src/protocol/messages.js';
 import { PROTOCOL_VERSION } from '../../src/protocol/version.js';
+import type { StreamRead } from '../../src/server/bus/bus.js';
+import { MemoryBus } from '../../src/server/bus/memory-bus.js';
 import type { Db } from '../../src/server/db/database.js';
 import { seedWorld, type World } from '../support/fixtures.js';
 import { Agent, type SocketClient, startServer, type TestServer } from '../support/server.js';
@@ -8,8 +10,21 @@ import { testDatabases } from '../support/suites.js';
 
 const SDP = `v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\n${'a=x\r\n'.repeat(500)}`;
 
+/** A memory bus that can run something just before the next stream read: a join racing a relay. */
+class HookedBus extends MemoryBus {
+  beforeRead: (() => Promise<void>) | null = null;
+
+  override async readStream(stream: string, afterSeq: number): Promise<StreamRead> {
+    const hook = this.beforeRead;
+    this.beforeRead = null;
+    if (hook) await hook();
+    return super.readStream(stream, afterSeq);
+  }
+}
+
 describe.each(testDatabases())('signaling protocol on $name', ({ open }) => {
   let db: Db;
+  let bus: HookedBus;
   let server: TestServer;
   let world: World;
   let agents: Record<'doctor' | 'patient' | 'admin' | 'otherDoctor' | 'otherPatient', Agent>;
@@ -34,7 +49,8 @@ describe.each(testDatabases())('signaling protocol on $name', ({ open }) => {
 
   beforeEach(async () => {
     db = await open();
-    server = await startServer(db, { hubLimits: { reconnectGraceMs: 300 } });
+    bus = new HookedBus();
+    server = await startServer(db, { bus, hubLimits: { reconnectGraceMs: 300 } });
     world = await seedWorld(server.ctx.store);
     agents = {
       doctor: await Agent.signIn(server, 'doctor@a.test'),
@@ -47,6 +63,7 @@ describe.each(testDatabases())('signaling protocol on $name', ({ open }) => {
   afterEach(async () => {
     for (const s of sockets.splice(0)) s.close();
     await server.close();
+    await bus.close();
     await db.close();
   });
 
@@ -294,6 +311,26 @@ describe.each(testDatabases())('signaling protocol on $name', ({ open }) => {
     for (let i = 1; i < seqs.length; i++) expect(seqs[i]).toBeGreaterThan(seqs[i - 1] as number);
     for (const id of [...burst.map((_, i) => `b${i}`), 'bye']) await d.next('ack', (m) => m.id === id);
     expect(d.received.filter((m) => m.type === 'error' || m.type === 'ack')).toEqual([]);
+  });
+
+  it('S17 what the other party relays while a party is joining follows its joined; what came before does not', async () => {
+    await start('doctor', world.appointment.id);
+    const [d, p] = await Promise.all([connect('doctor'), connect('patient')]);
+    await d.call({ type: 'join', appointmentId: world.appointment.id });
+    expect(await d.call({ type: 'offer', sdp: 'v=0 before' })).toMatchObject({ type: 'ack' });
+    // The patient's presence is claimed, its stream not yet read: the doctor can already see it and offer.
+    bus.beforeRead = async () => {
+      expect(await d.call({ type: 'offer', sdp: 'v=0 during' })).toMatchObject({ type: 'ack' });
+    };
+    expect(await p.call({ type: 'join', appointmentId: world.appointment.id })).toMatchObject({
+      type: 'ack',
+    });
+    const joined = await p.next('joined');
+    const offer = await p.next('offer');
+    expect(offer.sdp).toBe('v=0 during');
+    expect(offer.seq).toBe(joined.lastSeq + 1);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(p.received.filter((m) => m.type === 'offer')).toEqual([]);
   });
 
   it('S9 relaying before joining a room is refused', async () => {

@@ -473,6 +473,11 @@ export class SignalingHub {
         resume.roomId === roomId &&
         resume.lastSeq <= read.head &&
         read.entries.length === read.head - resume.lastSeq;
+      // A fresh join starts after what the stream held before this connection subscribed. What was
+      // published since (the other party may be negotiating already: it saw this party's presence
+      // before the stream was read) is waiting in `pending` and follows `joined`.
+      const firstLive = state.pending?.[0]?.seq;
+      const start = firstLive === undefined ? read.head : Math.min(read.head, firstLive - 1);
       conn.send({
         type: 'joined',
         appointmentId,
@@ -480,7 +485,7 @@ export class SignalingHub {
         self: peer,
         peers,
         resumed,
-        lastSeq: resumed && resume ? resume.lastSeq : read.head,
+        lastSeq: resumed && resume ? resume.lastSeq : start,
       });
       if (resumed) {
         for (const e of read.entries) {
@@ -488,7 +493,7 @@ export class SignalingHub {
           if (env) conn.sendRaw(withSeq(env.json, e.seq));
         }
       }
-      state.deliveredSeq = read.head;
+      state.deliveredSeq = resumed ? read.head : start;
       const pending = state.pending ?? [];
       state.pending = null;
       for (const p of pending) this.deliverToRoom(conn, state, p.seq, p.json);
