@@ -88,7 +88,10 @@ async function serve(demo: boolean): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
-  await app.listen({ port: cfg.port, host: cfg.host });
+  // Thousands of sockets may arrive at once (a node restarted, its clients reconnect): with Node's default
+  // queue of 511 the kernel drops their connection attempts, which clients retry 1, 3 and 7 s later
+  // (docs/benchmarks.md, signaling load). The kernel caps it at net.core.somaxconn.
+  await app.listen({ port: cfg.port, host: cfg.host, backlog: 4096 });
   if (seeded) {
     const lines = [
       '',
