@@ -306,7 +306,9 @@ export class SignalingHub {
         conn.subscriptions.add(channel);
         await this.addMember(channel, conn);
         this.ack(conn, msg.id);
-        conn.send({ type: 'call-status', call: await this.deps.calls.status(a.id) });
+        // The appointment was just read: only its call session is still needed for the status.
+        const calls = this.deps.calls;
+        conn.send({ type: 'call-status', call: calls.view(a, await calls.currentSession(a)) });
         conn.send({ type: 'lobby', lobby: await this.lobbyView(a) });
         return;
       }
@@ -507,10 +509,9 @@ export class SignalingHub {
     }
     // A resumed party never left as far as the other side knows: its media may still be flowing.
     if (!resumed) await this.deps.broadcaster.toRole(roomId, otherRole(role), { type: 'peer-joined', peer });
-    if (role === 'patient' && !resumed) {
-      const current = await this.deps.store.appointments.get(appointmentId);
-      if (current) await this.deps.broadcaster.lobby(await this.lobbyView(current));
-    }
+    // The lobby view reads the appointment's id, room and check-in time, which a join does not change
+    // (check-in is refused while the call is active): the row read at the start of the join serves.
+    if (role === 'patient' && !resumed) await this.deps.broadcaster.lobby(await this.lobbyView(a));
   }
 
   private async acknowledge(conn: Connection, seq: number): Promise<void> {
