@@ -4,12 +4,11 @@ import type { AxeResults } from 'axe-core';
 import {
   button,
   CALL_SCENARIO_TIMEOUT_MS,
+  connectedCall,
   hangUp,
-  openAppointmentAsBoth,
   returnedToAppointment,
-  startAndJoin,
 } from './call-flow.js';
-import { DEMO_ACCOUNTS, expect, signIn, test, waitForFramesGrowing } from './fixtures.js';
+import { DEMO_ACCOUNTS, expect, signIn, test } from './fixtures.js';
 
 const AXE_SOURCE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const BLOCKING_IMPACTS = ['serious', 'critical'];
@@ -146,10 +145,8 @@ test.describe('accessibility of a live call (axe-core and keyboard)', () => {
     app,
     newUserPage,
   }) => {
-    const parties = await openAppointmentAsBoth(newUserPage, app.demoPassword);
+    const parties = await connectedCall(newUserPage, app.demoPassword);
     const { doctor, patient } = parties;
-    await startAndJoin(parties);
-    await Promise.all([waitForFramesGrowing(doctor), waitForFramesGrowing(patient)]);
     for (const [role, page] of [
       ['doctor', doctor],
       ['patient', patient],
@@ -174,10 +171,8 @@ test.describe('accessibility of a live call (axe-core and keyboard)', () => {
     app,
     newUserPage,
   }) => {
-    const parties = await openAppointmentAsBoth(newUserPage, app.demoPassword);
+    const parties = await connectedCall(newUserPage, app.demoPassword);
     const { doctor, patient } = parties;
-    await startAndJoin(parties);
-    await Promise.all([waitForFramesGrowing(doctor), waitForFramesGrowing(patient)]);
 
     for (const [role, page] of [
       ['doctor', doctor],

@@ -2,6 +2,7 @@ import type { Locator, Page } from '@playwright/test';
 import {
   button,
   CALL_SCENARIO_TIMEOUT_MS,
+  connectedCall,
   hangUp,
   openAppointmentAsBoth,
   type Parties,
@@ -186,10 +187,8 @@ test.describe('device changes mid-call (issue 4 item 8)', () => {
     app,
     newUserPage,
   }, testInfo) => {
-    const parties = await openAppointmentAsBoth(newUserPage, app.demoPassword);
+    const parties = await connectedCall(newUserPage, app.demoPassword);
     const { doctor, patient } = parties;
-    await startAndJoin(parties);
-    await Promise.all([waitForFramesGrowing(doctor), waitForFramesGrowing(patient)]);
     await settled(parties);
 
     await openSettings(doctor);
@@ -335,10 +334,8 @@ test.describe('device changes mid-call (issue 4 item 8)', () => {
     app,
     newUserPage,
   }) => {
-    const parties = await openAppointmentAsBoth(newUserPage, app.demoPassword);
+    const parties = await connectedCall(newUserPage, app.demoPassword);
     const { doctor, patient } = parties;
-    await startAndJoin(parties);
-    await Promise.all([waitForFramesGrowing(doctor), waitForFramesGrowing(patient)]);
     await settled(parties);
 
     await test.step('the fake camera WebRTC encodes nothing of is unplugged first: the camera in use stays', async () => {

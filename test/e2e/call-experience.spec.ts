@@ -3,6 +3,7 @@ import {
   appointmentDetail,
   button,
   CALL_SCENARIO_TIMEOUT_MS,
+  connectedCall,
   hangUp,
   openAppointmentAsBoth,
   report,
@@ -167,10 +168,8 @@ test.describe('the call experience (issue 4)', () => {
     app,
     newUserPage,
   }) => {
-    const parties = await openAppointmentAsBoth(newUserPage, app.demoPassword);
+    const parties = await connectedCall(newUserPage, app.demoPassword);
     const { doctor, patient } = parties;
-    await startAndJoin(parties);
-    await Promise.all([waitForFramesGrowing(doctor), waitForFramesGrowing(patient)]);
 
     await test.step('the doctor mutes: the patient receives silence and sees the doctor muted', async () => {
       await button(doctor, 'Mute').click();
@@ -251,10 +250,8 @@ test.describe('the call experience (issue 4)', () => {
     app,
     newUserPage,
   }) => {
-    const parties = await openAppointmentAsBoth(newUserPage, app.demoPassword);
+    const parties = await connectedCall(newUserPage, app.demoPassword);
     const { doctor, patient } = parties;
-    await startAndJoin(parties);
-    await Promise.all([waitForFramesGrowing(doctor), waitForFramesGrowing(patient)]);
 
     await test.step('desktop: the remote picture fills the page; the local PiP is about 200x150, bottom right, mirrored', async () => {
       const viewport = patient.viewportSize() ?? { width: 1280, height: 720 };

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Locator, Page } from '@playwright/test';
 import type { AppointmentDetail } from '../../src/protocol/api.js';
-import { DEMO_ACCOUNTS, expect, signIn, test } from './fixtures.js';
+import { DEMO_ACCOUNTS, expect, signIn, test, waitForFramesGrowing } from './fixtures.js';
 
 /** The steps of a call the issue-4 specs share: two signed-in parties, Start, Join, and a clean end. */
 
@@ -86,6 +86,17 @@ export async function startAndJoin({ doctor, patient, id }: Parties): Promise<nu
   return clickedAt;
 }
 
+/** Both parties on the appointment, Start, Join, and frames growing on both sides: a call in progress. */
+export async function connectedCall(
+  newUserPage: (label: string) => Promise<Page>,
+  password: string,
+): Promise<Parties> {
+  const parties = await openAppointmentAsBoth(newUserPage, password);
+  await startAndJoin(parties);
+  await Promise.all([waitForFramesGrowing(parties.doctor), waitForFramesGrowing(parties.patient)]);
+  return parties;
+}
+
 /** Everything a screen reader would hear from the page's live status regions, in one string. */
 export async function statusTexts(page: Page): Promise<string> {
   const texts = await page.getByRole('status').allInnerTexts();
@@ -93,9 +104,8 @@ export async function statusTexts(page: Page): Promise<string> {
 }
 
 /**
- * The page is back on the appointment page. Polls the address rather than awaiting one navigation: a
- * page may start its way back twice (the end it asked for and the server's call-status), and the
- * navigation it aborts would fail `waitForURL` although the page got there.
+ * The page is back on the appointment page. Polls the address rather than awaiting one navigation, so
+ * that the check is about where the page ends up, not how many navigations took it there.
  */
 export async function returnedToAppointment(page: Page, id: string): Promise<void> {
   await expect(page).toHaveURL(appointmentPathPattern(id), { timeout: 20_000 });

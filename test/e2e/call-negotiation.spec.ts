@@ -5,10 +5,10 @@ import {
   button,
   CALL_SCENARIO_TIMEOUT_MS,
   callPathPattern,
+  connectedCall,
   hangUp,
   openAppointmentAsBoth,
   report,
-  startAndJoin,
 } from './call-flow.js';
 import { expect, test, waitForFramesGrowing } from './fixtures.js';
 import { connectionStates, negotiationCounts, restartIceAt } from './peer-connections.js';
@@ -33,10 +33,8 @@ test.describe('perfect negotiation (issue 4)', () => {
     app,
     newUserPage,
   }) => {
-    const parties = await openAppointmentAsBoth(newUserPage, app.demoPassword);
+    const parties = await connectedCall(newUserPage, app.demoPassword);
     const { doctor, patient } = parties;
-    await startAndJoin(parties);
-    await Promise.all([waitForFramesGrowing(doctor), waitForFramesGrowing(patient)]);
     const before = { doctor: await negotiationCounts(doctor), patient: await negotiationCounts(patient) };
 
     for (let round = 1; round <= GLARE_ROUNDS; round += 1) {

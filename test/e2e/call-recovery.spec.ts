@@ -1,14 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import type { Page } from '@playwright/test';
-import {
-  button,
-  CALL_SCENARIO_TIMEOUT_MS,
-  hangUp,
-  openAppointmentAsBoth,
-  report,
-  startAndJoin,
-  statusTexts,
-} from './call-flow.js';
+import { button, CALL_SCENARIO_TIMEOUT_MS, connectedCall, hangUp, report, statusTexts } from './call-flow.js';
 import { expect, test, waitForFramesGrowing } from './fixtures.js';
 import { connectionStates, inboundVideoStats } from './peer-connections.js';
 
@@ -55,10 +47,8 @@ test.describe('reconnection after a path break (issue 4)', () => {
     app,
     newUserPage,
   }) => {
-    const parties = await openAppointmentAsBoth(newUserPage, app.demoPassword);
+    const parties = await connectedCall(newUserPage, app.demoPassword);
     const { doctor, patient } = parties;
-    await startAndJoin(parties);
-    await Promise.all([waitForFramesGrowing(doctor), waitForFramesGrowing(patient)]);
     await expect.poll(() => statusTexts(patient)).toMatch(/Connected/);
 
     const brokenAt = Date.now();
