@@ -158,8 +158,6 @@ export class CallViewModel extends Store<CallPageState> {
   #endsAt: number | null = null;
   #warned = false;
   #left = false;
-  /** The call is over for this page: it has gone (or is going) back to the appointment, once. */
-  #over = false;
   #joiningFromLobby = false;
   #subscribed = false;
   #checkInTimer: unknown = null;
@@ -764,10 +762,9 @@ export class CallViewModel extends Store<CallPageState> {
 
   /** Both sides go back to the appointment; someone who came by link has no appointment page to go to. */
   #callOver(): void {
-    // The room's call-ended message and the answer to this page's own end request both arrive: a second
-    // navigation would abort the first.
-    if (this.#over) return;
-    this.#over = true;
+    // The room's call-ended message and the answer to this page's own end request both arrive, and a page
+    // that has left (signed out, going away) navigates no more: a second navigation would abort the first.
+    if (this.#left) return;
     const id = this.#appointmentId;
     const viaLink = this.state.viaLink;
     this.leave();
