@@ -1,3 +1,4 @@
+import { type Compilable, CompiledQuery } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { seedWorld, type World } from '../../test/support/fixtures.js';
 import { testDatabases } from '../../test/support/suites.js';
@@ -25,6 +26,31 @@ describe.each(testDatabases())('store contract on $name', ({ open }) => {
 
   it('migrations are idempotent', async () => {
     expect(await migrateToLatest(db)).toEqual([]);
+  });
+
+  it('looks up call links, call cookies and audit events by appointment through an index, not a table scan', async () => {
+    if (db.kind !== 'sqlite') return; // PostgreSQL plans a scan for tables this small whatever the indexes.
+    const plan = async (query: Compilable) => {
+      const { sql, parameters } = query.compile();
+      const explained = await db.kysely.executeQuery<{ detail: string }>(
+        CompiledQuery.raw(`explain query plan ${sql}`, [...parameters]),
+      );
+      return explained.rows.map((r) => r.detail).join('; ');
+    };
+    for (const table of ['call_links', 'call_grants'] as const) {
+      const revoke = db.kysely
+        .updateTable(table)
+        .set({ revoked_at: now })
+        .where('appointment_id', '=', world.appointment.id)
+        .where('call_session_id', '!=', 'x')
+        .where('revoked_at', 'is', null);
+      expect(await plan(revoke)).toContain(`USING INDEX ${table}_appointment_idx`);
+    }
+    const audit = db.kysely
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('appointment_id', '=', world.appointment.id);
+    expect(await plan(audit)).toContain('USING INDEX audit_events_appointment_idx');
   });
 
   it('finds users by email case-insensitively and keeps roles and hospitals', async () => {
