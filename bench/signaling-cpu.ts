@@ -9,8 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import SqliteDatabase from 'better-sqlite3';
+import type { FastifyRequest } from 'fastify';
 import type { Principal } from '../src/server/appointments/access.js';
 import { migrateToLatest, openDatabase } from '../src/server/db/database.js';
+import { findPrincipal } from '../src/server/http/principal.js';
 import type { Connection, SignalingHub } from '../src/server/signaling/hub.js';
 import { startServer } from '../test/support/server.js';
 import { BENCH_ORIGIN } from './lib/nodes.js';
@@ -25,6 +27,7 @@ const USAGE = `node --import tsx bench/signaling-cpu.ts [options]
   --calls N          calls per round, both parties joining at once (300)
   --rounds N         rounds, each with fresh calls; the median round is printed (5)
   --sweep-calls N    then hold N calls joined and time the periodic sweeps over them (0: skip)
+  --statements       also print the SQL statements run while sockets joined, with their count and CPU
   --name NAME        results file name (signaling-cpu)`;
 
 const { values } = parseArgs({
@@ -33,6 +36,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '5' },
     'sweep-calls': { type: 'string', default: '0' },
     name: { type: 'string', default: 'signaling-cpu' },
+    statements: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
@@ -44,8 +48,12 @@ const calls = Number(values.calls);
 const rounds = Number(values.rounds);
 const sweepCalls = Number(values['sweep-calls']);
 
-/** Counts SQL statements run, by patching better-sqlite3's statement methods (one process only). */
+/**
+ * Counts SQL statements run, by patching better-sqlite3's statement methods (one process only). While
+ * `bySql` is set, each statement's count and time are added to it under its SQL text.
+ */
 let statements = 0;
+let bySql: Map<string, { count: number; ns: bigint }> | null = null;
 const statementProto = Object.getPrototypeOf(new SqliteDatabase(':memory:').prepare('select 1')) as Record<
   string,
   (...args: unknown[]) => unknown
@@ -55,7 +63,17 @@ for (const method of ['run', 'all', 'get', 'iterate']) {
   if (!original) continue;
   statementProto[method] = function (this: unknown, ...args: unknown[]) {
     statements++;
-    return original.apply(this, args);
+    if (!bySql) return original.apply(this, args);
+    const t0 = process.hrtime.bigint();
+    try {
+      return original.apply(this, args);
+    } finally {
+      const source = (this as { source: string }).source;
+      const entry = bySql.get(source) ?? { count: 0, ns: 0n };
+      entry.count++;
+      entry.ns += process.hrtime.bigint() - t0;
+      bySql.set(source, entry);
+    }
   };
 }
 
@@ -117,17 +135,19 @@ async function main(): Promise<void> {
   const settle = (conns: Connection[]) => Promise.all(conns.map((c) => c.queue));
   try {
     const specs = await new CallSeeder(ctx.store, { concurrency: 1 }).ensure(calls * rounds);
-    const principals: Principal[][] = [];
-    for (const s of specs) {
-      const pair: Principal[] = [];
-      for (const header of [s.doctorCookie, s.patientCookie]) {
-        const session = await ctx.store.sessions.lookup(cookie(header, 'carecall_session'));
-        const grant = await ctx.callAccess.lookup(cookie(header, 'carecall_call'));
-        if (!session || !grant) throw new Error('seeded cookies do not authenticate');
-        pair.push({ session, grant, user: session.user });
+    // What the WebSocket upgrade looks up: the session and the call cookie (`findPrincipal`), then the
+    // abuse flag (S21). The request carries only the cookies: nothing else of it is read.
+    const upgrade = async (header: string): Promise<Principal> => {
+      const cookies = {
+        carecall_session: cookie(header, 'carecall_session'),
+        carecall_call: cookie(header, 'carecall_call'),
+      };
+      const principal = await findPrincipal({ cookies } as unknown as FastifyRequest, ctx);
+      if (!principal?.grant || !(await hub.mayConnect(principal.user.id))) {
+        throw new Error('seeded cookies do not authenticate');
       }
-      principals.push(pair);
-    }
+      return principal;
+    };
     const offer = JSON.stringify({ type: 'offer', sdp: makeSdp('offer', 1) });
     const candidate = JSON.stringify({ type: 'ice-candidate', candidate: makeCandidate(1, 'abcd', 1) });
     const media = JSON.stringify({ type: 'media-state', audioMuted: true, videoOff: false });
@@ -136,9 +156,17 @@ async function main(): Promise<void> {
       // Fresh calls each round: both parties of every call arrive at once, as under load.
       const batch = specs.slice(round * calls, (round + 1) * calls);
       const pairs: Connection[][] = [];
+      const principals: Principal[][] = [];
+      await measure('upgrade: session + call cookie (per socket)', 2 * calls, async () => {
+        const all = batch.map((spec) =>
+          Promise.all([upgrade(spec.doctorCookie), upgrade(spec.patientCookie)]),
+        );
+        principals.push(...(await Promise.all(all)));
+      });
+      if (values.statements) bySql = new Map();
       await measure('open + subscribe + join (per socket)', 2 * calls, async () => {
         for (const [i, spec] of batch.entries()) {
-          const pair = (principals[round * calls + i] ?? []).map((p) => hub.attach(transport(), p));
+          const pair = (principals[i] ?? []).map((p) => hub.attach(transport(), p));
           for (const conn of pair) {
             hub.receive(
               conn,
@@ -150,6 +178,21 @@ async function main(): Promise<void> {
         }
         await settle(pairs.flat());
       });
+      if (bySql) {
+        const top = [...bySql.entries()].sort((a, b) => Number(b[1].ns - a[1].ns));
+        process.stdout.write(
+          `round ${round + 1}: statements while ${2 * calls} sockets subscribed and joined\n${formatTable(
+            ['SQL', 'per socket', 'µs each (mean)', 'share of SQL time'],
+            top.map(([sqlText, e]) => [
+              sqlText.replace(/\s+/g, ' ').slice(0, 110),
+              (e.count / (2 * calls)).toFixed(2),
+              (Number(e.ns) / e.count / 1000).toFixed(1),
+              `${((100 * Number(e.ns)) / Number(top.reduce((t, [, x]) => t + x.ns, 0n))).toFixed(0)}%`,
+            ]),
+          )}\n`,
+        );
+        bySql = null;
+      }
       const joined = pairs.flat().filter((c) => c.room).length;
       if (joined !== 2 * calls) throw new Error(`only ${joined} of ${2 * calls} sockets joined`);
       const doctors = pairs.map((p) => p[0] as Connection);
@@ -197,10 +240,7 @@ async function main(): Promise<void> {
       const held: Connection[] = [];
       for (const spec of more) {
         for (const header of [spec.doctorCookie, spec.patientCookie]) {
-          const session = await ctx.store.sessions.lookup(cookie(header, 'carecall_session'));
-          const grant = await ctx.callAccess.lookup(cookie(header, 'carecall_call'));
-          if (!session || !grant) throw new Error('seeded cookies do not authenticate');
-          const conn = hub.attach(transport(), { session, grant, user: session.user });
+          const conn = hub.attach(transport(), await upgrade(header));
           hub.receive(conn, JSON.stringify({ type: 'subscribe', appointmentId: spec.appointmentId }));
           hub.receive(conn, JSON.stringify({ type: 'join', appointmentId: spec.appointmentId }));
           held.push(conn);
