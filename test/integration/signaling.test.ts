@@ -229,6 +229,71 @@ describe.each(testDatabases())('signaling protocol on $name', ({ open }) => {
     );
   });
 
+  it('S8 a join that does not change the call status writes only its call session; a status change is audited with it', async () => {
+    await start('doctor', world.appointment.id);
+    const version = async () => (await server.ctx.store.appointments.get(world.appointment.id))?.version;
+    const joinAudits = async () =>
+      (await server.ctx.store.audit.list({ appointmentId: world.appointment.id })).filter(
+        (e) => e.action === 'call.join',
+      );
+    const before = await version();
+    const doctor = await connect('doctor');
+    await doctor.call({ type: 'join', appointmentId: world.appointment.id });
+    // The first party into a waiting call: the session records it, the appointment is untouched.
+    expect(await version()).toBe(before);
+    const [session] = await server.ctx.store.callSessions.listForAppointment(world.appointment.id);
+    expect(session?.doctor_joined_at).not.toBeNull();
+    expect(await joinAudits()).toEqual([]);
+
+    // The audit record commits with the change or not at all: a failing audit write undoes the join's
+    // status change, and the retried join makes it once.
+    const audit = server.ctx.store.audit;
+    const record = audit.record.bind(audit);
+    audit.record = async () => {
+      throw new Error('audit store unavailable');
+    };
+    const patient = await connect('patient');
+    await patient.call({ type: 'join', appointmentId: world.appointment.id }).catch(() => undefined);
+    audit.record = record;
+    expect((await server.ctx.store.appointments.get(world.appointment.id))?.video_call_status).toBe(
+      'waiting',
+    );
+    expect(await version()).toBe(before);
+    const again = await connect('patient');
+    await again.call({ type: 'join', appointmentId: world.appointment.id });
+    const after = await server.ctx.store.appointments.get(world.appointment.id);
+    expect(after?.video_call_status).toBe('in_progress');
+    expect(after?.version).toBe((before ?? 0) + 1);
+    expect((await joinAudits()).map((e) => e.detail)).toEqual([
+      JSON.stringify({ from: 'waiting', to: 'in_progress' }),
+    ]);
+
+    // Rejoining a call in progress (a second tab) leaves the appointment as it is.
+    const tab = await connect('doctor');
+    await tab.call({ type: 'join', appointmentId: world.appointment.id });
+    expect(await version()).toBe(after?.version);
+    expect(await joinAudits()).toHaveLength(1);
+  });
+
+  it('S8 a join decided on a read from before the call ended is refused, and the ended session is not touched', async () => {
+    await start('doctor', world.appointment.id);
+    const stale = await server.ctx.store.appointments.get(world.appointment.id);
+    const [session] = await server.ctx.store.callSessions.listForAppointment(world.appointment.id);
+    if (!stale || !session) throw new Error('no call');
+    await agents.doctor.request('POST', `/api/appointments/${world.appointment.id}/call/end`, {
+      reason: 'hung_up',
+    });
+    await expect(
+      server.ctx.calls.joined(world.patient.id, world.appointment.id, 'patient', false, {
+        appointment: stale,
+        session,
+      }),
+    ).rejects.toMatchObject({ code: 'call_not_active' });
+    const [ended] = await server.ctx.store.callSessions.listForAppointment(world.appointment.id);
+    expect(ended?.patient_joined_at).toBeNull();
+    expect(ended?.last_presence_at).toBe(session.last_presence_at);
+  });
+
   it('S5 messages of one socket are handled in order: an offer sent right after join is relayed', async () => {
     await start('doctor', world.appointment.id);
     const d = await connect('doctor');

@@ -21,8 +21,9 @@ export class AuditRepo {
     private readonly clock: Clock,
   ) {}
 
-  async record(e: AuditEvent): Promise<void> {
-    await this.db
+  /** `db` is a transaction when the event must commit or roll back with the change it records. */
+  async record(e: AuditEvent, db: Kysely<Database> = this.db): Promise<void> {
+    await db
       .insertInto('audit_events')
       .values({
         id: newId(),

@@ -182,11 +182,14 @@ export class CallAccess {
     return (await this.admittedSession(grant, a)) !== null;
   }
 
-  /** The appointment's current call session if the grant admits its holder to it (S16), else null. */
+  /**
+   * The appointment's current call session if the grant admits its holder to it (S16), else null. A grant
+   * is revoked only when a new call of its appointment starts (`revokeEarlier`), which is exactly when its
+   * call session stops being the current one: comparing the sessions answers for revocation too, without
+   * reading the grant again (`grant` was read and checked when the request or socket arrived).
+   */
   async admittedSession(grant: Grant, a: AppointmentRow): Promise<CallSessionRow | null> {
     if (grant.appointmentId !== a.id || grant.expiresAt <= this.clock.now()) return null;
-    const row = await this.store.callLinks.getGrant(grant.id);
-    if (!row || row.revoked_at !== null) return null;
     const session = await this.calls.currentSession(a);
     return session && session.id === grant.callSessionId ? session : null;
   }

@@ -285,6 +285,15 @@ export class CallService {
       }
       // Entering the room is presence (what touchPresence records), written with the join itself.
       if (event.type === 'join' && session) sessionChanges.last_presence_at = now;
+      const changed = a.video_call_status !== result.next || event.type === 'start';
+      if (!changed) {
+        // A join into a call already in this status (the first party into a waiting call, or anyone into a
+        // call in progress) changes the call session's row only, which the appointment's version does not
+        // guard: one conditional write, and the other party joining at the same moment does not have to
+        // retry. A call that ended meanwhile is decided again on a fresh read.
+        if (session && !(await this.store.callSessions.updateOpen(session.id, sessionChanges))) continue;
+        return { view: this.view(a, session ? { ...session, ...sessionChanges } : undefined) };
+      }
       const written = await this.store.db.kysely
         .transaction()
         .execute(async (trx) => {
@@ -306,6 +315,17 @@ export class CallService {
           if (!(await this.store.appointments.updateIfVersion(a.id, a.version, changes, trx))) {
             throw new VersionConflict();
           }
+          // In the same transaction: a change is never made without its audit record, nor recorded unmade.
+          await this.store.audit.record(
+            {
+              actorId,
+              action: `call.${event.type}`,
+              appointmentId,
+              outcome: 'ok',
+              detail: { from: a.video_call_status, to: result.next },
+            },
+            trx,
+          );
           return true;
         })
         .catch((err: unknown) => {
@@ -316,17 +336,8 @@ export class CallService {
       const updated = { ...a, ...changes } as AppointmentRow;
       const current = session ? { ...session, ...sessionChanges } : undefined;
       const view = this.view(updated, current);
-      if (a.video_call_status !== result.next || event.type === 'start') {
-        await this.store.audit.record({
-          actorId,
-          action: `call.${event.type}`,
-          appointmentId,
-          outcome: 'ok',
-          detail: { from: a.video_call_status, to: result.next },
-        });
-        if (newSession && a.room_id) await this.broadcaster.callRestarted(a.id, newSession.id);
-        await this.broadcaster.callStatus(view);
-      }
+      if (newSession && a.room_id) await this.broadcaster.callRestarted(a.id, newSession.id);
+      await this.broadcaster.callStatus(view);
       if (newSession && links) return { view, started: { session: newSession, links } };
       return { view };
     }

@@ -18,6 +18,17 @@ export class CallSessionsRepo {
     await db.updateTable('call_sessions').set(changes).where('id', '=', id).execute();
   }
 
+  /** Updates a session that has not ended; false if it has (or does not exist). */
+  async updateOpen(id: string, changes: Omit<Updateable<CallSessionTable>, 'id'>): Promise<boolean> {
+    const r = await this.db
+      .updateTable('call_sessions')
+      .set(changes)
+      .where('id', '=', id)
+      .where('ended_at', 'is', null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
   findByRoom(roomId: string): Promise<CallSessionRow | undefined> {
     return this.db.selectFrom('call_sessions').selectAll().where('room_id', '=', roomId).executeTakeFirst();
   }
