@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../clock.js';
+import { PreparedQuery } from '../db/prepared.js';
 import type { Database } from '../db/schema.js';
 import { hashSecret, newSecret } from '../ids.js';
 import type { UserRow } from './users-repo.js';
@@ -10,6 +11,16 @@ export interface SessionInfo {
   expiresAt: number;
   user: UserRow;
 }
+
+/** Read by every request and WebSocket upgrade that carries a session cookie: prepared (db/prepared.ts). */
+const sessionByHash = new PreparedQuery((db, idHash: string) =>
+  db
+    .selectFrom('sessions as s')
+    .innerJoin('users as u', 'u.id', 's.user_id')
+    .selectAll('u')
+    .select(['s.id_hash', 's.csrf_token', 's.expires_at', 's.revoked_at'])
+    .where('s.id_hash', '=', idHash),
+);
 
 export class SessionsRepo {
   constructor(
@@ -38,13 +49,7 @@ export class SessionsRepo {
 
   /** A live session for this cookie value, or null if unknown, revoked, expired or its user is disabled. */
   async lookup(token: string): Promise<SessionInfo | null> {
-    const row = await this.db
-      .selectFrom('sessions as s')
-      .innerJoin('users as u', 'u.id', 's.user_id')
-      .selectAll('u')
-      .select(['s.id_hash', 's.csrf_token', 's.expires_at', 's.revoked_at'])
-      .where('s.id_hash', '=', hashSecret(token))
-      .executeTakeFirst();
+    const row = await sessionByHash.first(this.db, hashSecret(token));
     if (!row || row.revoked_at !== null || row.expires_at <= this.clock.now() || row.disabled_at !== null)
       return null;
     const { id_hash, csrf_token, expires_at, revoked_at: _r, ...user } = row;

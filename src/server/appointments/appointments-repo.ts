@@ -1,10 +1,26 @@
 import type { Kysely, Selectable, Updateable } from 'kysely';
 import type { AppointmentView } from '../../protocol/api.js';
 import type { Clock } from '../clock.js';
+import { PreparedQuery } from '../db/prepared.js';
 import type { AppointmentTable, Database } from '../db/schema.js';
 import { newId } from '../ids.js';
 
 export type AppointmentRow = Selectable<AppointmentTable>;
+
+function withNames(db: Kysely<Database>) {
+  return db
+    .selectFrom('appointments as a')
+    .innerJoin('hospitals as h', 'h.id', 'a.hospital_id')
+    .innerJoin('users as d', 'd.id', 'a.doctor_id')
+    .innerJoin('users as p', 'p.id', 'a.patient_id')
+    .selectAll('a')
+    .select(['h.name as hospital_name', 'd.display_name as doctor_name', 'p.display_name as patient_name']);
+}
+
+const appointmentById = new PreparedQuery((db, id: string) => withNames(db).where('a.id', '=', id));
+const appointmentRowById = new PreparedQuery((db, id: string) =>
+  db.selectFrom('appointments').selectAll().where('id', '=', id),
+);
 
 export interface AppointmentWithNames extends AppointmentRow {
   hospital_name: string;
@@ -73,17 +89,17 @@ export class AppointmentsRepo {
   }
 
   private withNames() {
-    return this.db
-      .selectFrom('appointments as a')
-      .innerJoin('hospitals as h', 'h.id', 'a.hospital_id')
-      .innerJoin('users as d', 'd.id', 'a.doctor_id')
-      .innerJoin('users as p', 'p.id', 'a.patient_id')
-      .selectAll('a')
-      .select(['h.name as hospital_name', 'd.display_name as doctor_name', 'p.display_name as patient_name']);
+    return withNames(this.db);
   }
 
+  /** With the names pages show. */
   get(id: string): Promise<AppointmentWithNames | undefined> {
-    return this.withNames().where('a.id', '=', id).executeTakeFirst();
+    return appointmentById.first(this.db, id);
+  }
+
+  /** The row alone, without the names: what signaling and the call lifecycle read (prepared, db/prepared.ts). */
+  getRow(id: string): Promise<AppointmentRow | undefined> {
+    return appointmentRowById.first(this.db, id);
   }
 
   listForDoctor(doctorId: string): Promise<AppointmentWithNames[]> {

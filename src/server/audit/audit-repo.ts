@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Clock } from '../clock.js';
+import { PreparedQuery } from '../db/prepared.js';
 import type { AuditEventTable, Database } from '../db/schema.js';
 import { newId } from '../ids.js';
 
@@ -15,6 +16,29 @@ export interface AuditEvent {
   detail?: Record<string, string | number | boolean | null>;
 }
 
+/** Written by every call event and sign-in: prepared (db/prepared.ts). */
+const insertEvent = new PreparedQuery(
+  (
+    db,
+    id: string,
+    at: number,
+    actorId: string | null,
+    action: string,
+    appointmentId: string | null,
+    outcome: AuditOutcome,
+    detail: string | null,
+  ) =>
+    db.insertInto('audit_events').values({
+      id,
+      at,
+      actor_id: actorId,
+      action,
+      appointment_id: appointmentId,
+      outcome,
+      detail,
+    }),
+);
+
 export class AuditRepo {
   constructor(
     private readonly db: Kysely<Database>,
@@ -23,18 +47,16 @@ export class AuditRepo {
 
   /** `db` is a transaction when the event must commit or roll back with the change it records. */
   async record(e: AuditEvent, db: Kysely<Database> = this.db): Promise<void> {
-    await db
-      .insertInto('audit_events')
-      .values({
-        id: newId(),
-        at: this.clock.now(),
-        actor_id: e.actorId,
-        action: e.action,
-        appointment_id: e.appointmentId ?? null,
-        outcome: e.outcome,
-        detail: e.detail ? JSON.stringify(e.detail) : null,
-      })
-      .execute();
+    await insertEvent.execute(
+      db,
+      newId(),
+      this.clock.now(),
+      e.actorId,
+      e.action,
+      e.appointmentId ?? null,
+      e.outcome,
+      e.detail ? JSON.stringify(e.detail) : null,
+    );
   }
 
   list(filter: { appointmentId?: string; actorId?: string } = {}): Promise<AuditRow[]> {

@@ -1,8 +1,13 @@
 import type { Kysely, Selectable } from 'kysely';
+import { PreparedQuery } from '../db/prepared.js';
 import type { CallGrantTable, CallLinkTable, Database } from '../db/schema.js';
 
 export type CallLinkRow = Selectable<CallLinkTable>;
 export type CallGrantRow = Selectable<CallGrantTable>;
+
+const grantBySecretHash = new PreparedQuery((db, secretHash: string) =>
+  db.selectFrom('call_grants').selectAll().where('secret_hash', '=', secretHash),
+);
 
 /** Call links (one-exchange tokens) and call cookies (grants). Only digests of their secrets are stored. */
 export class CallLinksRepo {
@@ -45,12 +50,9 @@ export class CallLinksRepo {
     await db.insertInto('call_grants').values(row).execute();
   }
 
+  /** Read by every request and WebSocket upgrade that carries a call cookie: prepared (db/prepared.ts). */
   findGrantBySecretHash(secretHash: string): Promise<CallGrantRow | undefined> {
-    return this.db
-      .selectFrom('call_grants')
-      .selectAll()
-      .where('secret_hash', '=', secretHash)
-      .executeTakeFirst();
+    return grantBySecretHash.first(this.db, secretHash);
   }
 
   getGrant(id: string): Promise<CallGrantRow | undefined> {

@@ -196,7 +196,7 @@ export class CallService {
   ): Promise<{ view: CallStatusView; started?: Omit<CallStart, 'view'> }> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const given = attempt === 0 && read?.appointment.id === appointmentId ? read : undefined;
-      const a = given?.appointment ?? (await this.store.appointments.get(appointmentId));
+      const a = given?.appointment ?? (await this.store.appointments.getRow(appointmentId));
       if (!a) throw new AppError('not_found');
       const result = transition(a.video_call_status, event);
       // A refusal is decided on a fresh read only.

@@ -1,7 +1,12 @@
 import type { Kysely, Selectable, Updateable } from 'kysely';
+import { PreparedQuery } from '../db/prepared.js';
 import type { CallSessionTable, Database } from '../db/schema.js';
 
 export type CallSessionRow = Selectable<CallSessionTable>;
+
+const sessionByRoom = new PreparedQuery((db, roomId: string) =>
+  db.selectFrom('call_sessions').selectAll().where('room_id', '=', roomId),
+);
 
 export class CallSessionsRepo {
   constructor(private readonly db: Kysely<Database>) {}
@@ -29,8 +34,9 @@ export class CallSessionsRepo {
     return Number(r.numUpdatedRows) === 1;
   }
 
+  /** Read by every socket's subscribe and join: prepared (db/prepared.ts). */
   findByRoom(roomId: string): Promise<CallSessionRow | undefined> {
-    return this.db.selectFrom('call_sessions').selectAll().where('room_id', '=', roomId).executeTakeFirst();
+    return sessionByRoom.first(this.db, roomId);
   }
 
   listForAppointment(appointmentId: string): Promise<CallSessionRow[]> {

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { ChatMessageView } from '../../protocol/messages.js';
 import type { Clock } from '../clock.js';
+import { PreparedQuery } from '../db/prepared.js';
 import type { Database } from '../db/schema.js';
 import { newId } from '../ids.js';
 
@@ -11,6 +12,44 @@ export interface NewChatMessage {
   body: string;
 }
 
+function views(db: Kysely<Database>) {
+  return db
+    .selectFrom('chat_messages as m')
+    .innerJoin('users as u', 'u.id', 'm.sender_id')
+    .select([
+      'm.id',
+      'm.appointment_id',
+      'm.sender_id',
+      'm.client_id',
+      'm.body',
+      'm.created_at',
+      'u.role as sender_role',
+      'u.display_name as sender_name',
+    ]);
+}
+
+// Every chat message sent runs both: prepared (db/prepared.ts).
+const insertOnce = new PreparedQuery(
+  (db, id: string, appointmentId: string, senderId: string, clientId: string, body: string, at: number) =>
+    db
+      .insertInto('chat_messages')
+      .values({
+        id,
+        appointment_id: appointmentId,
+        sender_id: senderId,
+        client_id: clientId,
+        body,
+        created_at: at,
+      })
+      .onConflict((oc) => oc.columns(['appointment_id', 'sender_id', 'client_id']).doNothing()),
+);
+const storedBySender = new PreparedQuery((db, appointmentId: string, senderId: string, clientId: string) =>
+  views(db)
+    .where('m.appointment_id', '=', appointmentId)
+    .where('m.sender_id', '=', senderId)
+    .where('m.client_id', '=', clientId),
+);
+
 export class ChatRepo {
   constructor(
     private readonly db: Kysely<Database>,
@@ -18,19 +57,7 @@ export class ChatRepo {
   ) {}
 
   private views() {
-    return this.db
-      .selectFrom('chat_messages as m')
-      .innerJoin('users as u', 'u.id', 'm.sender_id')
-      .select([
-        'm.id',
-        'm.appointment_id',
-        'm.sender_id',
-        'm.client_id',
-        'm.body',
-        'm.created_at',
-        'u.role as sender_role',
-        'u.display_name as sender_name',
-      ]);
+    return views(this.db);
   }
 
   /**
@@ -39,23 +66,10 @@ export class ChatRepo {
    */
   async add(input: NewChatMessage): Promise<{ message: ChatMessageView; created: boolean }> {
     const id = newId();
-    await this.db
-      .insertInto('chat_messages')
-      .values({
-        id,
-        appointment_id: input.appointmentId,
-        sender_id: input.senderId,
-        client_id: input.clientId,
-        body: input.body,
-        created_at: this.clock.now(),
-      })
-      .onConflict((oc) => oc.columns(['appointment_id', 'sender_id', 'client_id']).doNothing())
-      .execute();
-    const row = await this.views()
-      .where('m.appointment_id', '=', input.appointmentId)
-      .where('m.sender_id', '=', input.senderId)
-      .where('m.client_id', '=', input.clientId)
-      .executeTakeFirstOrThrow();
+    const { appointmentId, senderId, clientId } = input;
+    await insertOnce.execute(this.db, id, appointmentId, senderId, clientId, input.body, this.clock.now());
+    const row = await storedBySender.first(this.db, appointmentId, senderId, clientId);
+    if (!row) throw new Error('a stored chat message cannot be read back');
     return { message: toView(row), created: row.id === id };
   }
 
