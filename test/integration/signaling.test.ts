@@ -162,10 +162,20 @@ describe.each(testDatabases())('signaling protocol on $name', ({ open }) => {
 
   it('S7 chat to an appointment you are not party to is refused and not stored', async () => {
     const s = await connect('otherPatient');
+    // Being a party of one appointment on this socket (checked once, then remembered) admits to that one only.
+    await s.call({ type: 'subscribe', appointmentId: world.otherAppointment.id });
+    expect(
+      await s.call({ type: 'chat', appointmentId: world.otherAppointment.id, clientId: 'own', body: 'hi' }),
+    ).toMatchObject({ type: 'ack', message: { body: 'hi' } });
+    expect(
+      await s.call({ type: 'chat', appointmentId: 'no-such-appointment', clientId: 'y', body: 'hi' }),
+    ).toMatchObject({ code: 'not_found' });
     expect(
       await s.call({ type: 'chat', appointmentId: world.appointment.id, clientId: 'x', body: 'hi' }),
     ).toMatchObject({ code: 'not_party' });
     const admin = await connect('admin');
+    // An admin may watch the call's status (S6), which does not make it a party.
+    await admin.call({ type: 'subscribe', appointmentId: world.appointment.id });
     expect(
       await admin.call({ type: 'chat', appointmentId: world.appointment.id, clientId: 'x', body: 'hi' }),
     ).toMatchObject({ code: 'wrong_role' });

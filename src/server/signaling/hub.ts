@@ -91,6 +91,12 @@ interface RoomState {
 export class Connection {
   readonly id = newId();
   readonly subscriptions = new Set<string>();
+  /**
+   * Appointments this connection was found to be a party of, with its role. An appointment's parties
+   * never change and neither does a connection's principal (a revoked or expired one is closed), so the
+   * answer holds for the connection's life: a chat message needs no database read to check it.
+   */
+  readonly partyOf = new Map<string, PartyRole>();
   room: RoomState | null = null;
   lobby: { appointmentId: string; peer: Peer } | null = null;
   violations = 0;
@@ -331,7 +337,7 @@ export class SignalingHub {
         this.ack(conn, msg.id);
         return;
       case 'chat': {
-        await this.appointmentFor(conn, msg.appointmentId, 'party');
+        if (!conn.partyOf.has(msg.appointmentId)) await this.appointmentFor(conn, msg.appointmentId, 'party');
         const message = await this.deps.chat.postAsParty(
           conn.user,
           msg.appointmentId,
@@ -379,7 +385,7 @@ export class SignalingHub {
     appointmentId: string,
     need: 'view' | 'party',
   ): Promise<AppointmentRow & { role: PartyRole | null }> {
-    const a = await this.deps.store.appointments.get(appointmentId);
+    const a = await this.deps.store.appointments.getRow(appointmentId);
     if (!a) throw new AppError('not_found');
     const access = principalAccess(conn.principal, a);
     if (access.kind === 'none') throw new AppError('not_party');
@@ -389,6 +395,7 @@ export class SignalingHub {
       }
       return { ...a, role: null };
     }
+    conn.partyOf.set(a.id, access.role);
     return { ...a, role: access.role };
   }
 
@@ -545,7 +552,7 @@ export class SignalingHub {
     if (!lobby) return;
     conn.lobby = null;
     await this.depart(conn, presenceKeys.lobby(lobby.appointmentId), lobby.peer, departure, async () => {
-      const a = await this.deps.store.appointments.get(lobby.appointmentId);
+      const a = await this.deps.store.appointments.getRow(lobby.appointmentId);
       if (a) await this.deps.broadcaster.lobby(await this.lobbyView(a));
     });
   }
