@@ -209,7 +209,7 @@ export async function buildApp(
       },
     },
     (socket, req) => {
-      if (req.carecallPrincipal) attachWebSocket(hub, socket, req.carecallPrincipal);
+      if (req.carecallPrincipal) attachWebSocket(hub, socket, req.socket, req.carecallPrincipal);
       else socket.close(CLOSE_CODES.unauthenticated, 'unauthenticated');
     },
   );
