@@ -4,9 +4,10 @@
  * per step: join time and latency, relayed messages per second, relay latency, errors by kind, server
  * RSS/CPU per node and the generator's CPU. `npm run bench:signaling -- --help` lists the options.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freePort } from '../test/support/processes.js';
 import { mainThreadProfile, summarizeProfile } from './lib/cpu-profile.js';
@@ -34,6 +35,7 @@ const USAGE = `npm run bench:signaling -- [options]   (each option also reads th
                        (BENCH_POSTGRES, $DATABASE_URL_TEST or postgres://postgres@127.0.0.1:5432/test)
   --entry source|built run src/server/main.ts via tsx, or bin/carecall.js (BENCH_ENTRY, source)
   --cpu-prof           run the nodes with --cpu-prof and print where their CPU went
+  --sql-stats          count and time the nodes' SQLite statements (one node) and print the costliest
   --name NAME          results file name (BENCH_NAME, signaling-<nodes>node)`;
 
 function options() {
@@ -50,6 +52,7 @@ function options() {
       postgres: { type: 'string' },
       entry: { type: 'string' },
       'cpu-prof': { type: 'boolean', default: false },
+      'sql-stats': { type: 'boolean', default: false },
       name: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -84,6 +87,7 @@ function options() {
       'postgres://postgres@127.0.0.1:5432/test',
     entry: entry as 'source' | 'built',
     cpuProf: values['cpu-prof'] ?? false,
+    sqlStats: values['sql-stats'] ?? false,
     name: values.name ?? env['BENCH_NAME'] ?? `signaling-${nodes}node`,
   };
 }
@@ -213,6 +217,33 @@ function printSteps(steps: StepResult[]): void {
   }
 }
 
+/** What bench/lib/sql-stats-preload.mjs wrote for each node: its costliest statements. */
+function printSqlStats(dir: string, pids: Record<string, number>): void {
+  for (const [name, pid] of Object.entries(pids)) {
+    let rows: Array<{ sql: string; count: number; ms: number }>;
+    try {
+      rows = JSON.parse(readFileSync(join(dir, `${pid}.json`), 'utf8'));
+    } catch {
+      process.stdout.write(`no SQL statistics from ${name}\n`);
+      continue;
+    }
+    const total = rows.reduce((t, r) => t + r.ms, 0);
+    process.stdout.write(
+      `\nSQL statements of ${name}: ${rows.reduce((t, r) => t + r.count, 0)} run, ${(total / 1000).toFixed(1)} s in SQLite\n${formatTable(
+        ['SQL', 'count', 'µs each', '% of SQL time'],
+        rows
+          .slice(0, 15)
+          .map((r) => [
+            r.sql.replace(/\s+/g, ' ').slice(0, 100),
+            String(r.count),
+            ((1000 * r.ms) / r.count).toFixed(1),
+            ((100 * r.ms) / total).toFixed(1),
+          ]),
+      )}\n`,
+    );
+  }
+}
+
 async function main(): Promise<void> {
   const o = options();
   const machine = machineInfo();
@@ -223,6 +254,8 @@ async function main(): Promise<void> {
     `${o.name}-${started.toISOString().replace(/[:.]/g, '-')}`,
   );
   if (o.cpuProf) mkdirSync(profileDir, { recursive: true });
+  const sqlStatsDir = join(profileDir, 'sql');
+  if (o.sqlStats) mkdirSync(sqlStatsDir, { recursive: true });
   process.stdout.write(
     `signaling load: ${o.nodes} node(s), steps ${o.steps.join(', ')} calls, ramp ${o.rampMs / 1000} s, steady ${o.steadyMs / 1000} s, ${o.workers} generator threads\n` +
       `machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}, load ${machine.loadAverage.join(' ')}\n`,
@@ -233,7 +266,11 @@ async function main(): Promise<void> {
     postgresUrl: o.postgres,
     redis: o.redis,
     entry: o.entry,
+    ...(o.sqlStats ? { env: { CARECALL_BENCH_SQL_STATS: sqlStatsDir } } : {}),
     nodeArgs: (name: string) => [
+      ...(o.sqlStats
+        ? ['--import', fileURLToPath(new URL('./lib/sql-stats-preload.mjs', import.meta.url))]
+        : []),
       // Loopback only: the benchmark reads each node's event-loop delay through the inspector.
       `--inspect=127.0.0.1:${inspectPorts[name]}`,
       // One folder per node: Node writes a profile per thread (the module loader has one too).
@@ -321,6 +358,7 @@ async function main(): Promise<void> {
     await generator.terminate();
     await cluster.stop();
   }
+  if (o.sqlStats) printSqlStats(sqlStatsDir, cluster.pids);
   const profiles: Record<string, ReturnType<typeof summarizeProfile>> = {};
   if (o.cpuProf) {
     for (const name of cluster.nodes.map((n) => n.name)) {

@@ -6,11 +6,12 @@
  * every socket pings every 25 s and acknowledges `seq` at most once a second. Both parties of a call live
  * in the same thread, so the send time stamped into a payload and the receive time share one clock.
  */
+import type { Socket } from 'node:net';
 import { parentPort } from 'node:worker_threads';
 import WebSocket from 'ws';
 import { Samples } from './latency.js';
 import type { CallSpec, MainToWorker, OpenCommand, StepReport, WorkerToMain } from './load-protocol.js';
-import { makeCandidate, makeSdp, randomToken, stampOf } from './sdp.js';
+import { makeCandidate, randomToken, SdpPool, stampOf } from './sdp.js';
 
 const PING_EVERY_MS = 25_000;
 const ACK_EVERY_MS = 1_000;
@@ -57,6 +58,9 @@ class Party {
   closed = false;
   muted = false;
   joinTimer: NodeJS.Timeout | null = null;
+  /** The connection under the WebSocket, corked while a turn of the event loop sends (see send). */
+  tcp: Socket | null = null;
+  corked = false;
 
   constructor(
     readonly call: Call,
@@ -91,6 +95,7 @@ let opened = 0;
 let joinedCount = 0;
 let failedCount = 0;
 let lastJoinAt: number | null = null;
+const sdps = new SdpPool();
 let inFlight = 0;
 const queue: Party[] = [];
 const dirty = new Set<Party>();
@@ -117,8 +122,22 @@ function post(message: WorkerToMain): void {
   port?.postMessage(message);
 }
 
+/**
+ * What a party sends in one turn of the event loop (an ICE burst) leaves in one write, as a browser's
+ * network stack would coalesce it, not one system call per message: the generator shares the two cores
+ * with the server it measures.
+ */
 function send(p: Party, message: Record<string, unknown> & { type: string }): void {
   if (stopped || !p.ws || p.ws.readyState !== WebSocket.OPEN) return;
+  const tcp = p.tcp;
+  if (tcp && !p.corked) {
+    p.corked = true;
+    tcp.cork();
+    process.nextTick(() => {
+      p.corked = false;
+      tcp.uncork();
+    });
+  }
   p.ws.send(JSON.stringify(message));
   count(sent, message.type);
   if (RELAYED.has(message.type)) count(sentRelays, message.type);
@@ -166,6 +185,9 @@ function connect(p: Party): void {
     ...(localAddress ? { localAddress } : {}),
   });
   p.ws = ws;
+  ws.on('upgrade', (res) => {
+    p.tcp = res.socket;
+  });
   ws.on('unexpected-response', (req, res) => {
     fail(p, `upgrade:${res.statusCode ?? '?'}`);
     res.resume();
@@ -238,7 +260,7 @@ function onMessage(p: Party, text: string): void {
       const stamp = stampOf(m.sdp ?? '');
       if (stamp !== null) relayMs.add(at - stamp);
       if (p.role !== 'patient') return;
-      send(p, { type: 'answer', sdp: makeSdp('answer', now()) });
+      send(p, { type: 'answer', sdp: sdps.sdp('answer', now()) });
       if (!call.answeredInitial) {
         call.answeredInitial = true;
         send(p, { type: 'media-state', audioMuted: false, videoOff: false });
@@ -285,7 +307,7 @@ function negotiate(call: Call): void {
   call.negotiated = true;
   const d = call.doctor;
   send(d, { type: 'media-state', audioMuted: false, videoOff: false });
-  send(d, { type: 'offer', sdp: makeSdp('offer', now()) });
+  send(d, { type: 'offer', sdp: sdps.sdp('offer', now()) });
   trickle(d);
   steady(call);
 }
@@ -328,7 +350,7 @@ function steady(call: Call): void {
   }
   const share = (active: boolean) => {
     send(call.doctor, { type: 'screen-share', active });
-    send(call.doctor, { type: 'offer', sdp: makeSdp('offer', now()) });
+    send(call.doctor, { type: 'offer', sdp: sdps.sdp('offer', now()) });
   };
   const startAt = between(SCREEN_SHARE_AFTER_MS);
   t.push(setTimeout(() => share(true), startAt));
