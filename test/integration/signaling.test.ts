@@ -285,7 +285,7 @@ describe.each(testDatabases())('signaling protocol on $name', ({ open }) => {
     expect(await joinAudits()).toHaveLength(1);
   });
 
-  it('S8 a join decided on a read from before the call ended is refused, and the ended session is not touched', async () => {
+  it('S8 a join decided on a read from before the call ended is refused, and neither that call nor the next one is touched', async () => {
     await start('doctor', world.appointment.id);
     const stale = await server.ctx.store.appointments.get(world.appointment.id);
     const [session] = await server.ctx.store.callSessions.listForAppointment(world.appointment.id);
@@ -302,6 +302,18 @@ describe.each(testDatabases())('signaling protocol on $name', ({ open }) => {
     const [ended] = await server.ctx.store.callSessions.listForAppointment(world.appointment.id);
     expect(ended?.patient_joined_at).toBeNull();
     expect(ended?.last_presence_at).toBe(session.last_presence_at);
+
+    // The doctor starts the call again: the stale join must not land in the new call either.
+    await start('doctor', world.appointment.id);
+    await expect(
+      server.ctx.calls.joined(world.patient.id, world.appointment.id, 'patient', false, {
+        appointment: stale,
+        session,
+      }),
+    ).rejects.toMatchObject({ code: 'call_not_active' });
+    const sessions = await server.ctx.store.callSessions.listForAppointment(world.appointment.id);
+    expect(sessions).toHaveLength(2);
+    expect(sessions.map((s) => s.patient_joined_at)).toEqual([null, null]);
   });
 
   it('S5 messages of one socket are handled in order: an offer sent right after join is relayed', async () => {

@@ -198,6 +198,11 @@ export class CallService {
       const given = attempt === 0 && read?.appointment.id === appointmentId ? read : undefined;
       const a = given?.appointment ?? (await this.store.appointments.getRow(appointmentId));
       if (!a) throw new AppError('not_found');
+      // A join is into the room its caller admitted the party to. If another call of the appointment
+      // started since, the join is refused, not applied to the new call's session.
+      if (event.type === 'join' && read && a.room_id !== read.appointment.room_id) {
+        throw new AppError('call_not_active');
+      }
       const result = transition(a.video_call_status, event);
       // A refusal is decided on a fresh read only.
       if (!result.ok && given) continue;
