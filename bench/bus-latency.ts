@@ -10,7 +10,7 @@ import type { Bus } from '../src/server/bus/bus.js';
 import { MemoryBus } from '../src/server/bus/memory-bus.js';
 import { RedisBus } from '../src/server/bus/redis-bus.js';
 import { redisUrl } from '../test/support/suites.js';
-import { machineInfo, writeResults } from './lib/results.js';
+import { machineInfo, runBenchmark, writeResults } from './lib/results.js';
 import { percentile } from './lib/stats.js';
 import { formatTable } from './lib/table.js';
 
@@ -97,10 +97,4 @@ async function main(): Promise<void> {
   process.stdout.write(`results: ${file}\n`);
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.stderr.write(`bus-latency failed: ${err instanceof Error ? err.stack : String(err)}\n`);
-    process.exit(1);
-  },
-);
+runBenchmark('bus-latency', main);

@@ -12,7 +12,7 @@ import { type Distribution, distribution, fmtMs } from './lib/latency.js';
 import { LoadGenerator } from './lib/load.js';
 import { BENCH_ORIGIN, cleanUpOnInterrupt, startBenchNodes } from './lib/nodes.js';
 import { mib, now, readProc } from './lib/proc.js';
-import { machineInfo, writeResults } from './lib/results.js';
+import { machineInfo, runBenchmark, writeResults } from './lib/results.js';
 import { CallSeeder } from './lib/seed.js';
 import { formatTable } from './lib/table.js';
 
@@ -243,10 +243,4 @@ async function main(): Promise<void> {
   if (failure) throw failure;
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.stderr.write(`bench:idle failed: ${err instanceof Error ? err.stack : String(err)}\n`);
-    process.exit(1);
-  },
-);
+runBenchmark('bench:idle', main);

@@ -8,7 +8,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import SqliteDatabase from 'better-sqlite3';
 import type { FastifyRequest } from 'fastify';
 import type { Principal } from '../src/server/appointments/access.js';
 import { migrateToLatest, openDatabase } from '../src/server/db/database.js';
@@ -16,9 +15,10 @@ import { findPrincipal } from '../src/server/http/principal.js';
 import type { Connection, SignalingHub } from '../src/server/signaling/hub.js';
 import { startServer } from '../test/support/server.js';
 import { BENCH_ORIGIN } from './lib/nodes.js';
-import { machineInfo, writeResults } from './lib/results.js';
+import { machineInfo, runBenchmark, writeResults } from './lib/results.js';
 import { makeCandidate, makeSdp } from './lib/sdp.js';
 import { CallSeeder } from './lib/seed.js';
+import { recordStatements } from './lib/statement-stats.mjs';
 import { percentile } from './lib/stats.js';
 import { formatTable } from './lib/table.js';
 
@@ -48,34 +48,8 @@ const calls = Number(values.calls);
 const rounds = Number(values.rounds);
 const sweepCalls = Number(values['sweep-calls']);
 
-/**
- * Counts SQL statements run, by patching better-sqlite3's statement methods (one process only). While
- * `bySql` is set, each statement's count and time are added to it under its SQL text.
- */
-let statements = 0;
-let bySql: Map<string, { count: number; ns: bigint }> | null = null;
-const statementProto = Object.getPrototypeOf(new SqliteDatabase(':memory:').prepare('select 1')) as Record<
-  string,
-  (...args: unknown[]) => unknown
->;
-for (const method of ['run', 'all', 'get', 'iterate']) {
-  const original = statementProto[method];
-  if (!original) continue;
-  statementProto[method] = function (this: unknown, ...args: unknown[]) {
-    statements++;
-    if (!bySql) return original.apply(this, args);
-    const t0 = process.hrtime.bigint();
-    try {
-      return original.apply(this, args);
-    } finally {
-      const source = (this as { source: string }).source;
-      const entry = bySql.get(source) ?? { count: 0, ns: 0n };
-      entry.count++;
-      entry.ns += process.hrtime.bigint() - t0;
-      bySql.set(source, entry);
-    }
-  };
-}
+/** Every SQL statement run, counted and timed by its text (a fraction of a µs each). */
+const sqlStats = recordStatements();
 
 function cookie(header: string, name: string): string {
   const value = new RegExp(`(?:^|; )${name}=([^;]+)`).exec(header)?.[1];
@@ -124,12 +98,12 @@ async function main(): Promise<void> {
   const measure = async (name: string, count: number, run: () => Promise<void>) => {
     const op = ops.get(name) ?? { name, cpuUs: [], statements: [] };
     ops.set(name, op);
-    const s0 = statements;
+    const s0 = sqlStats.count;
     const c0 = process.cpuUsage();
     await run();
     const c = process.cpuUsage(c0);
     op.cpuUs.push((c.user + c.system) / count);
-    op.statements.push((statements - s0) / count);
+    op.statements.push((sqlStats.count - s0) / count);
   };
   const transport = () => ({ send() {}, close() {}, ping() {}, terminate() {}, isOpen: true });
   const settle = (conns: Connection[]) => Promise.all(conns.map((c) => c.queue));
@@ -163,7 +137,8 @@ async function main(): Promise<void> {
         );
         principals.push(...(await Promise.all(all)));
       });
-      if (values.statements) bySql = new Map();
+      // Copies: the recorded entries go on changing.
+      const before = new Map([...sqlStats.bySql].map(([text, e]) => [text, { ...e }]));
       await measure('open + subscribe + join (per socket)', 2 * calls, async () => {
         for (const [i, spec] of batch.entries()) {
           const pair = (principals[i] ?? []).map((p) => hub.attach(transport(), p));
@@ -178,8 +153,14 @@ async function main(): Promise<void> {
         }
         await settle(pairs.flat());
       });
-      if (bySql) {
-        const top = [...bySql.entries()].sort((a, b) => Number(b[1].ns - a[1].ns));
+      if (values.statements) {
+        const top = [...sqlStats.bySql]
+          .map(([text, e]): [string, { count: number; ns: bigint }] => {
+            const was = before.get(text);
+            return [text, { count: e.count - (was?.count ?? 0), ns: e.ns - (was?.ns ?? 0n) }];
+          })
+          .filter(([, e]) => e.count > 0)
+          .sort((a, b) => Number(b[1].ns - a[1].ns));
         process.stdout.write(
           `round ${round + 1}: statements while ${2 * calls} sockets subscribed and joined\n${formatTable(
             ['SQL', 'per socket', 'µs each (mean)', 'share of SQL time'],
@@ -191,7 +172,6 @@ async function main(): Promise<void> {
             ]),
           )}\n`,
         );
-        bySql = null;
       }
       const joined = pairs.flat().filter((c) => c.room).length;
       if (joined !== 2 * calls) throw new Error(`only ${joined} of ${2 * calls} sockets joined`);
@@ -318,10 +298,4 @@ async function main(): Promise<void> {
   process.stdout.write(`results: ${file}\n`);
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.stderr.write(`signaling-cpu failed: ${err instanceof Error ? err.stack : String(err)}\n`);
-    process.exit(1);
-  },
-);
+runBenchmark('signaling-cpu', main);

@@ -16,7 +16,7 @@ import { type Distribution, distribution, fmtMs, totalCount } from './lib/latenc
 import { LoadGenerator, type LoadReport } from './lib/load.js';
 import { BENCH_ORIGIN, cleanUpOnInterrupt, startBenchNodes } from './lib/nodes.js';
 import { listenOverflows, MACHINE, mib, now, ProcSampler, type ProcWindow, pct } from './lib/proc.js';
-import { machineInfo, RESULTS_DIR, writeResults } from './lib/results.js';
+import { machineInfo, RESULTS_DIR, runBenchmark, writeResults } from './lib/results.js';
 import { CallSeeder } from './lib/seed.js';
 import { formatTable } from './lib/table.js';
 
@@ -404,10 +404,4 @@ async function main(): Promise<void> {
   if (failure) throw failure;
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.stderr.write(`bench:signaling failed: ${err instanceof Error ? err.stack : String(err)}\n`);
-    process.exit(1);
-  },
-);
+runBenchmark('bench:signaling', main);

@@ -6,9 +6,9 @@
  * every socket pings every 25 s and acknowledges `seq` at most once a second. Both parties of a call live
  * in the same thread, so the send time stamped into a payload and the receive time share one clock.
  */
-import type { Socket } from 'node:net';
 import { parentPort } from 'node:worker_threads';
 import WebSocket from 'ws';
+import { corkPerTurn } from '../../src/server/signaling/ws-transport.js';
 import { Samples } from './latency.js';
 import type { CallSpec, MainToWorker, OpenCommand, StepReport, WorkerToMain } from './load-protocol.js';
 import { makeCandidate, randomToken, SdpPool, stampOf } from './sdp.js';
@@ -58,9 +58,8 @@ class Party {
   closed = false;
   muted = false;
   joinTimer: NodeJS.Timeout | null = null;
-  /** The connection under the WebSocket, corked while a turn of the event loop sends (see send). */
-  tcp: Socket | null = null;
-  corked = false;
+  /** Corks the connection under the WebSocket for a turn of the event loop (see send). */
+  beforeSend: (() => void) | null = null;
 
   constructor(
     readonly call: Call,
@@ -129,15 +128,7 @@ function post(message: WorkerToMain): void {
  */
 function send(p: Party, message: Record<string, unknown> & { type: string }): void {
   if (stopped || !p.ws || p.ws.readyState !== WebSocket.OPEN) return;
-  const tcp = p.tcp;
-  if (tcp && !p.corked) {
-    p.corked = true;
-    tcp.cork();
-    process.nextTick(() => {
-      p.corked = false;
-      tcp.uncork();
-    });
-  }
+  p.beforeSend?.();
   p.ws.send(JSON.stringify(message));
   count(sent, message.type);
   if (RELAYED.has(message.type)) count(sentRelays, message.type);
@@ -186,7 +177,7 @@ function connect(p: Party): void {
   });
   p.ws = ws;
   ws.on('upgrade', (res) => {
-    p.tcp = res.socket;
+    p.beforeSend = corkPerTurn(res.socket);
   });
   ws.on('unexpected-response', (req, res) => {
     fail(p, `upgrade:${res.statusCode ?? '?'}`);

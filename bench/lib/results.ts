@@ -48,3 +48,14 @@ export function writeResults(name: string, data: unknown, now = new Date()): str
   writeFileSync(join(RESULTS_DIR, `${name}-latest.json`), body);
   return file;
 }
+
+/** Runs a benchmark's main: exits 0 when it is done (open handles must not keep it alive), 1 on failure. */
+export function runBenchmark(name: string, main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      process.stderr.write(`${name} failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { seedWorld, type World } from '../../../test/support/fixtures.js';
 import { testDatabases } from '../../../test/support/suites.js';
@@ -6,6 +6,7 @@ import type { Role } from '../../protocol/call-status.js';
 import { createStore } from '../store.js';
 import type { Db } from './database.js';
 import { PreparedQuery } from './prepared.js';
+import type { Database } from './schema.js';
 
 describe.each(testDatabases())('prepared queries on $name', ({ open }) => {
   let db: Db;
@@ -21,11 +22,9 @@ describe.each(testDatabases())('prepared queries on $name', ({ open }) => {
   });
 
   it('binds each call’s arguments where the builder put them, around the values it fixed itself', async () => {
-    let builds = 0;
     // Arguments and literals interleaved, one argument used twice, a null argument.
-    const q = new PreparedQuery((k, role: Role, email: string, hospital: string | null) => {
-      builds++;
-      return k
+    const build = (k: Kysely<Database>, role: Role, email: string, hospital: string | null) =>
+      k
         .selectFrom('users')
         .select(['id', 'email'])
         .where('role', '=', role)
@@ -35,19 +34,12 @@ describe.each(testDatabases())('prepared queries on $name', ({ open }) => {
         )
         .where('created_at', '>=', 0)
         .orderBy('email');
+    let builds = 0;
+    const q = new PreparedQuery((k, role: Role, email: string, hospital: string | null) => {
+      builds++;
+      return build(k, role, email, hospital);
     });
-    const direct = (role: Role, email: string, hospital: string | null) =>
-      db.kysely
-        .selectFrom('users')
-        .select(['id', 'email'])
-        .where('role', '=', role)
-        .where('disabled_at', 'is', null)
-        .where((eb) =>
-          eb.or([eb('email', '=', email), eb('hospital_id', '=', hospital), eb('email', '=', email)]),
-        )
-        .where('created_at', '>=', 0)
-        .orderBy('email')
-        .execute();
+    const rows = async (...args: [Role, string, string | null]) => (await q.execute(db.kysely, ...args)).rows;
     const cases: Array<[Role, string, string | null]> = [
       ['doctor', 'nobody@x.test', world.hospitalA],
       ['patient', 'patient@a.test', null],
@@ -55,12 +47,9 @@ describe.each(testDatabases())('prepared queries on $name', ({ open }) => {
       ['admin', 'admin@a.test', world.hospitalB],
     ];
     for (const args of cases) {
-      const rows = await q.rows(db.kysely, ...args);
-      expect(rows).toEqual(await direct(...args));
+      expect(await rows(...args)).toEqual(await build(db.kysely, ...args).execute());
     }
-    expect((await q.rows(db.kysely, 'doctor', 'x', world.hospitalA)).map((r) => r.email)).toEqual([
-      'doctor@a.test',
-    ]);
+    expect((await rows('doctor', 'x', world.hospitalA)).map((r) => r.email)).toEqual(['doctor@a.test']);
     expect(builds).toBe(1);
   });
 
@@ -68,6 +57,8 @@ describe.each(testDatabases())('prepared queries on $name', ({ open }) => {
     const rename = new PreparedQuery((k, name: string, id: string) =>
       k.updateTable('users').set({ display_name: name }).where('id', '=', id),
     );
+    const changed = async (k: Kysely<Database>, name: string, id: string) =>
+      Number((await rename.execute(k, name, id)).numAffectedRows);
     const name = async () =>
       (
         await db.kysely
@@ -78,28 +69,28 @@ describe.each(testDatabases())('prepared queries on $name', ({ open }) => {
       )?.display_name;
     await expect(
       db.kysely.transaction().execute(async (trx) => {
-        expect(await rename.changed(trx, 'Rolled back', world.doctor.id)).toBe(1);
+        expect(await changed(trx, 'Rolled back', world.doctor.id)).toBe(1);
         throw new Error('undo');
       }),
     ).rejects.toThrow('undo');
     expect(await name()).toBe('Dr. A');
     await db.kysely.transaction().execute(async (trx) => {
-      await rename.changed(trx, 'Dr. Renamed', world.doctor.id);
+      await changed(trx, 'Dr. Renamed', world.doctor.id);
     });
     expect(await name()).toBe('Dr. Renamed');
-    expect(await rename.changed(db.kysely, 'x', 'no-such-user')).toBe(0);
+    expect(await changed(db.kysely, 'x', 'no-such-user')).toBe(0);
   });
 
   it('refuses a builder that uses an argument other than as a bound value', async () => {
     const asIdentifier = new PreparedQuery((k, column: string) =>
       k.selectFrom('users').select('id').where(sql.ref(column), '=', 'x'),
     );
-    await expect(asIdentifier.rows(db.kysely, 'email')).rejects.toThrow('into its SQL text');
+    await expect(asIdentifier.execute(db.kysely, 'email')).rejects.toThrow('into its SQL text');
     const unused = new PreparedQuery((k, _id: string) => k.selectFrom('users').select('id'));
-    await expect(unused.rows(db.kysely, 'x')).rejects.toThrow('argument 0');
+    await expect(unused.execute(db.kysely, 'x')).rejects.toThrow('argument 0');
     const transformed = new PreparedQuery((k, email: string) =>
       k.selectFrom('users').select('id').where('email', 'like', `${email}%`),
     );
-    await expect(transformed.rows(db.kysely, 'X')).rejects.toThrow('argument 0');
+    await expect(transformed.execute(db.kysely, 'X')).rejects.toThrow('argument 0');
   });
 });

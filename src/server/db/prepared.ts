@@ -32,7 +32,7 @@ export class PreparedQuery<A extends QueryArg[], O> {
 
   constructor(private readonly build: (db: Kysely<Database>, ...args: A) => Compilable<O>) {}
 
-  execute(db: Kysely<Database>, ...args: A): Promise<QueryResult<O>> {
+  async execute(db: Kysely<Database>, ...args: A): Promise<QueryResult<O>> {
     const template = this.template(db, args.length);
     const compiled: CompiledQuery<O> = {
       sql: template.sql,
@@ -43,19 +43,9 @@ export class PreparedQuery<A extends QueryArg[], O> {
     return db.executeQuery(compiled);
   }
 
-  /** The rows of a query. */
-  async rows(db: Kysely<Database>, ...args: A): Promise<O[]> {
-    return (await this.execute(db, ...args)).rows;
-  }
-
   /** The first row of a query, if any. */
   async first(db: Kysely<Database>, ...args: A): Promise<O | undefined> {
     return (await this.execute(db, ...args)).rows[0];
-  }
-
-  /** The rows a write changed. */
-  async changed(db: Kysely<Database>, ...args: A): Promise<number> {
-    return Number((await this.execute(db, ...args)).numAffectedRows ?? 0);
   }
 
   private template(db: Kysely<Database>, arity: number): Template {

@@ -1,6 +1,8 @@
+import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { decodeEnvelope, encodeEnvelope } from './envelope.js';
 import { TokenBucket } from './token-bucket.js';
+import { corkPerTurn } from './ws-transport.js';
 
 describe('token bucket', () => {
   it('allows a burst up to capacity, then refills at the rate', () => {
@@ -33,5 +35,30 @@ describe('bus envelope', () => {
   it('rejects malformed payloads', () => {
     expect(decodeEnvelope('garbage')).toBeNull();
     expect(decodeEnvelope('nobody|x\n{}')).toBeNull();
+  });
+});
+
+describe('corkPerTurn', () => {
+  it('corks a connection once for what a turn of the event loop sends, and uncorks it after the turn', async () => {
+    const calls: string[] = [];
+    const tcp = { cork: () => calls.push('cork'), uncork: () => calls.push('uncork') } as unknown as Socket;
+    const beforeSend = corkPerTurn(tcp);
+    await Promise.resolve().then(() => {
+      beforeSend();
+      calls.push('send');
+      beforeSend();
+      calls.push('send');
+    });
+    // A promise job of the same turn still goes into the same write.
+    await Promise.resolve().then(() => {
+      beforeSend();
+      calls.push('send');
+    });
+    expect(calls).toEqual(['cork', 'send', 'send', 'send']);
+    await new Promise((r) => setImmediate(r));
+    beforeSend();
+    calls.push('send');
+    await new Promise((r) => setImmediate(r));
+    expect(calls).toEqual(['cork', 'send', 'send', 'send', 'uncork', 'cork', 'send', 'uncork']);
   });
 });

@@ -4,10 +4,28 @@ import type { Principal } from '../appointments/access.js';
 import type { SignalingHub } from './hub.js';
 
 /**
+ * Returns what to call before each send on `tcp` so that what one turn of the event loop sends leaves in
+ * one write instead of one system call per message: the connection is corked at the turn's first send and
+ * uncorked once the turn's promise jobs have run (process.nextTick runs after those queued in the same
+ * turn). The load generator sends through it too.
+ */
+export function corkPerTurn(tcp: Socket): () => void {
+  let corked = false;
+  const flush = () => {
+    corked = false;
+    tcp.uncork();
+  };
+  return () => {
+    if (corked) return;
+    corked = true;
+    tcp.cork();
+    process.nextTick(flush);
+  };
+}
+
+/**
  * Connects a WebSocket to the hub. `tcp` is the connection under it: what the hub sends to one socket in
- * one turn of the event loop (an ICE burst relayed, a join's replies) leaves in one write instead of one
- * system call per message, by corking the connection at the first send and uncorking it once the turn's
- * work is done (process.nextTick runs after the promise jobs queued in the same turn).
+ * one turn (an ICE burst relayed, a join's replies) leaves in one write (corkPerTurn).
  */
 export function attachWebSocket(
   hub: SignalingHub,
@@ -15,19 +33,11 @@ export function attachWebSocket(
   tcp: Socket,
   principal: Principal,
 ): void {
-  let corked = false;
-  const flush = () => {
-    corked = false;
-    tcp.uncork();
-  };
+  const beforeSend = corkPerTurn(tcp);
   const conn = hub.attach(
     {
       send: (json) => {
-        if (!corked) {
-          corked = true;
-          tcp.cork();
-          process.nextTick(flush);
-        }
+        beforeSend();
         socket.send(json);
       },
       close: (code, reason) => socket.close(code, reason),
