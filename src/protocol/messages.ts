@@ -6,6 +6,8 @@ import type { ErrorCode } from './errors.js';
 export const MAX_FRAME_BYTES = 64 * 1024;
 export const MAX_SDP_CHARS = 32 * 1024;
 export const MAX_CHAT_CHARS = 4000;
+/** How long a poll of the HTTP fallback (S22) waits for messages before answering with none. */
+export const POLL_TIMEOUT_MS = 25_000;
 
 const id = z.string().min(1).max(64).optional();
 const seq = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);

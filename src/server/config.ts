@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { POLL_TIMEOUT_MS } from '../protocol/messages.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -48,6 +49,7 @@ const envSchema = z
     VIDEO_CALL_CHECK_IN_MINUTES: positiveInt(24 * 60).default(15),
     VIDEO_CALL_IDLE_TIMEOUT_MINUTES: positiveInt(24 * 60).default(10),
     SESSION_TTL_HOURS: positiveInt(24 * 30).default(12),
+    SIGNALING_RESUME_WINDOW_SECONDS: positiveInt(24 * 3600).default(600),
     PUBLIC_ORIGIN: origin.optional(),
     ALLOWED_ORIGINS: list.pipe(z.array(origin)).default([]),
     TLS_CERT_FILE: z.string().min(1).optional(),
@@ -56,6 +58,15 @@ const envSchema = z
     TRUST_PROXY: bool.default(false),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     RATE_LIMIT_WS_UPGRADES_PER_MINUTE: positiveInt(10_000_000).default(60),
+    RATE_LIMIT_CHAT_PER_MINUTE: positiveInt(10_000_000).default(60),
+    HTTP_REQUEST_TIMEOUT_SECONDS: positiveInt(3600).default(30),
+    HTTP_HEADERS_TIMEOUT_SECONDS: positiveInt(3600).default(10),
+    HTTP_IDLE_TIMEOUT_SECONDS: positiveInt(3600).default(60),
+    HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: positiveInt(3600).default(10),
+    MAX_CONNECTIONS: positiveInt(10_000_000).default(20_000),
+    MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(0).max(10_000_000).optional(),
+    MAX_SIGNALING_CONNECTIONS_PER_USER: positiveInt(10_000).default(20),
+    MAX_SIGNALING_CONNECTIONS_PER_CALL_COOKIE: positiveInt(10_000).default(4),
     DEMO_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
   })
   .superRefine((env, ctx) => {
@@ -81,6 +92,20 @@ const envSchema = z
         code: 'custom',
         path: ['WEBRTC_ICE_TRANSPORT_POLICY'],
         message: 'relay needs a TURN server (WEBRTC_TURN_URL): without one no call could connect',
+      });
+    }
+    if (env.HTTP_HEADERS_TIMEOUT_SECONDS > env.HTTP_REQUEST_TIMEOUT_SECONDS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['HTTP_HEADERS_TIMEOUT_SECONDS'],
+        message: 'must not be longer than HTTP_REQUEST_TIMEOUT_SECONDS (the request includes its headers)',
+      });
+    }
+    if (env.HTTP_IDLE_TIMEOUT_SECONDS * 1000 <= POLL_TIMEOUT_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['HTTP_IDLE_TIMEOUT_SECONDS'],
+        message: `must be longer than the signaling fallback's ${POLL_TIMEOUT_MS / 1000} s long poll`,
       });
     }
     if (Boolean(env.WEBRTC_TURN_USERNAME) !== Boolean(env.WEBRTC_TURN_PASSWORD)) {
@@ -113,6 +138,8 @@ export interface Config {
   checkInMinutes: number;
   idleTimeoutMinutes: number;
   sessionTtlHours: number;
+  /** How long a room's messages are kept for a reconnecting client (S17): the bus's stream TTL. */
+  resumeWindowMs: number;
   publicOrigin: string;
   allowedOrigins: string[];
   tls: { certFile: string; keyFile: string } | null;
@@ -121,8 +148,20 @@ export interface Config {
   trustProxy: boolean;
   logLevel: Env['LOG_LEVEL'];
   demoPassword: string | null;
-  /** Per client IP (shared by every node when Redis is used). */
-  rateLimits: { wsUpgradesPerMinute: number };
+  /** Per client IP, or per user for chat (shared by every node when Redis is used). */
+  rateLimits: { wsUpgradesPerMinute: number; chatPerMinute: number };
+  /** What one client may hold of this node's sockets and time (docs/security.md, slow clients). */
+  http: {
+    requestTimeoutMs: number;
+    headersTimeoutMs: number;
+    idleTimeoutMs: number;
+    keepAliveTimeoutMs: number;
+    maxConnections: number;
+    /** 0: no per-address cap (behind a reverse proxy every connection comes from the proxy). */
+    maxConnectionsPerAddress: number;
+  };
+  /** WebSockets and fallback connections on one node, per user and per call cookie. */
+  signaling: { maxConnectionsPerUser: number; maxConnectionsPerCallCookie: number };
 }
 
 export class ConfigError extends Error {
@@ -175,6 +214,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     checkInMinutes: env.VIDEO_CALL_CHECK_IN_MINUTES,
     idleTimeoutMinutes: env.VIDEO_CALL_IDLE_TIMEOUT_MINUTES,
     sessionTtlHours: env.SESSION_TTL_HOURS,
+    resumeWindowMs: env.SIGNALING_RESUME_WINDOW_SECONDS * 1000,
     publicOrigin,
     allowedOrigins,
     tls:
@@ -186,6 +226,21 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     trustProxy: env.TRUST_PROXY,
     logLevel: env.LOG_LEVEL,
     demoPassword: env.DEMO_PASSWORD ?? null,
-    rateLimits: { wsUpgradesPerMinute: env.RATE_LIMIT_WS_UPGRADES_PER_MINUTE },
+    rateLimits: {
+      wsUpgradesPerMinute: env.RATE_LIMIT_WS_UPGRADES_PER_MINUTE,
+      chatPerMinute: env.RATE_LIMIT_CHAT_PER_MINUTE,
+    },
+    http: {
+      requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_SECONDS * 1000,
+      headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_SECONDS * 1000,
+      idleTimeoutMs: env.HTTP_IDLE_TIMEOUT_SECONDS * 1000,
+      keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_SECONDS * 1000,
+      maxConnections: env.MAX_CONNECTIONS,
+      maxConnectionsPerAddress: env.MAX_CONNECTIONS_PER_ADDRESS ?? (env.TRUST_PROXY ? 0 : 500),
+    },
+    signaling: {
+      maxConnectionsPerUser: env.MAX_SIGNALING_CONNECTIONS_PER_USER,
+      maxConnectionsPerCallCookie: env.MAX_SIGNALING_CONNECTIONS_PER_CALL_COOKIE,
+    },
   };
 }
