@@ -18,12 +18,15 @@ export const BENCH_ORIGIN = 'http://127.0.0.1:8080';
 
 /**
  * What the benchmark servers run with besides production defaults. Only limits a loopback benchmark
- * cannot live with are raised, and only here: one IP opens every socket (the upgrade limit is per IP),
- * and calls seeded for later steps must not be ended as abandoned while they wait their turn.
+ * cannot live with are raised, and only here: one IP opens every socket (the upgrade limit and the
+ * connection cap are per IP), and calls seeded for later steps must not be ended as abandoned while
+ * they wait their turn.
  */
 export const BENCH_ENV: Readonly<Record<string, string>> = {
   LOG_LEVEL: 'info',
   RATE_LIMIT_WS_UPGRADES_PER_MINUTE: '1000000',
+  MAX_CONNECTIONS_PER_ADDRESS: '0',
+  MAX_CONNECTIONS: '1000000',
   VIDEO_CALL_IDLE_TIMEOUT_MINUTES: '1440',
 };
 

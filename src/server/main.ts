@@ -68,7 +68,10 @@ async function serve(demo: boolean): Promise<void> {
   const cfg = config();
   const db = openDatabase(cfg.database);
   await migrateToLatest(db);
-  const bus: Bus = cfg.redisUrl ? new RedisBus(cfg.redisUrl) : new MemoryBus();
+  const streams = { ttlMs: cfg.resumeWindowMs };
+  const bus: Bus = cfg.redisUrl
+    ? new RedisBus(cfg.redisUrl, undefined, undefined, streams)
+    : new MemoryBus(undefined, streams);
   const { app, ctx } = await buildApp(cfg, { db, bus });
   let seeded: Awaited<ReturnType<typeof seedDemo>> | null = null;
   if (demo) seeded = await seedDemo(ctx.store, systemClock, cfg.demoPassword);

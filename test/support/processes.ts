@@ -21,6 +21,10 @@ const APP_ENV_PREFIXES = [
   'LOG_LEVEL',
   'DEMO_PASSWORD',
   'RATE_LIMIT_',
+  'SIGNALING_',
+  'HTTP_',
+  'MAX_CONNECTIONS',
+  'MAX_SIGNALING_',
 ];
 
 /** This process's environment without the app's settings (and without any extra prefixes given). */

@@ -2,21 +2,23 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { redisUrl, serviceAvailable } from '../../../test/support/suites.js';
-import type { Bus } from './bus.js';
+import { type Bus, STATE_TTL_MS, type StreamLimits } from './bus.js';
 import { MemoryBus } from './memory-bus.js';
 import { RedisBus } from './redis-bus.js';
 
 interface BusCase {
   name: string;
   /** Two handles on one bus: two nodes for Redis, the same instance in memory; cleanup removes its keys. */
-  make(errors: unknown[]): { a: Bus; b: Bus; cleanup?: () => Promise<void> };
+  make(errors: unknown[], streamLimits?: StreamLimits): { a: Bus; b: Bus; cleanup?: () => Promise<void> };
 }
+
+const defaultLimits: StreamLimits = { maxEntries: 5, maxBytes: 100, ttlMs: 60_000 };
 
 const cases: BusCase[] = [
   {
     name: 'memory',
-    make: (errors) => {
-      const bus = new MemoryBus((e) => errors.push(e), { maxEntries: 5, ttlMs: 60_000 });
+    make: (errors, limits = defaultLimits) => {
+      const bus = new MemoryBus((e) => errors.push(e), limits);
       return { a: bus, b: bus };
     },
   },
@@ -25,11 +27,11 @@ if (serviceAvailable('redis')) {
   const url = redisUrl() as string;
   cases.push({
     name: 'redis',
-    make: (errors) => {
+    make: (errors, limits = defaultLimits) => {
       const prefix = `carecall-test-${randomBytes(4).toString('hex')}:`;
       return {
-        a: new RedisBus(url, (e) => errors.push(e), prefix, { maxEntries: 5, ttlMs: 60_000 }),
-        b: new RedisBus(url, (e) => errors.push(e), prefix, { maxEntries: 5, ttlMs: 60_000 }),
+        a: new RedisBus(url, (e) => errors.push(e), prefix, limits),
+        b: new RedisBus(url, (e) => errors.push(e), prefix, limits),
         cleanup: async () => {
           const redis = new Redis(url);
           const keys = await redis.keys(`${prefix}*`);
@@ -158,6 +160,33 @@ describe.each(cases)('bus contract: $name', ({ make }) => {
     expect(await a.readStream('never-written', 0)).toEqual({ head: 0, entries: [] });
   });
 
+  it('S17 a stream over its byte bound keeps only the newest entries that fit, the newest always', async () => {
+    const sized = (tag: string, n: number) => tag.padEnd(n, '.');
+    for (let i = 1; i <= 3; i++) await a.publishSequenced('c', 's', sized(`m${i}`, 40));
+    // 120 bytes over a bound of 100: the oldest went, head still counts every publish.
+    let read = await b.readStream('s', 0);
+    expect(read.head).toBe(3);
+    expect(read.entries.map((e) => e.seq)).toEqual([2, 3]);
+    // As the hub judges a resume (entries === head - lastSeq): from seq 1 it can, from 0 it cannot.
+    expect((await b.readStream('s', 1)).entries).toHaveLength(read.head - 1);
+    expect(read.entries).not.toHaveLength(read.head);
+
+    await a.publishSequenced('c', 's', sized('big', 150));
+    read = await b.readStream('s', 0);
+    expect(read.head).toBe(4);
+    expect(read.entries).toEqual([{ seq: 4, payload: sized('big', 150) }]);
+
+    // Trimming gives its bytes back: two entries of 40 fit again after the stream was emptied.
+    await b.trimStream('s', 4);
+    for (let i = 5; i <= 6; i++) await a.publishSequenced('c', 's', sized(`m${i}`, 40));
+    expect((await b.readStream('s', 4)).entries.map((e) => e.seq)).toEqual([5, 6]);
+    await b.trimStream('s', 5);
+    await a.publishSequenced('c', 's', sized('m7', 40));
+    await a.publishSequenced('c', 's', sized('m8', 20));
+    // 40 + 40 + 20 = 100: at the bound, not over it.
+    expect((await b.readStream('s', 0)).entries.map((e) => e.seq)).toEqual([6, 7, 8]);
+  });
+
   it('S17 publishes issued one after another without waiting take effect in that order', async () => {
     const got: Array<[string, number | undefined]> = [];
     await b.subscribe('room:1', (p, seq) => got.push([p, seq]));
@@ -182,6 +211,26 @@ describe.each(cases)('bus contract: $name', ({ make }) => {
       Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).publishSequenced('c', 'race', `m${i}`)),
     );
     expect([...seqs].sort((x, y) => x - y)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+  });
+
+  it('S17 a stream quiet past the resume window loses its entries but numbers on', async () => {
+    const short = make(errors, { maxEntries: 5, maxBytes: 100, ttlMs: 100 });
+    try {
+      expect(await short.a.publishSequenced('room:1', 'room:1:doctor', 'a')).toBe(1);
+      expect(await short.a.publishSequenced('room:1', 'room:1:doctor', 'b')).toBe(2);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await short.b.readStream('room:1:doctor', 0)).toEqual({ head: 2, entries: [] });
+      // A message after a long quiet spell must not be numbered as one already delivered.
+      expect(await short.a.publishSequenced('room:1', 'room:1:doctor', 'c')).toBe(3);
+      expect(await short.b.readStream('room:1:doctor', 2)).toEqual({
+        head: 3,
+        entries: [{ seq: 3, payload: 'c' }],
+      });
+    } finally {
+      await short.a.close();
+      await short.b.close();
+      await short.cleanup?.();
+    }
   });
 
   it('S21 claim returns what the field held and the whole map, atomically', async () => {
@@ -212,5 +261,34 @@ describe.each(cases)('bus contract: $name', ({ make }) => {
     expect(await b.hasFlag('abuse:u2')).toBe(false);
     await new Promise((r) => setTimeout(r, 250));
     expect(await b.hasFlag('abuse:u1')).toBe(false);
+  });
+});
+
+describe.runIf(cases.some((c) => c.name === 'redis'))('RedisBus stream keys', () => {
+  it('every key a stream leaves behind expires, its byte count included', async () => {
+    const url = redisUrl() as string;
+    const prefix = `carecall-test-${randomBytes(4).toString('hex')}:`;
+    const bus = new RedisBus(url, () => {}, prefix, { maxEntries: 5, maxBytes: 100, ttlMs: 60_000 });
+    const redis = new Redis(url);
+    try {
+      for (let i = 1; i <= 4; i++) await bus.publishSequenced('c', 's', 'x'.repeat(40));
+      expect(await redis.get(`${prefix}stream:s:bytes`)).toBe('80');
+      await bus.trimStream('s', 3);
+      expect(await redis.get(`${prefix}stream:s:bytes`)).toBe('40');
+      const keys = (await redis.keys(`${prefix}*`)).sort();
+      expect(keys).toEqual([`${prefix}stream:s`, `${prefix}stream:s:bytes`, `${prefix}stream:s:seq`]);
+      for (const key of keys) expect(await redis.pttl(key)).toBeGreaterThan(0);
+      await bus.trimStream('s', 4);
+      expect(await redis.keys(`${prefix}*`)).toEqual([`${prefix}stream:s:seq`]);
+      // The counter outlives the entries (a quiet room numbers on) but still expires.
+      const counterTtl = await redis.pttl(`${prefix}stream:s:seq`);
+      expect(counterTtl).toBeGreaterThan(60_000);
+      expect(counterTtl).toBeLessThanOrEqual(STATE_TTL_MS);
+    } finally {
+      await bus.close();
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length > 0) await redis.del(...keys);
+      await redis.quit();
+    }
   });
 });

@@ -22,11 +22,23 @@ export interface ClaimResult {
 export interface StreamLimits {
   /** Entries kept per stream. */
   maxEntries: number;
-  /** A stream nobody writes to for this long is forgotten. */
+  /**
+   * Payload bytes kept per stream: past it the oldest entries go, though the newest always stays. A
+   * payload counts as its length: UTF-16 code units on the memory bus, UTF-8 bytes on Redis, the same
+   * for ASCII, which signaling's JSON (SDP, candidates) is in practice. A resume from before a dropped
+   * entry is refused, as past the count bound (S17).
+   */
+  maxBytes: number;
+  /** A stream nobody writes to for this long is forgotten (the resume window, S17). */
   ttlMs: number;
 }
 
-export const DEFAULT_STREAM_LIMITS: StreamLimits = { maxEntries: 256, ttlMs: 10 * 60_000 };
+/** 256 frames of 64 KiB would be 16 MiB per stream; 1 MiB still holds 32 offers of the largest SDP. */
+export const DEFAULT_STREAM_LIMITS: StreamLimits = {
+  maxEntries: 256,
+  maxBytes: 1024 * 1024,
+  ttlMs: 10 * 60_000,
+};
 /** Presence and flag keys outlive any call; they only need to disappear eventually. */
 export const STATE_TTL_MS = 24 * 60 * 60_000;
 

@@ -11,20 +11,50 @@ import {
 } from './bus.js';
 
 // Each script is one atomic step on the Redis server (no other client's command runs in between).
-const PUBLISH_SEQUENCED = `
+// A stream is three keys: its sequence counter, its list of '<seq> <payload>' entries, and the payload
+// bytes that list holds, so the byte bound is checked without reading the list. The entries expire with
+// the resume window; the counter lives as long as presence (a room quiet for longer numbers on).
+const PAYLOAD_SIZE = `
+local function size(entry) return #entry - string.find(entry, ' ', 1, true) end`;
+
+const PUBLISH_SEQUENCED = `${PAYLOAD_SIZE}
 local seq = redis.call('INCR', KEYS[1])
-redis.call('RPUSH', KEYS[2], seq .. ' ' .. ARGV[1])
-redis.call('LTRIM', KEYS[2], -tonumber(ARGV[3]), -1)
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
+local len = redis.call('RPUSH', KEYS[2], seq .. ' ' .. ARGV[1])
+local bytes = tonumber(redis.call('GET', KEYS[3]))
+if bytes and len > 1 then
+  bytes = bytes + #ARGV[1]
+else
+  -- A new list, or one written by a node that kept no count (an upgrade): counted once.
+  bytes = 0
+  for _, e in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do bytes = bytes + size(e) end
+end
+local maxEntries = tonumber(ARGV[3])
+local maxBytes = tonumber(ARGV[5])
+while len > 1 and (len > maxEntries or bytes > maxBytes) do
+  bytes = bytes - size(redis.call('LPOP', KEYS[2]))
+  len = len - 1
+end
+redis.call('SET', KEYS[3], bytes, 'PX', ARGV[4])
+redis.call('PEXPIRE', KEYS[1], ARGV[6])
 redis.call('PEXPIRE', KEYS[2], ARGV[4])
 redis.call('PUBLISH', ARGV[2], '#' .. seq .. ' ' .. ARGV[1])
 return seq`;
 
-const TRIM_STREAM = `
+const TRIM_STREAM = `${PAYLOAD_SIZE}
 local first = redis.call('LINDEX', KEYS[1], 0)
 if not first then return 0 end
 local n = tonumber(ARGV[1]) - tonumber(string.match(first, '^(%d+)')) + 1
-if n > 0 then redis.call('LTRIM', KEYS[1], n, -1) end
+if n <= 0 then return 0 end
+local freed = 0
+for _, e in ipairs(redis.call('LRANGE', KEYS[1], 0, n - 1)) do
+  freed = freed + size(e)
+end
+redis.call('LTRIM', KEYS[1], n, -1)
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  redis.call('DEL', KEYS[2])
+elseif redis.call('EXISTS', KEYS[2]) == 1 then
+  redis.call('DECRBY', KEYS[2], freed)
+end
 return n`;
 
 const CLAIM = `
@@ -54,12 +84,15 @@ interface Scripts {
   publishSequenced(
     seqKey: string,
     listKey: string,
+    bytesKey: string,
     payload: string,
     channel: string,
-    max: number,
+    maxEntries: number,
     ttl: number,
+    maxBytes: number,
+    counterTtl: number,
   ): Promise<number>;
-  trimStream(listKey: string, upto: number): Promise<number>;
+  trimStream(listKey: string, bytesKey: string, upto: number): Promise<number>;
   claimField(key: string, field: string, value: string, ttl: number): Promise<[string | null, string[]]>;
   refreshField(key: string, field: string, owner: string, value: string, ttl: number): Promise<number>;
   releaseField(key: string, field: string, owner: string): Promise<number>;
@@ -82,19 +115,21 @@ export class RedisBus implements Bus {
   private readonly scripts: Scripts;
   private readonly sub: Redis;
   private readonly handlers = new Map<string, Set<BusHandler>>();
+  private readonly limits: StreamLimits;
   private closing: Promise<void> | null = null;
 
   constructor(
     url: string,
     private readonly onHandlerError: (err: unknown) => void = () => {},
     private readonly prefix = 'carecall:',
-    private readonly limits: StreamLimits = DEFAULT_STREAM_LIMITS,
+    limits: Partial<StreamLimits> = {},
   ) {
+    this.limits = { ...DEFAULT_STREAM_LIMITS, ...limits };
     const options = { lazyConnect: false, maxRetriesPerRequest: 3, enableAutoPipelining: true };
     this.commands = new Redis(url, options);
     this.sub = new Redis(url, options);
-    this.commands.defineCommand('publishSequenced', { numberOfKeys: 2, lua: PUBLISH_SEQUENCED });
-    this.commands.defineCommand('trimStream', { numberOfKeys: 1, lua: TRIM_STREAM });
+    this.commands.defineCommand('publishSequenced', { numberOfKeys: 3, lua: PUBLISH_SEQUENCED });
+    this.commands.defineCommand('trimStream', { numberOfKeys: 2, lua: TRIM_STREAM });
     this.commands.defineCommand('claimField', { numberOfKeys: 1, lua: CLAIM });
     this.commands.defineCommand('refreshField', { numberOfKeys: 1, lua: REFRESH });
     this.commands.defineCommand('releaseField', { numberOfKeys: 1, lua: RELEASE });
@@ -125,10 +160,13 @@ export class RedisBus implements Bus {
     const seq = await this.scripts.publishSequenced(
       `${key}:seq`,
       key,
+      `${key}:bytes`,
       payload,
       this.prefix + channel,
       this.limits.maxEntries,
       this.limits.ttlMs,
+      this.limits.maxBytes,
+      STATE_TTL_MS,
     );
     return Number(seq);
   }
@@ -148,7 +186,8 @@ export class RedisBus implements Bus {
   }
 
   async trimStream(stream: string, uptoSeq: number): Promise<void> {
-    await this.scripts.trimStream(`${this.prefix}stream:${stream}`, uptoSeq);
+    const key = `${this.prefix}stream:${stream}`;
+    await this.scripts.trimStream(key, `${key}:bytes`, uptoSeq);
   }
 
   async subscribe(channel: string, handler: BusHandler): Promise<() => Promise<void>> {
