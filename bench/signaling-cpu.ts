@@ -117,7 +117,7 @@ async function main(): Promise<void> {
         carecall_call: cookie(header, 'carecall_call'),
       };
       const principal = await findPrincipal({ cookies } as unknown as FastifyRequest, ctx);
-      if (!principal?.grant || !(await hub.mayConnect(principal.user.id))) {
+      if (!principal?.grant || (await hub.refusal(principal)) !== null) {
         throw new Error('seeded cookies do not authenticate');
       }
       return principal;

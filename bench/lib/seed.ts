@@ -94,10 +94,10 @@ export class CallSeeder {
     await this.service.start(doctor, appointment.id);
     const started = await this.store.appointments.get(appointment.id);
     if (!started) throw new Error('appointment vanished while seeding');
-    const grant = (user: UserRow, role: 'doctor' | 'patient') =>
-      this.access.grantForParty(user, started, role);
-    const doctorGrant = await grant(doctor, 'doctor');
-    const patientGrant = await grant(patient, 'patient');
+    const grant = (user: UserRow, sessionHash: string, role: 'doctor' | 'patient') =>
+      this.access.grantForParty(user, sessionHash, started, role);
+    const doctorGrant = await grant(doctor, doctorSession.idHash, 'doctor');
+    const patientGrant = await grant(patient, patientSession.idHash, 'patient');
     return {
       index,
       appointmentId: appointment.id,

@@ -16,5 +16,7 @@ export const CLOSE_CODES = {
   replaced: 4009,
   protocol_version: 4010,
   server_shutdown: 4011,
+  /** The user (or call cookie) already holds as many connections as a node allows. */
+  too_many_connections: 4012,
 } as const;
 export type CloseCodeName = keyof typeof CLOSE_CODES;

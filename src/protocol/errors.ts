@@ -47,6 +47,10 @@ export const ERRORS = {
     message: 'This signaling connection is closed or lives on another server. Open a new one.',
   },
   rate_limited: { status: 429, message: 'Too many requests. Slow down.' },
+  too_many_connections: {
+    status: 429,
+    message: 'carecall is open in too many tabs or windows. Close some of them and try again.',
+  },
   unknown_message: { status: 400, message: 'Unknown message type.' },
   internal: { status: 500, message: 'Something went wrong on our side.' },
   unavailable: { status: 503, message: 'The service is not ready.' },

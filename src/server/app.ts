@@ -8,9 +8,11 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { ZodError } from 'zod';
 import { CLOSE_CODES } from '../protocol/close-codes.js';
 import { MAX_FRAME_BYTES } from '../protocol/messages.js';
+import { Revocation } from './accounts/revocation.js';
 import { accountRoutes } from './accounts/routes.js';
 import type { Principal } from './appointments/access.js';
 import { appointmentRoutes } from './appointments/routes.js';
+import { isAuditedRefusal, recordRefusal } from './audit/refusals.js';
 import type { Bus } from './bus/bus.js';
 import { RedisBus } from './bus/redis-bus.js';
 import { CallAccess } from './calls/call-access.js';
@@ -24,8 +26,11 @@ import type { AppContext } from './context.js';
 import type { Db } from './db/database.js';
 import { AppError, errorBody } from './errors.js';
 import { originAllowed } from './http/auth.js';
+import { capConnections, httpTimeouts } from './http/connection-limits.js';
+import { loggerOptions } from './http/logging.js';
 import { pageRoutes } from './http/pages.js';
 import { findPrincipal } from './http/principal.js';
+import { appointmentIdOf } from './http/refusals.js';
 import { Broadcaster } from './signaling/broadcaster.js';
 import { signalFallbackRoutes } from './signaling/fallback-routes.js';
 import { type HubLimits, SignalingHub } from './signaling/hub.js';
@@ -51,6 +56,15 @@ export interface AppDeps {
 }
 
 const BODY_LIMIT = 64 * 1024;
+
+/**
+ * The allowed origins as WebSocket sources for CSP `connect-src`. The page's own origin is `'self'`,
+ * which covers its ws:/wss: too; an IPv6 literal (`[::1]`) is no valid CSP source, and browsers report
+ * an error for the whole directive on every page that carries one.
+ */
+function webSocketSources(origins: readonly string[]): string[] {
+  return origins.filter((o) => !new URL(o).hostname.startsWith('[')).map((o) => o.replace(/^http/, 'ws'));
+}
 // Compiled: dist/node/server/app.js → dist/client. From source (tsx, tests): src/server → dist/client.
 const defaultClientDir = fileURLToPath(
   new URL(import.meta.url.includes('/dist/node/') ? '../../client/' : '../../dist/client/', import.meta.url),
@@ -62,26 +76,25 @@ export async function buildApp(
   deps: AppDeps,
 ): Promise<{ app: FastifyInstance; ctx: AppContext }> {
   const clock = deps.clock ?? systemClock;
+  const timeouts = httpTimeouts(config);
   const app = Fastify({
-    logger: deps.logger ?? {
-      level: config.logLevel,
-      redact: {
-        paths: [
-          'req.headers.cookie',
-          'req.headers.authorization',
-          'req.headers["x-csrf-token"]',
-          'res.headers["set-cookie"]',
-        ],
-        censor: '[redacted]',
-      },
-    },
+    logger: loggerOptions(config, deps.logger),
     bodyLimit: BODY_LIMIT,
     trustProxy: config.trustProxy,
+    ...timeouts.fastify,
+    http: timeouts.node,
     ...(config.tls
-      ? { https: { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) } }
+      ? {
+          https: {
+            cert: readFileSync(config.tls.certFile),
+            key: readFileSync(config.tls.keyFile),
+            ...timeouts.node,
+          },
+        }
       : {}),
   }) as unknown as FastifyInstance;
 
+  capConnections(app.server, config);
   const store = createStore(deps.db, clock);
   const broadcaster = new Broadcaster(deps.bus);
   const maxDurationMs = config.maxCallMinutes * 60_000;
@@ -100,7 +113,12 @@ export async function buildApp(
     chat,
     clock,
     log: app.log,
-    limits: { checkInMs: config.checkInMinutes * 60_000, ...deps.hubLimits },
+    limits: {
+      checkInMs: config.checkInMinutes * 60_000,
+      maxConnectionsPerUser: config.signaling.maxConnectionsPerUser,
+      maxConnectionsPerCallCookie: config.signaling.maxConnectionsPerCallCookie,
+      ...deps.hubLimits,
+    },
   });
   const sweeper = new CallSweeper(
     { store, bus: deps.bus, calls, broadcaster, clock, log: app.log },
@@ -111,11 +129,33 @@ export async function buildApp(
       idleTimeoutMs: config.idleTimeoutMinutes * 60_000,
     },
   );
-  const ctx: AppContext = { config, store, bus: deps.bus, clock, calls, callAccess, chat, hub, sweeper };
+  const revocation = new Revocation(store, broadcaster, clock);
+  const ctx: AppContext = {
+    config,
+    store,
+    bus: deps.bus,
+    clock,
+    calls,
+    callAccess,
+    chat,
+    hub,
+    sweeper,
+    revocation,
+  };
 
-  app.setErrorHandler((err, req, reply) => {
+  app.setErrorHandler(async (err, req, reply) => {
     if (err instanceof AppError) {
       if (err.category === 'server') req.log.error({ err }, err.message);
+      const action = req.routeOptions.config.audit;
+      if (action && isAuditedRefusal(err)) {
+        const principal = await findPrincipal(req, ctx).catch(() => null);
+        await recordRefusal(store, {
+          actorId: principal?.user.id ?? null,
+          action,
+          appointmentId: appointmentIdOf(req),
+          err,
+        }).catch((auditErr: unknown) => req.log.error({ err: auditErr }, 'could not audit a refusal'));
+      }
       return reply.code(err.status).send(errorBody(err.code, err.message));
     }
     if (err instanceof ZodError) return reply.code(400).send(errorBody('validation_failed'));
@@ -150,7 +190,7 @@ export async function buildApp(
         styleSrc: ["'self'"],
         imgSrc: ["'self'", 'data:', 'blob:'],
         mediaSrc: ["'self'", 'blob:'],
-        connectSrc: ["'self'", ...config.allowedOrigins.map((o) => o.replace(/^http/, 'ws'))],
+        connectSrc: ["'self'", ...webSocketSources(config.allowedOrigins)],
         fontSrc: ["'self'"],
         objectSrc: ["'none'"],
         baseUri: ["'none'"],
@@ -158,6 +198,8 @@ export async function buildApp(
         frameAncestors: ["'none'"],
       },
     },
+    // frame-ancestors 'none' says the same to browsers that read CSP; SAMEORIGIN would contradict it.
+    frameguard: { action: 'deny' },
     crossOriginEmbedderPolicy: false,
     strictTransportSecurity: config.secureCookies ? { maxAge: 31_536_000, includeSubDomains: true } : false,
     referrerPolicy: { policy: 'no-referrer' },
@@ -177,6 +219,14 @@ export async function buildApp(
   });
   await app.register(fastifyWebsocket, {
     options: { maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false },
+    // A frame over the limit, bad UTF-8 or a reset is the client's doing: noted, not an error with a stack.
+    errorHandler: (err, socket, req) => {
+      req.log.info(
+        { code: (err as { code?: string }).code ?? 'unknown' },
+        'websocket closed on a client error',
+      );
+      socket.terminate();
+    },
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -202,8 +252,8 @@ export async function buildApp(
         }
         const principal = await findPrincipal(req, ctx);
         if (!principal) return reply.code(401).send(errorBody('unauthenticated'));
-        if (!(await hub.mayConnect(principal.user.id)))
-          return reply.code(429).send(errorBody('rate_limited'));
+        const refusal = await hub.refusal(principal);
+        if (refusal) return reply.code(429).send(errorBody(refusal));
         req.carecallPrincipal = principal;
         return undefined;
       },

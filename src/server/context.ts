@@ -1,3 +1,4 @@
+import type { Revocation } from './accounts/revocation.js';
 import type { Bus } from './bus/bus.js';
 import type { CallAccess } from './calls/call-access.js';
 import type { CallService } from './calls/call-service.js';
@@ -19,4 +20,5 @@ export interface AppContext {
   chat: ChatService;
   hub: SignalingHub;
   sweeper: CallSweeper;
+  revocation: Revocation;
 }

@@ -119,6 +119,13 @@ describe.each(testDatabases())('API access control on $name', ({ open }) => {
     await db.close();
   });
 
+  const denials = async (who: Who) =>
+    who === 'anonymous'
+      ? []
+      : (await server.ctx.store.audit.list({ actorId: world[who].id }))
+          .filter((e) => e.outcome === 'denied')
+          .map((e) => ({ appointment_id: e.appointment_id, outcome: e.outcome, detail: e.detail }));
+
   for (const route of ROUTES) {
     it(`${route.name}: only the right roles get through, and a refusal changes nothing`, async () => {
       const id = world.appointment.id;
@@ -130,6 +137,7 @@ describe.each(testDatabases())('API access control on $name', ({ open }) => {
       for (const who of EVERYONE) {
         const before = await server.ctx.store.appointments.get(id);
         const chatBefore = await server.ctx.store.chat.list(id, { limit: 100 });
+        const deniedBefore = await denials(who);
         const r = await agents[who].request(route.method, route.path(id), route.body);
         const expected = route.expect[who];
         expect({ who, status: r.status }).toEqual({ who, status: expected });
@@ -137,6 +145,14 @@ describe.each(testDatabases())('API access control on $name', ({ open }) => {
           expect(r.body).toMatchObject({ error: { code: expect.any(String), message: expect.any(String) } });
           expect(await server.ctx.store.appointments.get(id)).toEqual(before);
           expect(await server.ctx.store.chat.list(id, { limit: 100 })).toEqual(chatBefore);
+          // Every refusal of someone signed in is audited with its code; anonymous ones name nobody.
+          if (who !== 'anonymous') {
+            const code = (r.body as { error: { code: string } }).error.code;
+            expect({ who, audited: (await denials(who)).slice(deniedBefore.length) }).toEqual({
+              who,
+              audited: [{ appointment_id: id, outcome: 'denied', detail: JSON.stringify({ code }) }],
+            });
+          }
         }
         if (route.name === 'end call' && r.status === 200) {
           // Ended by the doctor; restart so the next role sees the same state.

@@ -248,12 +248,11 @@ describe.each(testDatabases())('TURN credentials on $name', ({ open }) => {
     expectNoIce(expired);
   });
 
-  it('the connection test gets 10-minute credentials when signed in or holding a call cookie, and nothing anonymously', async () => {
+  it('the connection test gets 10-minute credentials as a doctor, a patient or with a call cookie; nothing for admins or anonymously', async () => {
     await boot();
-    const admin = await Agent.signIn(server, 'admin@a.test');
     for (const [agent, userId] of [
       [patient, world.patient.id],
-      [admin, world.admin.id],
+      [doctor, world.doctor.id],
     ] as const) {
       const r = await agent.request('GET', '/api/ice-servers');
       expect(r.status).toBe(200);
@@ -261,6 +260,14 @@ describe.each(testDatabases())('TURN credentials on $name', ({ open }) => {
       expect(entry.expiresAtSeconds).toBeLessThanOrEqual(nowSeconds() + 10 * 60);
       expect(entry.expiresAtSeconds).toBeGreaterThan(nowSeconds());
     }
+    // An admin takes part in no call, so has no relay to test.
+    const admin = await Agent.signIn(server, 'admin@a.test');
+    const adminAsks = await admin.request('GET', '/api/ice-servers');
+    expect({ status: adminAsks.status, code: errorCode(adminAsks) }).toEqual({
+      status: 403,
+      code: 'wrong_role',
+    });
+    expectNoIce(adminAsks);
     const { links } = await start();
     const anon = new Agent(server);
     const token = links.patient.url.split('#token=')[1] ?? '';

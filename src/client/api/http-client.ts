@@ -76,6 +76,11 @@ export class ApiClient {
     return session;
   }
 
+  /** Gives up this browser's call cookie: how someone who came by link and never signed in leaves. */
+  async forgetCallCookie(): Promise<void> {
+    await this.#request<void>('DELETE', '/api/call-cookie');
+  }
+
   async signOut(): Promise<void> {
     await this.#request<void>('DELETE', '/api/session');
     this.#csrfToken = null;

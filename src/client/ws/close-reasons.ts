@@ -12,6 +12,8 @@ const WORDS: Record<number, string> = {
   [CLOSE.abuse]: 'The connection was closed because too many messages were sent.',
   [CLOSE.replaced]: 'carecall was opened in another tab or window. Continue there, or reload this page.',
   [CLOSE.protocol_version]: 'carecall was updated. Reload the page.',
+  [CLOSE.too_many_connections]:
+    'carecall is open in too many tabs or windows. Close some of them, then reload this page.',
 };
 
 /**

@@ -10,6 +10,7 @@ import {
   requireSession,
   setSessionCookie,
 } from '../http/auth.js';
+import { clearCallCookie, presentedGrant } from '../http/principal.js';
 import { parseWith } from '../http/validation.js';
 import { burnPasswordCheck, verifyPassword } from './passwords.js';
 import { toUserView } from './users-repo.js';
@@ -42,8 +43,9 @@ export async function accountRoutes(app: FastifyInstance, ctx: AppContext): Prom
         await store.audit.record({ actorId: user?.id ?? null, action: 'auth.login', outcome: 'denied' });
         throw new AppError('invalid_credentials');
       }
+      // Signing in over a session ends it as signing out would: its sockets and call cookies go too (S14).
       const previous = await findSession(req, config, store);
-      if (previous) await store.sessions.revoke(previous.idHash);
+      if (previous) await ctx.revocation.endSession(previous.idHash, null);
       const s = await store.sessions.create(user.id, config.sessionTtlHours * 3_600_000);
       setSessionCookie(reply, config, s.token, s.expiresAt);
       await store.audit.record({ actorId: user.id, action: 'auth.login', outcome: 'ok' });
@@ -51,11 +53,13 @@ export async function accountRoutes(app: FastifyInstance, ctx: AppContext): Prom
     },
   );
 
+  // The browser may be shared: nothing it was given for a consultation may outlive the sign-out.
   app.delete('/api/session', async (req, reply) => {
     const session = await requireSession(req, config, store);
-    await store.sessions.revoke(session.idHash);
-    await ctx.hub.closeSession(session.idHash);
+    const grant = await presentedGrant(req, ctx);
+    await ctx.revocation.endSession(session.idHash, grant?.id ?? null);
     clearSessionCookie(reply, config);
+    clearCallCookie(reply, config);
     await store.audit.record({ actorId: session.user.id, action: 'auth.logout', outcome: 'ok' });
     return reply.code(204).send();
   });

@@ -65,6 +65,21 @@ export class SessionsRepo {
       .execute();
   }
 
+  /** Of these sessions, the ones still live: not revoked, not expired, their user not deactivated. */
+  async liveHashes(idHashes: readonly string[]): Promise<Set<string>> {
+    if (idHashes.length === 0) return new Set();
+    const rows = await this.db
+      .selectFrom('sessions as s')
+      .innerJoin('users as u', 'u.id', 's.user_id')
+      .select('s.id_hash')
+      .where('s.id_hash', 'in', idHashes)
+      .where('s.revoked_at', 'is', null)
+      .where('s.expires_at', '>', this.clock.now())
+      .where('u.disabled_at', 'is', null)
+      .execute();
+    return new Set(rows.map((r) => r.id_hash));
+  }
+
   async deleteExpired(): Promise<number> {
     const r = await this.db
       .deleteFrom('sessions')

@@ -50,9 +50,10 @@ export class CallAccess {
     private readonly calls: CallService,
   ) {}
 
-  /** A call cookie for a signed-in party of an active call. */
+  /** A call cookie for a signed-in party of an active call, tied to the sign-in session that asked. */
   async grantForParty(
     user: UserRow,
+    sessionHash: string,
     a: AppointmentRow,
     role: PartyRole,
   ): Promise<{ secret: string; grant: Grant }> {
@@ -66,6 +67,7 @@ export class CallAccess {
       userId: user.id,
       displayName: user.display_name,
       linkId: null,
+      sessionHash,
       expiresAt: session.started_at + this.calls.linkTtlMs,
     });
   }
@@ -95,7 +97,7 @@ export class CallAccess {
   async exchange(input: {
     token: string;
     displayName: string | undefined;
-    signedIn: UserRow | null;
+    signedIn: { user: UserRow; sessionHash: string } | null;
     currentGrant: Grant | null;
   }): Promise<{ secret: string | null; grant: Grant }> {
     try {
@@ -103,7 +105,7 @@ export class CallAccess {
     } catch (err) {
       if (err instanceof AppError) {
         await this.store.audit.record({
-          actorId: input.signedIn?.id ?? null,
+          actorId: input.signedIn?.user.id ?? null,
           action: 'call.link.exchange',
           outcome: 'denied',
           detail: { code: err.code },
@@ -116,7 +118,7 @@ export class CallAccess {
   private async exchangeOrThrow(input: {
     token: string;
     displayName: string | undefined;
-    signedIn: UserRow | null;
+    signedIn: { user: UserRow; sessionHash: string } | null;
     currentGrant: Grant | null;
   }): Promise<{ secret: string | null; grant: Grant }> {
     if (!TOKEN_SHAPE.test(input.token)) throw new AppError('link_invalid');
@@ -131,7 +133,7 @@ export class CallAccess {
     if (!session || session.id !== link.call_session_id) throw new AppError('link_revoked');
     if (!isCallActive(a.video_call_status)) throw new AppError('call_not_active');
     const partyId = link.role === 'doctor' ? a.doctor_id : a.patient_id;
-    if (input.signedIn && input.signedIn.id !== partyId) throw new AppError('link_for_other_user');
+    if (input.signedIn && input.signedIn.user.id !== partyId) throw new AppError('link_for_other_user');
     if (link.exchanged_at !== null) {
       const mine = input.currentGrant;
       if (mine && (await this.store.callLinks.getGrant(mine.id))?.link_id === link.id) {
@@ -157,6 +159,7 @@ export class CallAccess {
       userId: partyId,
       displayName,
       linkId: link.id,
+      sessionHash: input.signedIn?.sessionHash ?? null,
       expiresAt: link.expires_at,
     });
     await this.store.audit.record({
@@ -201,6 +204,7 @@ export class CallAccess {
     userId: string;
     displayName: string;
     linkId: string | null;
+    sessionHash: string | null;
     expiresAt: number;
   }): Promise<{ secret: string; grant: Grant }> {
     const secret = newSecret();
@@ -214,6 +218,7 @@ export class CallAccess {
       secret_hash: hashSecret(secret),
       csrf_token: newSecret(),
       link_id: g.linkId,
+      session_hash: g.sessionHash,
       created_at: this.clock.now(),
       expires_at: g.expiresAt,
       revoked_at: null,

@@ -59,6 +59,53 @@ export class CallLinksRepo {
     return this.db.selectFrom('call_grants').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
+  /**
+   * Revokes the call cookies a sign-in session obtained and any others named (the one a browser presents),
+   * and returns the ids of those it revoked now.
+   */
+  async revokeGrants(
+    which: { sessionHash: string | null; ids: readonly string[] },
+    now: number,
+  ): Promise<string[]> {
+    if (which.sessionHash === null && which.ids.length === 0) return [];
+    return this.db.transaction().execute(async (trx) => {
+      const live = await trx
+        .selectFrom('call_grants')
+        .select('id')
+        .where((eb) =>
+          eb.or([
+            ...(which.sessionHash === null ? [] : [eb('session_hash', '=', which.sessionHash)]),
+            ...(which.ids.length === 0 ? [] : [eb('id', 'in', which.ids)]),
+          ]),
+        )
+        .where('revoked_at', 'is', null)
+        .execute();
+      const ids = live.map((r) => r.id);
+      if (ids.length > 0) {
+        await trx
+          .updateTable('call_grants')
+          .set({ revoked_at: now })
+          .where('id', 'in', ids)
+          .where('revoked_at', 'is', null)
+          .execute();
+      }
+      return ids;
+    });
+  }
+
+  /** Of these call cookies, the ones neither revoked nor expired. */
+  async liveGrantIds(ids: readonly string[], now: number): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.db
+      .selectFrom('call_grants')
+      .select('id')
+      .where('id', 'in', ids)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', now)
+      .execute();
+    return new Set(rows.map((r) => r.id));
+  }
+
   /** Revokes every link and grant of the appointment's earlier calls (a restart). */
   async revokeEarlier(
     appointmentId: string,

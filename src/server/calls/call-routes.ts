@@ -9,12 +9,20 @@ import type {
 } from '../../protocol/api.js';
 import { isCallActive } from '../../protocol/call-status.js';
 import type { CallStatusView } from '../../protocol/messages.js';
+import type { SessionInfo } from '../accounts/sessions-repo.js';
 import { type Principal, principalAccess } from '../appointments/access.js';
 import type { AppointmentRow } from '../appointments/appointments-repo.js';
 import type { AppContext } from '../context.js';
 import { AppError } from '../errors.js';
 import { originAllowed, requireSession } from '../http/auth.js';
-import { findPrincipal, requireParty, requirePrincipal, setCallCookie } from '../http/principal.js';
+import {
+  clearCallCookie,
+  findPrincipal,
+  presentedGrant,
+  requireParty,
+  requirePrincipal,
+  setCallCookie,
+} from '../http/principal.js';
 import { parseWith } from '../http/validation.js';
 import { CONNECTION_TEST_TTL_MS, iceConfigFor } from '../turn/ice-servers.js';
 import type { IssuedLink } from './call-service.js';
@@ -30,6 +38,12 @@ const exchangeBody = z
 export async function callRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const { config, store, calls, callAccess, clock, hub } = ctx;
 
+  const noRelay: IceConfig = {
+    iceServers: [],
+    iceTransportPolicy: config.ice.transportPolicy,
+    expiresAt: null,
+  };
+
   const linkView = (appointmentId: string, link: IssuedLink): CallLinkView => ({
     url: `${config.publicOrigin}/appointments/${appointmentId}/call#token=${link.token}`,
     role: link.role,
@@ -44,11 +58,11 @@ export async function callRoutes(app: FastifyInstance, ctx: AppContext): Promise
   /** Sets this browser's call cookie for the party's role in the current call. */
   const grantCookie = async (
     reply: FastifyReply,
-    principal: Principal,
+    session: SessionInfo,
     a: AppointmentRow,
     role: 'doctor' | 'patient',
   ): Promise<void> => {
-    const { secret, grant } = await callAccess.grantForParty(principal.user, a, role);
+    const { secret, grant } = await callAccess.grantForParty(session.user, session.idHash, a, role);
     setCallCookie(reply, config, secret, grant.expiresAt);
   };
 
@@ -67,56 +81,77 @@ export async function callRoutes(app: FastifyInstance, ctx: AppContext): Promise
       lobby: await hub.lobbyView(a),
       hasGrant: grant !== null,
       grantExpiresAt: grant?.expiresAt ?? null,
-      ...iceConfigFor(config, principal.user.id, clock.now()),
+      // Relay credentials only with a call cookie admitting to the active call; the others get them from join.
+      ...(grant === null ? noRelay : iceConfigFor(config, principal.user.id, clock.now())),
       csrfToken: principal.session?.csrfToken ?? principal.grant?.csrfToken ?? '',
       maxDurationMinutes: config.maxCallMinutes,
     };
     return result;
   };
 
-  app.get('/api/appointments/:id/call', async (req): Promise<CallJoinInfo> => {
-    const { id } = parseWith(idParams, req.params);
-    const { user, appointment } = await requireParty(req, ctx, id);
-    if (!isCallActive(appointment.video_call_status)) throw new AppError('call_not_active');
-    return joinInfo(user.id, await calls.status(id));
-  });
+  app.get(
+    '/api/appointments/:id/call',
+    { config: { audit: 'call.info' } },
+    async (req): Promise<CallJoinInfo> => {
+      const { id } = parseWith(idParams, req.params);
+      const { user, appointment } = await requireParty(req, ctx, id);
+      if (!isCallActive(appointment.video_call_status)) throw new AppError('call_not_active');
+      return joinInfo(user.id, await calls.status(id));
+    },
+  );
 
   // For the device test page's connection test: anyone signed in, or holding a call cookie, may try the
   // relay; the credentials last minutes. Calls get theirs from the call routes, parties only.
   app.get(
     '/api/ice-servers',
-    { config: { rateLimit: { max: 30, timeWindow: '1 minute' } } },
+    { config: { audit: 'call.ice-servers', rateLimit: { max: 30, timeWindow: '1 minute' } } },
     async (req): Promise<IceConfig> => {
       const principal = await requirePrincipal(req, ctx);
-      return iceConfigFor(config, principal.user.id, clock.now(), CONNECTION_TEST_TTL_MS);
+      // Admins take part in no call: they have no relay to test.
+      if (principal.user.role === 'admin') {
+        throw new AppError('wrong_role', {
+          message: 'The connection test is for doctors and patients: hospital admins take part in no call.',
+        });
+      }
+      return iceConfigFor(config, principal.user.id, clock.now(), CONNECTION_TEST_TTL_MS, {
+        staticCredentials: false,
+      });
     },
   );
 
-  app.get('/api/appointments/:id/call/status', async (req): Promise<{ call: CallStatusView }> => {
-    const { id } = parseWith(idParams, req.params);
-    const principal = await findPrincipal(req, ctx);
-    if (!principal) throw new AppError('unauthenticated');
-    const a = await store.appointments.get(id);
-    if (!a) throw new AppError('not_found');
-    if (principalAccess(principal, a).kind === 'none') throw new AppError('not_party');
-    return { call: await calls.status(id) };
-  });
+  app.get(
+    '/api/appointments/:id/call/status',
+    { config: { audit: 'call.status' } },
+    async (req): Promise<{ call: CallStatusView }> => {
+      const { id } = parseWith(idParams, req.params);
+      const principal = await findPrincipal(req, ctx);
+      if (!principal) throw new AppError('unauthenticated');
+      const a = await store.appointments.get(id);
+      if (!a) throw new AppError('not_found');
+      if (principalAccess(principal, a).kind === 'none') throw new AppError('not_party');
+      return { call: await calls.status(id) };
+    },
+  );
 
-  app.post('/api/appointments/:id/call/start', async (req, reply): Promise<CallStartInfo> => {
-    const session = await requireSession(req, config, store);
-    const { id } = parseWith(idParams, req.params);
-    const started = await calls.start(session.user, id);
-    const a = await store.appointments.get(id);
-    if (!a) throw new AppError('not_found');
-    await grantCookie(reply, { session, grant: null, user: session.user }, a, 'doctor');
-    return {
-      ...joinInfo(session.user.id, started.view),
-      links: {
-        doctor: linkView(id, started.links.doctor),
-        patient: linkView(id, started.links.patient),
-      },
-    };
-  });
+  app.post(
+    '/api/appointments/:id/call/start',
+    { config: { audit: 'call.start' } },
+    async (req, reply): Promise<CallStartInfo> => {
+      const session = await requireSession(req, config, store);
+      const { id } = parseWith(idParams, req.params);
+      const started = await calls.start(session.user, id);
+      const a = await store.appointments.get(id);
+      if (!a) throw new AppError('not_found');
+      await grantCookie(reply, session, a, 'doctor');
+      return {
+        ...joinInfo(session.user.id, started.view),
+        links: {
+          doctor: linkView(id, started.links.doctor),
+          patient: linkView(id, started.links.patient),
+        },
+      };
+    },
+  );
 
   const enter = async (req: FastifyRequest, reply: FastifyReply, patientOnly: boolean) => {
     const session = await requireSession(req, config, store);
@@ -126,36 +161,43 @@ export async function callRoutes(app: FastifyInstance, ctx: AppContext): Promise
       throw new AppError('wrong_role', { message: 'Only the patient joins; the doctor starts the call.' });
     }
     const action = patientOnly ? 'call.join' : 'call.enter';
-    let a: AppointmentRow;
-    try {
-      a = (await calls.loadActiveForParty(session.user, id)).appointment;
-    } catch (err) {
-      await store.audit.record({ actorId: session.user.id, action, appointmentId: id, outcome: 'denied' });
-      throw err;
-    }
-    await grantCookie(reply, { session, grant: null, user: session.user }, a, role);
+    const a = (await calls.loadActiveForParty(session.user, id)).appointment;
+    await grantCookie(reply, session, a, role);
     await store.audit.record({ actorId: session.user.id, action, appointmentId: id, outcome: 'ok' });
     return joinInfo(session.user.id, await calls.status(id));
   };
 
-  app.post('/api/appointments/:id/call/join', (req, reply): Promise<CallJoinInfo> => enter(req, reply, true));
+  app.post(
+    '/api/appointments/:id/call/join',
+    { config: { audit: 'call.join' } },
+    (req, reply): Promise<CallJoinInfo> => enter(req, reply, true),
+  );
   app.post(
     '/api/appointments/:id/call/enter',
+    { config: { audit: 'call.enter' } },
     (req, reply): Promise<CallJoinInfo> => enter(req, reply, false),
   );
 
-  app.post('/api/appointments/:id/call/invite', async (req): Promise<{ link: CallLinkView }> => {
-    const session = await requireSession(req, config, store);
-    const { id } = parseWith(idParams, req.params);
-    return { link: linkView(id, await callAccess.invite(session.user, id)) };
-  });
+  app.post(
+    '/api/appointments/:id/call/invite',
+    { config: { audit: 'call.invite' } },
+    async (req): Promise<{ link: CallLinkView }> => {
+      const session = await requireSession(req, config, store);
+      const { id } = parseWith(idParams, req.params);
+      return { link: linkView(id, await callAccess.invite(session.user, id)) };
+    },
+  );
 
-  app.post('/api/appointments/:id/call/end', async (req): Promise<{ call: CallStatusView }> => {
-    const { id } = parseWith(idParams, req.params);
-    const { user } = await requireParty(req, ctx, id);
-    const { reason } = parseWith(endBody, req.body ?? {});
-    return { call: await calls.end(user, id, reason) };
-  });
+  app.post(
+    '/api/appointments/:id/call/end',
+    { config: { audit: 'call.end' } },
+    async (req): Promise<{ call: CallStatusView }> => {
+      const { id } = parseWith(idParams, req.params);
+      const { user } = await requireParty(req, ctx, id);
+      const { reason } = parseWith(endBody, req.body ?? {});
+      return { call: await calls.end(user, id, reason) };
+    },
+  );
 
   app.post(
     '/api/call-links/exchange',
@@ -168,7 +210,9 @@ export async function callRoutes(app: FastifyInstance, ctx: AppContext): Promise
       const { secret, grant } = await callAccess.exchange({
         token: body.token,
         displayName: body.displayName,
-        signedIn: current?.session?.user ?? null,
+        signedIn: current?.session
+          ? { user: current.session.user, sessionHash: current.session.idHash }
+          : null,
         currentGrant: current?.grant ?? null,
       });
       if (secret) setCallCookie(reply, config, secret, grant.expiresAt);
@@ -185,7 +229,23 @@ export async function callRoutes(app: FastifyInstance, ctx: AppContext): Promise
     },
   );
 
-  app.get('/api/call/context', async (req): Promise<CallContext> => {
+  // A link guest's way out (the sign-out of someone who never signed in): this browser's call cookie is
+  // revoked and cleared, and its connections close (4004), so the next person at this computer gets nothing.
+  app.delete('/api/call-cookie', async (req, reply) => {
+    const principal = await requirePrincipal(req, ctx);
+    const grant = await presentedGrant(req, ctx);
+    if (grant) await ctx.revocation.endCallCookies([grant.id]);
+    clearCallCookie(reply, config);
+    await store.audit.record({
+      actorId: principal.user.id,
+      action: 'call.cookie.forget',
+      appointmentId: grant?.appointmentId ?? null,
+      outcome: 'ok',
+    });
+    return reply.code(204).send();
+  });
+
+  app.get('/api/call/context', { config: { audit: 'call.context' } }, async (req): Promise<CallContext> => {
     const { appointmentId } = parseWith(contextQuery, req.query);
     const { principal, appointment, role } = await requireParty(req, ctx, appointmentId);
     return contextFor(principal, appointment, role);

@@ -206,16 +206,8 @@ export class CallService {
       const result = transition(a.video_call_status, event);
       // A refusal is decided on a fresh read only.
       if (!result.ok && given) continue;
-      if (!result.ok) {
-        await this.store.audit.record({
-          actorId,
-          action: `call.${event.type}`,
-          appointmentId,
-          outcome: 'denied',
-          detail: { code: result.code, status: a.video_call_status },
-        });
-        throw new AppError(result.code);
-      }
+      // Refusals are audited by whoever turned the request away (routes, the hub), with the caller.
+      if (!result.ok) throw new AppError(result.code);
       const now = this.clock.now();
       let session =
         given && given.session.room_id === a.room_id

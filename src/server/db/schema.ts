@@ -96,6 +96,8 @@ export interface CallGrantTable {
   secret_hash: string;
   csrf_token: string;
   link_id: string | null;
+  /** The sign-in session whose browser obtained it (null for a link-only guest). */
+  session_hash: string | null;
   created_at: number;
   expires_at: number;
   revoked_at: number | null;

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { PartyRole } from '../../protocol/call-status.js';
 import { type Principal, principalAccess } from '../appointments/access.js';
 import type { AppointmentRow } from '../appointments/appointments-repo.js';
+import type { Grant } from '../calls/call-access.js';
 import type { Config } from '../config.js';
 import type { AppContext } from '../context.js';
 import { AppError } from '../errors.js';
@@ -22,19 +23,53 @@ export function setCallCookie(reply: FastifyReply, config: Config, secret: strin
   });
 }
 
+export function clearCallCookie(reply: FastifyReply, config: Config): void {
+  reply.clearCookie(callCookieName(config), {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'strict',
+    secure: config.secureCookies,
+  });
+}
+
+/** The call cookie a request presents, whoever it was issued to, if it is live. */
+export function presentedGrant(req: FastifyRequest, ctx: AppContext): Promise<Grant | null> {
+  return ctx.callAccess.lookup(req.cookies[callCookieName(ctx.config)]);
+}
+
+/** Looked up once per request: the rate limiter keys on it before the handler needs it too. */
+const principals = new WeakMap<FastifyRequest, Promise<Principal | null>>();
+
 /**
  * The session and call cookie of a request. A call cookie for someone other than the signed-in user is
  * ignored, so one browser never acts as two people.
  */
-export async function findPrincipal(req: FastifyRequest, ctx: AppContext): Promise<Principal | null> {
+export function findPrincipal(req: FastifyRequest, ctx: AppContext): Promise<Principal | null> {
+  let found = principals.get(req);
+  if (!found) {
+    found = lookupPrincipal(req, ctx);
+    principals.set(req, found);
+  }
+  return found;
+}
+
+async function lookupPrincipal(req: FastifyRequest, ctx: AppContext): Promise<Principal | null> {
   const session = await findSession(req, ctx.config, ctx.store);
-  let grant = await ctx.callAccess.lookup(req.cookies[callCookieName(ctx.config)]);
+  let grant = await presentedGrant(req, ctx);
   if (session && grant && grant.userId !== session.user.id) grant = null;
   if (session) return { session, grant, user: session.user };
   if (!grant) return null;
   const party = await ctx.store.users.findById(grant.userId);
   if (!party || party.disabled_at !== null) return null;
   return { session: null, grant, user: { ...party, display_name: grant.displayName } };
+}
+
+/** A rate-limit key for the caller: its user where it has one (across browsers and nodes), else its address. */
+export function byUser(ctx: AppContext): (req: FastifyRequest) => Promise<string> {
+  return async (req) => {
+    const principal = await findPrincipal(req, ctx).catch(() => null);
+    return principal ? `user:${principal.user.id}` : `ip:${req.ip}`;
+  };
 }
 
 /** Like requireSession, for the routes a call cookie also opens (the call page's). */

@@ -47,6 +47,11 @@ export class Broadcaster {
     return this.bus.publish(channels.control, `revoke-session ${sessionIdHash}`);
   }
 
+  /** A call cookie was given up: its link-only connections close, signed-in ones lose it (S14, S18). */
+  grantRevoked(grantId: string): Promise<void> {
+    return this.bus.publish(channels.control, `revoke-grant ${grantId}`);
+  }
+
   /** A restart revokes the earlier call's links and call cookies on every node (S18). */
   callRestarted(appointmentId: string, currentSessionId: string): Promise<void> {
     return this.bus.publish(channels.control, `revoke-call ${appointmentId} ${currentSessionId}`);

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { SignalOpenResult } from '../../protocol/api.js';
+import { POLL_TIMEOUT_MS } from '../../protocol/messages.js';
 import { PROTOCOL_VERSION } from '../../protocol/version.js';
 import type { Principal } from '../appointments/access.js';
 import type { AppContext } from '../context.js';
@@ -10,7 +11,7 @@ import { callCookieName, requirePrincipal } from '../http/principal.js';
 import { parseWith } from '../http/validation.js';
 import { hashSecret } from '../ids.js';
 import type { Connection } from './hub.js';
-import { LongPollTransport, POLL_TIMEOUT_MS } from './long-poll.js';
+import { LongPollTransport } from './long-poll.js';
 
 const idParams = z.object({ id: z.string().min(1).max(64) });
 const pollQuery = z.object({ cursor: z.coerce.number().int().min(0).default(0) });
@@ -60,10 +61,11 @@ export async function signalFallbackRoutes(app: FastifyInstance, ctx: AppContext
 
   app.post(
     '/api/signal',
-    { config: { rateLimit: { max: 60, timeWindow: '1 minute' } } },
+    { config: { audit: 'signal.open', rateLimit: { max: 60, timeWindow: '1 minute' } } },
     async (req): Promise<SignalOpenResult> => {
       const principal = await requirePrincipal(req, ctx);
-      if (!(await hub.mayConnect(principal.user.id))) throw new AppError('rate_limited');
+      const refusal = await hub.refusal(principal);
+      if (refusal) throw new AppError(refusal);
       const transport = new LongPollTransport();
       const conn = hub.attach(transport, principal);
       // The welcome is returned here rather than through the first poll.

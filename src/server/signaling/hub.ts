@@ -13,6 +13,7 @@ import { PROTOCOL_VERSION } from '../../protocol/version.js';
 import type { UserRow } from '../accounts/users-repo.js';
 import { type Principal, principalAccess } from '../appointments/access.js';
 import type { AppointmentRow } from '../appointments/appointments-repo.js';
+import { recordRefusal } from '../audit/refusals.js';
 import type { Bus } from '../bus/bus.js';
 import type { CallAccess } from '../calls/call-access.js';
 import type { CallService } from '../calls/call-service.js';
@@ -38,8 +39,9 @@ import { TokenBucket } from './token-bucket.js';
 export interface HubLimits {
   burst: number;
   ratePerSecond: number;
-  /** Bad or refused messages tolerated before the socket is closed for abuse. */
+  /** Bad or refused messages tolerated within `violationWindowMs` before the socket is closed for abuse. */
   maxViolations: number;
+  violationWindowMs: number;
   /** How long a user closed for abuse may not connect again, on any node. */
   abusePenaltyMs: number;
   sessionCheckMs: number;
@@ -49,19 +51,42 @@ export interface HubLimits {
   reconnectGraceMs: number;
   /** How long before the scheduled time a patient may check in. */
   checkInMs: number;
+  /** Connections one user may hold on this node. */
+  maxConnectionsPerUser: number;
+  /** Connections one call cookie may hold on this node without a sign-in session (a link guest). */
+  maxConnectionsPerCallCookie: number;
 }
 
 export const DEFAULT_HUB_LIMITS: HubLimits = {
   burst: 100,
   ratePerSecond: 30,
   maxViolations: 20,
+  violationWindowMs: 60_000,
   abusePenaltyMs: 60_000,
   sessionCheckMs: 15_000,
   heartbeatMs: 30_000,
   presenceRefreshMs: PRESENCE_REFRESH_MS,
   reconnectGraceMs: 15_000,
   checkInMs: 15 * 60_000,
+  maxConnectionsPerUser: 20,
+  maxConnectionsPerCallCookie: 4,
 };
+
+/**
+ * The abuse penalty (S12, S21) is kept against the credential that abused, not the user: a link guest
+ * who floods must not lock out the patient signed in elsewhere.
+ */
+function abuseKeys(p: Principal): string[] {
+  const keys: string[] = [];
+  if (p.session) keys.push(`abuse:s:${p.session.idHash}`);
+  else if (p.grant) keys.push(`abuse:g:${p.grant.id}`);
+  return keys;
+}
+
+/** What a connection counts against: its user, and a link guest's call cookie too. */
+function quotaKeys(p: Principal): { user: string; grant: string | null } {
+  return { user: p.user.id, grant: p.session === null && p.grant ? p.grant.id : null };
+}
 
 /** How a connection leaving a room or waiting room is told to the other side. */
 type Departure = 'announce' | 'silent' | 'grace';
@@ -100,6 +125,7 @@ export class Connection {
   room: RoomState | null = null;
   lobby: { appointmentId: string; peer: Peer } | null = null;
   violations = 0;
+  violationsSince = 0;
   alive = true;
   closed = false;
   /** How the server closed it; undefined when the client went away. */
@@ -132,6 +158,24 @@ export class Connection {
   }
 }
 
+function adjust(counts: Map<string, number>, key: string, delta: number): void {
+  const n = (counts.get(key) ?? 0) + delta;
+  if (n > 0) counts.set(key, n);
+  else counts.delete(key);
+}
+
+/** Runs a set lookup over a long list in parts, so no single query carries thousands of parameters. */
+async function inChunks(
+  items: readonly string[],
+  lookup: (part: string[]) => Promise<Set<string>>,
+): Promise<Set<string>> {
+  const found = new Set<string>();
+  for (let i = 0; i < items.length; i += 500) {
+    for (const item of await lookup(items.slice(i, i + 500))) found.add(item);
+  }
+  return found;
+}
+
 /** Adds `seq` to a serialised message without parsing it again. */
 function withSeq(json: string, seq: number): string {
   return `${json.slice(0, -1)},"seq":${seq}}`;
@@ -153,6 +197,9 @@ export class SignalingHub {
   private readonly graceTimers = new Set<NodeJS.Timeout>();
   private readonly controlUnsub: Promise<() => Promise<void>>;
   private readonly limits: HubLimits;
+  private readonly perUser = new Map<string, number>();
+  private readonly perGrant = new Map<string, number>();
+  private checkingCredentials = false;
   private closed = false;
 
   constructor(
@@ -170,7 +217,9 @@ export class SignalingHub {
   ) {
     const limits = { ...DEFAULT_HUB_LIMITS, ...deps.limits };
     this.limits = limits;
-    this.timers.push(setInterval(() => this.checkCredentials(), limits.sessionCheckMs).unref());
+    this.timers.push(
+      setInterval(() => void this.checkCredentials().catch(() => {}), limits.sessionCheckMs).unref(),
+    );
     this.timers.push(setInterval(() => void this.heartbeat(), limits.heartbeatMs).unref());
     this.timers.push(
       setInterval(() => void this.refreshPresence().catch(() => {}), limits.presenceRefreshMs).unref(),
@@ -182,11 +231,21 @@ export class SignalingHub {
     return this.connections.size;
   }
 
-  /** Whether a user may open a connection now (not serving an abuse penalty on any node, S21). */
-  async mayConnect(userId: string): Promise<boolean> {
-    return !(await this.deps.bus.hasFlag(`abuse:${userId}`));
+  /**
+   * Why this principal may not open a connection now, or null: its credential serves an abuse penalty
+   * (on any node, S21), or it holds as many connections here as it may.
+   */
+  async refusal(principal: Principal): Promise<'rate_limited' | 'too_many_connections' | null> {
+    for (const key of abuseKeys(principal)) {
+      if (await this.deps.bus.hasFlag(key)) return 'rate_limited';
+    }
+    return this.overQuota(principal) ? 'too_many_connections' : null;
   }
 
+  /**
+   * A new connection. The quota is checked again here (connections checked at the same moment may all
+   * have passed `refusal`): one over it is closed with 4012 at once.
+   */
   attach(transport: Transport, principal: Principal): Connection {
     const limits = this.limits;
     const conn = new Connection(
@@ -194,6 +253,11 @@ export class SignalingHub {
       principal,
       new TokenBucket(limits.burst, limits.ratePerSecond, this.deps.clock),
     );
+    if (this.overQuota(principal)) {
+      conn.close(CLOSE_CODES.too_many_connections, 'too many connections', 'silent');
+      return conn;
+    }
+    this.count(principal, +1);
     this.connections.add(conn);
     this.byId.set(conn.id, conn);
     conn.send({
@@ -230,11 +294,6 @@ export class SignalingHub {
     conn.closed = true;
     const departure = conn.departure ?? (clientCode === 1000 || clientCode === 1001 ? 'announce' : 'grace');
     void this.detach(conn, departure).catch((err: unknown) => this.deps.log.error({ err }, 'detach failed'));
-  }
-
-  /** Closes the sockets of a signed-out session on every node. */
-  closeSession(idHash: string): Promise<void> {
-    return this.deps.broadcaster.sessionRevoked(idHash);
   }
 
   async close(): Promise<void> {
@@ -292,6 +351,14 @@ export class SignalingHub {
     } catch (err) {
       if (err instanceof AppError) {
         this.refuse(conn, err.code, 'id' in msg ? msg.id : undefined, err.message);
+        if ('appointmentId' in msg) {
+          await recordRefusal(this.deps.store, {
+            actorId: conn.user.id,
+            action: `ws.${msg.type}`,
+            appointmentId: msg.appointmentId,
+            err,
+          });
+        }
         return;
       }
       throw err;
@@ -586,7 +653,8 @@ export class SignalingHub {
   }
 
   private async detach(conn: Connection, departure: Departure): Promise<void> {
-    this.connections.delete(conn);
+    if (!this.connections.delete(conn)) return;
+    this.count(conn.principal, -1);
     this.byId.delete(conn.id);
     await this.leaveRoom(conn, departure);
     await this.leaveLobby(conn, departure);
@@ -709,6 +777,13 @@ export class SignalingHub {
       case 'replace':
         this.byId.get(arg)?.close(CLOSE_CODES.replaced, 'joined from another tab or device', 'silent');
         return;
+      case 'revoke-grant':
+        for (const conn of this.connections) {
+          if (conn.principal.grant?.id !== arg) continue;
+          if (conn.principal.session) conn.principal.grant = null;
+          else conn.close(CLOSE_CODES.session_expired, 'call cookie given up');
+        }
+        return;
       case 'revoke-call':
         for (const conn of this.connections) {
           const grant = conn.principal.grant;
@@ -722,16 +797,62 @@ export class SignalingHub {
     }
   }
 
-  private checkCredentials(): void {
-    const now = this.deps.clock.now();
-    for (const conn of this.connections) {
-      const { session, grant } = conn.principal;
-      if (session && session.expiresAt <= now) {
-        conn.close(CLOSE_CODES.session_expired, 'session expired');
-      } else if (grant && grant.expiresAt <= now) {
-        conn.close(CLOSE_CODES.call_link_expired, 'call link expired');
+  /**
+   * Closes connections whose credentials ended: expired (known here), or revoked or deactivated by
+   * something that could not tell this node (another process writing the database), which only the
+   * database knows. A session that ended closes with 4004; a call cookie that expired with 4005 (S18);
+   * a revoked one closes a link guest's connection with 4004 and is only taken from a signed-in one.
+   */
+  private async checkCredentials(): Promise<void> {
+    if (this.checkingCredentials) return;
+    this.checkingCredentials = true;
+    try {
+      const now = this.deps.clock.now();
+      const sessions = new Set<string>();
+      const grants = new Set<string>();
+      for (const conn of this.connections) {
+        const { session, grant } = conn.principal;
+        if (session && session.expiresAt <= now) {
+          conn.close(CLOSE_CODES.session_expired, 'session expired');
+        } else if (grant && grant.expiresAt <= now) {
+          conn.close(CLOSE_CODES.call_link_expired, 'call link expired');
+        } else {
+          if (session) sessions.add(session.idHash);
+          if (grant) grants.add(grant.id);
+        }
       }
+      const { store } = this.deps;
+      const liveSessions = await inChunks([...sessions], (part) => store.sessions.liveHashes(part));
+      const liveGrants = await inChunks([...grants], (part) => store.callLinks.liveGrantIds(part, now));
+      for (const conn of this.connections) {
+        const p = conn.principal;
+        if (p.session) {
+          if (sessions.has(p.session.idHash) && !liveSessions.has(p.session.idHash)) {
+            conn.close(CLOSE_CODES.session_expired, 'signed out');
+          } else if (p.grant && grants.has(p.grant.id) && !liveGrants.has(p.grant.id)) {
+            p.grant = null;
+          }
+        } else if (p.grant && grants.has(p.grant.id) && !liveGrants.has(p.grant.id)) {
+          conn.close(CLOSE_CODES.session_expired, 'call cookie revoked');
+        }
+      }
+    } finally {
+      this.checkingCredentials = false;
     }
+  }
+
+  private overQuota(p: Principal): boolean {
+    const { user, grant } = quotaKeys(p);
+    return (
+      (this.perUser.get(user) ?? 0) >= this.limits.maxConnectionsPerUser ||
+      (grant !== null && (this.perGrant.get(grant) ?? 0) >= this.limits.maxConnectionsPerCallCookie)
+    );
+  }
+
+  private count(p: Principal, delta: 1 | -1): void {
+    const { user, grant } = quotaKeys(p);
+    adjust(this.perUser, user, delta);
+    if (grant !== null) adjust(this.perGrant, grant, delta);
   }
 
   private async heartbeat(): Promise<void> {
@@ -761,13 +882,21 @@ export class SignalingHub {
       message: message ?? ERRORS[code].message,
       ...(id === undefined ? {} : { id }),
     });
-    const clientFault = code !== 'internal';
-    if (clientFault && ++conn.violations > this.limits.maxViolations && !conn.closed) {
+    if (code === 'internal' || conn.closed) return;
+    // Counted per window: an honest connection that is refused now and then over hours is not abuse.
+    const now = this.deps.clock.now();
+    if (now - conn.violationsSince >= this.limits.violationWindowMs) {
+      conn.violations = 0;
+      conn.violationsSince = now;
+    }
+    if (++conn.violations > this.limits.maxViolations) {
       this.deps.log.warn({ userId: conn.user.id, code }, 'closing connection for repeated abuse');
       conn.close(CLOSE_CODES.abuse, 'too many invalid or refused messages');
-      void this.deps.bus
-        .setFlag(`abuse:${conn.user.id}`, this.limits.abusePenaltyMs)
-        .catch((err: unknown) => this.deps.log.warn({ err }, 'could not record abuse penalty'));
+      for (const key of abuseKeys(conn.principal)) {
+        void this.deps.bus
+          .setFlag(key, this.limits.abusePenaltyMs)
+          .catch((err: unknown) => this.deps.log.warn({ err }, 'could not record abuse penalty'));
+      }
     }
   }
 

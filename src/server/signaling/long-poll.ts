@@ -1,7 +1,6 @@
+import { POLL_TIMEOUT_MS } from '../../protocol/messages.js';
 import type { Transport } from './hub.js';
 
-/** How long a poll waits for messages before answering with none. */
-export const POLL_TIMEOUT_MS = 25_000;
 /** Messages kept for a client that stopped polling; past this the connection is closed. */
 const MAX_QUEUED = 1000;
 

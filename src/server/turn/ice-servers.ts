@@ -30,12 +30,17 @@ export function iceServersFor(
   return iceConfigFor(config, userId, now, ttlMs).iceServers;
 }
 
-/** The peer connection configuration one user gets, with when its TURN credentials expire. */
+/**
+ * The peer connection configuration one user gets, with when its TURN credentials expire. Static TURN
+ * credentials cannot be revoked or expire, so they go only to parties of an active call
+ * (`staticCredentials: false` leaves them out, as the device test's connection test must).
+ */
 export function iceConfigFor(
   config: Config,
   userId: string,
   now: number,
   ttlMs: number = callCredentialTtlMs(config),
+  { staticCredentials }: { staticCredentials: boolean } = { staticCredentials: true },
 ): IceConfig {
   const iceServers: IceServerView[] = [];
   let expiresAt: number | null = null;
@@ -47,7 +52,7 @@ export function iceConfigFor(
         urls: config.ice.turnUrls,
         ...turnRestCredential(config.ice.turnSecret, userId, now + ttlMs),
       });
-    } else if (config.ice.turnUsername && config.ice.turnPassword) {
+    } else if (staticCredentials && config.ice.turnUsername && config.ice.turnPassword) {
       iceServers.push({
         urls: config.ice.turnUrls,
         username: config.ice.turnUsername,

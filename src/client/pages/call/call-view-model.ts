@@ -769,6 +769,9 @@ export class CallViewModel extends Store<CallPageState> {
     const viaLink = this.state.viaLink;
     this.leave();
     if (viaLink) {
+      // Someone who came by link leaves nothing behind on this device (it may be shared): the call cookie
+      // is given up. A restart would need a new link anyway.
+      void this.#api.forgetCallCookie().catch(() => {});
       this.update({
         phase: 'ended',
         statusText: 'The call has ended. You can close this page.',
