@@ -7,14 +7,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { FastifyRequest } from 'fastify';
-import type { Principal } from '../src/server/appointments/access.js';
+import type { Principal } from '../src/server/access/principal.js';
 import { migrateToLatest, openDatabase } from '../src/server/db/database.js';
 import { findPrincipal } from '../src/server/http/principal.js';
-import type { Connection, SignalingHub } from '../src/server/signaling/hub.js';
+import type { Connection } from '../src/server/signaling/connection.js';
+import type { SignalingHub } from '../src/server/signaling/hub.js';
 import { startServer } from '../test/support/server.js';
+import { parseOptions } from './lib/args.js';
 import { BENCH_ORIGIN } from './lib/nodes.js';
+import { sleep } from './lib/proc.js';
 import { machineInfo, runBenchmark, writeResults } from './lib/results.js';
 import { makeCandidate, makeSdp } from './lib/sdp.js';
 import { CallSeeder } from './lib/seed.js';
@@ -22,31 +24,34 @@ import { recordStatements } from './lib/statement-stats.mjs';
 import { percentile } from './lib/stats.js';
 import { formatTable } from './lib/table.js';
 
-const USAGE = `node --import tsx bench/signaling-cpu.ts [options]
-
-  --calls N          calls per round, both parties joining at once (300)
-  --rounds N         rounds, each with fresh calls; the median round is printed (5)
-  --sweep-calls N    then hold N calls joined and time the periodic sweeps over them (0: skip)
-  --statements       also print the SQL statements run while sockets joined, with their count and CPU
-  --name NAME        results file name (signaling-cpu)`;
-
-const { values } = parseArgs({
+const {
+  calls,
+  rounds,
+  'sweep-calls': sweepCalls,
+  statements,
+  name,
+} = parseOptions({
+  name: 'bench/signaling-cpu.ts',
+  usage: 'node --import tsx bench/signaling-cpu.ts [options]',
   options: {
-    calls: { type: 'string', default: '300' },
-    rounds: { type: 'string', default: '5' },
-    'sweep-calls': { type: 'string', default: '0' },
-    name: { type: 'string', default: 'signaling-cpu' },
-    statements: { type: 'boolean', default: false },
-    help: { type: 'boolean', default: false },
+    calls: { type: 'number', default: 300, help: 'calls per round, both parties joining at once' },
+    rounds: {
+      type: 'number',
+      default: 5,
+      help: 'rounds, each with fresh calls; the median round is printed',
+    },
+    'sweep-calls': {
+      type: 'number',
+      default: 0,
+      help: 'then hold N calls joined and time the periodic sweeps over them (0: skip)',
+    },
+    statements: {
+      type: 'boolean',
+      help: 'also print the SQL statements run while sockets joined, with their count and CPU',
+    },
+    name: { type: 'string', default: 'signaling-cpu', value: 'NAME', help: 'results file name' },
   },
 });
-if (values.help) {
-  process.stdout.write(`${USAGE}\n`);
-  process.exit(0);
-}
-const calls = Number(values.calls);
-const rounds = Number(values.rounds);
-const sweepCalls = Number(values['sweep-calls']);
 
 /** Every SQL statement run, counted and timed by its text (a fraction of a µs each). */
 const sqlStats = recordStatements();
@@ -66,12 +71,12 @@ async function longestBlock(run: () => Promise<void>): Promise<{ blockMs: number
     longest = Math.max(longest, t - last);
     last = t;
   }, 1);
-  await new Promise((r) => setTimeout(r, 20));
+  await sleep(20);
   last = performance.now();
   const c0 = process.cpuUsage();
   await run();
   const c = process.cpuUsage(c0);
-  await new Promise((r) => setTimeout(r, 20));
+  await sleep(20);
   clearInterval(timer);
   return { blockMs: longest, cpuMs: (c.user + c.system) / 1000 };
 }
@@ -153,7 +158,7 @@ async function main(): Promise<void> {
         }
         await settle(pairs.flat());
       });
-      if (values.statements) {
+      if (statements) {
         const top = [...sqlStats.bySql]
           .map(([text, e]): [string, { count: number; ns: bigint }] => {
             const was = before.get(text);
@@ -211,7 +216,7 @@ async function main(): Promise<void> {
       await measure('leave by closing (per socket)', 2 * calls, async () => {
         for (const c of pairs.flat()) hub.disconnected(c, 1000);
         // Departures run detached from any message queue: give them time to finish.
-        await new Promise((r) => setTimeout(r, 200));
+        await sleep(200);
       });
     }
     if (sweepCalls > 0) {
@@ -286,7 +291,7 @@ async function main(): Promise<void> {
       )}\n`,
     );
   }
-  const file = writeResults(values.name ?? 'signaling-cpu', {
+  const file = writeResults(name, {
     benchmark: 'signaling-cpu',
     machine,
     calls,

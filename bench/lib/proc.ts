@@ -54,6 +54,11 @@ export function now(): number {
   return performance.timeOrigin + performance.now();
 }
 
+/** Waits `ms` (none when it is negative: a deadline already passed). */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+}
+
 export interface ProcWindow {
   /** Average CPU over the window, in % of one core (200% = both cores of a 2-core machine). */
   cpuPercent: number | null;

@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { hashPassword } from '../../src/server/accounts/passwords.js';
 import type { UserRow } from '../../src/server/accounts/users-repo.js';
 import { MemoryBus } from '../../src/server/bus/memory-bus.js';
-import { CallAccess } from '../../src/server/calls/call-access.js';
+import { CallGrantsService } from '../../src/server/calls/call-grants-service.js';
 import { CallService } from '../../src/server/calls/call-service.js';
 import { systemClock } from '../../src/server/clock.js';
-import { Broadcaster } from '../../src/server/signaling/broadcaster.js';
+import { Broadcaster } from '../../src/server/realtime/broadcaster.js';
 import type { Store } from '../../src/server/store.js';
 import type { CallSpec } from './load-protocol.js';
 
@@ -23,7 +23,7 @@ const CALL_COOKIE = 'carecall_call';
 export class CallSeeder {
   private readonly calls: CallSpec[] = [];
   private readonly service: CallService;
-  private readonly access: CallAccess;
+  private readonly access: CallGrantsService;
   private hospitalId: string | null = null;
   private passwordHash: Promise<string> | null = null;
   private readonly label = randomBytes(3).toString('hex');
@@ -37,7 +37,7 @@ export class CallSeeder {
       maxDurationMs: 60 * 60_000,
       linkTtlMs: options.linkTtlMs ?? 24 * 3_600_000,
     });
-    this.access = new CallAccess(store, systemClock, this.service);
+    this.access = new CallGrantsService(store, systemClock, this.service);
   }
 
   get seeded(): number {

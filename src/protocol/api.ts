@@ -1,5 +1,5 @@
 import type { CallStatus, PartyRole, Role } from './call-status.js';
-import type { CallStatusView, ChatMessageView, LobbyView, Peer, ServerMessage } from './messages.js';
+import type { CallStatusView, ChatMessageView, Peer, ServerMessage, WaitingRoomView } from './messages.js';
 
 /** Shapes of the JSON API (docs/api.md). Types only: the client bundles none of the server's code. */
 
@@ -117,7 +117,7 @@ export interface CallContext extends IceConfig {
   /** From when the patient may check in to the waiting room. */
   checkInOpensAt: number;
   call: CallStatusView;
-  lobby: LobbyView;
+  lobby: WaitingRoomView;
   /** Whether this browser holds a call cookie for the current call (it may join the room). */
   hasGrant: boolean;
   /** When the call cookie stops working (null without one). */

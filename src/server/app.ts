@@ -8,17 +8,18 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { ZodError } from 'zod';
 import { CLOSE_CODES } from '../protocol/close-codes.js';
 import { MAX_FRAME_BYTES } from '../protocol/messages.js';
-import { Revocation } from './accounts/revocation.js';
-import { accountRoutes } from './accounts/routes.js';
-import type { Principal } from './appointments/access.js';
-import { appointmentRoutes } from './appointments/routes.js';
-import { isAuditedRefusal, recordRefusal } from './audit/refusals.js';
+import type { Principal } from './access/principal.js';
+import { accountRoutes } from './accounts/account-routes.js';
+import { RevocationService } from './accounts/revocation-service.js';
+import { appointmentRoutes } from './appointments/appointment-routes.js';
+import { isAuditedRefusal, recordRefusal } from './audit/audit-service.js';
 import type { Bus } from './bus/bus.js';
-import { RedisBus } from './bus/redis-bus.js';
-import { CallAccess } from './calls/call-access.js';
+import { CallGrantsService } from './calls/call-grants-service.js';
 import { callRoutes } from './calls/call-routes.js';
 import { CallService } from './calls/call-service.js';
-import { CallSweeper } from './calls/sweeper.js';
+import { CallSweeper } from './calls/call-sweeper.js';
+import { WaitingRoomService } from './calls/waiting-room-service.js';
+import { chatRoutes } from './chat/chat-routes.js';
 import { ChatService } from './chat/chat-service.js';
 import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config.js';
@@ -31,7 +32,7 @@ import { loggerOptions } from './http/logging.js';
 import { pageRoutes } from './http/pages.js';
 import { findPrincipal } from './http/principal.js';
 import { appointmentIdOf } from './http/refusals.js';
-import { Broadcaster } from './signaling/broadcaster.js';
+import { Broadcaster } from './realtime/broadcaster.js';
 import { signalFallbackRoutes } from './signaling/fallback-routes.js';
 import { type HubLimits, SignalingHub } from './signaling/hub.js';
 import { attachWebSocket } from './signaling/ws-transport.js';
@@ -102,26 +103,33 @@ export async function buildApp(
     maxDurationMs,
     linkTtlMs: config.tokenExpiryHours * 3_600_000,
   });
-  const callAccess = new CallAccess(store, clock, calls);
-  const chat = new ChatService(store, broadcaster);
+  const callGrants = new CallGrantsService(store, clock, calls);
+  const waitingRoom = new WaitingRoomService({
+    store,
+    bus: deps.bus,
+    broadcaster,
+    clock,
+    checkInMs: config.checkInMinutes * 60_000,
+  });
+  const chat = new ChatService(store.chat, broadcaster);
   const hub = new SignalingHub({
     store,
     bus: deps.bus,
     broadcaster,
     calls,
-    callAccess,
+    callGrants,
     chat,
+    waitingRoom,
     clock,
     log: app.log,
     limits: {
-      checkInMs: config.checkInMinutes * 60_000,
       maxConnectionsPerUser: config.signaling.maxConnectionsPerUser,
       maxConnectionsPerCallCookie: config.signaling.maxConnectionsPerCallCookie,
       ...deps.hubLimits,
     },
   });
   const sweeper = new CallSweeper(
-    { store, bus: deps.bus, calls, broadcaster, clock, log: app.log },
+    { store, bus: deps.bus, calls, waitingRoom, broadcaster, clock, log: app.log },
     {
       intervalMs: deps.sweepIntervalMs ?? 5_000,
       maxDurationMs,
@@ -129,14 +137,15 @@ export async function buildApp(
       idleTimeoutMs: config.idleTimeoutMinutes * 60_000,
     },
   );
-  const revocation = new Revocation(store, broadcaster, clock);
+  const revocation = new RevocationService(store, broadcaster, clock);
   const ctx: AppContext = {
     config,
     store,
     bus: deps.bus,
     clock,
     calls,
-    callAccess,
+    callGrants,
+    waitingRoom,
     chat,
     hub,
     sweeper,
@@ -149,7 +158,7 @@ export async function buildApp(
       const action = req.routeOptions.config.audit;
       if (action && isAuditedRefusal(err)) {
         const principal = await findPrincipal(req, ctx).catch(() => null);
-        await recordRefusal(store, {
+        await recordRefusal(store.audit, {
           actorId: principal?.user.id ?? null,
           action,
           appointmentId: appointmentIdOf(req),
@@ -215,7 +224,7 @@ export async function buildApp(
   // With Redis the counters are shared, so a client cannot multiply its allowance by switching nodes.
   await app.register(fastifyRateLimit, {
     global: false,
-    ...(deps.bus instanceof RedisBus ? { redis: deps.bus.commands, nameSpace: 'carecall:rl:' } : {}),
+    ...(deps.bus.rateLimitRedis ? { redis: deps.bus.rateLimitRedis, nameSpace: 'carecall:rl:' } : {}),
   });
   await app.register(fastifyWebsocket, {
     options: { maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false },
@@ -266,6 +275,7 @@ export async function buildApp(
 
   await accountRoutes(app, ctx);
   await appointmentRoutes(app, ctx);
+  await chatRoutes(app, ctx);
   await callRoutes(app, ctx);
   await signalFallbackRoutes(app, ctx);
   await pageRoutes(app, ctx, deps.clientDir ?? defaultClientDir);

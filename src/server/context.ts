@@ -1,8 +1,9 @@
-import type { Revocation } from './accounts/revocation.js';
+import type { RevocationService } from './accounts/revocation-service.js';
 import type { Bus } from './bus/bus.js';
-import type { CallAccess } from './calls/call-access.js';
+import type { CallGrantsService } from './calls/call-grants-service.js';
 import type { CallService } from './calls/call-service.js';
-import type { CallSweeper } from './calls/sweeper.js';
+import type { CallSweeper } from './calls/call-sweeper.js';
+import type { WaitingRoomService } from './calls/waiting-room-service.js';
 import type { ChatService } from './chat/chat-service.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
@@ -16,9 +17,10 @@ export interface AppContext {
   bus: Bus;
   clock: Clock;
   calls: CallService;
-  callAccess: CallAccess;
+  callGrants: CallGrantsService;
+  waitingRoom: WaitingRoomService;
   chat: ChatService;
   hub: SignalingHub;
   sweeper: CallSweeper;
-  revocation: Revocation;
+  revocation: RevocationService;
 }

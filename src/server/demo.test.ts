@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { FakeClock } from '../../test/support/clock.js';
 import { verifyPassword } from './accounts/passwords.js';
 import { migrateToLatest, openDatabase } from './db/database.js';
 import { DEMO_ACCOUNTS, seedDemo } from './demo.js';
@@ -8,8 +9,8 @@ describe('demo data', () => {
   it('creates the hospital, three accounts and an appointment today; a second start reuses them', async () => {
     const db = openDatabase({ kind: 'sqlite', file: ':memory:' });
     await migrateToLatest(db);
-    let now = new Date(2026, 10, 22, 14, 37).getTime();
-    const clock = { now: () => now };
+    const now = new Date(2026, 10, 22, 14, 37).getTime();
+    const clock = new FakeClock(now);
     const store = createStore(db, clock);
 
     const first = await seedDemo(store, clock, null);
@@ -35,7 +36,7 @@ describe('demo data', () => {
     ).toBe(true);
     expect(await store.users.count()).toBe(3);
 
-    now += 86_400_000;
+    clock.advance(86_400_000);
     expect((await seedDemo(store, clock, 'fixed-demo-pw')).createdAppointment).toBe(true);
     expect(await store.appointments.listForDoctor(doctor?.id ?? '')).toHaveLength(2);
     await db.close();

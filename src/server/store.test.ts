@@ -1,8 +1,8 @@
 import { type Compilable, CompiledQuery } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FakeClock } from '../../test/support/clock.js';
 import { seedWorld, type World } from '../../test/support/fixtures.js';
 import { testDatabases } from '../../test/support/suites.js';
-import type { Clock } from './clock.js';
 import type { Db } from './db/database.js';
 import { migrateToLatest } from './db/database.js';
 import { createStore, type Store } from './store.js';
@@ -12,13 +12,12 @@ describe.each(testDatabases())('store contract on $name', ({ open }) => {
   let db: Db;
   let store: Store;
   let world: World;
-  let now = 1_800_000_000_000;
-  const clock: Clock = { now: () => now };
+  const clock = new FakeClock(1_800_000_000_000);
 
   beforeEach(async () => {
     db = await open();
     store = createStore(db, clock);
-    world = await seedWorld(store, now);
+    world = await seedWorld(store, clock.now());
   });
   afterEach(async () => {
     await db.close();
@@ -40,7 +39,7 @@ describe.each(testDatabases())('store contract on $name', ({ open }) => {
     for (const table of ['call_links', 'call_grants'] as const) {
       const revoke = db.kysely
         .updateTable(table)
-        .set({ revoked_at: now })
+        .set({ revoked_at: clock.now() })
         .where('appointment_id', '=', world.appointment.id)
         .where('call_session_id', '!=', 'x')
         .where('revoked_at', 'is', null);
@@ -83,7 +82,7 @@ describe.each(testDatabases())('store contract on $name', ({ open }) => {
           role: 'doctor',
           display_name: 'X',
           hospital_id: null,
-          created_at: now,
+          created_at: clock.now(),
           disabled_at: null,
         })
         .execute(),
@@ -98,9 +97,9 @@ describe.each(testDatabases())('store contract on $name', ({ open }) => {
     const rows = await db.kysely.selectFrom('sessions').selectAll().execute();
     expect(JSON.stringify(rows)).not.toContain(s.token);
     expect(await store.sessions.lookup('forged-token')).toBeNull();
-    now += 60_001;
+    clock.advance(60_001);
     expect(await store.sessions.lookup(s.token)).toBeNull();
-    now -= 60_001;
+    clock.advance(-60_001);
     await store.sessions.revoke(s.idHash);
     expect(await store.sessions.lookup(s.token)).toBeNull();
   });
@@ -156,7 +155,7 @@ describe.each(testDatabases())('store contract on $name', ({ open }) => {
     });
     expect(again.created).toBe(false);
     expect(again.message.id).toBe(first.message.id);
-    now += 1000;
+    clock.advance(1000);
     await store.chat.add({
       appointmentId: world.appointment.id,
       senderId: world.doctor.id,
@@ -168,7 +167,7 @@ describe.each(testDatabases())('store contract on $name', ({ open }) => {
       ['patient', 'hello'],
       ['doctor', 'hi <b>there</b>'],
     ]);
-    expect(await store.chat.list(world.appointment.id, { limit: 10, before: now })).toHaveLength(1);
+    expect(await store.chat.list(world.appointment.id, { limit: 10, before: clock.now() })).toHaveLength(1);
     expect(await store.chat.list(world.otherAppointment.id, { limit: 10 })).toEqual([]);
   });
 

@@ -1,9 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { AppointmentDetail } from '../../src/protocol/api.js';
-import type { Db } from '../../src/server/db/database.js';
-import { seedWorld, type World } from '../support/fixtures.js';
-import { Agent, startServer, type TestServer } from '../support/server.js';
+import type { World } from '../support/fixtures.js';
+import { Agent, type TestServer } from '../support/server.js';
 import { testDatabases } from '../support/suites.js';
+import { useWorld } from '../support/world.js';
 
 type Who = 'doctor' | 'patient' | 'admin' | 'otherDoctor' | 'otherPatient' | 'otherAdmin' | 'anonymous';
 const EVERYONE: Who[] = [
@@ -91,32 +91,17 @@ const ROUTES: RouteCase[] = [
   },
 ];
 
-const EMAIL: Record<Exclude<Who, 'anonymous'>, string> = {
-  doctor: 'doctor@a.test',
-  patient: 'patient@a.test',
-  admin: 'admin@a.test',
-  otherDoctor: 'doctor@b.test',
-  otherPatient: 'patient@b.test',
-  otherAdmin: 'admin@b.test',
-};
-
-describe.each(testDatabases())('API access control on $name', ({ open }) => {
-  let db: Db;
+describe.each(testDatabases())('API access control on $name', (database) => {
+  const setup = useWorld({ database });
   let server: TestServer;
   let world: World;
   const agents = {} as Record<Who, Agent>;
 
   beforeEach(async () => {
-    db = await open();
-    server = await startServer(db);
-    world = await seedWorld(server.ctx.store);
+    ({ server, world } = await setup.open());
     for (const who of EVERYONE) {
-      agents[who] = who === 'anonymous' ? new Agent(server) : await Agent.signIn(server, EMAIL[who]);
+      agents[who] = who === 'anonymous' ? new Agent(server) : await setup.signIn(who);
     }
-  });
-  afterEach(async () => {
-    await server.close();
-    await db.close();
   });
 
   const denials = async (who: Who) =>

@@ -1,27 +1,22 @@
 import { Writable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Clock } from '../../src/server/clock.js';
-import { type Db, migrateToLatest, openDatabase } from '../../src/server/db/database.js';
-import { PASSWORD, seedWorld, type World } from '../support/fixtures.js';
-import { Agent, startServer, type TestServer } from '../support/server.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Db } from '../../src/server/db/database.js';
+import { FakeClock } from '../support/clock.js';
+import { PASSWORD, type World } from '../support/fixtures.js';
+import { Agent, type TestServer } from '../support/server.js';
+import { useWorld } from '../support/world.js';
+
+const setup = useWorld();
 
 describe('bad input over HTTP gets a clear error and changes nothing', () => {
   let db: Db;
   let server: TestServer;
   let world: World;
-  let now = Date.now();
-  const clock: Clock = { now: () => now };
+  let clock: FakeClock;
 
   beforeEach(async () => {
-    now = Date.now();
-    db = openDatabase({ kind: 'sqlite', file: ':memory:' });
-    await migrateToLatest(db);
-    server = await startServer(db, { clock });
-    world = await seedWorld(server.ctx.store, now);
-  });
-  afterEach(async () => {
-    await server.close();
-    await db.close();
+    clock = new FakeClock();
+    ({ db, server, world } = await setup.open({ clock }));
   });
 
   const anon = () => new Agent(server);
@@ -60,7 +55,7 @@ describe('bad input over HTTP gets a clear error and changes nothing', () => {
 
   it('an expired session is refused', async () => {
     const a = await Agent.signIn(server, 'patient@a.test');
-    now += 12 * 3_600_000 + 1;
+    clock.advance(12 * 3_600_000 + 1);
     const r = await a.request('GET', '/api/appointments');
     expect(r.status).toBe(401);
     expect(r.body).toMatchObject({ error: { code: 'session_expired' } });
@@ -179,10 +174,7 @@ describe('bad input over HTTP gets a clear error and changes nothing', () => {
 
 describe('cookies under HTTPS', () => {
   it('the session cookie is __Host- prefixed and Secure when the public origin is https', async () => {
-    const db = openDatabase({ kind: 'sqlite', file: ':memory:' });
-    await migrateToLatest(db);
-    const server = await startServer(db, { env: { PUBLIC_ORIGIN: 'https://care.example.org' } });
-    await seedWorld(server.ctx.store);
+    const { server } = await setup.open({ env: { PUBLIC_ORIGIN: 'https://care.example.org' } });
     const r = await new Agent(server).request(
       'POST',
       '/api/session',
@@ -195,24 +187,14 @@ describe('cookies under HTTPS', () => {
     expect(cookie).toMatch(/; Secure/);
     expect(cookie).toMatch(/HttpOnly/);
     expect(r.headers.get('strict-transport-security')).toContain('max-age=31536000');
-    await server.close();
-    await db.close();
   });
 });
 
 describe('WebSocket upgrade checks', () => {
-  let db: Db;
   let server: TestServer;
 
   beforeEach(async () => {
-    db = openDatabase({ kind: 'sqlite', file: ':memory:' });
-    await migrateToLatest(db);
-    server = await startServer(db);
-    await seedWorld(server.ctx.store);
-  });
-  afterEach(async () => {
-    await server.close();
-    await db.close();
+    ({ server } = await setup.open());
   });
 
   it('S1 an upgrade without a session is refused with 401', async () => {
@@ -242,11 +224,7 @@ describe('logs carry no secrets', () => {
         cb();
       },
     });
-    const db = openDatabase({ kind: 'sqlite', file: ':memory:' });
-    await migrateToLatest(db);
-    const server = await startServer(db, { logger: { level: 'trace', stream } });
-    const ctx = server.ctx;
-    const world = await seedWorld(ctx.store);
+    const { server, world } = await setup.open({ logger: { level: 'trace', stream } });
     await new Agent(server).request('POST', '/api/session', {
       email: 'doctor@a.test',
       password: 'wrong-secret-pw',
@@ -261,8 +239,7 @@ describe('logs carry no secrets', () => {
     s.send({ type: 'chat', appointmentId: world.appointment.id, clientId: 'c2', body: 'more private text' });
     await s.next('ack');
     s.close();
-    await server.close();
-    await db.close();
+    await setup.close();
     expect(logged.length).toBeGreaterThan(0);
     const token = a.cookie.split('=')[1] ?? '';
     for (const secret of [

@@ -1,12 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { CallContext, CallLinkView, CallStartInfo } from '../../src/protocol/api.js';
 import type { ErrorBody } from '../../src/protocol/errors.js';
-import type { Db } from '../../src/server/db/database.js';
 import type { Database } from '../../src/server/db/schema.js';
 import { hashSecret } from '../../src/server/ids.js';
-import { seedWorld, type World } from '../support/fixtures.js';
-import { Agent, type SocketClient, startServer, type TestServer } from '../support/server.js';
+import { FakeClock } from '../support/clock.js';
+import type { World } from '../support/fixtures.js';
+import { Agent, type TestServer } from '../support/server.js';
 import { testDatabases } from '../support/suites.js';
+import { useWorld } from '../support/world.js';
 
 const HOUR = 3_600_000;
 const TABLES: Array<keyof Database> = [
@@ -24,14 +25,13 @@ const TABLES: Array<keyof Database> = [
 const tokenOf = (link: CallLinkView): string => link.url.split('#token=')[1] ?? '';
 const errorCode = (r: { body: unknown }): string | undefined => (r.body as ErrorBody | null)?.error?.code;
 
-describe.each(testDatabases())('call links and call cookies on $name', ({ open }) => {
-  let db: Db;
+describe.each(testDatabases())('call links and call cookies on $name', (database) => {
+  const setup = useWorld({ database, hubLimits: { sessionCheckMs: 25 } });
   let server: TestServer;
   let world: World;
-  let clock: { t: number; now(): number };
+  let clock: FakeClock;
   let doctor: Agent;
   let patient: Agent;
-  const sockets: SocketClient[] = [];
 
   const path = (suffix: string, id = world.appointment.id) => `/api/appointments/${id}/call/${suffix}`;
   const start = async (): Promise<CallStartInfo> => {
@@ -47,12 +47,7 @@ describe.each(testDatabases())('call links and call cookies on $name', ({ open }
       { token, ...(displayName === undefined ? {} : { displayName }) },
       headers,
     );
-  const socket = async (agent: Agent) => {
-    const s = await agent.socket();
-    sockets.push(s);
-    await s.next('welcome');
-    return s;
-  };
+  const socket = (agent: Agent) => setup.socket(agent);
   const dump = async (tables = TABLES) => {
     const k = server.ctx.store.db.kysely;
     const rows: Record<string, unknown[]> = {};
@@ -66,22 +61,9 @@ describe.each(testDatabases())('call links and call cookies on $name', ({ open }
   });
 
   beforeEach(async () => {
-    db = await open();
-    clock = {
-      t: Date.now(),
-      now() {
-        return this.t;
-      },
-    };
-    server = await startServer(db, { clock, hubLimits: { sessionCheckMs: 25 } });
-    world = await seedWorld(server.ctx.store, clock.now());
-    doctor = await Agent.signIn(server, 'doctor@a.test');
-    patient = await Agent.signIn(server, 'patient@a.test');
-  });
-  afterEach(async () => {
-    for (const s of sockets.splice(0)) s.close();
-    await server.close();
-    await db.close();
+    clock = new FakeClock();
+    ({ server, world } = await setup.open({ clock }));
+    ({ doctor, patient } = await setup.signInAll('doctor', 'patient'));
   });
 
   it('S16 start returns a doctor and a patient link with the token in the fragment only', async () => {
@@ -255,7 +237,7 @@ describe.each(testDatabases())('call links and call cookies on $name', ({ open }
   it('S18 a link past VIDEO_CALL_TOKEN_EXPIRY_HOURS is link_expired', async () => {
     const { links } = await start();
     const before = await callRows();
-    clock.t += 24 * HOUR;
+    clock.advance(24 * HOUR);
     const r = await exchange(new Agent(server), tokenOf(links.patient), 'Pat');
     expect(r.status).toBe(410);
     expect(errorCode(r)).toBe('link_expired');
@@ -291,7 +273,7 @@ describe.each(testDatabases())('call links and call cookies on $name', ({ open }
     expect((await exchange(anon, tokenOf(links.patient), 'Pat')).status).toBe(200);
     const s = await socket(anon);
     await s.call({ type: 'join', appointmentId: world.appointment.id });
-    clock.t = links.patient.expiresAt;
+    clock.set(links.patient.expiresAt);
     expect((await s.closed()).code).toBe(4005);
     const refused = await anon.socket().catch((err: { status?: number }) => err);
     expect(refused).toMatchObject({ status: 401 });

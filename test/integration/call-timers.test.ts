@@ -1,10 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CallStatusView, ServerMessage } from '../../src/protocol/messages.js';
-import type { Db } from '../../src/server/db/database.js';
-import { decodePresence, encodePresence, presenceKeys } from '../../src/server/signaling/presence.js';
-import { seedWorld, type World } from '../support/fixtures.js';
-import { Agent, type SocketClient, startServer, type TestServer } from '../support/server.js';
+import { decodePresence, encodePresence, presenceKeys } from '../../src/server/realtime/presence.js';
+import { FakeClock } from '../support/clock.js';
+import type { World } from '../support/fixtures.js';
+import { Agent, type SocketClient, type TestServer } from '../support/server.js';
 import { testDatabases } from '../support/suites.js';
+import { useWorld } from '../support/world.js';
 
 const MINUTE = 60_000;
 const SDP = 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\n';
@@ -17,33 +18,23 @@ async function waitFor(condition: () => Promise<boolean>, what: string, timeoutM
   }
 }
 
-describe.each(testDatabases())('call timers and the sweeper on $name', ({ open }) => {
-  let db: Db;
-  let server: TestServer | null = null;
+describe.each(testDatabases())('call timers and the sweeper on $name', (database) => {
+  // Presence is refreshed often, so that a clock moved by minutes does not leave it stale (S21).
+  const setup = useWorld({ database, hubLimits: { presenceRefreshMs: 20 } });
+  let server: TestServer;
   let world: World;
-  let clock: { t: number; now(): number };
+  let clock: FakeClock;
   let doctor: Agent;
   let patient: Agent;
   let roomId: string;
-  const sockets: SocketClient[] = [];
 
-  const ctx = () => {
-    if (!server) throw new Error('boot() first');
-    return server.ctx;
-  };
+  const ctx = () => setup.server.ctx;
   const boot = async (env: Record<string, string> = {}) => {
-    // Presence is refreshed often, so that a clock moved by minutes does not leave it stale (S21).
-    server = await startServer(db, { clock, env, hubLimits: { presenceRefreshMs: 20 } });
-    world = await seedWorld(server.ctx.store, clock.now());
-    doctor = await Agent.signIn(server, 'doctor@a.test');
-    patient = await Agent.signIn(server, 'patient@a.test');
+    clock = new FakeClock();
+    ({ server, world } = await setup.open({ clock, env }));
+    ({ doctor, patient } = await setup.signInAll('doctor', 'patient'));
   };
-  const socket = async (agent: Agent) => {
-    const s = await agent.socket();
-    sockets.push(s);
-    await s.next('welcome');
-    return s;
-  };
+  const socket = (agent: Agent) => setup.socket(agent);
   const callPath = (suffix: string) => `/api/appointments/${world.appointment.id}/call/${suffix}`;
   const start = async () => {
     const r = await doctor.request('POST', callPath('start'), {});
@@ -65,7 +56,7 @@ describe.each(testDatabases())('call timers and the sweeper on $name', ({ open }
   };
   /** Moves the clock and waits until the hub has refreshed every presence entry at the new time. */
   const advanceTo = async (t: number) => {
-    clock.t = t;
+    clock.set(t);
     const key = presenceKeys.room(roomId);
     await waitFor(
       async () =>
@@ -81,22 +72,6 @@ describe.each(testDatabases())('call timers and the sweeper on $name', ({ open }
     s.received.filter((m) => m.type === type).length;
   const session = async () => (await ctx().store.callSessions.listForAppointment(world.appointment.id))[0];
 
-  beforeEach(async () => {
-    db = await open();
-    clock = {
-      t: Date.now(),
-      now() {
-        return this.t;
-      },
-    };
-  });
-  afterEach(async () => {
-    for (const s of sockets.splice(0)) s.close();
-    await server?.close();
-    server = null;
-    await db.close();
-  });
-
   it('S19 endsAt is connectedAt plus VIDEO_CALL_MAX_DURATION_MINUTES, and null until connected', async () => {
     await boot();
     await start();
@@ -105,7 +80,7 @@ describe.each(testDatabases())('call timers and the sweeper on $name', ({ open }
       connectedAt: null,
       endsAt: null,
     });
-    clock.t += 30_000;
+    clock.advance(30_000);
     const { call } = await inCall(true);
     expect(call.connectedAt).toBe(clock.now());
     expect(call.endsAt).toBe(clock.now() + 60 * MINUTE);
@@ -192,13 +167,13 @@ describe.each(testDatabases())('call timers and the sweeper on $name', ({ open }
     const d = await socket(doctor);
     await d.call({ type: 'subscribe', appointmentId: world.appointment.id });
     await join(d);
-    clock.t += 3 * MINUTE;
+    clock.advance(3 * MINUTE);
     await d.call({ type: 'leave' });
     const leftAt = clock.now();
-    clock.t = leftAt + 10 * MINUTE - 1;
+    clock.set(leftAt + 10 * MINUTE - 1);
     await ctx().sweeper.runOnce();
     expect((await ctx().store.appointments.get(world.appointment.id))?.video_call_status).toBe('waiting');
-    clock.t = leftAt + 10 * MINUTE;
+    clock.set(leftAt + 10 * MINUTE);
     await ctx().sweeper.runOnce();
     const ended = await d.next('call-status', (m) => m.call.status === 'ended');
     expect(ended.call.endReason).toBe('timed_out');

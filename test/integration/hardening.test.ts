@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CallContext, CallStartInfo, IceConfig } from '../../src/protocol/api.js';
 import { RedisBus } from '../../src/server/bus/redis-bus.js';
-import { type Db, migrateToLatest, openDatabase } from '../../src/server/db/database.js';
+import type { Db } from '../../src/server/db/database.js';
+import { FakeClock } from '../support/clock.js';
 import { seedWorld, type World } from '../support/fixtures.js';
 import { Agent, ORIGIN, type SocketClient, startServer, type TestServer } from '../support/server.js';
-import { redisUrl, serviceAvailable } from '../support/suites.js';
+import { redisUrl, serviceAvailable, sqliteInMemory } from '../support/suites.js';
+import { useWorld, type WorldOptions } from '../support/world.js';
 
 /**
  * What an attack on the running server found (sign-out, slow clients, stale sockets, floods, refusals
@@ -18,36 +20,17 @@ interface Setup {
   db: Db;
   server: TestServer;
   world: World;
-  clock: { t: number; now(): number };
+  clock: FakeClock;
 }
 
-const opened: Array<{ close(): Promise<void> | void }> = [];
+const worlds = useWorld();
 
-async function setUp(options: Parameters<typeof startServer>[1] = {}): Promise<Setup> {
-  const db = openDatabase({ kind: 'sqlite', file: ':memory:' });
-  await migrateToLatest(db);
-  const clock = {
-    t: Date.now(),
-    now() {
-      return this.t;
-    },
-  };
-  const server = await startServer(db, { clock, ...options });
-  const world = await seedWorld(server.ctx.store, clock.now());
-  opened.push({ close: () => db.close() }, server);
-  return { db, server, world, clock };
+async function setUp(options: WorldOptions = {}): Promise<Setup> {
+  const clock = new FakeClock();
+  return { ...(await worlds.open({ clock, ...options })), clock };
 }
 
-async function socketOf(agent: Agent): Promise<SocketClient> {
-  const s = await agent.socket();
-  opened.unshift({ close: () => s.close() });
-  await s.next('welcome');
-  return s;
-}
-
-afterEach(async () => {
-  for (const o of opened.splice(0)) await o.close();
-});
+const socketOf = (agent: Agent): Promise<SocketClient> => worlds.socket(agent);
 
 const errorCode = (r: { body: unknown }) => (r.body as { error?: { code?: string } }).error?.code;
 
@@ -148,7 +131,7 @@ function rawClient(server: TestServer): Promise<{ socket: Socket; ended: Promise
     const ended = new Promise<string>((done) => socket.on('close', () => done(received)));
     socket.once('connect', () => resolve({ socket, ended }));
     socket.once('error', reject);
-    opened.unshift({ close: () => void socket.destroy() });
+    worlds.track({ close: () => void socket.destroy() });
   });
 }
 
@@ -318,15 +301,13 @@ describe('5. chat over HTTP is rate limited per user', () => {
 
 describe.runIf(serviceAvailable('redis'))('5. the chat limit holds across nodes (Redis)', () => {
   it('two nodes on one Redis count one user’s posts together', async () => {
-    const db = openDatabase({ kind: 'sqlite', file: ':memory:' });
-    await migrateToLatest(db);
-    opened.push({ close: () => db.close() });
+    const db = worlds.track(await sqliteInMemory.open());
     const env = { RATE_LIMIT_CHAT_PER_MINUTE: '4' };
     const nodes: TestServer[] = [];
     for (const _ of [1, 2]) {
       const bus = new RedisBus(redisUrl() as string, () => {}, `carecall-test-${randomUUID()}:`);
-      const node = await startServer(db, { env, bus });
-      opened.unshift({ close: () => bus.close() }, node);
+      worlds.track(bus);
+      const node = worlds.track(await startServer(db, { env, bus }));
       nodes.push(node);
     }
     const [a, b] = nodes as [TestServer, TestServer];
@@ -435,7 +416,7 @@ describe('8. connections per user and per call cookie are capped', () => {
     const results = await Promise.allSettled([1, 2, 3, 4, 5, 6].map(() => doctor.socket()));
     const open: SocketClient[] = [];
     for (const r of results) if (r.status === 'fulfilled') open.push(r.value);
-    for (const c of open) opened.unshift({ close: () => c.close() });
+    for (const c of open) worlds.track(c);
     await new Promise((r) => setTimeout(r, 200));
     const stillOpen = open.filter((c) => c.closeInfo === null);
     expect(stillOpen.length).toBe(2);
@@ -508,7 +489,7 @@ describe('9. smaller findings', () => {
     for (let round = 0; round < 3; round++) {
       for (let i = 0; i < 15; i++) socket.send({ type: 'offer', sdp: 'v=0', id: `r${round}-${i}` });
       await socket.nextWhere((m) => m.type === 'error' && m.id === `r${round}-14`);
-      s.clock.t += 61_000;
+      s.clock.advance(61_000);
     }
     expect(socket.closeInfo).toBeNull();
     // Within one window the limit still holds.

@@ -1,11 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { CLOSE_CODES } from '../../src/protocol/close-codes.js';
 import type { ServerMessage } from '../../src/protocol/messages.js';
-import type { Db } from '../../src/server/db/database.js';
-import { streams } from '../../src/server/signaling/envelope.js';
-import { seedWorld, type World } from '../support/fixtures.js';
-import { Agent, type SocketClient, startServer, type TestServer } from '../support/server.js';
+import { streams } from '../../src/server/realtime/envelope.js';
+import type { World } from '../support/fixtures.js';
+import type { Agent, SocketClient, TestServer } from '../support/server.js';
 import { testDatabases } from '../support/suites.js';
+import { useWorld } from '../support/world.js';
 
 const GRACE_MS = 1000;
 const PENALTY_MS = 500;
@@ -18,21 +18,18 @@ const candidate = (i: number) => ({
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const seqOf = (m: ServerMessage): number | undefined => ('seq' in m ? m.seq : undefined);
 
-describe.each(testDatabases())('resume and reconnection on $name', ({ open }) => {
-  let db: Db;
+describe.each(testDatabases())('resume and reconnection on $name', (database) => {
+  const setup = useWorld({
+    database,
+    hubLimits: { reconnectGraceMs: GRACE_MS, burst: 1000, abusePenaltyMs: PENALTY_MS },
+  });
   let server: TestServer;
   let world: World;
   let doctor: Agent;
   let patient: Agent;
   let roomId: string;
-  const sockets: SocketClient[] = [];
 
-  const socket = async (agent: Agent) => {
-    const s = await agent.socket();
-    sockets.push(s);
-    await s.next('welcome');
-    return s;
-  };
+  const socket = (agent: Agent) => setup.socket(agent);
   /** Every message a socket receives from now on, including those a test consumes with next(). */
   const record = (s: SocketClient): ServerMessage[] => {
     const log: ServerMessage[] = [];
@@ -61,18 +58,8 @@ describe.each(testDatabases())('resume and reconnection on $name', ({ open }) =>
   };
 
   beforeEach(async () => {
-    db = await open();
-    server = await startServer(db, {
-      hubLimits: { reconnectGraceMs: GRACE_MS, burst: 1000, abusePenaltyMs: PENALTY_MS },
-    });
-    world = await seedWorld(server.ctx.store);
-    doctor = await Agent.signIn(server, 'doctor@a.test');
-    patient = await Agent.signIn(server, 'patient@a.test');
-  });
-  afterEach(async () => {
-    for (const s of sockets.splice(0)) s.close();
-    await server.close();
-    await db.close();
+    ({ server, world } = await setup.open());
+    ({ doctor, patient } = await setup.signInAll('doctor', 'patient'));
   });
 
   it('S17 a resume within the grace replays exactly the missed messages, then live ones; the doctor sees no departure', async () => {

@@ -1,13 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SignalOpenResult, SignalPollResult } from '../../src/protocol/api.js';
 import type { ErrorBody } from '../../src/protocol/errors.js';
 import type { ServerMessage } from '../../src/protocol/messages.js';
 import { PROTOCOL_VERSION } from '../../src/protocol/version.js';
-import type { Db } from '../../src/server/db/database.js';
 import type { HubLimits } from '../../src/server/signaling/hub.js';
-import { seedWorld, type World } from '../support/fixtures.js';
-import { Agent, type SocketClient, startServer, type TestServer } from '../support/server.js';
+import type { World } from '../support/fixtures.js';
+import { Agent, checkServerMessage, type TestServer } from '../support/server.js';
 import { testDatabases } from '../support/suites.js';
+import { useWorld } from '../support/world.js';
 
 const SDP = 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\n';
 const errorCode = (r: { body: unknown }): string | undefined => (r.body as ErrorBody | null)?.error?.code;
@@ -25,6 +25,7 @@ class FallbackClient {
     const r = await agent.request('POST', '/api/signal', {});
     if (r.status !== 200) throw new Error(`open failed: ${r.status} ${JSON.stringify(r.body)}`);
     const opened = r.body as SignalOpenResult;
+    checkServerMessage(opened.welcome);
     return { client: new FallbackClient(agent, opened.connectionId), opened };
   }
 
@@ -35,7 +36,10 @@ class FallbackClient {
   async poll(cursor = this.cursor): Promise<SignalPollResult> {
     const r = await this.agent.request('GET', `/api/signal/${this.id}/poll?cursor=${cursor}`);
     if (r.status !== 200) throw new Error(`poll failed: ${r.status} ${JSON.stringify(r.body)}`);
-    return r.body as SignalPollResult;
+    const result = r.body as SignalPollResult;
+    // Each message as a WebSocket would have carried it: the protocol must describe it.
+    for (const m of result.messages) checkServerMessage(m);
+    return result;
   }
 
   /** Polls (acknowledging as it goes) until a message matches; returns everything received on the way. */
@@ -62,19 +66,16 @@ class FallbackClient {
   }
 }
 
-describe.each(testDatabases())('HTTP signaling fallback on $name', ({ open }) => {
-  let db: Db;
-  let server: TestServer | null = null;
+describe.each(testDatabases())('HTTP signaling fallback on $name', (database) => {
+  const setup = useWorld({ database, hubLimits: { reconnectGraceMs: 300 } });
+  let server: TestServer;
   let world: World;
   let doctor: Agent;
   let patient: Agent;
-  const sockets: SocketClient[] = [];
 
   const boot = async (hubLimits: Partial<HubLimits> = {}) => {
-    server = await startServer(db, { hubLimits: { reconnectGraceMs: 300, ...hubLimits } });
-    world = await seedWorld(server.ctx.store);
-    doctor = await Agent.signIn(server, 'doctor@a.test');
-    patient = await Agent.signIn(server, 'patient@a.test');
+    ({ server, world } = await setup.open({ hubLimits }));
+    ({ doctor, patient } = await setup.signInAll('doctor', 'patient'));
     return server;
   };
   const callPath = (suffix: string) => `/api/appointments/${world.appointment.id}/call/${suffix}`;
@@ -82,9 +83,7 @@ describe.each(testDatabases())('HTTP signaling fallback on $name', ({ open }) =>
   const doctorInRoom = async () => {
     expect((await doctor.request('POST', callPath('start'), {})).status).toBe(200);
     expect((await patient.request('POST', callPath('join'), {})).status).toBe(200);
-    const d = await doctor.socket();
-    sockets.push(d);
-    await d.next('welcome');
+    const d = await setup.socket(doctor);
     await d.call({ type: 'join', appointmentId: world.appointment.id });
     await d.next('joined');
     return d;
@@ -98,16 +97,6 @@ describe.each(testDatabases())('HTTP signaling fallback on $name', ({ open }) =>
     await d.next('peer-joined');
     return { d, p: client };
   };
-
-  beforeEach(async () => {
-    db = await open();
-  });
-  afterEach(async () => {
-    for (const s of sockets.splice(0)) s.close();
-    await server?.close();
-    server = null;
-    await db.close();
-  });
 
   it('S22 opening needs a session or a call cookie, and returns the welcome', async () => {
     const s = await boot();

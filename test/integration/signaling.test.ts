@@ -1,12 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { MAX_FRAME_BYTES, type ServerMessage } from '../../src/protocol/messages.js';
 import { PROTOCOL_VERSION } from '../../src/protocol/version.js';
 import type { StreamRead } from '../../src/server/bus/bus.js';
 import { MemoryBus } from '../../src/server/bus/memory-bus.js';
-import type { Db } from '../../src/server/db/database.js';
-import { seedWorld, type World } from '../support/fixtures.js';
-import { Agent, type SocketClient, startServer, type TestServer } from '../support/server.js';
+import type { World } from '../support/fixtures.js';
+import type { Agent, TestServer } from '../support/server.js';
 import { testDatabases } from '../support/suites.js';
+import { useWorld } from '../support/world.js';
 
 const SDP = `v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\n${'a=x\r\n'.repeat(500)}`;
 
@@ -22,13 +22,12 @@ class HookedBus extends MemoryBus {
   }
 }
 
-describe.each(testDatabases())('signaling protocol on $name', ({ open }) => {
-  let db: Db;
+describe.each(testDatabases())('signaling protocol on $name', (database) => {
+  const setup = useWorld({ database, hubLimits: { reconnectGraceMs: 300 } });
   let bus: HookedBus;
   let server: TestServer;
   let world: World;
   let agents: Record<'doctor' | 'patient' | 'admin' | 'otherDoctor' | 'otherPatient', Agent>;
-  const sockets: SocketClient[] = [];
 
   /**
    * Opens a socket for a party. A patient of an active call first gets its call cookie (S16), as the
@@ -39,37 +38,20 @@ describe.each(testDatabases())('signaling protocol on $name', ({ open }) => {
     if ((who === 'patient' || who === 'otherPatient') && !agents[who].callCookie) {
       await agents[who].request('POST', `/api/appointments/${appointmentId}/call/join`, {});
     }
-    const s = await agents[who].socket();
-    sockets.push(s);
-    await s.next('welcome');
-    return s;
+    return setup.socket(agents[who]);
   };
   const start = (who: 'doctor' | 'otherDoctor', appointmentId: string) =>
     agents[who].request('POST', `/api/appointments/${appointmentId}/call/start`, {});
 
   beforeEach(async () => {
-    db = await open();
     bus = new HookedBus();
-    server = await startServer(db, { bus, hubLimits: { reconnectGraceMs: 300 } });
-    world = await seedWorld(server.ctx.store);
-    agents = {
-      doctor: await Agent.signIn(server, 'doctor@a.test'),
-      patient: await Agent.signIn(server, 'patient@a.test'),
-      admin: await Agent.signIn(server, 'admin@a.test'),
-      otherDoctor: await Agent.signIn(server, 'doctor@b.test'),
-      otherPatient: await Agent.signIn(server, 'patient@b.test'),
-    };
-  });
-  afterEach(async () => {
-    for (const s of sockets.splice(0)) s.close();
-    await server.close();
-    await bus.close();
-    await db.close();
+    ({ server, world } = await setup.open({ bus }));
+    agents = await setup.signInAll('doctor', 'patient', 'admin', 'otherDoctor', 'otherPatient');
   });
 
   it('S2 the first message is welcome with the protocol version and the user', async () => {
     const s = await agents.patient.socket();
-    sockets.push(s);
+    setup.track(s);
     const w = await s.next('welcome');
     expect(w).toEqual({
       type: 'welcome',

@@ -1,12 +1,13 @@
 import { createHmac } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { CallStartInfo, IceConfig } from '../../src/protocol/api.js';
 import type { ErrorBody } from '../../src/protocol/errors.js';
 import { ConfigError, loadConfig } from '../../src/server/config.js';
-import type { Db } from '../../src/server/db/database.js';
-import { seedWorld, type World } from '../support/fixtures.js';
-import { Agent, startServer, type TestServer } from '../support/server.js';
+import { FakeClock } from '../support/clock.js';
+import type { World } from '../support/fixtures.js';
+import { Agent, type TestServer } from '../support/server.js';
 import { testDatabases } from '../support/suites.js';
+import { useWorld } from '../support/world.js';
 
 /**
  * Who gets TURN credentials (issue 5, docs/security.md "WebRTC"): a call's parties, for that call, valid
@@ -45,17 +46,17 @@ function expectNoIce(r: { body: unknown }): void {
   for (const word of ['iceServers', 'username', 'credential', 'turn:']) expect(text).not.toContain(word);
 }
 
-describe.each(testDatabases())('TURN credentials on $name', ({ open }) => {
-  let db: Db;
+describe.each(testDatabases())('TURN credentials on $name', (database) => {
+  const setup = useWorld({ database });
   let server: TestServer;
   let world: World;
-  let clock: { t: number; now(): number };
+  let clock: FakeClock;
   let doctor: Agent;
   let patient: Agent;
 
   const callPath = (suffix = '', id = world.appointment.id) => `/api/appointments/${id}/call${suffix}`;
   const boot = async (env: Record<string, string> = {}) => {
-    server = await startServer(db, {
+    ({ server, world } = await setup.open({
       clock,
       env: {
         WEBRTC_TURN_URL: TURN_URLS.join(','),
@@ -63,10 +64,8 @@ describe.each(testDatabases())('TURN credentials on $name', ({ open }) => {
         VIDEO_CALL_MAX_DURATION_MINUTES: String(MAX_CALL_MINUTES),
         ...env,
       },
-    });
-    world = await seedWorld(server.ctx.store, clock.now());
-    doctor = await Agent.signIn(server, 'doctor@a.test');
-    patient = await Agent.signIn(server, 'patient@a.test');
+    }));
+    ({ doctor, patient } = await setup.signInAll('doctor', 'patient'));
   };
   const start = async (): Promise<CallStartInfo> => {
     const r = await doctor.request('POST', callPath('/start'), {});
@@ -75,18 +74,8 @@ describe.each(testDatabases())('TURN credentials on $name', ({ open }) => {
   };
   const nowSeconds = () => Math.floor(clock.now() / 1000);
 
-  beforeEach(async () => {
-    db = await open();
-    clock = {
-      t: Date.now(),
-      now() {
-        return this.t;
-      },
-    };
-  });
-  afterEach(async () => {
-    await server?.close();
-    await db.close();
+  beforeEach(() => {
+    clock = new FakeClock();
   });
 
   it('each party gets <expiry>:<own user id> signed with the secret, valid for the longest call plus the margin', async () => {
@@ -107,7 +96,7 @@ describe.each(testDatabases())('TURN credentials on $name', ({ open }) => {
     within(turnEntry(joined.body as IceConfig, world.patient.id));
 
     // Fresh ones before an ICE restart, by session and by call cookie alone.
-    clock.t += 20 * MINUTE;
+    clock.advance(20 * MINUTE);
     const refreshed = await patient.request('GET', callPath());
     expect(refreshed.status).toBe(200);
     const later = turnEntry(refreshed.body as IceConfig, world.patient.id);
@@ -239,7 +228,7 @@ describe.each(testDatabases())('TURN credentials on $name', ({ open }) => {
       (await fresh.request('POST', '/api/call-links/exchange', { token: freshToken, displayName: 'Pat' }))
         .status,
     ).toBe(200);
-    clock.t += 24 * HOUR + MINUTE;
+    clock.advance(24 * HOUR + MINUTE);
     const expired = await fresh.request('GET', callPath());
     expect({ status: expired.status, code: errorCode(expired) }).toEqual({
       status: 401,
@@ -312,9 +301,8 @@ describe.each(testDatabases())('TURN credentials on $name', ({ open }) => {
   });
 
   it('without TURN configured no ICE server is given, not even a public STUN server', async () => {
-    server = await startServer(db, { clock });
-    world = await seedWorld(server.ctx.store, clock.now());
-    doctor = await Agent.signIn(server, 'doctor@a.test');
+    ({ server, world } = await setup.open({ clock }));
+    doctor = await setup.signIn('doctor');
     const started = await start();
     expect(started).toMatchObject({ iceServers: [], iceTransportPolicy: 'all', expiresAt: null });
   });

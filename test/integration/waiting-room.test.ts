@@ -1,28 +1,23 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { CLOSE_CODES } from '../../src/protocol/close-codes.js';
-import type { LobbyView } from '../../src/protocol/messages.js';
-import type { Db } from '../../src/server/db/database.js';
-import { seedWorld, type World } from '../support/fixtures.js';
-import { Agent, type SocketClient, startServer, type TestServer } from '../support/server.js';
+import type { WaitingRoomView } from '../../src/protocol/messages.js';
+import { FakeClock } from '../support/clock.js';
+import type { World } from '../support/fixtures.js';
+import type { Agent, SocketClient, TestServer } from '../support/server.js';
 import { testDatabases } from '../support/suites.js';
+import { useWorld } from '../support/world.js';
 
 const MINUTE = 60_000;
 const GRACE_MS = 300;
 
-describe.each(testDatabases())('waiting room on $name', ({ open }) => {
-  let db: Db;
+describe.each(testDatabases())('waiting room on $name', (database) => {
+  const setup = useWorld({ database, hubLimits: { reconnectGraceMs: GRACE_MS } });
   let server: TestServer;
   let world: World;
-  let clock: { t: number; now(): number };
+  let clock: FakeClock;
   let agents: Record<'doctor' | 'patient' | 'admin' | 'otherPatient', Agent>;
-  const sockets: SocketClient[] = [];
 
-  const socket = async (who: keyof typeof agents) => {
-    const s = await agents[who].socket();
-    sockets.push(s);
-    await s.next('welcome');
-    return s;
-  };
+  const socket = (who: keyof typeof agents) => setup.socket(agents[who]);
   const checkIn = (s: SocketClient, appointmentId = world.appointment.id) =>
     s.call({ type: 'check-in', appointmentId });
   const subscribe = async (s: SocketClient, appointmentId = world.appointment.id) => {
@@ -30,30 +25,13 @@ describe.each(testDatabases())('waiting room on $name', ({ open }) => {
     await s.next('call-status');
     return (await s.next('lobby')).lobby;
   };
-  const lobby = (s: SocketClient, waiting: boolean): Promise<LobbyView> =>
+  const lobby = (s: SocketClient, waiting: boolean): Promise<WaitingRoomView> =>
     s.next('lobby', (m) => m.lobby.patientWaiting === waiting).then((m) => m.lobby);
 
   beforeEach(async () => {
-    db = await open();
-    clock = {
-      t: Date.now(),
-      now() {
-        return this.t;
-      },
-    };
-    server = await startServer(db, { clock, hubLimits: { reconnectGraceMs: GRACE_MS } });
-    world = await seedWorld(server.ctx.store, clock.now());
-    agents = {
-      doctor: await Agent.signIn(server, 'doctor@a.test'),
-      patient: await Agent.signIn(server, 'patient@a.test'),
-      admin: await Agent.signIn(server, 'admin@a.test'),
-      otherPatient: await Agent.signIn(server, 'patient@b.test'),
-    };
-  });
-  afterEach(async () => {
-    for (const s of sockets.splice(0)) s.close();
-    await server.close();
-    await db.close();
+    clock = new FakeClock();
+    ({ server, world } = await setup.open({ clock }));
+    agents = await setup.signInAll('doctor', 'patient', 'admin', 'otherPatient');
   });
 
   it('S20 check-in opens VIDEO_CALL_CHECK_IN_MINUTES before the scheduled time', async () => {
@@ -67,7 +45,7 @@ describe.each(testDatabases())('waiting room on $name', ({ open }) => {
     const p = await socket('patient');
     expect(await checkIn(p, later.id)).toMatchObject({ type: 'error', code: 'check_in_not_open' });
     expect((await server.ctx.store.appointments.get(later.id))?.checked_in_at).toBeNull();
-    clock.t += 1;
+    clock.advance(1);
     expect(await checkIn(p, later.id)).toMatchObject({ type: 'ack' });
     expect((await server.ctx.store.appointments.get(later.id))?.checked_in_at).toBe(clock.now());
   });
@@ -95,7 +73,7 @@ describe.each(testDatabases())('waiting room on $name', ({ open }) => {
       checkedInAt,
     });
 
-    clock.t += 5 * MINUTE;
+    clock.advance(5 * MINUTE);
     p.ws.close(1000);
     expect(await lobby(d, false)).toEqual({
       appointmentId: world.appointment.id,
@@ -186,7 +164,7 @@ describe.each(testDatabases())('waiting room on $name', ({ open }) => {
     const path = `/api/appointments/${world.appointment.id}/call`;
     expect((await agents.doctor.request('POST', `${path}/start`, {})).status).toBe(200);
     expect((await agents.doctor.request('POST', `${path}/end`, {})).status).toBe(200);
-    clock.t += 2 * MINUTE;
+    clock.advance(2 * MINUTE);
     const d = await socket('doctor');
     await subscribe(d);
     const p2 = await socket('patient');

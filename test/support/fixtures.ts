@@ -18,6 +18,18 @@ export interface World {
   otherAppointment: AppointmentRow;
 }
 
+/** The people seedWorld creates, by their key in World. */
+export type Person = 'doctor' | 'patient' | 'admin' | 'otherDoctor' | 'otherPatient' | 'otherAdmin';
+
+export const EMAIL: Record<Person, string> = {
+  doctor: 'doctor@a.test',
+  patient: 'patient@a.test',
+  admin: 'admin@a.test',
+  otherDoctor: 'doctor@b.test',
+  otherPatient: 'patient@b.test',
+  otherAdmin: 'admin@b.test',
+};
+
 let cachedHash: Promise<string> | null = null;
 
 /** Two hospitals, a doctor/patient/admin in each, one appointment in each. */
@@ -28,12 +40,12 @@ export async function seedWorld(store: Store, now = Date.now()): Promise<World> 
   const b = await store.users.createHospital('Hospital B');
   const user = (email: string, role: UserRow['role'], hospitalId: string | null, displayName: string) =>
     store.users.create({ email, role, hospitalId, displayName, passwordHash });
-  const doctor = await user('doctor@a.test', 'doctor', a.id, 'Dr. A');
-  const patient = await user('patient@a.test', 'patient', null, 'Patient A');
-  const admin = await user('admin@a.test', 'admin', a.id, 'Admin A');
-  const otherDoctor = await user('doctor@b.test', 'doctor', b.id, 'Dr. B');
-  const otherPatient = await user('patient@b.test', 'patient', null, 'Patient B');
-  const otherAdmin = await user('admin@b.test', 'admin', b.id, 'Admin B');
+  const doctor = await user(EMAIL.doctor, 'doctor', a.id, 'Dr. A');
+  const patient = await user(EMAIL.patient, 'patient', null, 'Patient A');
+  const admin = await user(EMAIL.admin, 'admin', a.id, 'Admin A');
+  const otherDoctor = await user(EMAIL.otherDoctor, 'doctor', b.id, 'Dr. B');
+  const otherPatient = await user(EMAIL.otherPatient, 'patient', null, 'Patient B');
+  const otherAdmin = await user(EMAIL.otherAdmin, 'admin', b.id, 'Admin B');
   const appointment = await store.appointments.create({
     hospitalId: a.id,
     doctorId: doctor.id,

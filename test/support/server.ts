@@ -122,16 +122,66 @@ export class Agent {
   }
 }
 
+/**
+ * Every message a test client receives must be one the protocol describes (src/protocol/server-messages.ts).
+ * A mismatch fails the waits of the client that received it and, under Vitest, the test that was running,
+ * whether or not it waited for that message.
+ */
+const mismatches: Error[] = [];
+
+type Schemas = typeof import('../../src/protocol/server-messages.js');
+/**
+ * Loaded when a client first needs them: a benchmark that runs the server through this module, and
+ * opens no client, measures the server without them.
+ */
+let schemas: Schemas | null = null;
+const loadSchemas = async (): Promise<Schemas> => {
+  schemas ??= await import('../../src/protocol/server-messages.js');
+  return schemas;
+};
+
+if (process.env['VITEST']) {
+  await loadSchemas();
+  const { afterEach } = await import('vitest');
+  afterEach(() => {
+    const found = mismatches.splice(0);
+    if (found[0]) throw found[0];
+  });
+}
+
+/** The message as received, if its schema describes it; throws otherwise. */
+export function checkServerMessage(message: unknown): ServerMessage {
+  if (!schemas) throw new Error('the server message schemas are not loaded');
+  const result = schemas.serverMessageSchema.safeParse(message);
+  if (result.success) return message as ServerMessage;
+  const issues = result.error.issues.map((i) => `${i.path.join('.') || '(message)'}: ${i.message}`);
+  throw new Error(
+    `the server sent a message its schema does not describe: ${JSON.stringify(message)} (${issues.join('; ')})`,
+  );
+}
+
 /** A WebSocket client that queues what it receives, so a test can wait for a given message. */
 export class SocketClient {
   readonly received: ServerMessage[] = [];
-  private waiters: { match: (m: ServerMessage) => boolean; resolve: (m: ServerMessage) => void }[] = [];
+  private waiters: {
+    match: (m: ServerMessage) => boolean;
+    resolve: (m: ServerMessage) => void;
+    reject: (err: Error) => void;
+  }[] = [];
   closeInfo: { code: number; reason: string } | null = null;
   private closeWaiters: ((info: { code: number; reason: string }) => void)[] = [];
+  /** The first message received that the protocol does not describe. */
+  private mismatch: Error | null = null;
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
-      const msg = JSON.parse(data.toString()) as ServerMessage;
+      let msg: ServerMessage;
+      try {
+        msg = checkServerMessage(JSON.parse(data.toString()));
+      } catch (err) {
+        this.fail(err as Error);
+        return;
+      }
       this.received.push(msg);
       this.waiters = this.waiters.filter((w) => {
         if (!w.match(msg)) return true;
@@ -145,7 +195,8 @@ export class SocketClient {
     });
   }
 
-  static open(url: string, headers: Record<string, string>): Promise<SocketClient> {
+  static async open(url: string, headers: Record<string, string>): Promise<SocketClient> {
+    await loadSchemas();
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(url, { headers });
       const client = new SocketClient(ws);
@@ -191,6 +242,7 @@ export class SocketClient {
       this.received.splice(this.received.indexOf(already), 1);
       return Promise.resolve(already);
     }
+    if (this.mismatch) return Promise.reject(this.mismatch);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), timeoutMs);
       this.waiters.push({
@@ -200,8 +252,18 @@ export class SocketClient {
           this.received.splice(this.received.indexOf(m), 1);
           resolve(m);
         },
+        reject: (err) => {
+          clearTimeout(timer);
+          reject(err);
+        },
       });
     });
+  }
+
+  private fail(err: Error): void {
+    mismatches.push(err);
+    this.mismatch ??= err;
+    for (const w of this.waiters.splice(0)) w.reject(err);
   }
 
   /** Sends and waits for the ack or error that answers it. */

@@ -52,17 +52,18 @@ export interface TestDatabase {
   open(): Promise<Db>;
 }
 
+/** SQLite in memory: needs no service, so it is always in testDatabases(). */
+export const sqliteInMemory: TestDatabase = {
+  name: 'sqlite',
+  open: async () => {
+    const db = openDatabase({ kind: 'sqlite', file: ':memory:' });
+    await migrateToLatest(db);
+    return db;
+  },
+};
+
 export function testDatabases(): TestDatabase[] {
-  const list: TestDatabase[] = [
-    {
-      name: 'sqlite',
-      open: async () => {
-        const db = openDatabase({ kind: 'sqlite', file: ':memory:' });
-        await migrateToLatest(db);
-        return db;
-      },
-    },
-  ];
+  const list: TestDatabase[] = [sqliteInMemory];
   const url = postgresUrl();
   if (serviceAvailable('postgres') && url) {
     list.push({

@@ -22,7 +22,7 @@ export const NO_DEVICES: DeviceList = {
   videoInput: null,
 };
 
-/** What the call session needs from the browser beyond the first camera and microphone (Platform). */
+/** What the peer call needs from the browser beyond the first camera and microphone (Platform). */
 export interface MediaDevicesAccess {
   getUserMedia: GetUserMedia;
   enumerateDevices(): Promise<MediaDeviceInfo[]>;

@@ -53,7 +53,7 @@ const DEVICE_GONE = new Set(['NotFoundError', 'OverconstrainedError']);
 /**
  * This side's camera, microphone and shared screen: which track each sender should carry, mute and
  * camera-off, device switches and device changes. It never touches the peer connection: it says which
- * track is outgoing, and CallSession moves the sender to it with replaceTrack.
+ * track is outgoing, and OutgoingSenders moves the sender to it with replaceTrack.
  */
 export class LocalTracks {
   readonly events = new Emitter<LocalTracksEvents>();

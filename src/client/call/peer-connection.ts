@@ -1,6 +1,6 @@
 import type { IceCandidateInit } from '../../protocol/messages.js';
 
-/** Callbacks a peer connection reports to; wired by the factory so the session never touches DOM events. */
+/** Callbacks a peer connection reports to; wired by the factory so the peer call never touches DOM events. */
 export interface PeerConnectionHandlers {
   negotiationNeeded(): void;
   iceCandidate(candidate: RTCIceCandidate | null): void;
@@ -8,7 +8,7 @@ export interface PeerConnectionHandlers {
   connectionStateChange(state: RTCPeerConnectionState): void;
 }
 
-/** The part of RTCRtpSender the call session uses. */
+/** The part of RTCRtpSender the peer call uses. */
 export interface RtpSenderLike {
   readonly track: MediaStreamTrack | null;
   /** Swaps what is sent without renegotiation (same kind). */
@@ -26,7 +26,7 @@ export interface StatsReportLike {
   forEach(callback: (entry: RTCStats) => void): void;
 }
 
-/** The part of RTCPeerConnection the call session uses; a real one satisfies it as is. */
+/** The part of RTCPeerConnection the peer call uses; a real one satisfies it as is. */
 export interface PeerConnectionLike {
   readonly signalingState: RTCSignalingState;
   readonly connectionState: RTCPeerConnectionState;

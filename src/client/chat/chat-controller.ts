@@ -1,7 +1,7 @@
 import type { ChatHistory } from '../../protocol/api.js';
 import type { ChatMessageView, ServerMessage } from '../../protocol/messages.js';
 import { ApiError, errorMessage } from '../api/api-error.js';
-import { Store } from '../ui/store.js';
+import { ViewModel } from '../ui/view-model.js';
 import { type SignalingChannel, SocketRequestError } from '../ws/reconnecting-socket.js';
 import { type ChatEntry, ChatLog, type ChatSender } from './chat-log.js';
 import { ChatOutbox, MAX_MESSAGE_CHARS } from './chat-outbox.js';
@@ -43,7 +43,7 @@ export const HISTORY_PAGE = 500;
  * history reload after every reconnect (messages pushed while the socket was down are not replayed),
  * and the count of messages from the other party not seen yet.
  */
-export class ChatController extends Store<ChatState> {
+export class ChatController extends ViewModel<ChatState> {
   readonly #options: ChatControllerOptions;
   readonly #log = new ChatLog();
   readonly #outbox: ChatOutbox;

@@ -1,4 +1,4 @@
-import { useStore } from '../ui/use-store.js';
+import { useViewModel } from '../ui/use-view-model.js';
 import { PROBE_LIMITS } from './connection-probe.js';
 import type { ConnectionTest, StepOutcome } from './connection-test.js';
 import { GRADES } from './connection-verdict.js';
@@ -50,7 +50,7 @@ function Method() {
 
 /** The connection test: steps with their outcome, the result in words, and the figures behind it. */
 export function ConnectionTestPanel({ model }: { model: ConnectionTest }) {
-  const state = useStore(model);
+  const state = useViewModel(model);
   const verdict = state.verdict;
   return (
     <section class="card stack" aria-labelledby="connection-test-heading">

@@ -2,7 +2,7 @@ import type { IceConfig, IceServerView } from '../../protocol/api.js';
 import { ApiError, errorMessage } from '../api/api-error.js';
 import type { ApiClient } from '../api/http-client.js';
 import type { Platform } from '../platform/platform.js';
-import { Store } from '../ui/store.js';
+import { ViewModel } from '../ui/view-model.js';
 import { measurePath, type PathMeasurement, type PathProbe } from './connection-probe.js';
 import { type ConnectionVerdict, connectionVerdict, type TestAccess } from './connection-verdict.js';
 import { probeServer, type ServerProbeResult } from './server-probe.js';
@@ -178,7 +178,7 @@ export type ConnectionTestPlatform = Pick<
  * direct connection between two peer connections of this page, and the same through the relay with
  * loss and bitrate measured.
  */
-export class ConnectionTest extends Store<ConnectionTestState> {
+export class ConnectionTest extends ViewModel<ConnectionTestState> {
   readonly #api: Pick<ApiClient, 'getIceServers'>;
   readonly #platform: ConnectionTestPlatform;
   readonly #probe: PathProbe;

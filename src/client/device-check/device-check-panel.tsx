@@ -1,6 +1,7 @@
 import { VideoView } from '../pages/call/video-view.js';
-import { useStore } from '../ui/use-store.js';
-import type { DeviceCheck, DeviceCheckState, DeviceOption } from './device-check.js';
+import { useViewModel } from '../ui/use-view-model.js';
+import type { DeviceCheck } from './device-check.js';
+import type { DeviceCheckState, DeviceOption } from './device-check-state.js';
 
 function DeviceSelect(props: {
   id: string;
@@ -185,7 +186,7 @@ function Denied({ state, model }: { state: DeviceCheckState; model: DeviceCheck 
  * browser asks. `id` prefixes the form controls' ids (the waiting room and the test page each have one).
  */
 export function DeviceCheckPanel({ model, id = 'device' }: { model: DeviceCheck; id?: string }) {
-  const state = useStore(model);
+  const state = useViewModel(model);
   switch (state.access) {
     case 'idle':
     case 'checking':

@@ -3,7 +3,8 @@ import { AUDIO_INPUT_KEY, AUDIO_OUTPUT_KEY, VIDEO_INPUT_KEY } from '../call/medi
 import type { Platform } from '../platform/platform.js';
 import { FakeStream, FakeTrack } from '../testing/fake-media.js';
 import { fakePlatform } from '../testing/fake-platform.js';
-import { DeviceCheck, HEARD_LEVEL, LEVEL_INTERVAL_MS } from './device-check.js';
+import { DeviceCheck } from './device-check.js';
+import { HEARD_LEVEL, LEVEL_INTERVAL_MS } from './microphone-level.js';
 
 const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0';
 

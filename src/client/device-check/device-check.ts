@@ -9,121 +9,32 @@ import {
   videoConstraints,
 } from '../call/media.js';
 import type { AudioLevelMeter, PermissionAccess, Platform } from '../platform/platform.js';
-import { Store } from '../ui/store.js';
-import { type PermissionHelp, permissionHelp } from './browser-help.js';
-
-export interface DeviceOption {
-  id: string;
-  label: string;
-}
-
-/**
- * `ask`: explain before the browser's own question; `requesting`: that question is showing (or the
- * devices are starting); `ready`: a stream, perhaps without a camera or microphone (see `missing`).
- */
-export type DeviceAccess =
-  | 'idle'
-  | 'checking'
-  | 'ask'
-  | 'requesting'
-  | 'ready'
-  | 'denied'
-  | 'failed'
-  | 'unsupported';
-
-/** `in-use`: found but could not be started (another app holds it); `not-found`: none connected. */
-export type DeviceProblem = 'in-use' | 'not-found';
-
-export type SoundState = 'idle' | 'playing' | 'played' | 'failed';
-
-export interface DeviceCheckState {
-  access: DeviceAccess;
-  stream: MediaStream | null;
-  hasVideo: boolean;
-  hasAudio: boolean;
-  cameras: DeviceOption[];
-  microphones: DeviceOption[];
-  /** Empty where the browser cannot choose a speaker. */
-  speakers: DeviceOption[];
-  videoInput: string;
-  audioInput: string;
-  audioOutput: string;
-  speakerSelection: boolean;
-  /** The microphone's level, 0 to 1. */
-  level: number;
-  /** The level went above speaking level since the microphone started. */
-  heard: boolean;
-  /** The browser holds audio back until a click: the meter cannot move yet. */
-  meterBlocked: boolean;
-  /** A camera or microphone is missing: which, and what still works. */
-  missing: string | null;
-  problem: DeviceProblem | null;
-  /** Why nothing could start, in words. */
-  error: string | null;
-  /** A chosen camera or microphone that could not be started (the one in use stays). */
-  switchError: string | null;
-  /** What the browser blocked ("camera", "microphone", "camera and microphone"). */
-  blocked: string | null;
-  help: PermissionHelp | null;
-  sound: SoundState;
-  soundMessage: string | null;
-}
-
-type DeviceLists = Pick<DeviceCheckState, 'cameras' | 'microphones' | 'speakers' | 'audioOutput'>;
-
-export const LEVEL_INTERVAL_MS = 100;
-/** About -42 dBFS: speech at a normal distance; room noise stays below. */
-export const HEARD_LEVEL = 0.3;
-
-const NOT_FOUND = new Set(['NotFoundError', 'OverconstrainedError']);
-const IN_USE = new Set(['NotReadableError', 'AbortError']);
-const DENIED = new Set(['NotAllowedError', 'SecurityError']);
-
-function options(devices: readonly MediaDeviceInfo[], kind: MediaDeviceKind, noun: string): DeviceOption[] {
-  return devices
-    .filter((device) => device.kind === kind && device.deviceId)
-    .map((device, index) => ({ id: device.deviceId, label: device.label || `${noun} ${index + 1}` }));
-}
-
-function settingsDevice(track: MediaStreamTrack | undefined): string | null {
-  return track?.getSettings().deviceId ?? null;
-}
-
-function missingWords(kind: 'camera' | 'microphone', problem: DeviceProblem): string {
-  const what =
-    problem === 'not-found'
-      ? `No ${kind} was found.`
-      : `Your ${kind} could not be started: another app may be using it.`;
-  return kind === 'camera'
-    ? `${what} You can still join the call with sound only: the doctor will hear you, and you will see and hear the doctor.`
-    : `${what} You can still join the call with video, but the doctor will not hear you: use the chat to write.`;
-}
-
-function switchWords(kind: 'audio' | 'video', error: unknown): string {
-  const device = kind === 'video' ? 'camera' : 'microphone';
-  const name = errorName(error);
-  const why = NOT_FOUND.has(name)
-    ? `That ${device} is no longer connected.`
-    : IN_USE.has(name)
-      ? `That ${device} is in use by another app: close it, or choose another ${device}.`
-      : DENIED.has(name)
-        ? `The browser did not allow that ${device}.`
-        : `That ${device} could not be started.`;
-  return `${why} The preview keeps the one you had.`;
-}
-
-function blockedWords(camera: PermissionAccess, microphone: PermissionAccess): string {
-  if (camera === 'denied' && microphone !== 'denied') return 'camera';
-  if (microphone === 'denied' && camera !== 'denied') return 'microphone';
-  return 'camera and microphone';
-}
+import { ViewModel } from '../ui/view-model.js';
+import { permissionHelp } from './browser-help.js';
+import {
+  type DeviceCheckState,
+  type DeviceLists,
+  deviceLists,
+  devicesMoved,
+  settingsDevice,
+  streamState,
+} from './device-check-state.js';
+import {
+  blockedWords,
+  DENIED,
+  type DeviceProblem,
+  IN_USE,
+  NOT_FOUND,
+  switchWords,
+} from './device-problems.js';
+import { LEVEL_INTERVAL_MS, nextLevel } from './microphone-level.js';
 
 /**
  * The camera, microphone and speaker check, shared by the device test page and the waiting room:
  * explains before the browser asks, previews the camera, shows the microphone level, plays a test sound,
  * and remembers each choice for the call. `release()` gives the devices back (before a call starts).
  */
-export class DeviceCheck extends Store<DeviceCheckState> {
+export class DeviceCheck extends ViewModel<DeviceCheckState> {
   readonly #platform: Platform;
   /** Bumped by every start, acquisition and release: a late answer from an earlier one is dropped. */
   #generation = 0;
@@ -257,37 +168,9 @@ export class DeviceCheck extends Store<DeviceCheckState> {
       for (const track of stream.getTracks()) track.stop();
       return;
     }
-    this.#show(stream, this.#deviceLists(devices));
+    this.update(streamState(stream, this.#deviceLists(devices), this.state));
     this.update({ level: 0, heard: false });
     this.#startMeter(stream);
-  }
-
-  /** The state for a stream: which devices it uses, which one is missing and what still works. */
-  #show(stream: MediaStream, lists: DeviceLists): void {
-    const videoTrack = stream.getVideoTracks()[0];
-    const audioTrack = stream.getAudioTracks()[0];
-    let missing: string | null = null;
-    let problem: DeviceProblem | null = null;
-    if (!videoTrack || !audioTrack) {
-      const kind = videoTrack ? 'microphone' : 'camera';
-      problem = (kind === 'camera' ? lists.cameras : lists.microphones).length > 0 ? 'in-use' : 'not-found';
-      missing = missingWords(kind, problem);
-    }
-    this.update({
-      access: 'ready',
-      stream,
-      hasVideo: videoTrack !== undefined,
-      hasAudio: audioTrack !== undefined,
-      ...lists,
-      videoInput: settingsDevice(videoTrack) ?? this.state.videoInput,
-      audioInput: settingsDevice(audioTrack) ?? this.state.audioInput,
-      missing,
-      problem,
-      error: null,
-      switchError: null,
-      blocked: null,
-      help: null,
-    });
   }
 
   /**
@@ -335,7 +218,7 @@ export class DeviceCheck extends Store<DeviceCheckState> {
     }
     for (const track of fresh.getTracks()) stream.addTrack(track);
     if (kind === 'audio') this.#stopMeter();
-    this.#show(stream, this.#listsFromState());
+    this.update(streamState(stream, this.#listsFromState(), this.state));
     if (kind === 'audio') {
       this.update({ heard: false, level: 0 });
       this.#startMeter(stream);
@@ -347,19 +230,8 @@ export class DeviceCheck extends Store<DeviceCheckState> {
     return { cameras, microphones, speakers, audioOutput };
   }
 
-  #deviceLists(
-    devices: readonly MediaDeviceInfo[],
-  ): Pick<DeviceCheckState, 'cameras' | 'microphones' | 'speakers' | 'audioOutput'> {
-    const speakers = this.#platform.speakerSelectionSupported
-      ? options(devices, 'audiooutput', 'Speaker')
-      : [];
-    const chosen = this.state.audioOutput;
-    return {
-      cameras: options(devices, 'videoinput', 'Camera'),
-      microphones: options(devices, 'audioinput', 'Microphone'),
-      speakers,
-      audioOutput: speakers.some((s) => s.id === chosen) ? chosen : (speakers[0]?.id ?? ''),
-    };
+  #deviceLists(devices: readonly MediaDeviceInfo[]): DeviceLists {
+    return deviceLists(devices, this.#platform.speakerSelectionSupported, this.state.audioOutput);
   }
 
   async #failed(error: unknown): Promise<void> {
@@ -425,22 +297,8 @@ export class DeviceCheck extends Store<DeviceCheckState> {
     if (generation !== this.#generation) return;
     const lists = this.#deviceLists(devices);
     const { stream } = this.state;
-    const unplugged = (track: MediaStreamTrack | undefined, list: DeviceOption[]) => {
-      const id = settingsDevice(track);
-      return id !== null && !list.some((device) => device.id === id);
-    };
     this.update(lists);
-    // The camera or microphone in use was unplugged, or one appeared where there was none: start again.
-    const videoTrack = stream?.getVideoTracks()[0];
-    const audioTrack = stream?.getAudioTracks()[0];
-    if (
-      unplugged(videoTrack, lists.cameras) ||
-      unplugged(audioTrack, lists.microphones) ||
-      (!videoTrack && lists.cameras.length > 0) ||
-      (!audioTrack && lists.microphones.length > 0)
-    ) {
-      await this.#acquire();
-    }
+    if (devicesMoved(stream, lists)) await this.#acquire();
   }
 
   #startMeter(stream: MediaStream): void {
@@ -448,14 +306,8 @@ export class DeviceCheck extends Store<DeviceCheckState> {
     this.#meter = platform.createAudioLevelMeter(stream);
     if (!this.#meter) return;
     this.#ticker = platform.timers.setInterval(() => {
-      const raw = this.#meter ? this.#meter.level() : 0;
-      const meterBlocked = raw === null;
-      const level = Math.round((raw ?? 0) * 50) / 50;
-      const heard = this.state.heard || level >= HEARD_LEVEL;
-      const { state } = this;
-      if (level !== state.level || heard !== state.heard || meterBlocked !== state.meterBlocked) {
-        this.update({ level, heard, meterBlocked });
-      }
+      const next = nextLevel(this.#meter ? this.#meter.level() : 0, this.state);
+      if (next) this.update(next);
     }, LEVEL_INTERVAL_MS);
   }
 

@@ -1,9 +1,11 @@
 import type { Peer } from '../../protocol/messages.js';
-import { CallSession, type CallSessionOptions, type RemoteMedia } from '../call/call-session.js';
 import type { DeviceList } from '../call/devices.js';
 import type { LocalMedia } from '../call/local-media.js';
+import { PeerCall } from '../call/peer-call.js';
+import type { PeerCallPhase } from '../call/peer-call-lifecycle.js';
+import type { PeerCallOptions } from '../call/peer-call-types.js';
 import type { QualityReport } from '../call/quality.js';
-import type { CallPhase } from '../call/transitions.js';
+import type { RemoteMedia } from '../call/remote-media.js';
 import { FakeStream } from './fake-media.js';
 import { fakePeerConnectionFactory, settle } from './fake-peer-connection.js';
 import type { FakeRoomServer } from './fake-signaling.js';
@@ -13,17 +15,17 @@ export const doctorPeer: Peer = { userId: 'd1', role: 'doctor', displayName: 'Dr
 export const patientPeer: Peer = { userId: 'p1', role: 'patient', displayName: 'Pat' };
 
 export type SideOptions = Partial<
-  Pick<CallSessionOptions, 'renewGrant' | 'devices' | 'refreshIceConfig' | 'iceTransportPolicy'>
+  Pick<PeerCallOptions, 'renewGrant' | 'devices' | 'refreshIceConfig' | 'iceTransportPolicy'>
 > & { media?: () => Promise<MediaStream> };
 
-/** One party's CallSession on a fake room server, with everything it emits recorded. */
+/** One party's PeerCall on a fake room server, with everything it emits recorded. */
 export function callSide(server: FakeRoomServer, timers: FakeTimers, peer: Peer, options: SideOptions = {}) {
   const signaling = server.connect(peer);
   const pcs = fakePeerConnectionFactory(peer.role);
   const local = FakeStream.withAudioAndVideo();
   const errors: unknown[] = [];
   const { media, ...rest } = options;
-  const session = new CallSession({
+  const call = new PeerCall({
     appointmentId: server.appointmentId,
     polite: peer.role === 'patient',
     iceServers: [{ urls: ['stun:stun.example.org'] }],
@@ -36,20 +38,20 @@ export function callSide(server: FakeRoomServer, timers: FakeTimers, peer: Peer,
     onError: (e) => errors.push(e),
     ...rest,
   });
-  const phases: CallPhase[] = [];
-  session.events.on('state', (s) => phases.push(s.phase));
+  const phases: PeerCallPhase[] = [];
+  call.events.on('state', (s) => phases.push(s.phase));
   const remoteMedia: RemoteMedia[] = [];
-  session.events.on('remote-media', (m) => remoteMedia.push(m));
+  call.events.on('remote-media', (m) => remoteMedia.push(m));
   const localMedia: LocalMedia[] = [];
-  session.events.on('local-media', (m) => localMedia.push(m));
+  call.events.on('local-media', (m) => localMedia.push(m));
   const previews: Array<MediaStream | null> = [];
-  session.events.on('local-stream', (s) => previews.push(s));
+  call.events.on('local-stream', (s) => previews.push(s));
   const quality: Array<QualityReport | null> = [];
-  session.events.on('quality', (q) => quality.push(q));
+  call.events.on('quality', (q) => quality.push(q));
   const devices: DeviceList[] = [];
-  session.events.on('devices', (d) => devices.push(d));
+  call.events.on('devices', (d) => devices.push(d));
   return {
-    session,
+    call,
     signaling,
     pcs,
     local,
@@ -73,9 +75,9 @@ export async function callBetween(
   const timers = new FakeTimers();
   const patient = callSide(server, timers, patientPeer, options.patient);
   const doctor = callSide(server, timers, doctorPeer, options.doctor);
-  patient.session.start();
+  patient.call.start();
   await settle();
-  doctor.session.start();
+  doctor.call.start();
   await settle();
   return { server, timers, patient, doctor };
 }

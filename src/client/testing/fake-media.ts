@@ -1,4 +1,4 @@
-/** Just enough of MediaStream and MediaStreamTrack for the call session, cast at the edge. */
+/** Just enough of MediaStream and MediaStreamTrack for the peer call, cast at the edge. */
 export class FakeTrack {
   enabled = true;
   stopped = false;

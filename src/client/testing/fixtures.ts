@@ -5,7 +5,7 @@ import type {
   SessionView,
   UserView,
 } from '../../protocol/api.js';
-import type { CallStatusView, ChatMessageView, LobbyView, Peer } from '../../protocol/messages.js';
+import type { CallStatusView, ChatMessageView, Peer, WaitingRoomView } from '../../protocol/messages.js';
 
 export const doctorUser: UserView = {
   id: 'd1',
@@ -76,11 +76,11 @@ export function callStatus(
 export const doctorPeer: Peer = { userId: 'd1', role: 'doctor', displayName: 'Dr. Ada' };
 export const patientPeer: Peer = { userId: 'p1', role: 'patient', displayName: 'Pat' };
 
-export function lobby(
+export function waitingRoom(
   patientWaiting: boolean,
   checkedInAt: number | null = null,
   appointmentId = 'a1',
-): LobbyView {
+): WaitingRoomView {
   return { appointmentId, patientWaiting, checkedInAt };
 }
 
@@ -98,7 +98,7 @@ export function callContext(overrides: Partial<CallContext> = {}): CallContext {
     scheduledAt: 1_000_000,
     checkInOpensAt: 100_000,
     call: callStatus('not_started'),
-    lobby: lobby(false),
+    lobby: waitingRoom(false),
     hasGrant: false,
     grantExpiresAt: null,
     iceServers: [{ urls: ['turn:127.0.0.1:3478'], username: '123:p1', credential: 'secret' }],

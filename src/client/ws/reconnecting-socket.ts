@@ -64,7 +64,7 @@ export class SocketRequestError extends Error {
   }
 }
 
-/** What the call session and chat need from the signaling socket. */
+/** What the peer call and chat need from the signaling socket. */
 export interface SignalingChannel {
   readonly isReady: boolean;
   readonly events: Pick<Emitter<SocketEvents>, 'on'>;

@@ -1,16 +1,9 @@
 import type { Kysely } from 'kysely';
+import type { SessionInfo } from '../access/principal.js';
 import type { Clock } from '../clock.js';
 import { PreparedQuery } from '../db/prepared.js';
 import type { Database } from '../db/schema.js';
 import { hashSecret, newSecret } from '../ids.js';
-import type { UserRow } from './users-repo.js';
-
-export interface SessionInfo {
-  idHash: string;
-  csrfToken: string;
-  expiresAt: number;
-  user: UserRow;
-}
 
 /** Read by every request and WebSocket upgrade that carries a session cookie: prepared (db/prepared.ts). */
 const sessionByHash = new PreparedQuery((db, idHash: string) =>

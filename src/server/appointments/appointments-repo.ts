@@ -133,6 +133,20 @@ export class AppointmentsRepo {
     return Number(r.numUpdatedRows) === 1;
   }
 
+  /**
+   * Whether the doctor is sharing a screen in the call of this room. Only the live call's room counts;
+   * the end of a call clears it.
+   */
+  async setScreenSharing(roomId: string, active: boolean): Promise<void> {
+    await this.db
+      .updateTable('appointments')
+      .set({ screen_sharing_active: active ? 1 : 0, updated_at: this.clock.now() })
+      .where('room_id', '=', roomId)
+      .where('video_call_status', 'in', ['waiting', 'in_progress'])
+      .where('screen_sharing_active', '=', active ? 0 : 1)
+      .execute();
+  }
+
   /** Keeps the first check-in time (the waited time counts from it); returns the stored time. */
   async markCheckedIn(id: string, now: number): Promise<number> {
     await this.db

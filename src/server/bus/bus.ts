@@ -1,3 +1,5 @@
+import type { Redis } from 'ioredis';
+
 /**
  * Fan-out between the sockets of one room or appointment, wherever they are connected, and the little
  * shared state that must follow a client from node to node (docs/protocol.md S17, S21). Payloads are
@@ -44,6 +46,8 @@ export const STATE_TTL_MS = 24 * 60 * 60_000;
 
 export interface Bus {
   readonly kind: 'memory' | 'redis';
+  /** A Redis connection the HTTP rate limiter may keep its counters in; absent where nodes share nothing. */
+  readonly rateLimitRedis?: Redis;
   publish(channel: string, payload: string): Promise<void>;
   /**
    * Appends the payload to a stream under the next sequence number and publishes it on the channel,

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { FakeClock } from '../../../test/support/clock.js';
 import { STATE_TTL_MS } from './bus.js';
 import { MemoryBus } from './memory-bus.js';
 
@@ -6,24 +7,22 @@ const SWEEP_MS = 1_000;
 const TTL_MS = 60_000;
 
 describe('MemoryBus: what Redis would expire, a sweep frees unread', () => {
-  let t: number;
+  let clock: FakeClock;
   let bus: MemoryBus;
   const make = (maxTotalBytes?: number) =>
-    new MemoryBus(
-      () => {},
-      { maxEntries: 256, maxBytes: 1_000, ttlMs: TTL_MS },
-      { now: () => t },
-      { sweepIntervalMs: SWEEP_MS, ...(maxTotalBytes === undefined ? {} : { maxTotalBytes }) },
-    );
+    new MemoryBus(() => {}, { maxEntries: 256, maxBytes: 1_000, ttlMs: TTL_MS }, clock, {
+      sweepIntervalMs: SWEEP_MS,
+      ...(maxTotalBytes === undefined ? {} : { maxTotalBytes }),
+    });
   /** Moves the bus's clock and lets its sweep timer fire. */
   const elapse = (ms: number) => {
-    t += ms;
+    clock.advance(ms);
     vi.advanceTimersByTime(ms);
   };
 
   beforeEach(() => {
     vi.useFakeTimers();
-    t = 1_000_000;
+    clock = new FakeClock(1_000_000);
     bus = make();
   });
   afterEach(async () => {

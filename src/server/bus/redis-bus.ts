@@ -110,8 +110,8 @@ function pairs(flat: string[]): Record<string, string> {
  */
 export class RedisBus implements Bus {
   readonly kind = 'redis' as const;
-  /** Commands (and scripts); also lent to the HTTP rate limiter so its counters are shared too. */
-  readonly commands: Redis;
+  /** Commands (and scripts). */
+  private readonly commands: Redis;
   private readonly scripts: Scripts;
   private readonly sub: Redis;
   private readonly handlers = new Map<string, Set<BusHandler>>();
@@ -149,6 +149,10 @@ export class RedisBus implements Bus {
         }
       }
     });
+  }
+
+  get rateLimitRedis(): Redis {
+    return this.commands;
   }
 
   async publish(channel: string, payload: string): Promise<void> {

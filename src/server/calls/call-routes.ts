@@ -9,8 +9,8 @@ import type {
 } from '../../protocol/api.js';
 import { isCallActive } from '../../protocol/call-status.js';
 import type { CallStatusView } from '../../protocol/messages.js';
-import type { SessionInfo } from '../accounts/sessions-repo.js';
-import { type Principal, principalAccess } from '../appointments/access.js';
+import { authorize, requireRole, wrongRole } from '../access/appointment-access.js';
+import type { Principal, SessionInfo } from '../access/principal.js';
 import type { AppointmentRow } from '../appointments/appointments-repo.js';
 import type { AppContext } from '../context.js';
 import { AppError } from '../errors.js';
@@ -21,6 +21,7 @@ import {
   presentedGrant,
   requireParty,
   requirePrincipal,
+  sessionParty,
   setCallCookie,
 } from '../http/principal.js';
 import { parseWith } from '../http/validation.js';
@@ -36,7 +37,7 @@ const exchangeBody = z
 
 /** The call endpoints (docs/api.md): lifecycle, call links, the call page's context. */
 export async function callRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  const { config, store, calls, callAccess, clock, hub } = ctx;
+  const { config, store, calls, callGrants, waitingRoom, clock } = ctx;
 
   const noRelay: IceConfig = {
     iceServers: [],
@@ -62,23 +63,23 @@ export async function callRoutes(app: FastifyInstance, ctx: AppContext): Promise
     a: AppointmentRow,
     role: 'doctor' | 'patient',
   ): Promise<void> => {
-    const { secret, grant } = await callAccess.grantForParty(session.user, session.idHash, a, role);
+    const { secret, grant } = await callGrants.grantForParty(session.user, session.idHash, a, role);
     setCallCookie(reply, config, secret, grant.expiresAt);
   };
 
   const contextFor = async (principal: Principal, a: AppointmentRow, role: 'doctor' | 'patient') => {
     const otherId = role === 'doctor' ? a.patient_id : a.doctor_id;
     const other = await store.users.findById(otherId);
-    const grant = principal.grant && (await callAccess.admits(principal.grant, a)) ? principal.grant : null;
+    const grant = principal.grant && (await callGrants.admits(principal.grant, a)) ? principal.grant : null;
     const result: CallContext = {
       via: principal.session ? 'session' : 'link',
       appointmentId: a.id,
       self: { userId: principal.user.id, role, displayName: principal.user.display_name },
       other: { role: role === 'doctor' ? 'patient' : 'doctor', displayName: other?.display_name ?? '' },
       scheduledAt: a.scheduled_at,
-      checkInOpensAt: a.scheduled_at - config.checkInMinutes * 60_000,
-      call: calls.view(a, await calls.currentSession(a)),
-      lobby: await hub.lobbyView(a),
+      checkInOpensAt: waitingRoom.checkInOpensAt(a),
+      call: await calls.viewOf(a),
+      lobby: await waitingRoom.view(a),
       hasGrant: grant !== null,
       grantExpiresAt: grant?.expiresAt ?? null,
       // Relay credentials only with a call cookie admitting to the active call; the others get them from join.
@@ -96,7 +97,7 @@ export async function callRoutes(app: FastifyInstance, ctx: AppContext): Promise
       const { id } = parseWith(idParams, req.params);
       const { user, appointment } = await requireParty(req, ctx, id);
       if (!isCallActive(appointment.video_call_status)) throw new AppError('call_not_active');
-      return joinInfo(user.id, await calls.status(id));
+      return joinInfo(user.id, await calls.viewOf(appointment));
     },
   );
 
@@ -108,11 +109,7 @@ export async function callRoutes(app: FastifyInstance, ctx: AppContext): Promise
     async (req): Promise<IceConfig> => {
       const principal = await requirePrincipal(req, ctx);
       // Admins take part in no call: they have no relay to test.
-      if (principal.user.role === 'admin') {
-        throw new AppError('wrong_role', {
-          message: 'The connection test is for doctors and patients: hospital admins take part in no call.',
-        });
-      }
+      if (principal.user.role === 'admin') throw wrongRole('adminTestsNoRelay');
       return iceConfigFor(config, principal.user.id, clock.now(), CONNECTION_TEST_TTL_MS, {
         staticCredentials: false,
       });
@@ -126,10 +123,8 @@ export async function callRoutes(app: FastifyInstance, ctx: AppContext): Promise
       const { id } = parseWith(idParams, req.params);
       const principal = await findPrincipal(req, ctx);
       if (!principal) throw new AppError('unauthenticated');
-      const a = await store.appointments.get(id);
-      if (!a) throw new AppError('not_found');
-      if (principalAccess(principal, a).kind === 'none') throw new AppError('not_party');
-      return { call: await calls.status(id) };
+      const { appointment } = authorize(principal, await store.appointments.get(id), 'view');
+      return { call: await calls.viewOf(appointment) };
     },
   );
 
@@ -139,6 +134,8 @@ export async function callRoutes(app: FastifyInstance, ctx: AppContext): Promise
     async (req, reply): Promise<CallStartInfo> => {
       const session = await requireSession(req, config, store);
       const { id } = parseWith(idParams, req.params);
+      const party = await sessionParty(ctx, session, id);
+      requireRole(party, 'doctor', 'onlyDoctorStarts');
       const started = await calls.start(session.user, id);
       const a = await store.appointments.get(id);
       if (!a) throw new AppError('not_found');
@@ -156,15 +153,14 @@ export async function callRoutes(app: FastifyInstance, ctx: AppContext): Promise
   const enter = async (req: FastifyRequest, reply: FastifyReply, patientOnly: boolean) => {
     const session = await requireSession(req, config, store);
     const { id } = parseWith(idParams, req.params);
-    const { role } = await calls.loadForParty(session.user, id);
-    if (patientOnly && role !== 'patient') {
-      throw new AppError('wrong_role', { message: 'Only the patient joins; the doctor starts the call.' });
-    }
+    const party = await sessionParty(ctx, session, id);
+    if (patientOnly) requireRole(party, 'patient', 'onlyPatientJoins');
+    const a = party.appointment;
+    if (!isCallActive(a.video_call_status) || !a.room_id) throw new AppError('call_not_active');
+    await grantCookie(reply, session, a, party.role);
     const action = patientOnly ? 'call.join' : 'call.enter';
-    const a = (await calls.loadActiveForParty(session.user, id)).appointment;
-    await grantCookie(reply, session, a, role);
     await store.audit.record({ actorId: session.user.id, action, appointmentId: id, outcome: 'ok' });
-    return joinInfo(session.user.id, await calls.status(id));
+    return joinInfo(session.user.id, await calls.viewOf(a));
   };
 
   app.post(
@@ -184,7 +180,8 @@ export async function callRoutes(app: FastifyInstance, ctx: AppContext): Promise
     async (req): Promise<{ link: CallLinkView }> => {
       const session = await requireSession(req, config, store);
       const { id } = parseWith(idParams, req.params);
-      return { link: linkView(id, await callAccess.invite(session.user, id)) };
+      const party = await sessionParty(ctx, session, id);
+      return { link: linkView(id, await callGrants.invite(session.user, party)) };
     },
   );
 
@@ -193,9 +190,9 @@ export async function callRoutes(app: FastifyInstance, ctx: AppContext): Promise
     { config: { audit: 'call.end' } },
     async (req): Promise<{ call: CallStatusView }> => {
       const { id } = parseWith(idParams, req.params);
-      const { user } = await requireParty(req, ctx, id);
+      const party = await requireParty(req, ctx, id);
       const { reason } = parseWith(endBody, req.body ?? {});
-      return { call: await calls.end(user, id, reason) };
+      return { call: await calls.end(party, party.user.id, reason) };
     },
   );
 
@@ -207,7 +204,7 @@ export async function callRoutes(app: FastifyInstance, ctx: AppContext): Promise
       if (!originAllowed(req, config)) throw new AppError('origin_not_allowed');
       const body = parseWith(exchangeBody, req.body);
       const current = await findPrincipal(req, ctx);
-      const { secret, grant } = await callAccess.exchange({
+      const { secret, grant } = await callGrants.exchange({
         token: body.token,
         displayName: body.displayName,
         signedIn: current?.session

@@ -1,15 +1,15 @@
-import { type CallEndReason, isCallActive, type PartyRole } from '../../protocol/call-status.js';
+import type { CallEndReason, PartyRole } from '../../protocol/call-status.js';
 import type { CallStatusView } from '../../protocol/messages.js';
+import type { PartyAccess } from '../access/appointment-access.js';
 import type { UserRow } from '../accounts/users-repo.js';
-import { accessTo } from '../appointments/access.js';
 import type { AppointmentRow } from '../appointments/appointments-repo.js';
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
 import { hashSecret, newId, newSecret } from '../ids.js';
-import type { Broadcaster } from '../signaling/broadcaster.js';
+import type { Broadcaster } from '../realtime/broadcaster.js';
 import type { Store } from '../store.js';
+import { type CallEvent, transition } from './call-lifecycle.js';
 import type { CallSessionRow } from './call-sessions-repo.js';
-import { type CallEvent, transition } from './lifecycle.js';
 
 const MAX_ATTEMPTS = 5;
 
@@ -98,51 +98,20 @@ export class CallService {
     return { role, token, expiresAt };
   }
 
-  async loadForParty(
-    user: UserRow,
-    appointmentId: string,
-  ): Promise<{ appointment: AppointmentRow; role: PartyRole }> {
-    const appointment = await this.store.appointments.get(appointmentId);
-    if (!appointment) throw new AppError('not_found');
-    const access = accessTo(user, appointment);
-    if (access.kind === 'viewer')
-      throw new AppError('wrong_role', { message: 'Hospital admins may view a call but not take part.' });
-    if (access.kind === 'none') throw new AppError('not_party');
-    return { appointment, role: access.role };
-  }
-
-  /** Like loadForParty, and the call must be started and not ended. */
-  async loadActiveForParty(
-    user: UserRow,
-    appointmentId: string,
-  ): Promise<{ appointment: AppointmentRow; role: PartyRole; roomId: string }> {
-    const { appointment, role } = await this.loadForParty(user, appointmentId);
-    if (!isCallActive(appointment.video_call_status) || !appointment.room_id)
-      throw new AppError('call_not_active');
-    return { appointment, role, roomId: appointment.room_id };
-  }
-
-  async status(appointmentId: string): Promise<CallStatusView> {
-    const a = await this.store.appointments.get(appointmentId);
-    if (!a) throw new AppError('not_found');
+  /** The call's status as the checked row shows it. */
+  async viewOf(a: AppointmentRow): Promise<CallStatusView> {
     return this.view(a, await this.currentSession(a));
   }
 
-  async start(user: UserRow, appointmentId: string): Promise<CallStart> {
-    const { role } = await this.loadForParty(user, appointmentId);
-    if (role !== 'doctor') throw new AppError('wrong_role', { message: 'Only the doctor starts the call.' });
-    const result = await this.apply(appointmentId, user.id, { type: 'start', by: role });
+  /** `doctor` is the appointment's doctor: the caller has checked it (authorize, requireRole). */
+  async start(doctor: UserRow, appointmentId: string): Promise<CallStart> {
+    const result = await this.apply(appointmentId, doctor.id, { type: 'start', by: 'doctor' });
     if (!result.started) throw new AppError('internal');
     return { view: result.view, ...result.started };
   }
 
-  async end(
-    user: UserRow,
-    appointmentId: string,
-    reason: CallEndReason = 'hung_up',
-  ): Promise<CallStatusView> {
-    await this.loadForParty(user, appointmentId);
-    return (await this.apply(appointmentId, user.id, { type: 'end', reason })).view;
+  async end(party: PartyAccess, actorId: string, reason: CallEndReason = 'hung_up'): Promise<CallStatusView> {
+    return (await this.apply(party.appointment.id, actorId, { type: 'end', reason })).view;
   }
 
   /** The server ends a call it is responsible for ending (max duration, abandoned room). */
@@ -151,26 +120,13 @@ export class CallService {
   }
 
   /** Records that someone entered or left the room; an empty room times out from the last of these. */
-  async touchPresence(roomId: string): Promise<void> {
-    await this.store.db.kysely
-      .updateTable('call_sessions')
-      .set({ last_presence_at: this.clock.now() })
-      .where('room_id', '=', roomId)
-      .execute();
+  touchPresence(roomId: string): Promise<void> {
+    return this.store.callSessions.touchPresence(roomId, this.clock.now());
   }
 
-  /**
-   * Records whether the doctor is sharing a screen in the call of this room (the appointment's
-   * `screen_sharing_active`). Only the live call's room counts; the end of a call clears it.
-   */
-  async setScreenSharing(roomId: string, active: boolean): Promise<void> {
-    await this.store.db.kysely
-      .updateTable('appointments')
-      .set({ screen_sharing_active: active ? 1 : 0, updated_at: this.clock.now() })
-      .where('room_id', '=', roomId)
-      .where('video_call_status', 'in', ['waiting', 'in_progress'])
-      .where('screen_sharing_active', '=', active ? 0 : 1)
-      .execute();
+  /** Records whether the doctor is sharing a screen in the call of this room (S10). */
+  setScreenSharing(roomId: string, active: boolean): Promise<void> {
+    return this.store.appointments.setScreenSharing(roomId, active);
   }
 
   /**
@@ -333,7 +289,14 @@ export class CallService {
       const updated = { ...a, ...changes } as AppointmentRow;
       const current = session ? { ...session, ...sessionChanges } : undefined;
       const view = this.view(updated, current);
-      if (newSession && a.room_id) await this.broadcaster.callRestarted(a.id, newSession.id);
+      // A restart revokes the earlier call's links and call cookies on every node (S18).
+      if (newSession && a.room_id) {
+        await this.broadcaster.control({
+          type: 'revoke-call',
+          appointmentId: a.id,
+          currentSessionId: newSession.id,
+        });
+      }
       await this.broadcaster.callStatus(view);
       if (newSession && links) return { view, started: { session: newSession, links } };
       return { view };

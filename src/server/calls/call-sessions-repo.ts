@@ -48,6 +48,15 @@ export class CallSessionsRepo {
       .execute();
   }
 
+  /** Someone entered or left the room; an empty room times out from the last of these (S24). */
+  async touchPresence(roomId: string, now: number): Promise<void> {
+    await this.db
+      .updateTable('call_sessions')
+      .set({ last_presence_at: now })
+      .where('room_id', '=', roomId)
+      .execute();
+  }
+
   /** True for the one caller (on any node) that gets to send the max-duration warning. */
   async markWarned(id: string, now: number): Promise<boolean> {
     const r = await this.db

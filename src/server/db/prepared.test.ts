@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FakeClock } from '../../../test/support/clock.js';
 import { seedWorld, type World } from '../../../test/support/fixtures.js';
 import { testDatabases } from '../../../test/support/suites.js';
 import type { Role } from '../../protocol/call-status.js';
@@ -15,7 +16,7 @@ describe.each(testDatabases())('prepared queries on $name', ({ open }) => {
 
   beforeEach(async () => {
     db = await open();
-    world = await seedWorld(createStore(db, { now: () => now }), now);
+    world = await seedWorld(createStore(db, new FakeClock(now)), now);
   });
   afterEach(async () => {
     await db.close();

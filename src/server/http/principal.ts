@@ -1,8 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { PartyRole } from '../../protocol/call-status.js';
-import { type Principal, principalAccess } from '../appointments/access.js';
-import type { AppointmentRow } from '../appointments/appointments-repo.js';
-import type { Grant } from '../calls/call-access.js';
+import { authorize, type PartyAccess } from '../access/appointment-access.js';
+import { type Grant, type Principal, type SessionInfo, sessionPrincipal } from '../access/principal.js';
+import type { AppointmentWithNames } from '../appointments/appointments-repo.js';
 import type { Config } from '../config.js';
 import type { AppContext } from '../context.js';
 import { AppError } from '../errors.js';
@@ -34,7 +33,7 @@ export function clearCallCookie(reply: FastifyReply, config: Config): void {
 
 /** The call cookie a request presents, whoever it was issued to, if it is live. */
 export function presentedGrant(req: FastifyRequest, ctx: AppContext): Promise<Grant | null> {
-  return ctx.callAccess.lookup(req.cookies[callCookieName(ctx.config)]);
+  return ctx.callGrants.lookup(req.cookies[callCookieName(ctx.config)]);
 }
 
 /** Looked up once per request: the rate limiter keys on it before the handler needs it too. */
@@ -86,21 +85,24 @@ export async function requirePrincipal(req: FastifyRequest, ctx: AppContext): Pr
 }
 
 /**
- * A party of the appointment, signed in or holding its call cookie. Admins of its hospital get
- * `wrong_role` (they may look, not take part), anyone else `not_party`.
+ * A party of the appointment, signed in or holding its call cookie (authorize). Admins of its hospital
+ * get `wrong_role` (they may look, not take part), anyone else `not_party`.
  */
 export async function requireParty(
   req: FastifyRequest,
   ctx: AppContext,
   appointmentId: string,
-): Promise<{ principal: Principal; user: Principal['user']; appointment: AppointmentRow; role: PartyRole }> {
+): Promise<PartyAccess<AppointmentWithNames> & { principal: Principal; user: Principal['user'] }> {
   const principal = await requirePrincipal(req, ctx);
-  const appointment = await ctx.store.appointments.get(appointmentId);
-  if (!appointment) throw new AppError('not_found');
-  const access = principalAccess(principal, appointment);
-  if (access.kind === 'viewer') {
-    throw new AppError('wrong_role', { message: 'Hospital admins may view a call but not take part.' });
-  }
-  if (access.kind === 'none') throw new AppError('not_party');
-  return { principal, user: principal.user, appointment, role: access.role };
+  const party = authorize(principal, await ctx.store.appointments.get(appointmentId), 'take-part');
+  return { ...party, principal, user: principal.user };
+}
+
+/** The signed-in user as a party of the appointment (authorize), on the routes only a session opens. */
+export async function sessionParty(
+  ctx: AppContext,
+  session: SessionInfo,
+  appointmentId: string,
+): Promise<PartyAccess<AppointmentWithNames>> {
+  return authorize(sessionPrincipal(session), await ctx.store.appointments.get(appointmentId), 'take-part');
 }

@@ -3,14 +3,14 @@ import { z } from 'zod';
 import type { SignalOpenResult } from '../../protocol/api.js';
 import { POLL_TIMEOUT_MS } from '../../protocol/messages.js';
 import { PROTOCOL_VERSION } from '../../protocol/version.js';
-import type { Principal } from '../appointments/access.js';
+import type { Principal } from '../access/principal.js';
 import type { AppContext } from '../context.js';
 import { AppError } from '../errors.js';
 import { sessionCookieName } from '../http/auth.js';
 import { callCookieName, requirePrincipal } from '../http/principal.js';
 import { parseWith } from '../http/validation.js';
 import { hashSecret } from '../ids.js';
-import type { Connection } from './hub.js';
+import type { Connection } from './connection.js';
 import { LongPollTransport } from './long-poll.js';
 
 const idParams = z.object({ id: z.string().min(1).max(64) });

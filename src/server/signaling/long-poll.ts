@@ -1,5 +1,5 @@
 import { POLL_TIMEOUT_MS } from '../../protocol/messages.js';
-import type { Transport } from './hub.js';
+import type { Transport } from './connection.js';
 
 /** Messages kept for a client that stopped polling; past this the connection is closed. */
 const MAX_QUEUED = 1000;

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
-import type { Principal } from '../appointments/access.js';
+import type { Principal } from '../access/principal.js';
 import type { SignalingHub } from './hub.js';
 
 /**

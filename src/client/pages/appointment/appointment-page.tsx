@@ -1,7 +1,7 @@
 import { ChatPanel } from '../../chat/chat-panel.js';
 import { formatDateTime } from '../../lib/format.js';
 import { SiteHeader } from '../../ui/site-header.js';
-import { useStore } from '../../ui/use-store.js';
+import { useViewModel } from '../../ui/use-view-model.js';
 import type { AppointmentViewModel, CallAction } from './appointment-view-model.js';
 
 function CallButton({
@@ -42,7 +42,7 @@ function CallButton({
 }
 
 export function AppointmentPage({ model }: { model: AppointmentViewModel }) {
-  const state = useStore(model);
+  const state = useViewModel(model);
   const { appointment, user } = state;
   return (
     <>
@@ -108,7 +108,7 @@ export function AppointmentPage({ model }: { model: AppointmentViewModel }) {
                   <p class="call-banner__status">{state.statusWords}</p>
                   {state.lastCall && <p class="call-banner__last">{state.lastCall}</p>}
                   {state.endReason && <p class="call-banner__reason">{state.endReason}</p>}
-                  {state.lobbyBadge && <p class="badge badge--lobby">{state.lobbyBadge}</p>}
+                  {state.waitingRoomBadge && <p class="badge badge--lobby">{state.waitingRoomBadge}</p>}
                 </div>
                 {(state.action || state.checkInHref || state.invite) && (
                   <div class="actions">

@@ -9,9 +9,9 @@ import {
   chatMessage,
   detail,
   doctorUser,
-  lobby,
   patientUser,
   sessionOf,
+  waitingRoom,
 } from '../../testing/fixtures.js';
 import { pageHarness } from '../../testing/page-harness.js';
 import { AppointmentViewModel, callAction, lastCallWords } from './appointment-view-model.js';
@@ -306,15 +306,15 @@ describe('AppointmentViewModel', () => {
     await model.load();
     expect(model.state.notifications).toBeNull();
     connection().welcome();
-    connection().receive({ type: 'lobby', lobby: lobby(false) });
-    expect(model.state.lobbyBadge).toBeNull();
-    connection().receive({ type: 'lobby', lobby: lobby(true, 1_000_000 - 192_000) });
-    expect(model.state.lobbyBadge).toBe('Patient waiting · 3:12');
+    connection().receive({ type: 'lobby', lobby: waitingRoom(false) });
+    expect(model.state.waitingRoomBadge).toBeNull();
+    connection().receive({ type: 'lobby', lobby: waitingRoom(true, 1_000_000 - 192_000) });
+    expect(model.state.waitingRoomBadge).toBe('Patient waiting · 3:12');
     expect(platform.chimes).toBe(1);
     expect(platform.notifications).toEqual(['Patient waiting: Pat']);
     platform.fakeTimers.advance(1000);
-    expect(model.state.lobbyBadge).toBe('Patient waiting · 3:13');
-    connection().receive({ type: 'lobby', lobby: { ...lobby(true, 5), appointmentId: 'other' } });
+    expect(model.state.waitingRoomBadge).toBe('Patient waiting · 3:13');
+    connection().receive({ type: 'lobby', lobby: { ...waitingRoom(true, 5), appointmentId: 'other' } });
     expect(platform.chimes).toBe(1);
   });
 

@@ -7,9 +7,9 @@ import { ChatController, type ChatState } from '../../chat/chat-controller.js';
 import { callStatusWords, endReasonWords, formatDuration } from '../../lib/format.js';
 import { appointmentTitle } from '../../lib/people.js';
 import { appointmentIdFromPath, callPath } from '../../lib/routes.js';
-import { LobbyWatch } from '../../lobby/lobby-watch.js';
 import type { Platform } from '../../platform/platform.js';
-import { Store } from '../../ui/store.js';
+import { ViewModel } from '../../ui/view-model.js';
+import { WaitingRoomWatch } from '../../waiting-room/waiting-room-watch.js';
 import { needsSignIn } from '../../ws/close-reasons.js';
 import type { ConnectionState, ReconnectingSocket } from '../../ws/reconnecting-socket.js';
 import { copyInviteLink, IDLE_INVITE, type InviteState, rememberPatientLink } from '../invite-link.js';
@@ -35,7 +35,7 @@ export interface AppointmentPageState {
   /** The patient's "Check in" link to the waiting room, from when check-in opens until the call starts. */
   checkInHref: string | null;
   /** The doctor's "Patient waiting · 3:12". */
-  lobbyBadge: string | null;
+  waitingRoomBadge: string | null;
   notifications: NotificationOffer;
   /** The doctor's invite link button, while the call is active. */
   invite: InviteState | null;
@@ -94,14 +94,14 @@ const LIVE_WORDS: Partial<Record<ConnectionState, string>> = {
   reconnecting: 'Reconnecting to live updates…',
 };
 
-export class AppointmentViewModel extends Store<AppointmentPageState> {
+export class AppointmentViewModel extends ViewModel<AppointmentPageState> {
   readonly #api: ApiClient;
   readonly #platform: Platform;
   readonly #socket: ReconnectingSocket;
   #chat: ChatController | null = null;
   #appointmentId: string | null = null;
   #disposers: Array<() => void> = [];
-  #lobbyWatch: LobbyWatch | null = null;
+  #waitingRoomWatch: WaitingRoomWatch | null = null;
   #checkInOpensAt: number | null = null;
   #checkInTimer: unknown = null;
 
@@ -117,7 +117,7 @@ export class AppointmentViewModel extends Store<AppointmentPageState> {
       lastCall: null,
       endReason: null,
       checkInHref: null,
-      lobbyBadge: null,
+      waitingRoomBadge: null,
       notifications: null,
       invite: null,
       action: null,
@@ -146,7 +146,7 @@ export class AppointmentViewModel extends Store<AppointmentPageState> {
       this.update({ user: session.user });
       const detail = await this.#api.getAppointment(id);
       const role = partyRole(detail.appointment, session.user);
-      if (role === 'doctor') this.#watchLobby(detail.appointment);
+      if (role === 'doctor') this.#watchWaitingRoom(detail.appointment);
       this.#applyAppointment(detail.appointment, session.user);
       this.update({ phase: 'ready', permissions: detail.permissions });
       this.#connectLive(id);
@@ -179,7 +179,7 @@ export class AppointmentViewModel extends Store<AppointmentPageState> {
   dispose(): void {
     for (const dispose of this.#disposers) dispose();
     this.#disposers = [];
-    this.#lobbyWatch?.dispose();
+    this.#waitingRoomWatch?.dispose();
     if (this.#checkInTimer !== null) this.#platform.timers.clearTimeout(this.#checkInTimer);
     this.#checkInTimer = null;
     this.#socket.close();
@@ -280,20 +280,20 @@ export class AppointmentViewModel extends Store<AppointmentPageState> {
       });
       if (appointment && user) this.#applyAppointment(withCall(appointment, message.call), user);
     } else if (message.type === 'lobby' && message.lobby.appointmentId === this.#appointmentId) {
-      this.#lobbyWatch?.apply(message.lobby);
+      this.#waitingRoomWatch?.apply(message.lobby);
     }
   }
 
-  #watchLobby(appointment: AppointmentView): void {
+  #watchWaitingRoom(appointment: AppointmentView): void {
     const platform = this.#platform;
-    this.#lobbyWatch = new LobbyWatch({
+    this.#waitingRoomWatch = new WaitingRoomWatch({
       now: platform.now,
       timers: platform.timers,
       alerts: platform,
       patientName: () => appointment.patient.displayName,
       onChange: () => {
         const id = this.#appointmentId;
-        this.update({ lobbyBadge: id ? (this.#lobbyWatch?.badge(id) ?? null) : null });
+        this.update({ waitingRoomBadge: id ? (this.#waitingRoomWatch?.badge(id) ?? null) : null });
       },
     });
     this.update({ notifications: notificationOffer(platform.notificationPermission()) });

@@ -1,9 +1,9 @@
 import { SiteHeader } from '../../ui/site-header.js';
-import { useStore } from '../../ui/use-store.js';
+import { useViewModel } from '../../ui/use-view-model.js';
 import type { AppointmentsViewModel } from './appointments-view-model.js';
 
 export function AppointmentsPage({ model }: { model: AppointmentsViewModel }) {
-  const { phase, user, items, error, signingOut, notifications } = useStore(model);
+  const { phase, user, items, error, signingOut, notifications } = useViewModel(model);
   return (
     <>
       <SiteHeader user={user} onSignOut={() => void model.signOut()} signingOut={signingOut} />
@@ -46,10 +46,10 @@ export function AppointmentsPage({ model }: { model: AppointmentsViewModel }) {
                   </span>{' '}
                   <span class="appointment-card__reason">{item.reason}</span>{' '}
                   <span class={`badge badge--${item.status}`}>{item.statusWords}</span>
-                  {item.lobbyBadge && (
+                  {item.waitingRoomBadge && (
                     <>
                       {' '}
-                      <span class="badge badge--lobby">{item.lobbyBadge}</span>
+                      <span class="badge badge--lobby">{item.waitingRoomBadge}</span>
                     </>
                   )}
                 </a>

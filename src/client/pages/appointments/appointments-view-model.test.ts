@@ -5,9 +5,9 @@ import {
   appointment,
   callStatus,
   doctorUser,
-  lobby,
   patientUser,
   sessionOf,
+  waitingRoom,
 } from '../../testing/fixtures.js';
 import { pageHarness } from '../../testing/page-harness.js';
 import {
@@ -64,13 +64,13 @@ describe('AppointmentsViewModel', () => {
     platform.notificationAccess = 'granted';
     await model.load();
     connection().welcome();
-    connection().receive({ type: 'lobby', lobby: lobby(false, null, 'a2') });
-    connection().receive({ type: 'lobby', lobby: lobby(true, NOW - 5000, 'a2') });
-    expect(model.state.items.map((i) => i.lobbyBadge)).toEqual([null, 'Patient waiting · 0:05']);
+    connection().receive({ type: 'lobby', lobby: waitingRoom(false, null, 'a2') });
+    connection().receive({ type: 'lobby', lobby: waitingRoom(true, NOW - 5000, 'a2') });
+    expect(model.state.items.map((i) => i.waitingRoomBadge)).toEqual([null, 'Patient waiting · 0:05']);
     expect(platform.chimes).toBe(1);
     expect(platform.notifications).toEqual(['Patient waiting: Sam']);
     platform.fakeTimers.advance(60_000);
-    expect(model.state.items[1]?.lobbyBadge).toBe('Patient waiting · 1:05');
+    expect(model.state.items[1]?.waitingRoomBadge).toBe('Patient waiting · 1:05');
   });
 
   it('updates a status badge from live call status', async () => {

@@ -6,9 +6,9 @@ import type { ApiClient } from '../../api/http-client.js';
 import { callStatusWords, formatDateTime } from '../../lib/format.js';
 import { otherParty } from '../../lib/people.js';
 import { appointmentPath } from '../../lib/routes.js';
-import { LobbyWatch } from '../../lobby/lobby-watch.js';
 import type { Platform } from '../../platform/platform.js';
-import { Store } from '../../ui/store.js';
+import { ViewModel } from '../../ui/view-model.js';
+import { WaitingRoomWatch } from '../../waiting-room/waiting-room-watch.js';
 import { needsSignIn } from '../../ws/close-reasons.js';
 import type { ReconnectingSocket } from '../../ws/reconnecting-socket.js';
 import { type NotificationOffer, notificationOffer } from '../notifications.js';
@@ -26,7 +26,7 @@ export interface AppointmentItem {
   status: CallStatus;
   statusWords: string;
   /** "Patient waiting · 3:12" on a doctor's list. */
-  lobbyBadge: string | null;
+  waitingRoomBadge: string | null;
 }
 
 export interface AppointmentsState {
@@ -60,17 +60,17 @@ export function toItem(appointment: AppointmentView, user: UserView, locale?: st
     hospital: appointment.hospital.name,
     status: appointment.videoCallStatus,
     statusWords: callStatusWords(appointment.videoCallStatus, user.role),
-    lobbyBadge: null,
+    waitingRoomBadge: null,
   };
 }
 
-export class AppointmentsViewModel extends Store<AppointmentsState> {
+export class AppointmentsViewModel extends ViewModel<AppointmentsState> {
   readonly #api: ApiClient;
   readonly #platform: Platform;
   readonly #socket: ReconnectingSocket;
   #user: UserView | null = null;
   #appointments: AppointmentView[] = [];
-  #lobbyWatch: LobbyWatch | null = null;
+  #waitingRoomWatch: WaitingRoomWatch | null = null;
   #disposers: Array<() => void> = [];
 
   constructor(api: ApiClient, platform: Platform, socket: ReconnectingSocket) {
@@ -88,7 +88,7 @@ export class AppointmentsViewModel extends Store<AppointmentsState> {
       const { appointments } = await this.#api.listAppointments();
       this.#user = session.user;
       this.#appointments = appointments;
-      if (session.user.role === 'doctor') this.#watchLobbies();
+      if (session.user.role === 'doctor') this.#watchWaitingRooms();
       this.update({ phase: 'ready' });
       this.#render();
       this.#connectLive(appointmentsToWatch(appointments, this.#platform.now()));
@@ -106,7 +106,7 @@ export class AppointmentsViewModel extends Store<AppointmentsState> {
   dispose(): void {
     for (const dispose of this.#disposers) dispose();
     this.#disposers = [];
-    this.#lobbyWatch?.dispose();
+    this.#waitingRoomWatch?.dispose();
     this.#socket.close();
   }
 
@@ -121,9 +121,9 @@ export class AppointmentsViewModel extends Store<AppointmentsState> {
     }
   }
 
-  #watchLobbies(): void {
+  #watchWaitingRooms(): void {
     const platform = this.#platform;
-    this.#lobbyWatch = new LobbyWatch({
+    this.#waitingRoomWatch = new WaitingRoomWatch({
       now: platform.now,
       timers: platform.timers,
       alerts: platform,
@@ -150,7 +150,7 @@ export class AppointmentsViewModel extends Store<AppointmentsState> {
 
   #onMessage(message: ServerMessage): void {
     if (message.type === 'lobby') {
-      this.#lobbyWatch?.apply(message.lobby);
+      this.#waitingRoomWatch?.apply(message.lobby);
     } else if (message.type === 'call-status') {
       const { call } = message;
       if (!this.#appointments.some((a) => a.id === call.appointmentId)) return;
@@ -164,9 +164,12 @@ export class AppointmentsViewModel extends Store<AppointmentsState> {
   #render(): void {
     const user = this.#user;
     if (!user) return;
-    const watch = this.#lobbyWatch;
+    const watch = this.#waitingRoomWatch;
     this.update({
-      items: this.#appointments.map((a) => ({ ...toItem(a, user), lobbyBadge: watch?.badge(a.id) ?? null })),
+      items: this.#appointments.map((a) => ({
+        ...toItem(a, user),
+        waitingRoomBadge: watch?.badge(a.id) ?? null,
+      })),
     });
   }
 }

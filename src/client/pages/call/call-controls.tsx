@@ -1,5 +1,6 @@
 import type { Ref } from 'preact';
-import type { CallPageState, CallViewModel } from './call-view-model.js';
+import type { CallPageState } from './call-page-state.js';
+import type { CallViewModel } from './call-view-model.js';
 import { Icon, type IconName } from './icons.js';
 
 interface ControlProps {

@@ -1,16 +1,17 @@
 import { useRef } from 'preact/hooks';
 import { ChatPanel } from '../../chat/chat-panel.js';
 import type { DeviceCheck } from '../../device-check/device-check.js';
-import { useStore } from '../../ui/use-store.js';
+import { useViewModel } from '../../ui/use-view-model.js';
 import type { InviteState } from '../invite-link.js';
 import { CallControls } from './call-controls.js';
 import { MAX_NAME_CHARS } from './call-link.js';
+import type { CallPageState } from './call-page-state.js';
 import { DeviceSettings, QualityIndicator } from './call-panels.js';
 import type { CallOverlay, RemoteTile } from './call-screen.js';
-import type { CallPageState, CallViewModel } from './call-view-model.js';
+import type { CallViewModel } from './call-view-model.js';
 import { Icon } from './icons.js';
-import { Lobby } from './lobby.js';
 import { VideoView } from './video-view.js';
+import { WaitingRoom } from './waiting-room.js';
 
 function ConfirmName({ state, model }: { state: CallPageState; model: CallViewModel }) {
   return (
@@ -133,12 +134,12 @@ function Overlay({ overlay, state }: { overlay: CallOverlay; state: CallPageStat
 }
 
 export function CallPage({ model, deviceCheck }: { model: CallViewModel; deviceCheck: DeviceCheck }) {
-  const state = useStore(model);
+  const state = useViewModel(model);
   const callRef = useRef<HTMLElement>(null);
   const chatButton = useRef<HTMLButtonElement>(null);
   const settingsButton = useRef<HTMLButtonElement>(null);
   if (state.phase === 'confirm-name') return <ConfirmName state={state} model={model} />;
-  if (state.phase === 'lobby') return <Lobby state={state} check={deviceCheck} />;
+  if (state.phase === 'waiting-room') return <WaitingRoom state={state} check={deviceCheck} />;
   const { local, screen } = state;
   const tile = screen.remoteTile;
   const peerLabel = state.peerName ?? state.otherName;

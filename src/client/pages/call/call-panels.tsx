@@ -1,5 +1,6 @@
 import type { DeviceOption } from '../../call/devices.js';
-import type { CallPageState, CallViewModel } from './call-view-model.js';
+import type { CallPageState } from './call-page-state.js';
+import type { CallViewModel } from './call-view-model.js';
 
 function DeviceSelect({
   id,

@@ -1,7 +1,16 @@
 import type { PartyRole } from '../../../protocol/call-status.js';
-import type { RemoteMedia } from '../../call/call-session.js';
 import type { QualityLevel, QualityReport } from '../../call/quality.js';
-import type { CallPagePhase } from './call-view-model.js';
+import type { RemoteMedia } from '../../call/remote-media.js';
+import type { CallPagePhase } from './call-page-types.js';
+import {
+  CALL_STATE_WORDS,
+  ENDED_VIA_LINK,
+  OVERLAY_WORDS,
+  otherPartyWords,
+  QUALITY_LEVEL_WORDS,
+  QUALITY_WORDS,
+  unreadWords,
+} from './call-words.js';
 
 /** What the page shows over the remote video instead of (or on top of) the other side's picture. */
 export interface CallOverlay {
@@ -59,71 +68,58 @@ export function initials(name: string): string {
   return letters.map((word) => Array.from(word ?? '')[0]?.toUpperCase() ?? '').join('') || '?';
 }
 
-function otherRoleWords(role: PartyRole | null): string {
-  return role === 'doctor' ? 'the patient' : 'the doctor';
-}
-
 function overlayFor(input: CallScreenInput, name: string | null): CallOverlay | null {
   const { phase, role } = input;
-  const who = name ?? otherRoleWords(role);
+  const other = otherPartyWords(role);
   switch (phase) {
     case 'loading':
     case 'idle':
     case 'joining':
-      return { kind: 'progress', title: 'Connecting…', detail: null };
+      return { kind: 'progress', title: OVERLAY_WORDS.connecting, detail: null };
     case 'starting':
       return { kind: 'progress', title: input.statusText, detail: null };
     case 'waiting':
       return role === 'doctor'
         ? {
             kind: 'waiting',
-            title: 'Waiting for the patient…',
-            detail: `${name ?? 'The patient'} will appear here as soon as they join.`,
+            title: OVERLAY_WORDS.waitingForPatient,
+            detail: OVERLAY_WORDS.patientWillAppear(name ?? other.start),
           }
-        : {
-            kind: 'waiting',
-            title: 'The doctor will be with you shortly',
-            detail: 'Keep this page open: you are connected as soon as the doctor joins.',
-          };
+        : { kind: 'waiting', title: OVERLAY_WORDS.doctorShortly, detail: OVERLAY_WORDS.doctorWillConnect };
     case 'connecting':
-      return { kind: 'progress', title: `Connecting to ${who}…`, detail: null };
+      return { kind: 'progress', title: OVERLAY_WORDS.connectingTo(name ?? other.inSentence), detail: null };
     case 'reconnecting':
       return {
         kind: 'progress',
-        title: 'Reconnecting…',
-        detail: input.serverLost
-          ? 'Restoring the video connection and the connection to the server'
-          : 'Restoring the video connection',
+        title: OVERLAY_WORDS.reconnecting,
+        detail: input.serverLost ? OVERLAY_WORDS.restoringVideoAndServer : OVERLAY_WORDS.restoringVideo,
       };
     case 'peer-left':
       return {
         kind: 'left',
-        title: `${name ?? (role === 'doctor' ? 'The patient' : 'The doctor')} left the call`,
-        detail:
-          role === 'doctor'
-            ? 'They can rejoin from their appointment or link. End the call when you are done.'
-            : 'Keep this page open: the call goes on when the doctor comes back.',
+        title: OVERLAY_WORDS.left(name ?? other.start),
+        detail: role === 'doctor' ? OVERLAY_WORDS.patientMayRejoin : OVERLAY_WORDS.doctorMayReturn,
       };
     case 'ended':
       return {
         kind: 'ended',
-        title: 'The call has ended',
-        detail: input.viaLink ? 'You can close this page.' : 'Returning to the appointment…',
+        title: OVERLAY_WORDS.ended,
+        detail: input.viaLink ? OVERLAY_WORDS.closePage : OVERLAY_WORDS.returning,
       };
     case 'closed':
-      return { kind: 'ended', title: 'You left the call', detail: null };
+      return { kind: 'ended', title: OVERLAY_WORDS.youLeft, detail: null };
     case 'failed':
-      return { kind: 'failed', title: 'The call could not continue', detail: input.error };
+      return { kind: 'failed', title: OVERLAY_WORDS.failed, detail: input.error };
     default:
       return null;
   }
 }
 
 function mediaWords(name: string, remote: RemoteMedia): string | null {
-  if (remote.audioMuted && remote.videoOff) return `${name} is muted and has turned the camera off.`;
-  if (remote.audioMuted) return `${name} is muted.`;
-  if (remote.videoOff) return `${name} has turned the camera off.`;
-  if (remote.screenSharing) return `${name} is sharing their screen.`;
+  if (remote.audioMuted && remote.videoOff) return CALL_STATE_WORDS.mutedAndCameraOff(name);
+  if (remote.audioMuted) return CALL_STATE_WORDS.muted(name);
+  if (remote.videoOff) return CALL_STATE_WORDS.cameraOff(name);
+  if (remote.screenSharing) return CALL_STATE_WORDS.sharingScreen(name);
   return null;
 }
 
@@ -131,12 +127,12 @@ function sentences(first: string, second: string): string {
   return /[.…!?]$/.test(first) ? `${first} ${second}` : `${first}. ${second}`;
 }
 
-/** Everything the call screen says, from the page state: one place for the words, tested on their own. */
+/** What the call screen shows and says, from the page state (its words are in call-words.ts). */
 export function callScreen(input: CallScreenInput): CallScreen {
   const { phase } = input;
   const inCall = phase === 'connected' || phase === 'reconnecting';
   const name = input.peerName ?? input.otherName;
-  const tileName = name ?? (input.role === 'doctor' ? 'The patient' : 'The doctor');
+  const tileName = name ?? otherPartyWords(input.role).start;
   const remoteTile: RemoteTile | null = inCall
     ? {
         name: tileName,
@@ -148,13 +144,13 @@ export function callScreen(input: CallScreenInput): CallScreen {
     : null;
   const overlay = overlayFor(input, name);
   const serverNotice =
-    input.serverLost && phase !== 'reconnecting' && !overlay ? 'Reconnecting to the server…' : null;
+    input.serverLost && phase !== 'reconnecting' && !overlay ? CALL_STATE_WORDS.serverLost : null;
   let announcement: string;
   if (phase === 'connected') {
     const media = mediaWords(tileName, input.remote);
-    announcement = [`Connected with ${tileName}.`, media, serverNotice].filter(Boolean).join(' ');
+    announcement = [CALL_STATE_WORDS.connectedWith(tileName), media, serverNotice].filter(Boolean).join(' ');
   } else if (phase === 'ended' && input.viaLink) {
-    announcement = 'The call has ended. You can close this page.';
+    announcement = ENDED_VIA_LINK;
   } else if (overlay) {
     announcement = overlay.detail ? sentences(overlay.title, overlay.detail) : overlay.title;
   } else {
@@ -162,13 +158,6 @@ export function callScreen(input: CallScreenInput): CallScreen {
   }
   return { overlay, remoteTile, serverNotice, announcement };
 }
-
-const LEVEL_WORDS: Record<QualityLevel, string> = {
-  excellent: 'Excellent',
-  good: 'Good',
-  poor: 'Poor',
-  lost: 'Lost',
-};
 
 export interface QualityView {
   level: QualityLevel;
@@ -189,28 +178,31 @@ function bitrateWords(kbps: number | null): string {
 
 /** The indicator's words and the numbers its panel shows. */
 export function qualityView(report: QualityReport): QualityView {
-  const label = LEVEL_WORDS[report.level];
+  const label = QUALITY_LEVEL_WORDS[report.level];
   const resolution =
     report.width !== null && report.height !== null ? `${report.width}×${report.height}` : '–';
-  const received = bitrateWords(report.bitrateKbps);
   const route =
-    report.candidateType === 'relay' ? 'Relay' : report.candidateType === 'direct' ? 'Direct' : '–';
+    report.candidateType === 'relay'
+      ? QUALITY_WORDS.relay
+      : report.candidateType === 'direct'
+        ? QUALITY_WORDS.direct
+        : '–';
   return {
     level: report.level,
     label,
-    name: `Connection quality: ${label}`,
+    name: QUALITY_WORDS.name(label),
     rows: [
-      { term: 'Round trip', value: figure(report.rttMs, 'ms') },
-      { term: 'Jitter', value: figure(report.jitterMs, 'ms') },
+      { term: QUALITY_WORDS.roundTrip, value: figure(report.rttMs, 'ms') },
+      { term: QUALITY_WORDS.jitter, value: figure(report.jitterMs, 'ms') },
       {
-        term: 'Packet loss',
+        term: QUALITY_WORDS.packetLoss,
         value: report.lossPercent === null ? '–' : `${report.lossPercent.toFixed(1)} %`,
       },
-      { term: 'Bitrate received', value: received },
-      { term: 'Bitrate sent', value: bitrateWords(report.sendBitrateKbps) },
-      { term: 'Resolution', value: resolution },
-      { term: 'Frame rate', value: figure(report.fps, 'fps') },
-      { term: 'Route', value: route },
+      { term: QUALITY_WORDS.bitrateReceived, value: bitrateWords(report.bitrateKbps) },
+      { term: QUALITY_WORDS.bitrateSent, value: bitrateWords(report.sendBitrateKbps) },
+      { term: QUALITY_WORDS.resolution, value: resolution },
+      { term: QUALITY_WORDS.frameRate, value: figure(report.fps, 'fps') },
+      { term: QUALITY_WORDS.route, value: route },
     ],
   };
 }
@@ -224,8 +216,5 @@ export interface UnreadBadge {
 
 export function unreadBadge(unread: number): UnreadBadge | null {
   if (unread <= 0) return null;
-  return {
-    text: unread > 99 ? '99+' : String(unread),
-    words: unread === 1 ? '1 unread message' : `${unread} unread messages`,
-  };
+  return { text: unread > 99 ? '99+' : String(unread), words: unreadWords(unread) };
 }

@@ -1,94 +1,29 @@
 import { describe, expect, it } from 'vitest';
-import type { CallContext } from '../../../protocol/api.js';
-import { ApiClient } from '../../api/http-client.js';
-import type { FullscreenControl, Platform } from '../../platform/platform.js';
-import { fakeApi, type Route } from '../../testing/fake-api.js';
-import { FakeStream } from '../../testing/fake-media.js';
-import { fakePeerConnectionFactory, settle } from '../../testing/fake-peer-connection.js';
-import type { FakeConnection } from '../../testing/fake-socket.js';
+import type { FullscreenControl } from '../../platform/platform.js';
+import {
+  activeContext,
+  CONTEXT,
+  callPage,
+  contextRoute,
+  err,
+  joined,
+  joinInfo,
+} from '../../testing/call-page.js';
+import type { Route } from '../../testing/fake-api.js';
+import { settle } from '../../testing/fake-peer-connection.js';
 import {
   adminUser,
-  callContext,
   callStatus,
   chatMessage,
   doctorPeer,
   doctorUser,
-  lobby,
   patientPeer,
-  patientUser,
   sessionOf,
 } from '../../testing/fixtures.js';
-import { pageHarness } from '../../testing/page-harness.js';
-import { CallViewModel, CHECK_IN_RETRY_MS, statusText, toRtcIceServers } from './call-view-model.js';
-
-const CONTEXT = '/api/call/context?appointmentId=a1';
-const TOKEN = 'tok_SECRET_0123456789';
-const err = (code: string, message = 'Refused.') => ({ error: { code, message } });
-const joinInfo = (status: 'waiting' | 'in_progress' = 'waiting') => ({
-  call: callStatus(status),
-  iceServers: [{ urls: ['stun:fresh.example.org'] }],
-});
-
-function setup(routes: Route[], options: { hash?: string; now?: number; platform?: Partial<Platform> } = {}) {
-  const api = fakeApi(routes);
-  const pcs = fakePeerConnectionFactory('pc');
-  const local = FakeStream.withAudioAndVideo();
-  const asked: MediaStreamConstraints[] = [];
-  const { platform, socket, connection, connections } = pageHarness({
-    pathname: '/appointments/a1/call',
-    hash: options.hash ?? '',
-    createPeerConnection: pcs.factory,
-    getUserMedia: async (constraints) => {
-      asked.push(constraints);
-      return local.asStream;
-    },
-    createMediaStream: () => new FakeStream().asStream,
-    ...options.platform,
-  });
-  platform.fakeTimers.now = options.now ?? 0;
-  platform.storage.set('carecall.videoInput', 'cam-2');
-  const model = new CallViewModel(new ApiClient(api.fetch), platform, socket);
-  const posts = () => api.requests.filter((r) => r.method === 'POST');
-  return { api, platform, model, connection, connections, pcs, local, asked, posts };
-}
-
-const contextRoute = (overrides: Partial<CallContext> = {}): Route => ({
-  method: 'GET',
-  path: CONTEXT,
-  status: 200,
-  body: callContext(overrides),
-});
-
-const activeContext = (overrides: Partial<CallContext> = {}) =>
-  contextRoute({ call: callStatus('waiting'), hasGrant: true, ...overrides });
-
-function joined(c: FakeConnection, peers = [] as (typeof patientPeer)[], self = patientPeer) {
-  c.receive({ type: 'joined', appointmentId: 'a1', roomId: 'r1', self, peers, resumed: false, lastSeq: 0 });
-}
-
-describe('statusText', () => {
-  it('uses the words of the call page', () => {
-    expect(statusText('waiting', null)).toBe('Waiting for the other side…');
-    expect(statusText('connecting', null)).toBe('Connecting…');
-    expect(statusText('connected', null)).toBe('Connected');
-    expect(statusText('peer-left', null)).toBe('The other side left');
-    expect(statusText('reconnecting', null)).toBe('Reconnecting…');
-    expect(statusText('lobby', null)).toBe('The doctor will be with you shortly');
-    expect(statusText('failed', 'Camera blocked.')).toBe('Camera blocked.');
-  });
-
-  it('passes TURN credentials on to the peer connection', () => {
-    const turn = { urls: ['turn:127.0.0.1:3478'], username: '123:p1', credential: 'secret' };
-    expect(toRtcIceServers([{ urls: ['stun:127.0.0.1'] }, turn])).toEqual([
-      { urls: ['stun:127.0.0.1'] },
-      turn,
-    ]);
-  });
-});
 
 describe('CallViewModel: a signed-in party', () => {
   it('sends to sign-in with a way back when there is no session', async () => {
-    const { model, platform } = setup([
+    const { model, platform } = callPage([
       { method: 'GET', path: CONTEXT, status: 401, body: err('unauthenticated') },
     ]);
     await model.load();
@@ -96,7 +31,7 @@ describe('CallViewModel: a signed-in party', () => {
   });
 
   it('refuses an admin in words', async () => {
-    const { model } = setup([
+    const { model } = callPage([
       { method: 'GET', path: CONTEXT, status: 403, body: err('wrong_role') },
       { method: 'GET', path: '/api/session', status: 200, body: sessionOf(adminUser) },
     ]);
@@ -105,7 +40,7 @@ describe('CallViewModel: a signed-in party', () => {
   });
 
   it('with a call cookie already: asks for HD media on the saved camera, joins after welcome and waits', async () => {
-    const { model, connection, asked, posts } = setup([activeContext()]);
+    const { model, connection, asked, posts } = callPage([activeContext()]);
     await model.load();
     await settle();
     expect(posts()).toEqual([]);
@@ -120,7 +55,7 @@ describe('CallViewModel: a signed-in party', () => {
   });
 
   it('gets the patient a call cookie with join before opening the socket, and uses its ICE servers', async () => {
-    const { model, connection, connections, pcs, api } = setup([
+    const { model, connection, connections, pcs, api } = callPage([
       activeContext({ hasGrant: false }),
       { method: 'POST', path: '/api/appointments/a1/call/join', status: 200, body: joinInfo() },
     ]);
@@ -137,7 +72,7 @@ describe('CallViewModel: a signed-in party', () => {
   });
 
   it('gets the doctor back in with enter', async () => {
-    const { model, posts } = setup([
+    const { model, posts } = callPage([
       activeContext({ self: doctorPeer, hasGrant: false }),
       { method: 'POST', path: '/api/appointments/a1/call/enter', status: 200, body: joinInfo() },
     ]);
@@ -146,7 +81,7 @@ describe('CallViewModel: a signed-in party', () => {
   });
 
   it('on call_grant_required: gets the cookie, reconnects the socket and joins again, once', async () => {
-    const { model, connection, posts } = setup([
+    const { model, connection, posts } = callPage([
       activeContext(),
       { method: 'POST', path: '/api/appointments/a1/call/join', status: 200, body: joinInfo() },
     ]);
@@ -168,13 +103,13 @@ describe('CallViewModel: a signed-in party', () => {
   });
 
   it('sends the doctor back to the appointment when the call is not running', async () => {
-    const { model, platform } = setup([contextRoute({ self: doctorPeer })]);
+    const { model, platform } = callPage([contextRoute({ self: doctorPeer })]);
     await model.load();
     expect(platform.replaced).toEqual(['/appointments/a1']);
   });
 
   it('connects to the peer and toggles media', async () => {
-    const { model, connection, pcs, local } = setup([activeContext()]);
+    const { model, connection, pcs, local } = callPage([activeContext()]);
     await model.load();
     await settle();
     connection().welcome();
@@ -188,7 +123,7 @@ describe('CallViewModel: a signed-in party', () => {
   });
 
   it('returns to the appointment when the call ends, leaving the room', async () => {
-    const { model, connection, platform, local } = setup([activeContext()]);
+    const { model, connection, platform, local } = callPage([activeContext()]);
     await model.load();
     await settle();
     connection().welcome();
@@ -200,7 +135,7 @@ describe('CallViewModel: a signed-in party', () => {
   });
 
   it('ends the call through the API with the context’s CSRF token, also when it had already ended', async () => {
-    const { model, platform, api } = setup([
+    const { model, platform, api } = callPage([
       activeContext({ self: doctorPeer }),
       { method: 'POST', path: '/api/appointments/a1/call/end', status: 409, body: err('call_not_active') },
     ]);
@@ -216,7 +151,7 @@ describe('CallViewModel: a signed-in party', () => {
   });
 
   it('goes back to the appointment once when the call-ended message comes before the end request’s answer', async () => {
-    const { model, platform, connection } = setup([
+    const { model, platform, connection } = callPage([
       activeContext({ self: doctorPeer }),
       { method: 'POST', path: '/api/appointments/a1/call/end', status: 200, body: callStatus('ended', 30) },
     ]);
@@ -233,7 +168,7 @@ describe('CallViewModel: a signed-in party', () => {
   });
 
   it('stays on the page and says why when ending fails', async () => {
-    const { model, platform } = setup([
+    const { model, platform } = callPage([
       activeContext({ self: doctorPeer }),
       {
         method: 'POST',
@@ -249,7 +184,7 @@ describe('CallViewModel: a signed-in party', () => {
   });
 
   it('acknowledges room messages at once when the tab goes to the background', async () => {
-    const { model, connection, platform } = setup([activeContext()]);
+    const { model, connection, platform } = callPage([activeContext()]);
     await model.load();
     await settle();
     connection().welcome();
@@ -267,7 +202,7 @@ describe('CallViewModel: a signed-in party', () => {
   });
 
   it('resumes after a socket drop with the room and last seq, keeping the peer connection', async () => {
-    const { model, connection, pcs, platform } = setup([activeContext()]);
+    const { model, connection, pcs, platform } = callPage([activeContext()]);
     await model.load();
     await settle();
     connection().welcome();
@@ -310,257 +245,6 @@ describe('CallViewModel: a signed-in party', () => {
   });
 });
 
-describe('CallViewModel: maximum duration (S19)', () => {
-  it('shows a polite countdown banner on call-warning, on both sides', async () => {
-    const { model, connection, platform } = setup([activeContext({ self: doctorPeer })]);
-    await model.load();
-    await settle();
-    connection().welcome();
-    joined(connection(), [patientPeer], doctorPeer);
-    expect(model.state.warning).toBeNull();
-    connection().receive({
-      type: 'call-warning',
-      appointmentId: 'a1',
-      reason: 'max_duration',
-      endsAt: 300_000,
-      seq: 1,
-    });
-    expect(model.state.warning).toEqual({
-      announcement: 'This call will end in 5 minutes.',
-      remaining: '5:00',
-    });
-    platform.fakeTimers.advance(28_000);
-    expect(model.state.warning?.remaining).toBe('4:32');
-    expect(model.state.warning?.announcement).toBe('This call will end in 5 minutes.');
-  });
-
-  it('derives the banner from call.endsAt when the page loads late', async () => {
-    const { model } = setup([activeContext({ call: { ...callStatus('in_progress'), endsAt: 1_000_000 } })], {
-      now: 1_000_000 - 90_000,
-    });
-    await model.load();
-    expect(model.state.warning).toEqual({
-      announcement: 'This call will end in 2 minutes.',
-      remaining: '1:30',
-    });
-  });
-
-  it('shows nothing while the end is far', async () => {
-    const { model } = setup([activeContext({ call: { ...callStatus('in_progress'), endsAt: 3_600_000 } })]);
-    await model.load();
-    expect(model.state.warning).toBeNull();
-  });
-});
-
-describe('CallViewModel: the waiting room (S20)', () => {
-  it('says when check-in opens, then checks in by itself', async () => {
-    const { model, connection, platform } = setup([contextRoute()], { now: 40_000 });
-    await model.load();
-    expect(model.state.phase).toBe('lobby');
-    expect(model.state.lobby?.opensAt).toMatch(/^Check-in opens at /);
-    connection().welcome();
-    expect(connection().sent).toEqual([{ type: 'subscribe', appointmentId: 'a1' }]);
-    platform.fakeTimers.advance(60_000);
-    expect(connection().sent.at(-1)).toEqual({ type: 'check-in', appointmentId: 'a1' });
-    expect(model.state.lobby?.opensAt).toBeNull();
-  });
-
-  it('checks in at once when open, again after every reconnect, and counts the time waited', async () => {
-    const { model, connection, platform } = setup([contextRoute({ lobby: lobby(true, 150_000) })], {
-      now: 200_000,
-    });
-    await model.load();
-    connection().welcome();
-    expect(connection().sent).toEqual([
-      { type: 'subscribe', appointmentId: 'a1' },
-      { type: 'check-in', appointmentId: 'a1' },
-    ]);
-    expect(model.state.lobby).toEqual({ opensAt: null, waited: '0:50' });
-    platform.fakeTimers.advance(2000);
-    expect(model.state.lobby?.waited).toBe('0:52');
-    connection().receive({ type: 'lobby', lobby: lobby(true, 100_000) });
-    expect(model.state.lobby?.waited).toBe('1:42');
-    connection().serverClose(1006);
-    platform.fakeTimers.advance(250);
-    connection().welcome();
-    expect(connection().sent.map((m) => m.type)).toEqual(['subscribe', 'check-in']);
-  });
-
-  it('tries a refused check-in again later', async () => {
-    const { model, connection, platform } = setup([contextRoute()], { now: 200_000 });
-    await model.load();
-    connection().welcome();
-    connection().receive({ type: 'error', code: 'check_in_not_open', message: 'Not yet.' });
-    expect(model.state.lobby?.opensAt).toMatch(/^Check-in opens at /);
-    const checkIns = () => connection().sent.filter((m) => m.type === 'check-in');
-    expect(checkIns()).toHaveLength(1);
-    platform.fakeTimers.advance(CHECK_IN_RETRY_MS - 1);
-    expect(checkIns()).toHaveLength(1);
-    platform.fakeTimers.advance(1);
-    expect(checkIns()).toHaveLength(2);
-  });
-
-  it('joins without a click when the doctor starts: cookie, new socket, join', async () => {
-    const { model, connection, posts, asked } = setup(
-      [
-        contextRoute(),
-        { method: 'POST', path: '/api/appointments/a1/call/join', status: 200, body: joinInfo() },
-      ],
-      { now: 200_000 },
-    );
-    await model.load();
-    const lobbySocket = connection();
-    lobbySocket.welcome();
-    lobbySocket.receive({ type: 'call-status', call: callStatus('waiting') });
-    await settle();
-    expect(posts().map((r) => r.path)).toEqual(['/api/appointments/a1/call/join']);
-    expect(lobbySocket.closedWith).not.toBeNull();
-    expect(asked).toHaveLength(1);
-    const callSocket = connection();
-    callSocket.welcome();
-    expect(callSocket.sent.map((m) => m.type)).toEqual(['subscribe', 'join']);
-    joined(callSocket, [doctorPeer]);
-    expect(model.state.phase).toBe('connecting');
-  });
-
-  it('stops for good with clear words when the link is revoked (4006)', async () => {
-    const { model, connection, platform } = setup([contextRoute({ via: 'link' })], { now: 200_000 });
-    await model.load();
-    connection().welcome();
-    connection().serverClose(4006, 'revoked');
-    expect(model.state).toMatchObject({
-      phase: 'failed',
-      error: 'The doctor restarted the call, so this link no longer works. Ask the clinic for a new one.',
-    });
-    const sockets = connection();
-    platform.fakeTimers.advance(120_000);
-    expect(connection()).toBe(sockets);
-    expect(platform.replaced).toEqual([]);
-  });
-});
-
-describe('CallViewModel: call links', () => {
-  it('takes the token out of the address bar before anything else, and skips the exchange with a cookie', async () => {
-    const { model, platform, api } = setup([activeContext({ via: 'link' })], { hash: `#token=${TOKEN}` });
-    const loading = model.load();
-    expect(platform.urls).toEqual(['/appointments/a1/call']);
-    await loading;
-    expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
-      `GET ${CONTEXT}`,
-      'GET /api/appointments/a1/messages?limit=500',
-    ]);
-    expect(model.state).toMatchObject({ viaLink: true, phase: expect.stringMatching(/starting|joining/) });
-  });
-
-  it('asks a visitor who is not signed in to confirm a name, then exchanges the link with it', async () => {
-    const { model, api, connection } = setup(
-      [
-        { method: 'GET', path: CONTEXT, status: 401, body: err('unauthenticated') },
-        { method: 'GET', path: '/api/session', status: 401, body: err('unauthenticated') },
-        {
-          method: 'POST',
-          path: '/api/call-links/exchange',
-          status: 200,
-          body: callContext({
-            via: 'link',
-            hasGrant: true,
-            call: callStatus('waiting'),
-            csrfToken: 'link-csrf',
-          }),
-        },
-      ],
-      { hash: `#token=${TOKEN}` },
-    );
-    await model.load();
-    expect(model.state.phase).toBe('confirm-name');
-    await model.confirmName();
-    expect(model.state.nameError).toBe('Enter your name.');
-    expect(api.requests.some((r) => r.method === 'POST')).toBe(false);
-    model.setNameDraft('  Pat Smith ');
-    await model.confirmName();
-    const exchange = api.requests.find((r) => r.path === '/api/call-links/exchange');
-    expect(exchange?.body).toEqual({ token: TOKEN, displayName: 'Pat Smith' });
-    expect(model.state).toMatchObject({
-      viaLink: true,
-      role: 'patient',
-      phase: expect.stringMatching(/starting|joining/),
-    });
-    await settle();
-    connection().welcome();
-    expect(connection().sent.map((m) => m.type)).toEqual(['subscribe', 'join']);
-  });
-
-  it('exchanges without a name when signed in', async () => {
-    const { model, api } = setup(
-      [
-        contextRoute({ self: doctorPeer, call: callStatus('waiting'), hasGrant: false }),
-        {
-          method: 'POST',
-          path: '/api/call-links/exchange',
-          status: 200,
-          body: callContext({ self: doctorPeer, call: callStatus('waiting'), hasGrant: true }),
-        },
-      ],
-      { hash: `#token=${TOKEN}` },
-    );
-    await model.load();
-    expect(api.requests.find((r) => r.method === 'POST')).toMatchObject({
-      body: { token: TOKEN },
-      headers: { 'x-csrf-token': 'ctx-csrf-d1' },
-    });
-    expect(model.state.phase).toMatch(/starting|joining/);
-  });
-
-  it('asks for the name when the server says the patient link needs one', async () => {
-    const { model } = setup(
-      [
-        { method: 'GET', path: CONTEXT, status: 403, body: err('not_party') },
-        { method: 'GET', path: '/api/session', status: 200, body: sessionOf(patientUser) },
-        { method: 'POST', path: '/api/call-links/exchange', status: 400, body: err('validation_failed') },
-      ],
-      { hash: `#token=${TOKEN}` },
-    );
-    await model.load();
-    expect(model.state.phase).toBe('confirm-name');
-  });
-
-  it.each([
-    ['link_invalid', /not valid/],
-    ['link_expired', /has expired\. Ask the clinic for a new one/],
-    ['link_revoked', /restarted the call/],
-    ['link_already_used', /another browser/],
-    ['link_for_other_user', /for someone else\. Sign out first/],
-  ])('words a refused link (%s) with what to do, never showing the token', async (code, words) => {
-    const { model, platform } = setup(
-      [
-        { method: 'GET', path: CONTEXT, status: 401, body: err('unauthenticated') },
-        { method: 'GET', path: '/api/session', status: 200, body: sessionOf(patientUser) },
-        { method: 'POST', path: '/api/call-links/exchange', status: 410, body: err(code, `server ${TOKEN}`) },
-      ],
-      { hash: `#token=${TOKEN}` },
-    );
-    await model.load();
-    expect(model.state).toMatchObject({
-      phase: 'failed',
-      error: expect.stringMatching(words),
-      viaLink: true,
-    });
-    expect(JSON.stringify(model.state)).not.toContain(TOKEN);
-    expect(platform.replaced).toEqual([]);
-  });
-
-  it('stays on the page when a link visitor’s call ends', async () => {
-    const { model, connection, platform } = setup([activeContext({ via: 'link' })]);
-    await model.load();
-    await settle();
-    connection().welcome();
-    joined(connection());
-    connection().receive({ type: 'call-status', call: callStatus('ended', 30), seq: 1 });
-    expect(platform.replaced).toEqual([]);
-    expect(model.state).toMatchObject({ phase: 'ended', statusText: expect.stringMatching(/has ended/) });
-  });
-});
-
 describe('CallViewModel: the doctor’s invite link', () => {
   const inviteRoutes = (): Route[] => [
     activeContext({ self: doctorPeer }),
@@ -575,7 +259,7 @@ describe('CallViewModel: the doctor’s invite link', () => {
   ];
 
   it('copies the link Start returned first, then asks for a new one', async () => {
-    const { model, platform, posts } = setup(inviteRoutes());
+    const { model, platform, posts } = callPage(inviteRoutes());
     platform.tabStorage.set(
       'carecall.patientLink.a1',
       JSON.stringify({ url: 'https://cc.test/appointments/a1/call#token=start', expiresAt: 9e12 }),
@@ -592,7 +276,7 @@ describe('CallViewModel: the doctor’s invite link', () => {
   });
 
   it('shows the link to copy by hand when the clipboard refuses', async () => {
-    const { model, platform } = setup(inviteRoutes());
+    const { model, platform } = callPage(inviteRoutes());
     platform.clipboardBroken = true;
     await model.load();
     await model.copyInviteLink();
@@ -603,7 +287,7 @@ describe('CallViewModel: the doctor’s invite link', () => {
   });
 
   it('offers no invite to the patient', async () => {
-    const { model } = setup([activeContext()]);
+    const { model } = callPage([activeContext()]);
     await model.load();
     expect(model.state.invite).toBeNull();
   });
@@ -614,7 +298,7 @@ describe('CallViewModel: the in-call chat', () => {
   const before = chatMessage('m1', doctorUser, 'Before the call');
 
   async function inCall() {
-    const t = setup([
+    const t = callPage([
       activeContext(),
       { method: 'GET', path: MESSAGES, status: 200, body: { messages: [before] } },
     ]);
@@ -684,47 +368,6 @@ describe('CallViewModel: the in-call chat', () => {
   });
 });
 
-describe('CallViewModel: the call’s duration', () => {
-  it('counts from connectedAt while in the call, without changing what is announced', async () => {
-    const call = { ...callStatus('in_progress'), connectedAt: 1_000 };
-    const { model, connection, platform } = setup([activeContext({ call })], { now: 63_000 });
-    await model.load();
-    await settle();
-    expect(model.state.duration).toBe('1:02');
-    connection().welcome();
-    joined(connection(), [doctorPeer]);
-    const announcement = model.state.screen.announcement;
-    platform.fakeTimers.advance(1_000);
-    expect(model.state.duration).toBe('1:03');
-    expect(model.state.screen.announcement).toBe(announcement);
-  });
-
-  it('starts when the call goes in_progress, and reads h:mm:ss past an hour', async () => {
-    const { model, connection, platform } = setup([activeContext()], { now: 5_000 });
-    await model.load();
-    await settle();
-    connection().welcome();
-    joined(connection(), [doctorPeer]);
-    expect(model.state.duration).toBeNull();
-    connection().receive({ type: 'call-status', call: { ...callStatus('in_progress'), connectedAt: 5_000 } });
-    expect(model.state.duration).toBe('0:00');
-    platform.fakeTimers.advance(3_725_000);
-    expect(model.state.duration).toBe('1:02:05');
-  });
-
-  it('stops when the call ends', async () => {
-    const call = { ...callStatus('in_progress'), connectedAt: 0 };
-    const { model, connection } = setup([activeContext({ call, via: 'link' })], { now: 30_000 });
-    await model.load();
-    await settle();
-    connection().welcome();
-    joined(connection());
-    expect(model.state.duration).toBe('0:30');
-    connection().receive({ type: 'call-status', call: callStatus('ended', 30), seq: 1 });
-    expect(model.state).toMatchObject({ phase: 'ended', duration: null });
-  });
-});
-
 describe('CallViewModel: fullscreen, speaker and the screen’s words', () => {
   function fakeFullscreen(refuse = false) {
     const listeners = new Set<() => void>();
@@ -755,7 +398,7 @@ describe('CallViewModel: fullscreen, speaker and the screen’s words', () => {
   }
 
   it('offers no Fullscreen where the browser has none (Safari on iPhone)', async () => {
-    const { model } = setup([activeContext()]);
+    const { model } = callPage([activeContext()]);
     await model.load();
     expect(model.state.fullscreen).toBeNull();
     await model.toggleFullscreen(null);
@@ -764,7 +407,7 @@ describe('CallViewModel: fullscreen, speaker and the screen’s words', () => {
 
   it('enters and leaves full screen on the call element, and follows the browser’s own exit', async () => {
     const fullscreen = fakeFullscreen();
-    const { model } = setup([activeContext()], { platform: { fullscreen: fullscreen.control } });
+    const { model } = callPage([activeContext()], { platform: { fullscreen: fullscreen.control } });
     await model.load();
     expect(model.state.fullscreen).toEqual({ active: false });
     const element = { tagName: 'MAIN' } as unknown as Element;
@@ -780,22 +423,22 @@ describe('CallViewModel: fullscreen, speaker and the screen’s words', () => {
 
   it('stays in the window when the browser refuses full screen', async () => {
     const fullscreen = fakeFullscreen(true);
-    const { model } = setup([activeContext()], { platform: { fullscreen: fullscreen.control } });
+    const { model } = callPage([activeContext()], { platform: { fullscreen: fullscreen.control } });
     await model.load();
     await model.toggleFullscreen({} as Element);
     expect(model.state.fullscreen).toEqual({ active: false });
   });
 
   it('plays the other side through the speaker chosen on the device test page', () => {
-    expect(setup([]).model.state.audioOutput).toBeNull();
-    const chosen = setup([], {
+    expect(callPage([]).model.state.audioOutput).toBeNull();
+    const chosen = callPage([], {
       platform: { readStorage: (key) => (key === 'carecall.audioOutput' ? 'headset-1' : null) },
     });
     expect(chosen.model.state.audioOutput).toBe('headset-1');
   });
 
   it('words each phase on the screen and in the one live region', async () => {
-    const { model, connection, pcs } = setup([activeContext({ self: doctorPeer })]);
+    const { model, connection, pcs } = callPage([activeContext({ self: doctorPeer })]);
     await model.load();
     await settle();
     connection().welcome();

@@ -3,11 +3,11 @@ import { ConnectionTestPanel } from '../../device-check/connection-test-panel.js
 import { DeviceCheckPanel } from '../../device-check/device-check-panel.js';
 import { TroubleshootingPanel } from '../../device-check/troubleshooting-panel.js';
 import { SiteHeader } from '../../ui/site-header.js';
-import { useStore } from '../../ui/use-store.js';
+import { useViewModel } from '../../ui/use-view-model.js';
 import type { DeviceTestViewModel } from './device-test-view-model.js';
 
 export function DeviceTestPage({ model }: { model: DeviceTestViewModel }) {
-  const state = useStore(model);
+  const state = useViewModel(model);
   return (
     <>
       <SiteHeader user={state.user} onSignOut={() => void model.signOut()} signingOut={state.signingOut} />

@@ -12,7 +12,7 @@ import { DeviceCheck } from '../../device-check/device-check.js';
 import { type Tip, troubleshooting } from '../../device-check/troubleshooting.js';
 import { loginUrl, safeNextPath } from '../../lib/next-path.js';
 import type { Platform } from '../../platform/platform.js';
-import { Store } from '../../ui/store.js';
+import { ViewModel } from '../../ui/view-model.js';
 import { signOut } from '../session.js';
 
 export interface DeviceTestState {
@@ -44,7 +44,7 @@ export function browserFeatures(platform: Platform): BrowserFeatures {
 }
 
 /** The device test page: the device check, the browser's features, the connection test and the tips for what failed. */
-export class DeviceTestViewModel extends Store<DeviceTestState> {
+export class DeviceTestViewModel extends ViewModel<DeviceTestState> {
   readonly devices: DeviceCheck;
   readonly connection: ConnectionTest;
   readonly #api: ApiClient;

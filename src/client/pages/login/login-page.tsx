@@ -1,8 +1,8 @@
-import { useStore } from '../../ui/use-store.js';
+import { useViewModel } from '../../ui/use-view-model.js';
 import type { LoginViewModel } from './login-view-model.js';
 
 export function LoginPage({ model }: { model: LoginViewModel }) {
-  const { email, password, pending, error } = useStore(model);
+  const { email, password, pending, error } = useViewModel(model);
   return (
     <main id="main" class="page page--narrow">
       <p class="brand brand--large">carecall</p>

@@ -2,7 +2,7 @@ import { errorMessage } from '../../api/api-error.js';
 import type { ApiClient } from '../../api/http-client.js';
 import { nextFromSearch } from '../../lib/next-path.js';
 import type { Platform } from '../../platform/platform.js';
-import { Store } from '../../ui/store.js';
+import { ViewModel } from '../../ui/view-model.js';
 
 export interface LoginState {
   email: string;
@@ -11,7 +11,7 @@ export interface LoginState {
   error: string | null;
 }
 
-export class LoginViewModel extends Store<LoginState> {
+export class LoginViewModel extends ViewModel<LoginState> {
   readonly #api: ApiClient;
   readonly #platform: Platform;
 

@@ -1,0 +1,15 @@
+import type { PeerCallPhase } from '../../call/peer-call-lifecycle.js';
+
+/** Before the peer call: loading, a link visitor confirming a name, a patient in the waiting room. */
+export type CallPagePhase = 'loading' | 'confirm-name' | 'waiting-room' | PeerCallPhase;
+
+/** The patient's waiting room as the page shows it. */
+export interface WaitingRoomState {
+  /** "Check-in opens at 14:45" until check-in opens. */
+  opensAt: string | null;
+  /** Time waited since the first check-in ("3:12"), once the server has it. */
+  waited: string | null;
+}
+
+/** The small panel opened by a press: device settings or the quality figures. */
+export type CallPopover = 'settings' | 'quality';

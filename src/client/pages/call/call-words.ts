@@ -1,0 +1,132 @@
+import type { PartyRole } from '../../../protocol/call-status.js';
+import type { ErrorCode } from '../../../protocol/errors.js';
+import type { QualityLevel } from '../../call/quality.js';
+import type { CallPagePhase } from './call-page-types.js';
+
+// The sentences the call page's own logic shows or announces, in one place for translators. Its
+// components hold their fixed labels; words shared with other pages stay with the shared code (camera and
+// screen errors in call/media.ts, the invite link's in pages/invite-link.ts, closes in ws/close-reasons.ts).
+
+/** The status line of each phase. */
+export const STATUS_WORDS: Record<CallPagePhase, string> = {
+  loading: 'Connecting…',
+  'confirm-name': 'Confirm your name',
+  'waiting-room': 'The doctor will be with you shortly',
+  idle: 'Connecting…',
+  starting: 'Starting your camera and microphone…',
+  joining: 'Connecting…',
+  waiting: 'Waiting for the other side…',
+  connecting: 'Connecting…',
+  connected: 'Connected',
+  reconnecting: 'Reconnecting…',
+  'peer-left': 'The other side left',
+  ended: 'The call has ended',
+  failed: 'The call could not continue',
+  closed: 'You left the call',
+};
+
+export function statusText(phase: CallPagePhase, error: string | null): string {
+  return phase === 'failed' && error ? error : STATUS_WORDS[phase];
+}
+
+/** Said, and shown as the status, when the call ends for someone who came by link: they have nowhere to go. */
+export const ENDED_VIA_LINK = 'The call has ended. You can close this page.';
+
+/** Why the page cannot take this person into the call at all. */
+export const ADMISSION_REFUSALS = {
+  badAddress: 'This call address is not valid.',
+  admin: 'Hospital admins can see appointments but cannot join calls.',
+  noCall: 'No call to join.',
+} as const;
+
+/** What a refused link means for the person holding it, and what to do (S18). Never shows the token. */
+export const LINK_REFUSALS: Partial<Record<ErrorCode, string>> = {
+  link_invalid:
+    'This call link is not valid. Check that you opened the whole link, or ask the clinic for a new one.',
+  link_expired: 'This call link has expired. Ask the clinic for a new one.',
+  link_revoked:
+    'This call link no longer works because the doctor restarted the call. Ask the clinic for a new one.',
+  link_already_used:
+    'This call link has already been opened in another browser. Continue there, or ask the clinic for a new link.',
+  link_for_other_user:
+    'This call link is for someone else. Sign out first, or open the link in a private window.',
+};
+
+export const NAME_PROBLEMS = {
+  missing: 'Enter your name.',
+  tooLong: (maxChars: number) => `Your name can be at most ${maxChars} characters.`,
+} as const;
+
+export function checkInOpensWords(time: string): string {
+  return `Check-in opens at ${time}`;
+}
+
+/** The max-duration warning, said once by screen readers (S19). */
+export function callEndsInWords(minutes: number): string {
+  return `This call will end in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
+}
+
+/** The other side, seen from this party's role, when their name is not known. */
+export function otherPartyWords(role: PartyRole | null): { start: string; inSentence: string } {
+  return role === 'doctor'
+    ? { start: 'The patient', inSentence: 'the patient' }
+    : { start: 'The doctor', inSentence: 'the doctor' };
+}
+
+/** The overlay over the other side's picture: its titles and what it says happens next. */
+export const OVERLAY_WORDS = {
+  connecting: 'Connecting…',
+  connectingTo: (who: string) => `Connecting to ${who}…`,
+  waitingForPatient: 'Waiting for the patient…',
+  patientWillAppear: (name: string) => `${name} will appear here as soon as they join.`,
+  doctorShortly: 'The doctor will be with you shortly',
+  doctorWillConnect: 'Keep this page open: you are connected as soon as the doctor joins.',
+  reconnecting: 'Reconnecting…',
+  restoringVideo: 'Restoring the video connection',
+  restoringVideoAndServer: 'Restoring the video connection and the connection to the server',
+  left: (who: string) => `${who} left the call`,
+  patientMayRejoin: 'They can rejoin from their appointment or link. End the call when you are done.',
+  doctorMayReturn: 'Keep this page open: the call goes on when the doctor comes back.',
+  ended: 'The call has ended',
+  closePage: 'You can close this page.',
+  returning: 'Returning to the appointment…',
+  youLeft: 'You left the call',
+  failed: 'The call could not continue',
+} as const;
+
+/** The other side's signaled microphone, camera and screen, and the server connection, in the live region. */
+export const CALL_STATE_WORDS = {
+  connectedWith: (name: string) => `Connected with ${name}.`,
+  mutedAndCameraOff: (name: string) => `${name} is muted and has turned the camera off.`,
+  muted: (name: string) => `${name} is muted.`,
+  cameraOff: (name: string) => `${name} has turned the camera off.`,
+  sharingScreen: (name: string) => `${name} is sharing their screen.`,
+  serverLost: 'Reconnecting to the server…',
+} as const;
+
+export const QUALITY_LEVEL_WORDS: Record<QualityLevel, string> = {
+  excellent: 'Excellent',
+  good: 'Good',
+  poor: 'Poor',
+  lost: 'Lost',
+};
+
+/** The quality indicator's accessible name, its figures' terms and the route's words. */
+export const QUALITY_WORDS = {
+  name: (level: string) => `Connection quality: ${level}`,
+  roundTrip: 'Round trip',
+  jitter: 'Jitter',
+  packetLoss: 'Packet loss',
+  bitrateReceived: 'Bitrate received',
+  bitrateSent: 'Bitrate sent',
+  resolution: 'Resolution',
+  frameRate: 'Frame rate',
+  route: 'Route',
+  relay: 'Relay',
+  direct: 'Direct',
+} as const;
+
+/** The Chat button's description: its name stays "Chat". */
+export function unreadWords(unread: number): string {
+  return unread === 1 ? '1 unread message' : `${unread} unread messages`;
+}

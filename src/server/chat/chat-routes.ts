@@ -1,0 +1,56 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { ChatHistory } from '../../protocol/api.js';
+import type { ChatMessageView } from '../../protocol/messages.js';
+import type { AppContext } from '../context.js';
+import { byUser, requireParty } from '../http/principal.js';
+import { parseWith } from '../http/validation.js';
+
+const idParams = z.object({ id: z.string().min(1).max(64) });
+const historyQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(200),
+  before: z.coerce.number().int().positive().optional(),
+});
+const chatBody = z.object({ clientId: z.string().min(1).max(64), body: z.string().max(10_000) });
+
+/** The appointment's chat over HTTP (docs/api.md); signaling carries the same chat (S7). */
+export async function chatRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const { config, chat } = ctx;
+
+  app.get(
+    '/api/appointments/:id/messages',
+    { config: { audit: 'chat.read' } },
+    async (req): Promise<ChatHistory> => {
+      const { id } = parseWith(idParams, req.params);
+      const { appointment } = await requireParty(req, ctx, id);
+      const q = parseWith(historyQuery, req.query);
+      const messages = await chat.history(
+        appointment.id,
+        q.before === undefined ? { limit: q.limit } : { limit: q.limit, before: q.before },
+      );
+      return { messages };
+    },
+  );
+
+  app.post(
+    '/api/appointments/:id/messages',
+    {
+      config: {
+        audit: 'chat.write',
+        rateLimit: {
+          max: config.rateLimits.chatPerMinute,
+          timeWindow: '1 minute',
+          keyGenerator: byUser(ctx),
+        },
+      },
+    },
+    async (req, reply): Promise<{ message: ChatMessageView }> => {
+      const { id } = parseWith(idParams, req.params);
+      const { user, appointment } = await requireParty(req, ctx, id);
+      const body = parseWith(chatBody, req.body);
+      const message = await chat.post(user, appointment.id, body.clientId, body.body);
+      reply.code(201);
+      return { message };
+    },
+  );
+}

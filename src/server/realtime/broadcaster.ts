@@ -1,0 +1,65 @@
+import type { PartyRole } from '../../protocol/call-status.js';
+import type {
+  CallStatusView,
+  ChatMessageView,
+  ServerMessage,
+  WaitingRoomView,
+} from '../../protocol/messages.js';
+import type { Bus } from '../bus/bus.js';
+import { type ControlMessage, encodeControl } from './control.js';
+import { type Audience, channels, encodeEnvelope, streams } from './envelope.js';
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+/** A room message before the bus gives it its recipient's sequence number. */
+export type RoomMessage =
+  | DistributiveOmit<Extract<ServerMessage, { seq: number }>, 'seq'>
+  | { type: 'call-status'; call: CallStatusView };
+
+/**
+ * Publishes server messages, and control messages for every node's signaling, to the bus; the hubs on
+ * every node deliver them to their connections.
+ */
+export class Broadcaster {
+  constructor(private readonly bus: Bus) {}
+
+  publish(channel: string, audience: Audience, message: ServerMessage, except = ''): Promise<void> {
+    return this.bus.publish(channel, encodeEnvelope({ audience, except, json: JSON.stringify(message) }));
+  }
+
+  /** Into the recipient role's stream of the room, so it can be replayed after a reconnect (S17). */
+  toRole(roomId: string, role: PartyRole, message: RoomMessage, closesRoom = false): Promise<number> {
+    const json = JSON.stringify(message);
+    return this.bus.publishSequenced(
+      channels.room(roomId),
+      streams.room(roomId, role),
+      encodeEnvelope(
+        closesRoom ? { audience: role, except: '', json, closesRoom } : { audience: role, except: '', json },
+      ),
+    );
+  }
+
+  async toBoth(roomId: string, message: RoomMessage, closesRoom = false): Promise<void> {
+    await Promise.all([
+      this.toRole(roomId, 'doctor', message, closesRoom),
+      this.toRole(roomId, 'patient', message, closesRoom),
+    ]);
+  }
+
+  /** To the appointment's subscribers, and into its room: an `ended` status closes the room (S11). */
+  async callStatus(call: CallStatusView): Promise<void> {
+    await this.publish(channels.appointment(call.appointmentId), 'all', { type: 'call-status', call });
+    if (call.roomId) await this.toBoth(call.roomId, { type: 'call-status', call }, call.status === 'ended');
+  }
+
+  waitingRoom(view: WaitingRoomView): Promise<void> {
+    return this.publish(channels.appointment(view.appointmentId), 'all', { type: 'lobby', lobby: view });
+  }
+
+  chat(message: ChatMessageView): Promise<void> {
+    return this.publish(channels.appointment(message.appointmentId), 'parties', { type: 'chat', message });
+  }
+
+  control(message: ControlMessage): Promise<void> {
+    return this.bus.publish(channels.control, encodeControl(message));
+  }
+}
