@@ -1,6 +1,6 @@
 import { defineConfig } from '@playwright/test';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from './test/e2e/chromium.js';
-import { assertLoopbackOnlyNetwork } from './test/e2e/network-guard.js';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './test/e2e/support/chromium.js';
+import { assertLoopbackOnlyNetwork } from './test/e2e/support/network-guard.js';
 
 // Checked here as well as in scripts/e2e.mjs so that a bare `npx playwright test` cannot reach the open interface.
 assertLoopbackOnlyNetwork();
@@ -15,7 +15,7 @@ export default defineConfig({
   retries: 0,
   timeout: 120_000,
   expect: { timeout: 10_000 },
-  reporter: [['list'], ['./test/e2e/summary-reporter.ts']],
+  reporter: [['list'], ['./test/e2e/support/summary-reporter.ts']],
   use: {
     browserName: 'chromium',
     headless: true,

@@ -5,32 +5,31 @@
  * one clock times them; nothing else runs, which separates Redis's own cost from the contention of the
  * full two-node benchmark (docs/benchmarks.md, "Signaling load").
  */
-import { parseArgs } from 'node:util';
 import type { Bus } from '../src/server/bus/bus.js';
 import { MemoryBus } from '../src/server/bus/memory-bus.js';
 import { RedisBus } from '../src/server/bus/redis-bus.js';
-import { redisUrl } from '../test/support/suites.js';
+import { parseOptions } from './lib/args.js';
 import { machineInfo, runBenchmark, writeResults } from './lib/results.js';
 import { percentile } from './lib/stats.js';
 import { formatTable } from './lib/table.js';
 
-const { values } = parseArgs({
+const { redis, rounds, burst } = parseOptions({
+  name: 'bench:bus',
+  usage: 'node --import tsx bench/bus-latency.ts [options]',
   options: {
-    redis: { type: 'string', default: redisUrl() ?? 'redis://127.0.0.1:6379' },
-    rounds: { type: 'string', default: '200' },
-    burst: { type: 'string', default: '20' },
-    help: { type: 'boolean', default: false },
+    redis: {
+      type: 'string',
+      default: 'redis://127.0.0.1:6379',
+      // As the test suites find their Redis (test/support/suites.ts).
+      env: ['REDIS_URL_TEST', 'REDIS_URL'],
+      value: 'URL',
+      help: 'the Redis both bus clients use',
+    },
+    rounds: { type: 'number', default: 200, help: 'single messages per pass (and rounds/4 bursts)' },
+    burst: { type: 'number', default: 20, help: 'messages in each burst' },
   },
+  notes: 'publish → handler latency of the in-process bus and of Redis, single messages and bursts',
 });
-if (values.help) {
-  process.stdout.write(
-    'node --import tsx bench/bus-latency.ts [--redis URL] [--rounds 200] [--burst 20]\n' +
-      '  publish → handler latency of the in-process bus and of Redis, single messages and bursts\n',
-  );
-  process.exit(0);
-}
-const rounds = Number(values.rounds);
-const burst = Number(values.burst);
 const PAYLOAD = 'x'.repeat(300); // an ICE candidate in its envelope is about this size
 
 async function measure(publisher: Bus, subscriber: Bus): Promise<{ single: number[]; burst: number[] }> {
@@ -63,8 +62,8 @@ async function measure(publisher: Bus, subscriber: Bus): Promise<{ single: numbe
 async function main(): Promise<void> {
   const memory = new MemoryBus();
   const prefix = `carecall-bench-${process.pid}:`;
-  const nodeA = new RedisBus(values.redis ?? '', () => {}, prefix);
-  const nodeB = new RedisBus(values.redis ?? '', () => {}, prefix);
+  const nodeA = new RedisBus(redis, () => {}, prefix);
+  const nodeB = new RedisBus(redis, () => {}, prefix);
   const results: Record<string, { single: number[]; burst: number[] }> = {};
   try {
     // In turn, twice each, so that both see the same moments of a shared machine.

@@ -5,62 +5,57 @@
  * pings, acks). The server runs with --inspect on loopback so every figure is taken after a full GC.
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { freePort } from '../test/support/processes.js';
+import { exitWithUsageError, parseOptions } from './lib/args.js';
 import { type HeapFigures, Inspector } from './lib/inspector.js';
 import { type Distribution, distribution, fmtMs } from './lib/latency.js';
 import { LoadGenerator } from './lib/load.js';
+import { ENTRY_OPTION, LOAD_GENERATOR_OPTIONS, RESULTS_NAME_OPTION } from './lib/node-options.js';
 import { BENCH_ORIGIN, cleanUpOnInterrupt, startBenchNodes } from './lib/nodes.js';
-import { mib, now, readProc } from './lib/proc.js';
-import { machineInfo, runBenchmark, writeResults } from './lib/results.js';
+import { mib, now, readProc, sleep } from './lib/proc.js';
+import { describeMachine, failureText, machineInfo, runBenchmark, writeResults } from './lib/results.js';
 import { CallSeeder } from './lib/seed.js';
 import { formatTable } from './lib/table.js';
-
-const USAGE = `npm run bench:idle -- [options]
-
-  --counts LIST        sockets held at each step, cumulative (BENCH_IDLE_COUNTS, 1000,5000,10000)
-  --settle S           seconds idle before each measurement (BENCH_IDLE_SETTLE_S, 40: a ping round,
-                       a server heartbeat and presence refreshes included)
-  --workers N          load generator threads (BENCH_WORKERS, 2)
-  --max-in-flight N    sockets connecting/joining at once per worker (BENCH_MAX_IN_FLIGHT, 100)
-  --entry source|built (BENCH_ENTRY, source)
-  --name NAME          results file name (BENCH_NAME, idle)
-
-Above ~19,000 sockets raise the open-files limit first (ulimit -n); above ~28,000 the sockets are spread
-over several loopback source addresses (127.0.0.1, 127.0.0.2, …) for enough ephemeral ports.`;
 
 const SOCKETS_PER_SOURCE_ADDRESS = 25_000;
 
 function options() {
-  const { values } = parseArgs({
+  const name = 'bench:idle';
+  const values = parseOptions({
+    name,
+    usage: 'npm run bench:idle -- [options]',
     options: {
-      counts: { type: 'string' },
-      settle: { type: 'string' },
-      workers: { type: 'string' },
-      'max-in-flight': { type: 'string' },
-      entry: { type: 'string' },
-      name: { type: 'string' },
-      help: { type: 'boolean', default: false },
+      counts: {
+        type: 'numbers',
+        default: [1000, 5000, 10000],
+        env: 'BENCH_IDLE_COUNTS',
+        help: 'sockets held at each step, cumulative',
+      },
+      settle: {
+        type: 'number',
+        default: 40,
+        env: 'BENCH_IDLE_SETTLE_S',
+        value: 'S',
+        help: 'seconds idle before each measurement\n(a ping round, a server heartbeat and presence refreshes included)',
+      },
+      ...LOAD_GENERATOR_OPTIONS,
+      entry: ENTRY_OPTION,
+      name: { ...RESULTS_NAME_OPTION, default: 'idle' },
     },
+    notes:
+      'Above ~19,000 sockets raise the open-files limit first (ulimit -n); above ~28,000 the sockets are spread\n' +
+      'over several loopback source addresses (127.0.0.1, 127.0.0.2, …) for enough ephemeral ports.',
   });
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    process.exit(0);
-  }
-  const env = process.env;
-  const entry = values.entry ?? env['BENCH_ENTRY'] ?? 'source';
-  if (entry !== 'source' && entry !== 'built') throw new Error('--entry is source or built');
-  const counts = (values.counts ?? env['BENCH_IDLE_COUNTS'] ?? '1000,5000,10000')
-    .split(',')
-    .map((s) => 2 * Math.ceil(Number(s) / 2));
-  if (counts.some((c) => !Number.isFinite(c) || c <= 0)) throw new Error('--counts: positive numbers');
+  const counts = values.counts.map((c) => 2 * Math.ceil(c / 2));
+  if (counts.length === 0 || counts.some((c) => c <= 0))
+    exitWithUsageError(name, '--counts must list positive numbers');
   return {
     counts: counts.sort((a, b) => a - b),
-    settleMs: Number(values.settle ?? env['BENCH_IDLE_SETTLE_S'] ?? 40) * 1000,
-    workers: Math.max(1, Number(values.workers ?? env['BENCH_WORKERS'] ?? 2)),
-    maxInFlight: Math.max(1, Number(values['max-in-flight'] ?? env['BENCH_MAX_IN_FLIGHT'] ?? 100)),
-    entry: entry as 'source' | 'built',
-    name: values.name ?? env['BENCH_NAME'] ?? 'idle',
+    settleMs: values.settle * 1000,
+    workers: Math.max(1, values.workers),
+    maxInFlight: Math.max(1, values['max-in-flight']),
+    entry: values.entry,
+    name: values.name,
   };
 }
 
@@ -68,8 +63,6 @@ function openFilesLimit(): number {
   const line = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
   return Number(line?.[1] ?? 1024);
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
 interface IdleStep {
   sockets: number;
@@ -99,7 +92,7 @@ async function main(): Promise<void> {
   }
   process.stdout.write(
     `idle capacity: ${counts.join(', ')} sockets, settle ${o.settleMs / 1000} s\n` +
-      `machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}, load ${machine.loadAverage.join(' ')}\n`,
+      `machine: ${describeMachine(machine)}\n`,
   );
   const inspectPort = await freePort();
   const cluster = await startBenchNodes({
@@ -237,7 +230,7 @@ async function main(): Promise<void> {
     openFilesLimit: limit,
     baseline,
     steps,
-    error: failure === null ? null : String(failure instanceof Error ? failure.stack : failure),
+    error: failureText(failure),
   });
   process.stdout.write(`results: ${file}\n`);
   if (failure) throw failure;

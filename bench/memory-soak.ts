@@ -7,7 +7,6 @@
  * memory is read after a full GC (through --inspect on loopback) before the calls, after each call,
  * and after idling past the resume window and a sweep: it must come back to where it started.
  */
-import { parseArgs } from 'node:util';
 import { MAX_SDP_CHARS } from '../src/protocol/messages.js';
 import { DEFAULT_SWEEP_INTERVAL_MS } from '../src/server/bus/memory-bus.js';
 import { systemClock } from '../src/server/clock.js';
@@ -15,73 +14,68 @@ import { DEFAULT_HUB_LIMITS } from '../src/server/signaling/hub.js';
 import { TokenBucket } from '../src/server/signaling/token-bucket.js';
 import { freePort } from '../test/support/processes.js';
 import { Agent, type SocketClient, type TestServer } from '../test/support/server.js';
+import { parseOptions } from './lib/args.js';
 import { type HeapFigures, Inspector } from './lib/inspector.js';
+import { ENTRY_OPTION, RESULTS_NAME_OPTION } from './lib/node-options.js';
 import { BENCH_ORIGIN, cleanUpOnInterrupt, startBenchNodes } from './lib/nodes.js';
-import { mib, now, ProcSampler } from './lib/proc.js';
-import { machineInfo, runBenchmark, writeResults } from './lib/results.js';
+import { mib, now, ProcSampler, sleep } from './lib/proc.js';
+import { describeMachine, failureText, machineInfo, runBenchmark, writeResults } from './lib/results.js';
 import { makeSdp } from './lib/sdp.js';
 import { CallSeeder } from './lib/seed.js';
 import { formatTable } from './lib/table.js';
 
-const USAGE = `npm run bench:memory-soak -- [options]   (each option also reads the BENCH_* variable named)
-
-  --calls N            calls, one after another, by the same doctor and patient (BENCH_SOAK_CALLS, 40)
-  --offers N           offers the doctor sends in each call (BENCH_SOAK_OFFERS, 256)
-  --sdp-kb N           size of each offer's SDP in KiB, at most 32 (BENCH_SOAK_SDP_KB, 32)
-  --resume-window S    the node's SIGNALING_RESUME_WINDOW_SECONDS (BENCH_SOAK_RESUME_WINDOW_S, 20)
-  --entry source|built run src/server/main.ts via tsx, or bin/carecall.js (BENCH_ENTRY, source)
-  --name NAME          results file name (BENCH_NAME, memory-soak)
-
-Offers are paced under the server's per-socket limit (burst ${DEFAULT_HUB_LIMITS.burst}, ${DEFAULT_HUB_LIMITS.ratePerSecond}/s), so a call of 256 offers takes about 7 s.`;
-
 /** Past the resume window and one sweep, this much longer before the last reading. */
 const IDLE_MARGIN_MS = 5_000;
 
+const POSITIVE_WHOLE = { type: 'number', integer: true, min: 1 } as const;
+
 function options() {
-  const { values } = parseArgs({
+  const values = parseOptions({
+    name: 'bench:memory-soak',
+    usage: 'npm run bench:memory-soak -- [options]',
     options: {
-      calls: { type: 'string' },
-      offers: { type: 'string' },
-      'sdp-kb': { type: 'string' },
-      'resume-window': { type: 'string' },
-      entry: { type: 'string' },
-      name: { type: 'string' },
-      help: { type: 'boolean', default: false },
+      calls: {
+        ...POSITIVE_WHOLE,
+        default: 40,
+        env: 'BENCH_SOAK_CALLS',
+        help: 'calls, one after another, by the same doctor and patient',
+      },
+      offers: {
+        ...POSITIVE_WHOLE,
+        default: 256,
+        env: 'BENCH_SOAK_OFFERS',
+        help: 'offers the doctor sends in each call',
+      },
+      'sdp-kb': {
+        ...POSITIVE_WHOLE,
+        default: 32,
+        env: 'BENCH_SOAK_SDP_KB',
+        help: "size of each offer's SDP in KiB, at most 32",
+      },
+      'resume-window': {
+        ...POSITIVE_WHOLE,
+        default: 20,
+        env: 'BENCH_SOAK_RESUME_WINDOW_S',
+        value: 'S',
+        help: "the node's SIGNALING_RESUME_WINDOW_SECONDS",
+      },
+      entry: ENTRY_OPTION,
+      name: { ...RESULTS_NAME_OPTION, default: 'memory-soak' },
     },
+    notes: `Offers are paced under the server's per-socket limit (burst ${DEFAULT_HUB_LIMITS.burst}, ${DEFAULT_HUB_LIMITS.ratePerSecond}/s), so a call of 256 offers takes about 7 s.`,
   });
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    process.exit(0);
-  }
-  const env = process.env;
-  const positive = (v: string | undefined, fallback: number, what: string) => {
-    const n = Number(v ?? fallback);
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`${what}: a positive whole number, not ${v}`);
-    return n;
-  };
-  const entry = values.entry ?? env['BENCH_ENTRY'] ?? 'source';
-  if (entry !== 'source' && entry !== 'built') throw new Error('--entry is source or built');
   return {
-    calls: positive(values.calls ?? env['BENCH_SOAK_CALLS'], 40, '--calls'),
-    offers: positive(values.offers ?? env['BENCH_SOAK_OFFERS'], 256, '--offers'),
-    sdpChars: Math.min(
-      MAX_SDP_CHARS,
-      positive(values['sdp-kb'] ?? env['BENCH_SOAK_SDP_KB'], 32, '--sdp-kb') * 1024,
-    ),
-    resumeWindowS: positive(
-      values['resume-window'] ?? env['BENCH_SOAK_RESUME_WINDOW_S'],
-      20,
-      '--resume-window',
-    ),
-    entry: entry as 'source' | 'built',
-    name: values.name ?? env['BENCH_NAME'] ?? 'memory-soak',
+    calls: values.calls,
+    offers: values.offers,
+    sdpChars: Math.min(MAX_SDP_CHARS, values['sdp-kb'] * 1024),
+    resumeWindowS: values['resume-window'],
+    entry: values.entry,
+    name: values.name,
   };
 }
 
 /** Bus bytes are small next to RSS: one decimal. */
 const mib1 = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
 /** An offer of exactly `chars` characters: a browser's SDP padded with attribute lines. */
 function paddedSdp(chars: number): string {
@@ -232,7 +226,7 @@ async function main(): Promise<void> {
   const idleMs = o.resumeWindowS * 1000 + DEFAULT_SWEEP_INTERVAL_MS + IDLE_MARGIN_MS;
   process.stdout.write(
     `memory soak: ${o.calls} calls × ${o.offers} offers of ${(o.sdpChars / 1024).toFixed(0)} KiB, resume window ${o.resumeWindowS} s\n` +
-      `machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}, load ${machine.loadAverage.join(' ')}\n`,
+      `machine: ${describeMachine(machine)}\n`,
   );
   const inspectPort = await freePort();
   const cluster = await startBenchNodes({
@@ -354,7 +348,7 @@ async function main(): Promise<void> {
     idleMs,
     peakRss,
     readings,
-    error: failure === null ? null : String(failure instanceof Error ? failure.stack : failure),
+    error: failureText(failure),
   });
   process.stdout.write(`results: ${file}\n`);
   if (failure) throw failure;

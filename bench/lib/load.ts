@@ -9,23 +9,14 @@ import type {
   WorkerToMain,
 } from './load-protocol.js';
 
-export interface LoadReport {
-  sockets: number;
-  joined: number;
-  failed: number;
-  lastJoinAt: number | null;
-  connectMs: Samples;
-  joinMs: Samples;
-  relayMs: Samples;
-  chatMs: Samples;
-  sent: Record<string, number>;
-  relayed: Record<string, number>;
-  relayedPerSecond: number[];
-  lost: Record<string, number>;
-  errors: Record<string, number>;
-}
+type SampleFields = 'connectMs' | 'joinMs' | 'relayMs' | 'chatMs';
+
+/** Every worker's `StepReport` merged: the same fields, with the samples of all of them. */
+export type LoadReport = Omit<StepReport, 'type' | SampleFields> & Record<SampleFields, Samples>;
 
 type OpenOptions = Omit<OpenCommand, 'type' | 'calls' | 'total'>;
+
+const noProgress = (): Progress => ({ type: 'progress', opened: 0, joined: 0, failed: 0, lastJoinAt: null });
 
 /**
  * The load generator: worker threads (load-worker.ts), each with its share of the calls, so that on a
@@ -43,13 +34,7 @@ export class LoadGenerator {
     const entry = JSON.stringify(new URL('./load-worker.ts', import.meta.url).href);
     const boot = `import('tsx/esm/api').then((tsx) => tsx.tsImport(${entry}, ${JSON.stringify(import.meta.url)}))`;
     this.workers = Array.from({ length: count }, () => new Worker(boot, { eval: true }));
-    this.progress = this.workers.map(() => ({
-      type: 'progress',
-      opened: 0,
-      joined: 0,
-      failed: 0,
-      lastJoinAt: null,
-    }));
+    this.progress = this.workers.map(noProgress);
     this.workers.forEach((w, i) => {
       w.on('message', (m: WorkerToMain) => {
         if (m.type === 'progress') {
@@ -155,7 +140,7 @@ export class LoadGenerator {
   async close(): Promise<Record<string, number>> {
     const replies = await Promise.all(this.workers.map((w) => this.request(w, { type: 'close' })));
     this.progress.forEach((_, i) => {
-      this.progress[i] = { type: 'progress', opened: 0, joined: 0, failed: 0, lastJoinAt: null };
+      this.progress[i] = noProgress();
     });
     const errors: Record<string, number> = {};
     for (const r of replies) if (r.type === 'closed') mergeCounts(errors, r.errors);

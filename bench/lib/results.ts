@@ -35,6 +35,19 @@ export function machineInfo(): MachineInfo {
   };
 }
 
+/** One line for a report's header: what the figures were measured on. */
+export function describeMachine(machine: MachineInfo): string {
+  return (
+    `${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}, ` +
+    `load ${machine.loadAverage.join(' ')}`
+  );
+}
+
+/** What a results file records of a run that failed part-way (null when it did not). */
+export function failureText(failure: unknown): string | null {
+  return failure === null ? null : String(failure instanceof Error ? failure.stack : failure);
+}
+
 /**
  * Writes `bench/results/<name>-<timestamp>.json` and `bench/results/<name>-latest.json`
  * (generated files only: Biome skips bench/results). Returns the timestamped path.

@@ -91,6 +91,17 @@ export function makeSdp(
   const videoPts: number[] = [96, 97, 98, 99, 100, 101];
   for (let i = 0; i < h264; i++) videoPts.push(102 + i * 2, 103 + i * 2);
   videoPts.push(45, 46, 119, 120, 121);
+  /** What every m-section of a BUNDLE repeats: one transport, one ICE and DTLS identity. */
+  const transport = (mid: number) => [
+    'c=IN IP4 0.0.0.0',
+    'a=rtcp:9 IN IP4 0.0.0.0',
+    `a=ice-ufrag:${ufrag}`,
+    `a=ice-pwd:${pwd}`,
+    'a=ice-options:trickle',
+    `a=fingerprint:sha-256 ${fingerprint}`,
+    `a=setup:${setup}`,
+    `a=mid:${mid}`,
+  ];
   const lines: string[] = [
     'v=0',
     `o=- ${Math.floor(random() * 1e18)} 2 IN IP4 127.0.0.1`,
@@ -101,14 +112,7 @@ export function makeSdp(
     `a=msid-semantic: WMS ${stream}`,
     `${STAMP_ATTRIBUTE}${sentAt.toFixed(3)}`,
     'm=audio 9 UDP/TLS/RTP/SAVPF 111 63 9 0 8 13 110 126',
-    'c=IN IP4 0.0.0.0',
-    'a=rtcp:9 IN IP4 0.0.0.0',
-    `a=ice-ufrag:${ufrag}`,
-    `a=ice-pwd:${pwd}`,
-    'a=ice-options:trickle',
-    `a=fingerprint:sha-256 ${fingerprint}`,
-    `a=setup:${setup}`,
-    'a=mid:0',
+    ...transport(0),
     ...AUDIO_EXTMAPS.map((u, i) => `a=extmap:${i + 1} ${u}`),
     'a=sendrecv',
     `a=msid:${stream} ${track(1)}`,
@@ -128,14 +132,7 @@ export function makeSdp(
     `a=ssrc:${ssrcA} cname:${cname}`,
     `a=ssrc:${ssrcA} msid:${stream} ${track(1)}`,
     `m=video 9 UDP/TLS/RTP/SAVPF ${videoPts.join(' ')}`,
-    'c=IN IP4 0.0.0.0',
-    'a=rtcp:9 IN IP4 0.0.0.0',
-    `a=ice-ufrag:${ufrag}`,
-    `a=ice-pwd:${pwd}`,
-    'a=ice-options:trickle',
-    `a=fingerprint:sha-256 ${fingerprint}`,
-    `a=setup:${setup}`,
-    'a=mid:1',
+    ...transport(1),
     ...VIDEO_EXTMAPS.map((u, i) => `a=extmap:${i + 2} ${u}`),
     'a=sendrecv',
     `a=msid:${stream} ${track(2)}`,

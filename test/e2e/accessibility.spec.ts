@@ -7,8 +7,8 @@ import {
   connectedCall,
   hangUp,
   returnedToAppointment,
-} from './call-flow.js';
-import { DEMO_ACCOUNTS, expect, signIn, test } from './fixtures.js';
+} from './support/call-flow.js';
+import { DEMO_ACCOUNTS, expect, signIn, test } from './support/fixtures.js';
 
 const AXE_SOURCE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const BLOCKING_IMPACTS = ['serious', 'critical'];

@@ -7,8 +7,8 @@ import {
   openAppointmentAsBoth,
   report,
   startAndJoin,
-} from './call-flow.js';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.js';
+} from './support/call-flow.js';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './support/chromium.js';
 import {
   DEMO_ACCOUNTS,
   expect,
@@ -16,8 +16,9 @@ import {
   test,
   waitForFirstDecodedFrame,
   waitForFramesGrowing,
-} from './fixtures.js';
-import { addPeerConnectionProbe, type MediaRates, mediaRates } from './peer-connections.js';
+} from './support/fixtures.js';
+import { addPeerConnectionProbe } from './support/peer-connection-probe.js';
+import { type MediaRates, mediaRates } from './support/rtc-stats.js';
 
 // Issue 4 item 11, in real Chromium: the other side's sound plays without a second tap where the browser
 // allows it (Chromium's default policy after the Join click), and where the browser holds sound back until

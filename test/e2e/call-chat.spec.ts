@@ -5,8 +5,8 @@ import {
   hangUp,
   openAppointmentAsBoth,
   startAndJoin,
-} from './call-flow.js';
-import { expect, test, waitForFramesGrowing } from './fixtures.js';
+} from './support/call-flow.js';
+import { expect, test, waitForFramesGrowing } from './support/fixtures.js';
 
 // Issue 4 item 3: the in-call chat slides out, shows the appointment's whole history, counts unread messages
 // on the Chat button, and is the same conversation as the appointment page's chat.

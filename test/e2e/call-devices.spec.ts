@@ -8,23 +8,14 @@ import {
   type Parties,
   report,
   startAndJoin,
-} from './call-flow.js';
-import { launchWithFakeDevices } from './chromium.js';
-import { expect, test, waitForFramesGrowing } from './fixtures.js';
-import {
-  connectionStates,
-  heldTrackStates,
-  holdSenderTracks,
-  mediaRates,
-  type NegotiationCounts,
-  negotiationCounts,
-  peerConnectionCount,
-  plugInDevice,
-  type SenderTrack,
-  senderTracks,
-  transceiverIdentity,
-  unplugDevice,
-} from './peer-connections.js';
+} from './support/call-flow.js';
+import { launchWithFakeDevices } from './support/chromium.js';
+import { plugInDevice, unplugDevice } from './support/fake-devices.js';
+import { expect, test, waitForFramesGrowing } from './support/fixtures.js';
+import { connectionStates, negotiationCounts, transceiverIdentity } from './support/negotiation.js';
+import { heldTrackStates, holdSenderTracks, type SenderTrack, senderTracks } from './support/page-media.js';
+import { type NegotiationCounts, peerConnectionCount } from './support/peer-connection-probe.js';
+import { mediaRates } from './support/rtc-stats.js';
 
 // Issue 4 item 8, in real Chromium: switching camera or microphone mid-call goes through replaceTrack on
 // the same sender (no offer, no answer, no negotiationneeded on either side; the other side keeps
@@ -32,8 +23,8 @@ import {
 // /device-test is the one the call opens, and a device that goes away (devicechange) is replaced by
 // another one while the call goes on.
 //
-// Headless Chromium cannot plug or unplug hardware. The "unplug" here (peer-connections.ts:
-// unplugSendingDevice) is the nearest real thing: the page's `enumerateDevices()` stops listing the device,
+// Headless Chromium cannot plug or unplug hardware. The "unplug" here (support/fake-devices.ts:
+// unplugDevice) is the nearest real thing: the page's `enumerateDevices()` stops listing the device,
 // the track the app sends from it is stopped and fires `ended`, and `navigator.mediaDevices` fires
 // `devicechange`. What differs from a real unplug: the browser's capture layer still has the device (a
 // getUserMedia for it would still succeed; the app is only told it is gone), the list is changed in the

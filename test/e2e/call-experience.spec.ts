@@ -9,16 +9,11 @@ import {
   report,
   startAndJoin,
   statusTexts,
-} from './call-flow.js';
-import { expect, test, waitForFirstDecodedFrame, waitForFramesGrowing } from './fixtures.js';
-import {
-  type MediaRates,
-  mediaRates,
-  outboundVideoDiagnostics,
-  remotePicture,
-  videoElementInfo,
-  waitForInboundResolution,
-} from './peer-connections.js';
+} from './support/call-flow.js';
+import { expect, test, waitForFirstDecodedFrame, waitForFramesGrowing } from './support/fixtures.js';
+import { waitForInboundResolution } from './support/media-waits.js';
+import { remotePicture, videoElementInfo } from './support/page-media.js';
+import { type MediaRates, mediaRates, outboundVideoDiagnostics } from './support/rtc-stats.js';
 
 // Issue 4, "Proof in a real browser": HD media both ways, mute and camera off seen by the other side in
 // its stats and on its tile, and the call page's layout (picture-in-picture, mirroring, a 360 px phone).

@@ -7,7 +7,7 @@ import {
   signIn,
   test,
   waitForFramesGrowing,
-} from './fixtures.js';
+} from './support/fixtures.js';
 
 // S16/S18 and docs/api.md "Call links": a patient link carries its token in the fragment only; the call
 // page takes it out of the address bar, asks the patient's name and exchanges the token once for the call

@@ -9,9 +9,9 @@ import {
   hangUp,
   openAppointmentAsBoth,
   report,
-} from './call-flow.js';
-import { expect, test, waitForFramesGrowing } from './fixtures.js';
-import { connectionStates, negotiationCounts, restartIceAt } from './peer-connections.js';
+} from './support/call-flow.js';
+import { expect, test, waitForFramesGrowing } from './support/fixtures.js';
+import { connectionStates, negotiationCounts, restartIceAt } from './support/negotiation.js';
 
 // Issue 4 item 5: perfect negotiation. Both sides renegotiate in the same millisecond (glare) several times
 // in a row, and both parties enter the call at the same instant; every time the call connects and video

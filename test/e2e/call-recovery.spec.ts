@@ -1,8 +1,16 @@
 import { spawnSync } from 'node:child_process';
 import type { Page } from '@playwright/test';
-import { button, CALL_SCENARIO_TIMEOUT_MS, connectedCall, hangUp, report, statusTexts } from './call-flow.js';
-import { expect, test, waitForFramesGrowing } from './fixtures.js';
-import { connectionStates, inboundVideoStats } from './peer-connections.js';
+import {
+  button,
+  CALL_SCENARIO_TIMEOUT_MS,
+  connectedCall,
+  hangUp,
+  report,
+  statusTexts,
+} from './support/call-flow.js';
+import { expect, test, waitForFramesGrowing } from './support/fixtures.js';
+import { connectionStates } from './support/negotiation.js';
+import { inboundVideoStats } from './support/rtc-stats.js';
 
 // Issue 4 item 9: the network path breaks mid-call. Inside the test's network namespace (scripts/e2e.mjs:
 // only `lo`, this process runs as root there) iptables drops every UDP packet for 10 s, which is all the

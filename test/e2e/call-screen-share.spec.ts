@@ -9,16 +9,11 @@ import {
   report,
   startAndJoin,
   statusTexts,
-} from './call-flow.js';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.js';
-import { expect, inboundVideoStats, test, waitForFramesGrowing } from './fixtures.js';
-import {
-  endScreenCapture,
-  remotePicture,
-  senderTracks,
-  videoElementInfo,
-  waitForInboundResolution,
-} from './peer-connections.js';
+} from './support/call-flow.js';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './support/chromium.js';
+import { expect, inboundVideoStats, test, waitForFramesGrowing } from './support/fixtures.js';
+import { waitForInboundResolution } from './support/media-waits.js';
+import { endScreenCapture, remotePicture, senderTracks, videoElementInfo } from './support/page-media.js';
 
 // Issue 4 item 7: the doctor shares the screen with replaceTrack, the patient sees the screen at its full
 // resolution, the appointment's screenSharingActive follows (S10), and stopping (the page's button or the

@@ -1,7 +1,7 @@
 import type { Locator, Page } from '@playwright/test';
-import { CALL_SCENARIO_TIMEOUT_MS, endActiveCall } from './call-flow.js';
-import { launchWithFakeDevices } from './chromium.js';
-import { DEMO_ACCOUNTS, expect, signIn, test, waitForFramesGrowing } from './fixtures.js';
+import { CALL_SCENARIO_TIMEOUT_MS, endActiveCall } from './support/call-flow.js';
+import { launchWithFakeDevices } from './support/chromium.js';
+import { DEMO_ACCOUNTS, expect, signIn, test, waitForFramesGrowing } from './support/fixtures.js';
 
 // The device test page (issue 5 items 1–6) in real Chromium with its fake camera and microphone: device
 // lists, the mirrored preview, the level meter moving with the fake microphone's beeps, the speaker test,

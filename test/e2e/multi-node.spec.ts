@@ -13,8 +13,8 @@ import {
   startNode,
 } from '../support/cluster.js';
 import { PASSWORD } from '../support/fixtures.js';
-import { test as base, expect, inboundVideoStats, signIn, waitForFramesGrowing } from './fixtures.js';
-import { describePeerConnections } from './peer-connections.js';
+import { test as base, expect, inboundVideoStats, signIn, waitForFramesGrowing } from './support/fixtures.js';
+import { describePeerConnections } from './support/rtc-stats.js';
 
 /**
  * S21 with real media: two carecall processes on one PostgreSQL schema and a Redis of their own, behind a

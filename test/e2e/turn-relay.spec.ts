@@ -9,7 +9,7 @@ import type { Page } from '@playwright/test';
 import type { IceConfig } from '../../src/protocol/api.js';
 import { type Coturn, coturnBasics, loopbackTestArgs, startCoturn, TURNSERVER } from '../support/coturn.js';
 import { restCredentials } from '../support/turn-client.js';
-import { button, endActiveCall, openAppointmentAsBoth, report, startAndJoin } from './call-flow.js';
+import { button, endActiveCall, openAppointmentAsBoth, report, startAndJoin } from './support/call-flow.js';
 import {
   test as base,
   configuredIceServerUrls,
@@ -20,8 +20,9 @@ import {
   selectedCandidatePair,
   signIn,
   waitForFramesGrowing,
-} from './fixtures.js';
-import { describePeerConnections, peerConnectionSnapshots } from './peer-connections.js';
+} from './support/fixtures.js';
+import { peerConnectionSnapshots } from './support/peer-connection-probe.js';
+import { describePeerConnections } from './support/rtc-stats.js';
 
 /**
  * Relay through a real coturn (issue 5, items 9 and 10). coturn runs inside the loopback-only namespace

@@ -7,7 +7,7 @@ import {
   test,
   waitForFirstDecodedFrame,
   waitForFramesGrowing,
-} from './fixtures.js';
+} from './support/fixtures.js';
 
 // S20: a patient who checks in before the doctor starts waits in the waiting room; the doctor's pages show
 // it live; the doctor's Start brings the patient into the call without a click.

@@ -13,7 +13,7 @@ import {
   test,
   waitForFirstDecodedFrame,
   waitForFramesGrowing,
-} from './fixtures.js';
+} from './support/fixtures.js';
 
 const APPOINTMENT_LINK = 'a[href^="/appointments/"]';
 

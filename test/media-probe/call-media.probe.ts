@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
-import { DEMO_ACCOUNTS, expect, signIn, test } from '../e2e/fixtures.js';
-import { peerConnectionSnapshots } from '../e2e/peer-connections.js';
+import { DEMO_ACCOUNTS, expect, signIn, test } from '../e2e/support/fixtures.js';
+import { peerConnectionSnapshots } from '../e2e/support/peer-connection-probe.js';
 
 /**
  * Probes of the call engine in real Chromium, run by hand:

@@ -3,8 +3,10 @@ import { existsSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Locator, Page } from '@playwright/test';
-import type { AppointmentDetail } from '../../src/protocol/api.js';
-import { DEMO_ACCOUNTS, expect, signIn, test, waitForFramesGrowing } from './fixtures.js';
+import type { AppointmentDetail } from '../../../src/protocol/api.js';
+import { DEMO_ACCOUNTS, firstAppointmentId, signIn } from './demo-accounts.js';
+import { expect, test } from './fixtures.js';
+import { waitForFramesGrowing } from './media-waits.js';
 
 /** The steps of a call the issue-4 specs share: two signed-in parties, Start, Join, and a clean end. */
 
@@ -24,13 +26,6 @@ export async function appointmentDetail(page: Page, id: string): Promise<Appoint
   const response = await page.request.get(`/api/appointments/${id}`);
   expect(response.status(), `GET /api/appointments/${id}`).toBe(200);
   return (await response.json()) as AppointmentDetail;
-}
-
-async function firstAppointmentId(page: Page): Promise<string> {
-  const href = await page.locator('a[href^="/appointments/"]').first().getAttribute('href');
-  const id = /^\/appointments\/([^/?#]+)\/?$/.exec(href ?? '')?.[1];
-  if (!id) throw new Error(`the first appointment link has an unexpected href: ${href}`);
-  return id;
 }
 
 /**

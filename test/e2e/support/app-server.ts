@@ -5,9 +5,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { exited, freePort, inheritedEnv } from '../support/processes.js';
+import { exited, freePort, inheritedEnv } from '../../support/processes.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const ENTRY = join(ROOT, 'bin', 'carecall.js');
 const READY_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 5_000;

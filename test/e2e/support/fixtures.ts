@@ -1,26 +1,14 @@
 import { writeFile } from 'node:fs/promises';
 import { type BrowserContext, test as base, expect, type Page, type TestInfo } from '@playwright/test';
 import { type AppServer, startAppServer } from './app-server.js';
-import { addPeerConnectionProbe } from './peer-connections.js';
+import { addPeerConnectionProbe } from './peer-connection-probe.js';
 
-export {
-  configuredIceServerUrls,
-  inboundAudioStats,
-  inboundVideoStats,
-  isLoopbackAddress,
-  isLoopbackIceUrl,
-  peerConnectionCount,
-  selectedCandidatePair,
-  waitForFirstDecodedFrame,
-  waitForFramesGrowing,
-} from './peer-connections.js';
+export { DEMO_ACCOUNTS, signIn } from './demo-accounts.js';
+export { isLoopbackAddress, isLoopbackIceUrl } from './loopback-addresses.js';
+export { waitForFirstDecodedFrame, waitForFramesGrowing } from './media-waits.js';
+export { configuredIceServerUrls, peerConnectionCount } from './peer-connection-probe.js';
+export { inboundAudioStats, inboundVideoStats, selectedCandidatePair } from './rtc-stats.js';
 export { expect };
-
-export const DEMO_ACCOUNTS = {
-  doctor: 'doctor@demo.test',
-  patient: 'patient@demo.test',
-  admin: 'admin@demo.test',
-} as const;
 
 /**
  * One app server per test file, each with a fresh database; a worker-scoped pool owns it.
@@ -196,13 +184,4 @@ async function closeBounded(context: BrowserContext): Promise<void> {
         'left to the browser’s close at the end of the worker',
     );
   }
-}
-
-/** Signs in through the login form and waits for the appointments list. */
-export async function signIn(page: Page, email: string, password: string): Promise<void> {
-  await page.goto('/login');
-  await page.getByLabel('Email', { exact: true }).fill(email);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  await page.waitForURL((url) => url.pathname.replace(/\/$/, '') === '/appointments');
 }
