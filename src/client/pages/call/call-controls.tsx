@@ -38,6 +38,7 @@ function Control({
       ref={buttonRef ?? null}
       type="button"
       class={`control${variant ? ` control--${variant}` : ''}`}
+      data-icon={icon}
       disabled={disabled}
       aria-label={ariaLabel}
       aria-describedby={describedBy}

@@ -1,0 +1,154 @@
+import type { Page } from '@playwright/test';
+import {
+  appointmentPathPattern,
+  button,
+  CALL_SCENARIO_TIMEOUT_MS,
+  callPathPattern,
+  endActiveCall,
+} from './support/call-flow.js';
+import { DEMO_ACCOUNTS, expect, signIn, test, waitForFramesGrowing } from './support/fixtures.js';
+import {
+  captureScreen,
+  cspReports,
+  expectNoSidewaysScroll,
+  expectTouchFriendlyControls,
+  VIEWPORTS,
+} from './support/screens.js';
+
+// Every screen as people meet it, on a desktop and on a phone (touch, 360 px): no sideways scrolling, the
+// call's controls legible and large enough to tap, the chat a sheet that leaves the other person visible,
+// no keyboard-only hint on a touch screen, names that fit, and no Content-Security-Policy complaint. With
+// CARECALL_SCREENSHOTS=write the same walk keeps a picture of each screen in docs/screenshots/.
+
+/** Text that the element shows cut off (an ellipsis or clipping): wider content than its box. */
+async function clipped(page: Page, selector: string): Promise<string[]> {
+  return page
+    .locator(selector)
+    .evaluateAll((elements) =>
+      elements
+        .filter((e) => e.getBoundingClientRect().width > 0 && e.scrollWidth > e.clientWidth + 1)
+        .map((e) => e.textContent ?? ''),
+    );
+}
+
+/** The share of the remote video's box that the open chat leaves uncovered (0 when fully covered). */
+async function remoteVisibleBesideChat(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const video = document.querySelector('.call__remote')?.getBoundingClientRect();
+    const chat = document.querySelector('.call__chat')?.getBoundingClientRect();
+    if (!video || !chat || video.height === 0) return 0;
+    const top = Math.max(video.top, 0);
+    const bottom = Math.min(video.bottom, window.innerHeight);
+    const coveredTop = Math.max(top, chat.top);
+    const coveredBottom = Math.min(bottom, chat.bottom);
+    const overlapsSideways = chat.left < video.right && chat.right > video.left;
+    const covered = overlapsSideways ? Math.max(0, coveredBottom - coveredTop) : 0;
+    return (bottom - top - covered) / window.innerHeight;
+  });
+}
+
+for (const viewport of VIEWPORTS) {
+  const phone = viewport.name === 'phone';
+
+  test.describe(`screens at ${viewport.width} px`, () => {
+    test.use({
+      // A server of its own for each width (the pool keys servers by environment): the demo has one
+      // appointment, and the other width's walk has already ended its call.
+      appEnv: { CARECALL_E2E_SCREENS_WIDTH: String(viewport.width) },
+      viewport: { width: viewport.width, height: viewport.height },
+      ...(phone ? { isMobile: true, hasTouch: true } : {}),
+    });
+
+    test('sign-in, lists, appointment pages and the device test fit and read well', async ({
+      app,
+      newUserPage,
+    }) => {
+      const [patient, doctor, anonymous] = await Promise.all([
+        newUserPage('patient'),
+        newUserPage('doctor'),
+        newUserPage('anonymous'),
+      ]);
+      const csp = [cspReports(patient), cspReports(doctor), cspReports(anonymous)];
+      await anonymous.goto('/login');
+      await expect(anonymous.getByLabel('Email', { exact: true })).toBeVisible();
+      expect(
+        await anonymous.evaluate(() => window.innerWidth),
+        'the page is laid out at the viewport width',
+      ).toBe(viewport.width);
+      await captureScreen(anonymous, 'sign-in', viewport);
+
+      await signIn(patient, DEMO_ACCOUNTS.patient, app.demoPassword);
+      await expect(patient.locator('a[href^="/appointments/"]').first()).toBeVisible();
+      await captureScreen(patient, 'appointments-patient', viewport);
+      await patient.locator('a[href^="/appointments/"]').first().click();
+      await expect(patient.getByLabel('Message', { exact: true })).toBeVisible();
+      await captureScreen(patient, 'appointment-patient', viewport);
+
+      await patient.goto('/device-test');
+      await expect(patient.getByLabel('Camera preview')).toBeVisible();
+      await captureScreen(patient, 'device-test', viewport);
+
+      await signIn(doctor, DEMO_ACCOUNTS.doctor, app.demoPassword);
+      await expect(doctor.locator('a[href^="/appointments/"]').first()).toBeVisible();
+      await captureScreen(doctor, 'appointments-doctor', viewport);
+      await doctor.locator('a[href^="/appointments/"]').first().click();
+      await expect(doctor.getByLabel('Message', { exact: true })).toBeVisible();
+      await captureScreen(doctor, 'appointment-doctor', viewport);
+
+      expect(csp.flat(), 'Content-Security-Policy reports').toEqual([]);
+    });
+
+    test('the waiting room and the call, for both sides', async ({ app, newUserPage }) => {
+      test.setTimeout(CALL_SCENARIO_TIMEOUT_MS);
+      const [doctor, patient] = await Promise.all([newUserPage('doctor'), newUserPage('patient')]);
+      const csp = [cspReports(doctor), cspReports(patient)];
+      await Promise.all([
+        signIn(doctor, DEMO_ACCOUNTS.doctor, app.demoPassword),
+        signIn(patient, DEMO_ACCOUNTS.patient, app.demoPassword),
+      ]);
+      const href = await doctor.locator('a[href^="/appointments/"]').first().getAttribute('href');
+      const id = href?.split('/').pop() ?? '';
+      await endActiveCall(doctor, id);
+
+      await patient.goto(`/appointments/${id}`);
+      await patient.getByRole('link', { name: 'Check in', exact: true }).click();
+      await patient.waitForURL(callPathPattern(id));
+      await expect(patient.getByLabel('Camera preview')).toBeVisible();
+      await captureScreen(patient, 'waiting-room', viewport);
+
+      await doctor.goto(`/appointments/${id}`);
+      await button(doctor, 'Start video call').click();
+      await doctor.waitForURL(callPathPattern(id));
+      await Promise.all([waitForFramesGrowing(doctor), waitForFramesGrowing(patient)]);
+
+      for (const [side, page] of [
+        ['doctor', doctor],
+        ['patient', patient],
+      ] as const) {
+        await expectTouchFriendlyControls(page, '.call__controls', `call (${side})`);
+        expect(await clipped(page, '.call__peer, .call__tile-name'), `call (${side}): names cut off`).toEqual(
+          [],
+        );
+        await captureScreen(page, `call-${side}`, viewport);
+      }
+
+      await button(patient, 'Chat').click();
+      const message = patient.getByLabel('Message', { exact: true });
+      await expect(message).toBeVisible();
+      await expectNoSidewaysScroll(patient, 'call with chat open');
+      const visible = await remoteVisibleBesideChat(patient);
+      expect(
+        visible,
+        'share of the screen where the doctor stays visible with the chat open',
+      ).toBeGreaterThan(0.3);
+      const keyHint = patient.getByText('Press Enter to send', { exact: false });
+      if (phone) await expect(keyHint).toBeHidden();
+      else await expect(keyHint).toBeVisible();
+      await captureScreen(patient, 'call-chat-patient', viewport);
+
+      await endActiveCall(doctor, id);
+      await expect(doctor).toHaveURL(appointmentPathPattern(id), { timeout: 20_000 });
+      expect(csp.flat(), 'Content-Security-Policy reports').toEqual([]);
+    });
+  });
+}
