@@ -116,8 +116,10 @@ for (const viewport of VIEWPORTS) {
       await expect(patient.getByLabel('Camera preview')).toBeVisible();
       await captureScreen(patient, 'waiting-room', viewport);
 
-      await doctor.goto(`/appointments/${id}`);
-      await button(doctor, 'Start video call').click();
+      await doctor.goto('/appointments');
+      await expect(doctor.getByRole('region', { name: 'Waiting now' }).getByRole('listitem')).toHaveCount(1);
+      await captureScreen(doctor, 'doctor-queue', viewport);
+      await button(doctor, 'Start video call with Pat Demo').first().click();
       await doctor.waitForURL(callPathPattern(id));
       await Promise.all([waitForFramesGrowing(doctor), waitForFramesGrowing(patient)]);
 

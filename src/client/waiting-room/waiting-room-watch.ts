@@ -51,6 +51,18 @@ export class WaitingRoomWatch {
     return `Patient waiting · ${formatClock(this.#options.now() - room.checkedInAt)}`;
   }
 
+  /** Who waits now, longest first: the doctor's queue. A wait of unknown start sorts last. */
+  queue(): { appointmentId: string; waitedMs: number | null }[] {
+    const now = this.#options.now();
+    return [...this.#rooms.values()]
+      .filter((room) => room.patientWaiting)
+      .map((room) => ({
+        appointmentId: room.appointmentId,
+        waitedMs: room.checkedInAt === null ? null : Math.max(0, now - room.checkedInAt),
+      }))
+      .sort((a, b) => (b.waitedMs ?? -1) - (a.waitedMs ?? -1));
+  }
+
   dispose(): void {
     if (this.#ticker !== null) this.#options.timers.clearInterval(this.#ticker);
     this.#ticker = null;

@@ -12,9 +12,10 @@ import { ViewModel } from '../../ui/view-model.js';
 import { WaitingRoomWatch } from '../../waiting-room/waiting-room-watch.js';
 import { needsSignIn } from '../../ws/close-reasons.js';
 import type { ConnectionState, ReconnectingSocket } from '../../ws/reconnecting-socket.js';
-import { copyInviteLink, IDLE_INVITE, type InviteState, rememberPatientLink } from '../invite-link.js';
+import { copyInviteLink, IDLE_INVITE, type InviteState } from '../invite-link.js';
 import { type NotificationOffer, notificationOffer } from '../notifications.js';
 import { redirectIfSignedOut, requireSession, signOut } from '../session.js';
+import { openCallSession } from '../start-call.js';
 
 export type CallAction =
   | { kind: 'start'; label: 'Start video call'; enabled: boolean }
@@ -187,10 +188,7 @@ export class AppointmentViewModel extends ViewModel<AppointmentPageState> {
 
   /** Start sets the call cookie for this browser; the patient link it returns is kept for copying. */
   async startCall(): Promise<void> {
-    await this.#callAction(async (id) => {
-      const info = await this.#api.startCall(id);
-      rememberPatientLink(this.#platform, id, info);
-    });
+    await this.#callAction((id) => openCallSession(this.#api, this.#platform, id));
   }
 
   async joinCall(): Promise<void> {

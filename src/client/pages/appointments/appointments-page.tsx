@@ -3,7 +3,20 @@ import { useViewModel } from '../../ui/use-view-model.js';
 import type { AppointmentsViewModel } from './appointments-view-model.js';
 
 export function AppointmentsPage({ model }: { model: AppointmentsViewModel }) {
-  const { phase, user, items, error, signingOut, notifications } = useViewModel(model);
+  const { phase, user, items, error, signingOut, notifications, queue, starting, startError } =
+    useViewModel(model);
+  const startButton = (id: string, name: string) => (
+    <button
+      type="button"
+      class="button button--primary appointment-start"
+      aria-label={`Start video call with ${name}`}
+      disabled={starting !== null}
+      aria-busy={starting === id}
+      onClick={() => void model.startCall(id)}
+    >
+      {starting === id ? 'Starting…' : 'Start video call'}
+    </button>
+  );
   return (
     <>
       <SiteHeader user={user} onSignOut={() => void model.signOut()} signingOut={signingOut} />
@@ -34,11 +47,40 @@ export function AppointmentsPage({ model }: { model: AppointmentsViewModel }) {
             {error}
           </p>
         )}
+        {startError && (
+          <p role="alert" class="alert alert--error">
+            {startError}
+          </p>
+        )}
+        {phase === 'ready' && user?.role === 'doctor' && (
+          <section class="queue" aria-labelledby="queue-heading">
+            <h2 id="queue-heading">Waiting now</h2>
+            {queue.length === 0 ? (
+              <p class="muted">Nobody is in a waiting room.</p>
+            ) : (
+              <ol class="queue__list">
+                {queue.map((entry) => (
+                  <li key={entry.id} class="queue__entry">
+                    <a class="queue__who" href={entry.href}>
+                      {entry.name}
+                    </a>
+                    <span class="queue__waited">{entry.waited ? `waiting ${entry.waited}` : 'waiting'}</span>
+                    <span class="queue__reason">{entry.reason}</span>
+                    {startButton(entry.id, entry.name)}
+                  </li>
+                ))}
+              </ol>
+            )}
+          </section>
+        )}
         {phase === 'ready' && items.length === 0 && <p class="muted">You have no appointments.</p>}
+        {phase === 'ready' && user?.role === 'doctor' && items.length > 0 && (
+          <h2 class="appointment-list__heading">All appointments</h2>
+        )}
         {items.length > 0 && (
           <ul class="appointment-list">
             {items.map((item) => (
-              <li key={item.id}>
+              <li key={item.id} class={item.canStart ? 'appointment-row' : undefined}>
                 <a class="appointment-card" href={item.href}>
                   <span class="appointment-card__who">{item.title}</span>{' '}
                   <span class="appointment-card__when">
@@ -53,6 +95,7 @@ export function AppointmentsPage({ model }: { model: AppointmentsViewModel }) {
                     </>
                   )}
                 </a>
+                {item.canStart && startButton(item.id, item.title)}
               </li>
             ))}
           </ul>

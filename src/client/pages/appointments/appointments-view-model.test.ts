@@ -98,4 +98,64 @@ describe('AppointmentsViewModel', () => {
     expect(model.state.phase).toBe('ready');
     expect(() => connection()).toThrow();
   });
+
+  it('queues the waiting patients for the doctor, longest wait first, and drops one who leaves', async () => {
+    const { model, connection, platform } = setup(list());
+    await model.load();
+    connection().welcome();
+    connection().receive({ type: 'lobby', lobby: waitingRoom(true, NOW - 5000, 'a1') });
+    connection().receive({ type: 'lobby', lobby: waitingRoom(true, NOW - 125_000, 'a2') });
+    expect(model.state.queue).toEqual([
+      { id: 'a2', href: '/appointments/a2', name: 'Sam', reason: 'Follow-up', waited: '2:05' },
+      { id: 'a1', href: '/appointments/a1', name: 'Pat', reason: 'Follow-up', waited: '0:05' },
+    ]);
+    platform.fakeTimers.advance(10_000);
+    expect(model.state.queue.map((q) => q.waited)).toEqual(['2:15', '0:15']);
+    connection().receive({ type: 'lobby', lobby: waitingRoom(false, null, 'a2') });
+    expect(model.state.queue.map((q) => q.id)).toEqual(['a1']);
+  });
+
+  it('lets a doctor start a call from the list and goes to the call page', async () => {
+    const { model, api, platform } = setup([
+      ...list(),
+      {
+        method: 'POST',
+        path: '/api/appointments/a2/call/start',
+        status: 200,
+        body: { call: {}, iceServers: [] },
+      },
+    ]);
+    await model.load();
+    expect(model.state.items.map((i) => i.canStart)).toEqual([true, true]);
+    await model.startCall('a2');
+    expect(api.requests.at(-1)).toMatchObject({ method: 'POST', path: '/api/appointments/a2/call/start' });
+    expect(platform.navigated).toEqual(['/appointments/a2/call']);
+  });
+
+  it('says which call could not start, and stays on the list', async () => {
+    const { model, platform } = setup([
+      ...list(),
+      {
+        method: 'POST',
+        path: '/api/appointments/a2/call/start',
+        status: 409,
+        body: { error: { code: 'illegal_transition', message: 'The call is already running.' } },
+      },
+    ]);
+    await model.load();
+    await model.startCall('a2');
+    expect(platform.navigated).toEqual([]);
+    expect(model.state.starting).toBeNull();
+    expect(model.state.startError).toMatch(/^The call with Sam could not start: /);
+  });
+
+  it('offers Start only to a doctor and only when no call runs', async () => {
+    const doctor = setup(list(doctorUser, [appointment({ videoCallStatus: 'in_progress' })]));
+    await doctor.model.load();
+    expect(doctor.model.state.items[0]?.canStart).toBe(false);
+    const patient = setup(list(patientUser));
+    await patient.model.load();
+    expect(patient.model.state.items.map((i) => i.canStart)).toEqual([false, false]);
+    expect(patient.model.state.queue).toEqual([]);
+  });
 });

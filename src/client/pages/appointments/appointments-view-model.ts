@@ -1,11 +1,11 @@
 import type { AppointmentView, UserView } from '../../../protocol/api.js';
-import type { CallStatus } from '../../../protocol/call-status.js';
+import { type CallStatus, isCallActive } from '../../../protocol/call-status.js';
 import type { ServerMessage } from '../../../protocol/messages.js';
 import { ApiError, errorMessage } from '../../api/api-error.js';
 import type { ApiClient } from '../../api/http-client.js';
-import { callStatusWords, formatDateTime } from '../../lib/format.js';
+import { callStatusWords, formatClock, formatDateTime } from '../../lib/format.js';
 import { otherParty } from '../../lib/people.js';
-import { appointmentPath } from '../../lib/routes.js';
+import { appointmentPath, callPath } from '../../lib/routes.js';
 import type { Platform } from '../../platform/platform.js';
 import { ViewModel } from '../../ui/view-model.js';
 import { WaitingRoomWatch } from '../../waiting-room/waiting-room-watch.js';
@@ -13,6 +13,7 @@ import { needsSignIn } from '../../ws/close-reasons.js';
 import type { ReconnectingSocket } from '../../ws/reconnecting-socket.js';
 import { type NotificationOffer, notificationOffer } from '../notifications.js';
 import { redirectIfSignedOut, requireSession, signOut } from '../session.js';
+import { openCallSession } from '../start-call.js';
 
 export interface AppointmentItem {
   id: string;
@@ -27,6 +28,18 @@ export interface AppointmentItem {
   statusWords: string;
   /** "Patient waiting · 3:12" on a doctor's list. */
   waitingRoomBadge: string | null;
+  /** A doctor may start this appointment's call from the list (no call is running). */
+  canStart: boolean;
+}
+
+/** A patient in a waiting room, on the doctor's queue: longest wait first. */
+export interface QueueEntry {
+  id: string;
+  href: string;
+  name: string;
+  reason: string;
+  /** "3:12", or null when the server did not say when they checked in. */
+  waited: string | null;
 }
 
 export interface AppointmentsState {
@@ -36,6 +49,11 @@ export interface AppointmentsState {
   error: string | null;
   signingOut: boolean;
   notifications: NotificationOffer;
+  /** The doctor's queue of checked-in patients (empty for everybody else). */
+  queue: QueueEntry[];
+  /** The appointment whose call is being started from the list. */
+  starting: string | null;
+  startError: string | null;
 }
 
 /** Each subscription costs the server a fan-out entry; a list watches at most this many. */
@@ -61,6 +79,7 @@ export function toItem(appointment: AppointmentView, user: UserView, locale?: st
     status: appointment.videoCallStatus,
     statusWords: callStatusWords(appointment.videoCallStatus, user.role),
     waitingRoomBadge: null,
+    canStart: user.role === 'doctor' && !isCallActive(appointment.videoCallStatus),
   };
 }
 
@@ -74,7 +93,17 @@ export class AppointmentsViewModel extends ViewModel<AppointmentsState> {
   #disposers: Array<() => void> = [];
 
   constructor(api: ApiClient, platform: Platform, socket: ReconnectingSocket) {
-    super({ phase: 'loading', user: null, items: [], error: null, signingOut: false, notifications: null });
+    super({
+      phase: 'loading',
+      user: null,
+      items: [],
+      error: null,
+      signingOut: false,
+      notifications: null,
+      queue: [],
+      starting: null,
+      startError: null,
+    });
     this.#api = api;
     this.#platform = platform;
     this.#socket = socket;
@@ -95,6 +124,24 @@ export class AppointmentsViewModel extends ViewModel<AppointmentsState> {
     } catch (error) {
       if (redirectIfSignedOut(error, this.#platform)) return;
       this.update({ phase: 'error', error: errorMessage(error) });
+    }
+  }
+
+  /** The doctor's Start from the list, straight into the call page. */
+  async startCall(appointmentId: string): Promise<void> {
+    if (this.state.starting) return;
+    this.update({ starting: appointmentId, startError: null });
+    try {
+      await openCallSession(this.#api, this.#platform, appointmentId);
+      this.#platform.navigate(callPath(appointmentId));
+    } catch (error) {
+      if (redirectIfSignedOut(error, this.#platform)) return;
+      const who = this.#appointments.find((a) => a.id === appointmentId);
+      const name = who && this.#user ? otherParty(who, this.#user) : 'this appointment';
+      this.update({
+        starting: null,
+        startError: `The call with ${name} could not start: ${errorMessage(error)}`,
+      });
     }
   }
 
@@ -165,11 +212,25 @@ export class AppointmentsViewModel extends ViewModel<AppointmentsState> {
     const user = this.#user;
     if (!user) return;
     const watch = this.#waitingRoomWatch;
+    const byId = new Map(this.#appointments.map((a) => [a.id, a]));
+    const queue: QueueEntry[] = [];
+    for (const { appointmentId, waitedMs } of watch?.queue() ?? []) {
+      const appointment = byId.get(appointmentId);
+      if (!appointment) continue;
+      queue.push({
+        id: appointmentId,
+        href: appointmentPath(appointmentId),
+        name: appointment.patient.displayName,
+        reason: appointment.reason,
+        waited: waitedMs === null ? null : formatClock(waitedMs),
+      });
+    }
     this.update({
       items: this.#appointments.map((a) => ({
         ...toItem(a, user),
         waitingRoomBadge: watch?.badge(a.id) ?? null,
       })),
+      queue,
     });
   }
 }
