@@ -83,6 +83,11 @@ test.describe('screen sharing (issue 4, S10)', () => {
           .poll(() => patientSees(patient), { message: 'the patient sees the screen' })
           .toBe('screen');
         report('Share screen click → patient sees the screen', Date.now() - sharedAt);
+        // Labelled on both sides, in words (issue 14).
+        await expect(doctor.getByText('You are sharing your screen', { exact: true })).toBeVisible();
+        await expect(
+          patient.getByText('Dr. Ada Demo is sharing their screen', { exact: true }),
+        ).toBeVisible();
         return track;
       });
 
@@ -119,6 +124,8 @@ test.describe('screen sharing (issue 4, S10)', () => {
     await test.step('Stop sharing: back to the camera, screenSharingActive false', async () => {
       await button(doctor, 'Stop sharing').click();
       await expect(button(doctor, 'Share screen')).toBeVisible();
+      await expect(doctor.getByText('You are sharing your screen', { exact: true })).toHaveCount(0);
+      await expect(patient.getByText(/is sharing their screen$/)).toHaveCount(0);
       await expect.poll(async () => (await sentVideo(doctor)).displaySurface).toBeNull();
       await expect
         .poll(() => patientSees(patient), { message: 'the patient sees the camera again' })

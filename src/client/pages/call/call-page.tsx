@@ -209,6 +209,11 @@ export function CallPage({ model, deviceCheck }: { model: CallViewModel; deviceC
             </p>
           </div>
         )}
+        {screen.shareLabel && (
+          <p class="call__share-label">
+            <Icon name="screen" /> {screen.shareLabel}
+          </p>
+        )}
         <div class="call__stage">
           {screen.overlay && <Overlay overlay={screen.overlay} state={state} />}
           {state.localStream && (

@@ -11,6 +11,7 @@ const base: CallScreenInput = {
   statusText: 'Connected',
   error: null,
   remote: { audioMuted: false, videoOff: false, screenSharing: false },
+  local: { screenSharing: false },
   serverLost: false,
 };
 const screen = (patch: Partial<CallScreenInput>) => callScreen({ ...base, ...patch });
@@ -35,7 +36,17 @@ describe('callScreen', () => {
       remoteTile: { name: 'Pat Smith', initials: 'PS', audioMuted: false, videoOff: false, screen: false },
       serverNotice: null,
       announcement: 'Connected with Pat Smith.',
+      shareLabel: null,
     });
+  });
+
+  it('labels a screen share on both sides, only while in the call', () => {
+    const remote = { audioMuted: false, videoOff: false, screenSharing: true };
+    expect(screen({ peerName: 'Dr. Ada', role: 'patient', remote }).shareLabel).toBe(
+      'Dr. Ada is sharing their screen',
+    );
+    expect(screen({ local: { screenSharing: true } }).shareLabel).toBe('You are sharing your screen');
+    expect(screen({ phase: 'ended', local: { screenSharing: true } }).shareLabel).toBeNull();
   });
 
   it('puts the other side’s signaled microphone and camera on their tile and in the announcement', () => {

@@ -42,6 +42,8 @@ export interface CallScreenInput {
   statusText: string;
   error: string | null;
   remote: RemoteMedia;
+  /** Whether this side is sharing its screen. */
+  local: { screenSharing: boolean };
   /** The signaling socket is being re-made while the call goes on. */
   serverLost: boolean;
 }
@@ -54,6 +56,8 @@ export interface CallScreen {
   serverNotice: string | null;
   /** The text of the page's one polite live region: changes with the phase and the other side's media. */
   announcement: string;
+  /** On screen while either side shares: who is sharing ("You are sharing your screen"). */
+  shareLabel: string | null;
 }
 
 const HONORIFICS = new Set(['dr', 'mr', 'mrs', 'ms', 'mx', 'prof', 'sir']);
@@ -156,7 +160,10 @@ export function callScreen(input: CallScreenInput): CallScreen {
   } else {
     announcement = input.statusText;
   }
-  return { overlay, remoteTile, serverNotice, announcement };
+  let shareLabel: string | null = null;
+  if (inCall && input.local.screenSharing) shareLabel = CALL_STATE_WORDS.youAreSharing;
+  else if (inCall && input.remote.screenSharing) shareLabel = CALL_STATE_WORDS.sharingScreenLabel(tileName);
+  return { overlay, remoteTile, serverNotice, announcement, shareLabel };
 }
 
 export interface QualityView {

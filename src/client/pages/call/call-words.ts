@@ -101,6 +101,8 @@ export const CALL_STATE_WORDS = {
   muted: (name: string) => `${name} is muted.`,
   cameraOff: (name: string) => `${name} has turned the camera off.`,
   sharingScreen: (name: string) => `${name} is sharing their screen.`,
+  sharingScreenLabel: (name: string) => `${name} is sharing their screen`,
+  youAreSharing: 'You are sharing your screen',
   serverLost: 'Reconnecting to the server…',
 } as const;
 
