@@ -4,6 +4,7 @@ import {
   button,
   CALL_SCENARIO_TIMEOUT_MS,
   callPathPattern,
+  connectedCall,
   endActiveCall,
 } from './support/call-flow.js';
 import { DEMO_ACCOUNTS, expect, signIn, test, waitForFramesGrowing } from './support/fixtures.js';
@@ -154,3 +155,36 @@ for (const viewport of VIEWPORTS) {
     });
   });
 }
+
+test.describe('a phone held sideways (740 × 360)', () => {
+  test.use({
+    appEnv: { CARECALL_E2E_SCREENS_WIDTH: 'landscape' },
+    viewport: { width: 740, height: 360 },
+    isMobile: true,
+    hasTouch: true,
+  });
+
+  test('the call and its chat share the screen side by side', async ({ app, newUserPage }) => {
+    test.setTimeout(CALL_SCENARIO_TIMEOUT_MS);
+    const { doctor, patient } = await connectedCall(newUserPage, app.demoPassword);
+    const landscape = { width: 740 };
+    await expectTouchFriendlyControls(patient, '.call__controls', 'call (patient, landscape)');
+    await expectNoSidewaysScroll(patient, 'call at 740 px');
+    await captureScreen(patient, 'call-patient-landscape', landscape);
+    await button(patient, 'Chat').click();
+    await expect(patient.getByLabel('Message', { exact: true })).toBeVisible();
+    await expectNoSidewaysScroll(patient, 'call with chat open at 740 px');
+    const visible = await patient.evaluate(() => {
+      const video = document.querySelector('.call__remote')?.getBoundingClientRect();
+      const chat = document.querySelector('.call__chat')?.getBoundingClientRect();
+      if (!video || !chat) return 0;
+      return Math.max(0, Math.min(video.right, chat.left) - Math.max(video.left, 0)) / window.innerWidth;
+    });
+    expect(visible, 'share of the width where the doctor stays visible with the chat open').toBeGreaterThan(
+      0.35,
+    );
+    await captureScreen(patient, 'call-chat-patient-landscape', landscape);
+    await button(doctor, 'Chat').click();
+    await expect(doctor.getByLabel('Message', { exact: true })).toBeVisible();
+  });
+});

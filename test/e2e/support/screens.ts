@@ -26,7 +26,11 @@ export async function expectNoSidewaysScroll(page: Page, screen: string): Promis
 }
 
 /** Checks the screen at this width and, when asked to, keeps its picture. */
-export async function captureScreen(page: Page, screen: string, viewport: Viewport): Promise<void> {
+export async function captureScreen(
+  page: Page,
+  screen: string,
+  viewport: { readonly width: number },
+): Promise<void> {
   await expectNoSidewaysScroll(page, `${screen} at ${viewport.width} px`);
   if (!writing) return;
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
