@@ -1,9 +1,9 @@
 import { defineConfig } from '@playwright/test';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './test/e2e/support/chromium.js';
-import { assertLoopbackOnlyNetwork } from './test/e2e/support/network-guard.js';
+import { assertContainedNetwork } from './test/e2e/support/network-guard.js';
 
 // Checked here as well as in scripts/e2e.mjs so that a bare `npx playwright test` cannot reach the open interface.
-assertLoopbackOnlyNetwork();
+assertContainedNetwork();
 
 export default defineConfig({
   testDir: 'test/e2e',

@@ -4,7 +4,7 @@ import { type AppServer, startAppServer } from './app-server.js';
 import { addPeerConnectionProbe } from './peer-connection-probe.js';
 
 export { DEMO_ACCOUNTS, signIn } from './demo-accounts.js';
-export { isLoopbackAddress, isLoopbackIceUrl } from './loopback-addresses.js';
+export { isContainedAddress, isLoopbackAddress, isLoopbackIceUrl } from './loopback-addresses.js';
 export { waitForFirstDecodedFrame, waitForFramesGrowing } from './media-waits.js';
 export { configuredIceServerUrls, peerConnectionCount } from './peer-connection-probe.js';
 export { inboundAudioStats, inboundVideoStats, selectedCandidatePair } from './rtc-stats.js';

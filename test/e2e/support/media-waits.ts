@@ -1,4 +1,4 @@
-import type { Page } from '@playwright/test';
+import type { ScriptedPage } from './peer-connection-probe.js';
 import { describePeerConnections, type InboundVideoStats, inboundVideoStats } from './rtc-stats.js';
 
 /** Waits on received video: frames decoded and still growing, the first frame, a resolution reached. */
@@ -13,7 +13,7 @@ export interface FramesGrowth {
  * is still rising `sampleMs` later (a frozen stream or a single keyframe does not pass).
  */
 export async function waitForFramesGrowing(
-  page: Page,
+  page: ScriptedPage,
   { timeoutMs = 20_000, sampleMs = 1_000 }: { timeoutMs?: number; sampleMs?: number } = {},
 ): Promise<FramesGrowth> {
   const deadline = Date.now() + timeoutMs;
@@ -21,13 +21,13 @@ export async function waitForFramesGrowing(
   while (Date.now() < deadline) {
     const before = await inboundVideoStats(page);
     if (before && before.framesDecoded > 0) {
-      await page.waitForTimeout(sampleMs);
+      await new Promise((resolve) => setTimeout(resolve, sampleMs));
       const after = await inboundVideoStats(page);
       if (after && after.framesDecoded > before.framesDecoded) return { before, after };
       last = after;
     } else {
       last = before;
-      await page.waitForTimeout(100);
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
   throw new Error(
@@ -38,7 +38,7 @@ export async function waitForFramesGrowing(
 
 /** Polls closely (every `intervalMs`) and returns the wall-clock time at which the page first decoded a remote frame. */
 export async function waitForFirstDecodedFrame(
-  page: Page,
+  page: ScriptedPage,
   { timeoutMs = 20_000, intervalMs = 25 }: { timeoutMs?: number; intervalMs?: number } = {},
 ): Promise<number> {
   const deadline = Date.now() + timeoutMs;
@@ -57,7 +57,7 @@ export async function waitForFirstDecodedFrame(
  * wall-clock time it first saw them (for printing, never for asserting).
  */
 export async function waitForInboundResolution(
-  page: Page,
+  page: ScriptedPage,
   width: number,
   height: number,
   { timeoutMs = 30_000, intervalMs = 100 }: { timeoutMs?: number; intervalMs?: number } = {},

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { containedNetworkProblems } from '../../../scripts/lib/contained-veth.mjs';
 
 /**
  * The interfaces of this process's network namespace. `/proc/self/net/dev` follows the namespace of the
@@ -22,6 +23,20 @@ export function assertLoopbackOnlyNetwork(): void {
   if (names.length === 0 || others.length > 0) {
     throw new Error(
       `Browser tests run only inside a network namespace whose sole interface is lo; this one also has ${others.join(', ') || '(nothing)'}. ` +
+        'Run them with `npm run test:e2e` (scripts/e2e.mjs creates the namespace).',
+    );
+  }
+}
+
+/**
+ * The browser tests' guard: `lo`, and at most the veth pair scripts/e2e.mjs adds for Firefox, whose two
+ * ends are both in this namespace (what one end sends arrives at the other), so nothing can leave it.
+ */
+export function assertContainedNetwork(): void {
+  const problems = containedNetworkProblems();
+  if (problems.length > 0) {
+    throw new Error(
+      `Browser tests run only inside a network namespace of their own (lo, and the veth pair scripts/e2e.mjs adds); here: ${problems.join('; ')}. ` +
         'Run them with `npm run test:e2e` (scripts/e2e.mjs creates the namespace).',
     );
   }

@@ -42,8 +42,17 @@ export const NO_NEGOTIATION: Readonly<NegotiationCounts> = {
   negotiationNeeded: 0,
 };
 
-/** Runs inside the page (serialised by Playwright), so it may use nothing from this module's scope. */
-function installPeerConnectionProbe({ key, zero }: { key: string; zero: NegotiationCounts }): void {
+/**
+ * What the readers below need of a page: Playwright's `evaluate` with one argument (a Firefox page driven
+ * by puppeteer is adapted to it in firefox-page.ts).
+ */
+export type ScriptedPage = Pick<Page, 'evaluate'>;
+
+/**
+ * Runs inside the page (serialised by Playwright, or by puppeteer for Firefox), so it may use nothing from
+ * this module's scope.
+ */
+export function installPeerConnectionProbe({ key, zero }: { key: string; zero: NegotiationCounts }): void {
   const holder = window as unknown as Record<symbol, ProbeRegistry | undefined>;
   const symbol = Symbol.for(key);
   const Native = window.RTCPeerConnection;
@@ -114,13 +123,14 @@ const WANTED_STATS = [
   'local-candidate',
   'remote-candidate',
   'transport',
+  'codec',
 ];
 
 /**
  * Every open peer connection of the page with the stats the helpers need. A page that is navigating has
  * no execution context; that reads as "no connections yet" so callers can simply poll.
  */
-export async function peerConnectionSnapshots(page: Page): Promise<PeerConnectionSnapshot[]> {
+export async function peerConnectionSnapshots(page: ScriptedPage): Promise<PeerConnectionSnapshot[]> {
   try {
     return await page.evaluate(
       async ({ key, wanted }) => {
@@ -160,14 +170,14 @@ export function isNavigationRace(error: unknown): boolean {
 }
 
 /** The ICE server URLs of every peer connection the page created, closed ones included. */
-export async function configuredIceServerUrls(page: Page): Promise<string[]> {
+export async function configuredIceServerUrls(page: ScriptedPage): Promise<string[]> {
   return page.evaluate((key) => {
     const registry = (window as unknown as Record<symbol, ProbeRegistry | undefined>)[Symbol.for(key)];
     return (registry?.iceServers ?? []).flat().flatMap((server) => [server.urls].flat());
   }, REGISTRY_KEY);
 }
 
-export async function peerConnectionCount(page: Page): Promise<number> {
+export async function peerConnectionCount(page: ScriptedPage): Promise<number> {
   return page.evaluate((key) => {
     const registry = (window as unknown as Record<symbol, ProbeRegistry | undefined>)[Symbol.for(key)];
     return registry?.connections.length ?? 0;

@@ -1,5 +1,4 @@
-import type { Page } from '@playwright/test';
-import { peerConnectionCount, peerConnectionSnapshots } from './peer-connection-probe.js';
+import { peerConnectionCount, peerConnectionSnapshots, type ScriptedPage } from './peer-connection-probe.js';
 
 /** What the page's `getStats()` says: received streams, the selected candidate pair, media counters and rates. */
 
@@ -19,7 +18,7 @@ function str(entry: Record<string, unknown>, name: string): string | null {
 
 /** The page's inbound-rtp entry of `kind` with the highest `by` (the stream that carries the call). */
 async function busiestInbound(
-  page: Page,
+  page: ScriptedPage,
   kind: 'audio' | 'video',
   by: string,
 ): Promise<Record<string, unknown> | undefined> {
@@ -37,7 +36,7 @@ export interface InboundVideoStats {
 }
 
 /** The page's busiest inbound video stream (most frames decoded), or null when it receives none. */
-export async function inboundVideoStats(page: Page): Promise<InboundVideoStats | null> {
+export async function inboundVideoStats(page: ScriptedPage): Promise<InboundVideoStats | null> {
   const busiest = await busiestInbound(page, 'video', 'framesDecoded');
   if (!busiest) return null;
   return {
@@ -54,7 +53,7 @@ export interface InboundAudioStats {
   totalSamplesReceived: number;
 }
 
-export async function inboundAudioStats(page: Page): Promise<InboundAudioStats | null> {
+export async function inboundAudioStats(page: ScriptedPage): Promise<InboundAudioStats | null> {
   const busiest = await busiestInbound(page, 'audio', 'packetsReceived');
   if (!busiest) return null;
   return {
@@ -75,7 +74,7 @@ export interface SelectedCandidatePair {
 }
 
 /** The candidate pair the transport actually uses (first open connection that has one). */
-export async function selectedCandidatePair(page: Page): Promise<SelectedCandidatePair | null> {
+export async function selectedCandidatePair(page: ScriptedPage): Promise<SelectedCandidatePair | null> {
   for (const { stats } of await peerConnectionSnapshots(page)) {
     const byId = new Map(stats.map((e) => [str(e, 'id'), e]));
     const transportPairId = stats
@@ -108,7 +107,7 @@ export async function selectedCandidatePair(page: Page): Promise<SelectedCandida
 }
 
 /** A one-line account of the page's peer connections, for failure messages. */
-export async function describePeerConnections(page: Page): Promise<string> {
+export async function describePeerConnections(page: ScriptedPage): Promise<string> {
   const snapshots = await peerConnectionSnapshots(page);
   const created = await peerConnectionCount(page).catch(() => -1);
   const open = snapshots.map((s) => {
@@ -189,7 +188,7 @@ function counters(entries: Record<string, unknown>[], direction: 'inbound' | 'ou
  * seconds apart tell what is flowing. Sent audio energy comes from the `media-source` entry (what the
  * microphone track gives the sender: zero while the track is disabled).
  */
-export async function mediaSnapshot(page: Page): Promise<MediaSnapshot> {
+export async function mediaSnapshot(page: ScriptedPage): Promise<MediaSnapshot> {
   const stats = (await peerConnectionSnapshots(page)).flatMap((s) => s.stats);
   const of = (type: string, kind: string) =>
     stats.filter((e) => str(e, 'type') === type && str(e, 'kind') === kind);
@@ -217,9 +216,9 @@ export interface MediaRates {
 }
 
 /** What flows over `windowMs`: rates from two snapshots, and the latest picture sizes. */
-export async function mediaRates(page: Page, windowMs = 2_000): Promise<MediaRates> {
+export async function mediaRates(page: ScriptedPage, windowMs = 2_000): Promise<MediaRates> {
   const a = await mediaSnapshot(page);
-  await page.waitForTimeout(windowMs);
+  await new Promise((resolve) => setTimeout(resolve, windowMs));
   const b = await mediaSnapshot(page);
   const seconds = Math.max(0.001, (b.at - a.at) / 1000);
   const rate = (x: number, y: number) => Math.max(0, y - x) / seconds;
@@ -237,7 +236,7 @@ export async function mediaRates(page: Page, windowMs = 2_000): Promise<MediaRat
 }
 
 /** Why the page's video sender sends what it sends: for printing next to timing figures. */
-export async function outboundVideoDiagnostics(page: Page): Promise<string> {
+export async function outboundVideoDiagnostics(page: ScriptedPage): Promise<string> {
   const stats = (await peerConnectionSnapshots(page)).flatMap((s) => s.stats);
   const video = stats.filter((e) => str(e, 'type') === 'outbound-rtp' && str(e, 'kind') === 'video');
   const pair = stats.find((e) => str(e, 'type') === 'candidate-pair' && field(e, 'nominated') === true);
