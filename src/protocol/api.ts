@@ -98,6 +98,24 @@ export interface CallStartInfo extends CallJoinInfo {
   links: { doctor: CallLinkView; patient: CallLinkView };
 }
 
+/** POST /api/call-links/inspect: a link holder asks what the link is for before giving a name. */
+export interface InspectLinkRequest {
+  /** The appointment the link's address names; a link for another one is refused as unknown. */
+  appointmentId: string;
+  token: string;
+}
+
+/**
+ * What a still-valid call link tells its holder (docs/security.md): the clinic, the doctor and the
+ * scheduled time, nothing else. A dead link gets only its refusal code (S18).
+ */
+export interface CallLinkInfo {
+  role: PartyRole;
+  hospitalName: string;
+  doctorName: string;
+  scheduledAt: number;
+}
+
 export interface ExchangeLinkRequest {
   token: string;
   /** Required for a patient link (the patient confirms their name); ignored for a doctor link. */

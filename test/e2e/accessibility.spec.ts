@@ -5,6 +5,7 @@ import {
   button,
   CALL_SCENARIO_TIMEOUT_MS,
   connectedCall,
+  endActiveCall,
   hangUp,
   returnedToAppointment,
 } from './support/call-flow.js';
@@ -107,6 +108,36 @@ test.describe('accessibility (axe-core)', () => {
     await page.getByRole('link', { name: 'Check in', exact: true }).click();
     await expect(page.getByLabel('Camera preview')).toBeVisible();
     await expectNoSeriousViolations(page, 'waiting room');
+  });
+
+  test('a call link’s pages: the appointment and name question, and a dead link, have no serious or critical violations', async ({
+    app,
+    page,
+    newUserPage,
+  }) => {
+    await signIn(page, DEMO_ACCOUNTS.doctor, app.demoPassword);
+    const href = (await page.locator('a[href^="/appointments/"]').first().getAttribute('href')) ?? '';
+    const id = /\/appointments\/([^/?#]+)/.exec(href)?.[1] ?? '';
+    const { csrfToken } = (await (await page.request.get('/api/session')).json()) as { csrfToken: string };
+    const started = await page.request.post(`/api/appointments/${id}/call/start`, {
+      headers: { 'x-csrf-token': csrfToken },
+      data: {},
+    });
+    expect(started.status()).toBe(200);
+    const { links } = (await started.json()) as { links: { patient: { url: string } } };
+    try {
+      const visitor = await newUserPage('link visitor');
+      await visitor.goto(links.patient.url);
+      await expect(visitor.getByLabel('Your name', { exact: true })).toBeVisible();
+      await expect(visitor.getByRole('region', { name: 'Your video appointment' })).toBeVisible();
+      await expectNoSeriousViolations(visitor, 'call link: appointment and name');
+      const dead = await newUserPage('dead link');
+      await dead.goto(`${app.url}/appointments/${id}/call#token=${'A'.repeat(43)}`);
+      await expect(dead.getByRole('heading', { name: 'This link does not work' })).toBeVisible();
+      await expectNoSeriousViolations(dead, 'call link: dead link');
+    } finally {
+      await endActiveCall(page, id);
+    }
   });
 });
 

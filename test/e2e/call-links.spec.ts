@@ -1,5 +1,6 @@
 import type { Page } from '@playwright/test';
-import type { AppointmentDetail } from '../../src/protocol/api.js';
+import type { AppointmentDetail, CallStartInfo } from '../../src/protocol/api.js';
+import { endActiveCall } from './support/call-flow.js';
 import {
   DEMO_ACCOUNTS,
   expect,
@@ -8,16 +9,20 @@ import {
   test,
   waitForFramesGrowing,
 } from './support/fixtures.js';
+import { expectNoSidewaysScroll, VIEWPORTS } from './support/screens.js';
 
 // S16/S18 and docs/api.md "Call links": a patient link carries its token in the fragment only; the call
-// page takes it out of the address bar, asks the patient's name and exchanges the token once for the call
-// cookie. A second browser with the same link is refused.
+// page takes it out of the address bar, says which clinic, doctor and time the link is for (S18a), asks
+// the patient's name and exchanges the token once for the call cookie. A second browser with the same
+// link, and every dead link, is told at once what happened, with no name asked.
 
 // At info level the server logs every request's URL, so "the token is not in the server's output" means
 // something (at the harness's default warn level the output would be nearly empty).
 test.use({ appEnv: { LOG_LEVEL: 'info' } });
 
-const ALREADY_USED = 'This call link has already been opened in another browser';
+const ALREADY_USED = 'This link was already opened on another device';
+const DEMO_CLINIC = 'Demo Hospital';
+const DEMO_DOCTOR = 'Dr. Ada Demo';
 
 function callPathPattern(id: string): RegExp {
   return new RegExp(`/appointments/${id}/call/?$`);
@@ -48,6 +53,40 @@ function recordAddresses(page: Page): string[] {
     if (referer) seen.push(referer);
   });
   return seen;
+}
+
+/** The appointment time as the patient's browser writes it out in full, in its own time zone. */
+function longTime(page: Page, epochMs: number): Promise<string> {
+  return page.evaluate(
+    (ms) => new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'short' }).format(ms),
+    epochMs,
+  );
+}
+
+/** The clinic, the doctor and the time, shown before the name is asked. */
+async function expectInvitation(page: Page, scheduledAt: number): Promise<void> {
+  const invitation = page.getByRole('region', { name: 'Your video appointment', exact: true });
+  await expect(invitation).toBeVisible();
+  const facts = await invitation
+    .locator('dl > div')
+    .evaluateAll((rows) =>
+      rows.map((row) => [row.querySelector('dt')?.textContent, row.querySelector('dd')?.textContent]),
+    );
+  expect(facts).toEqual([
+    ['Clinic', DEMO_CLINIC],
+    ['Doctor', DEMO_DOCTOR],
+    ['Time', await longTime(page, scheduledAt)],
+  ]);
+}
+
+/** A dead link says what happened at once: its own heading, what to do, and no name field. */
+async function expectDeadLink(page: Page, title: string, whatToDo: RegExp): Promise<void> {
+  await expect(page.getByRole('heading', { level: 1, name: title, exact: true })).toBeVisible();
+  await expect(page.getByText(whatToDo)).toBeVisible();
+  await expect(page.getByLabel('Your name')).toHaveCount(0);
+  await expect(page.getByRole('heading', { name: 'Confirm your name' })).toHaveCount(0);
+  await expect(page.getByText('The call could not continue')).toHaveCount(0);
+  await expect(page.getByRole('link', { name: 'See your appointments', exact: true })).toBeVisible();
 }
 
 async function confirmName(page: Page, name: string): Promise<void> {
@@ -90,9 +129,10 @@ test.describe('call links (S16, S18)', () => {
     const patient = await newUserPage('patient via link');
     const patientAddresses = recordAddresses(patient);
 
-    await test.step('the link opens the name form and the token is gone from the address bar', async () => {
+    await test.step('the link shows the clinic, doctor and time, then the name form; the token is gone from the address bar', async () => {
       await patient.goto(linkUrl);
       await expect(patient.getByRole('heading', { name: 'Confirm your name', exact: true })).toBeVisible();
+      await expectInvitation(patient, (await appointmentDetail(doctor, id)).appointment.scheduledAt);
       expect(patient.url()).not.toContain('token=');
       expect(patient.url()).not.toContain(token);
       expect(await patient.evaluate(() => window.location.hash)).toBe('');
@@ -123,8 +163,7 @@ test.describe('call links (S16, S18)', () => {
     await test.step('a second browser opening the same link is refused and never joins', async () => {
       await second.goto(linkUrl);
       expect(second.url()).not.toContain(token);
-      await confirmName(second, 'Someone Else');
-      await expect(second.getByRole('status').filter({ hasText: ALREADY_USED })).toBeVisible();
+      await expectDeadLink(second, ALREADY_USED, /^A link works on one device only\./);
       expect(await peerConnectionCount(second)).toBe(0);
       expect(secondSent.filter((frame) => frame.includes('"join"'))).toEqual([]);
       // Nothing to end or mute on a page that never joined.
@@ -145,6 +184,7 @@ test.describe('call links (S16, S18)', () => {
       expect(lines, 'server output lines (300 = truncated, the check would be partial)').toBeLessThan(300);
       // The output does log requests (else its not holding the token would prove nothing).
       expect(output).toContain('/api/call-links/exchange');
+      expect(output).toContain('/api/call-links/inspect');
       expect(output.includes(token), 'the token appears in the server output').toBe(false);
     });
 
@@ -153,5 +193,72 @@ test.describe('call links (S16, S18)', () => {
       await doctor.waitForURL(new RegExp(`/appointments/${id}/?$`));
       await expect(patient.getByText('The call has ended. You can close this page.').first()).toBeVisible();
     });
+  });
+
+  test('dead links say at once what happened and what to do, with no name asked; a live one shows its appointment at 1280 and 360 px', async ({
+    app,
+    newUserPage,
+  }) => {
+    const doctor = await newUserPage('doctor');
+    await signIn(doctor, DEMO_ACCOUNTS.doctor, app.demoPassword);
+    const id = await openFirstAppointment(doctor);
+    const { csrfToken } = (await (await doctor.request.get('/api/session')).json()) as { csrfToken: string };
+    const call = async (action: 'start' | 'end'): Promise<CallStartInfo | null> => {
+      const response = await doctor.request.post(`/api/appointments/${id}/call/${action}`, {
+        headers: { 'x-csrf-token': csrfToken },
+        data: {},
+      });
+      expect(response.status(), `POST call/${action}`).toBe(200);
+      return action === 'start' ? ((await response.json()) as CallStartInfo) : null;
+    };
+    const visitor = async (label: string, url: string): Promise<Page> => {
+      const page = await newUserPage(label);
+      await page.goto(url);
+      return page;
+    };
+
+    const first = await call('start');
+    const firstLink = first?.links.patient.url ?? '';
+    await call('end');
+
+    await test.step('the link of a call that ended', async () => {
+      const page = await visitor('ended call', firstLink);
+      await expectDeadLink(
+        page,
+        'This call has ended',
+        /^If you still need to talk to the doctor, contact the clinic/,
+      );
+    });
+
+    const second = await call('start');
+    const secondLink = second?.links.patient.url ?? '';
+
+    await test.step('the link of a call the doctor started again', async () => {
+      const page = await visitor('replaced link', firstLink);
+      await expectDeadLink(page, 'This link has been replaced', /Ask the clinic for the new one/);
+    });
+
+    await test.step('a made-up token, and a live link put on another appointment’s address', async () => {
+      const forged = await visitor('forged', `${app.url}/appointments/${id}/call#token=${'A'.repeat(43)}`);
+      await expectDeadLink(forged, 'This link does not work', /^Check that you opened the whole link/);
+      const token = new URL(secondLink).hash;
+      const elsewhere = await visitor(
+        'other address',
+        `${app.url}/appointments/01900000-0000-7000-8000-000000000000/call${token}`,
+      );
+      await expectDeadLink(elsewhere, 'This link does not work', /^Check that you opened the whole link/);
+    });
+
+    await test.step('the live link: the appointment and the name question fit a desktop and a phone', async () => {
+      const page = await visitor('live link', secondLink);
+      await expect(page.getByLabel('Your name', { exact: true })).toBeVisible();
+      await expectInvitation(page, (await appointmentDetail(doctor, id)).appointment.scheduledAt);
+      for (const viewport of VIEWPORTS) {
+        await page.setViewportSize({ width: viewport.width, height: viewport.height });
+        await expectNoSidewaysScroll(page, `the invite page at ${viewport.width} px`);
+      }
+    });
+
+    await endActiveCall(doctor, id);
   });
 });

@@ -3,11 +3,13 @@ import type {
   AppointmentList,
   CallContext,
   CallJoinInfo,
+  CallLinkInfo,
   CallLinkView,
   CallStartInfo,
   ChatHistory,
   ExchangeLinkRequest,
   IceConfig,
+  InspectLinkRequest,
   SessionView,
   SignalOpenResult,
   SignalPollResult,
@@ -139,6 +141,11 @@ export class ApiClient {
   }
 
   /** Exchanges a call link for the call cookie; the answer's CSRF token is used from then on. */
+  /** What a call link is for (S18a); spends nothing. */
+  inspectLink(request: InspectLinkRequest): Promise<CallLinkInfo> {
+    return this.#request<CallLinkInfo>('POST', '/api/call-links/inspect', request);
+  }
+
   async exchangeLink(request: ExchangeLinkRequest): Promise<CallContext> {
     const context = await this.#request<CallContext>('POST', '/api/call-links/exchange', request);
     this.#csrfToken = context.csrfToken;

@@ -31,6 +31,13 @@ export function formatDateTime(epochMs: number, locale?: string, timeZone?: stri
   return new Intl.DateTimeFormat(locale, options).format(new Date(epochMs));
 }
 
+/** "Thursday 3 December 2026 at 14:30": a date nobody can misread, in this browser's language and time zone. */
+export function formatLongDateTime(epochMs: number, locale?: string, timeZone?: string): string {
+  const options: Intl.DateTimeFormatOptions = { dateStyle: 'full', timeStyle: 'short' };
+  if (timeZone) options.timeZone = timeZone;
+  return new Intl.DateTimeFormat(locale, options).format(new Date(epochMs));
+}
+
 export function formatTime(epochMs: number, locale?: string, timeZone?: string): string {
   const options: Intl.DateTimeFormatOptions = { timeStyle: 'short' };
   if (timeZone) options.timeZone = timeZone;

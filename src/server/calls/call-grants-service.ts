@@ -1,14 +1,15 @@
+import type { CallLinkInfo } from '../../protocol/api.js';
 import { isCallActive, type PartyRole } from '../../protocol/call-status.js';
 import type { PartyAccess } from '../access/appointment-access.js';
 import { requireRole } from '../access/appointment-access.js';
 import type { Grant } from '../access/principal.js';
 import type { UserRow } from '../accounts/users-repo.js';
-import type { AppointmentRow } from '../appointments/appointments-repo.js';
+import type { AppointmentRow, AppointmentWithNames } from '../appointments/appointments-repo.js';
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
 import { hashSecret, newId, newSecret } from '../ids.js';
 import type { Store } from '../store.js';
-import type { CallGrantRow } from './call-links-repo.js';
+import type { CallGrantRow, CallLinkRow } from './call-links-repo.js';
 import type { CallService, IssuedLink } from './call-service.js';
 import type { CallSessionRow } from './call-sessions-repo.js';
 
@@ -110,14 +111,47 @@ export class CallGrantsService {
     }
   }
 
-  private async exchangeOrThrow(input: {
+  /**
+   * What a call link's holder may know before giving a name (docs/security.md): the clinic, the doctor
+   * and the time, for a link that would still be accepted. A link for another appointment than the
+   * address names is refused as unknown, so one appointment's link tells nothing about another.
+   */
+  async inspect(input: {
     token: string;
-    displayName: string | undefined;
-    signedIn: { user: UserRow; sessionHash: string } | null;
+    appointmentId: string;
     currentGrant: Grant | null;
-  }): Promise<{ secret: string | null; grant: Grant }> {
-    if (!TOKEN_SHAPE.test(input.token)) throw new AppError('link_invalid');
-    const link = await this.store.callLinks.findLinkByHash(hashSecret(input.token));
+  }): Promise<CallLinkInfo> {
+    try {
+      const { link, a } = await this.liveLink(input.token);
+      if (a.id !== input.appointmentId) throw new AppError('link_invalid');
+      if (link.exchanged_at !== null && !(await this.isMine(input.currentGrant, link.id))) {
+        throw new AppError('link_already_used');
+      }
+      return {
+        role: link.role,
+        hospitalName: a.hospital_name,
+        doctorName: a.doctor_name,
+        scheduledAt: a.scheduled_at,
+      };
+    } catch (err) {
+      if (err instanceof AppError) {
+        await this.store.audit.record({
+          actorId: null,
+          action: 'call.link.inspect',
+          outcome: 'denied',
+          detail: { code: err.code },
+        });
+      }
+      throw err;
+    }
+  }
+
+  /** The link behind a token, its appointment and call session, or the refusal that tells the holder why. */
+  private async liveLink(
+    token: string,
+  ): Promise<{ link: CallLinkRow; a: AppointmentWithNames; session: CallSessionRow; now: number }> {
+    if (!TOKEN_SHAPE.test(token)) throw new AppError('link_invalid');
+    const link = await this.store.callLinks.findLinkByHash(hashSecret(token));
     if (!link) throw new AppError('link_invalid');
     if (link.revoked_at !== null) throw new AppError('link_revoked');
     const now = this.clock.now();
@@ -127,13 +161,25 @@ export class CallGrantsService {
     const session = await this.calls.currentSession(a);
     if (!session || session.id !== link.call_session_id) throw new AppError('link_revoked');
     if (!isCallActive(a.video_call_status)) throw new AppError('call_not_active');
+    return { link, a, session, now };
+  }
+
+  private async isMine(grant: Grant | null, linkId: string): Promise<boolean> {
+    return grant !== null && (await this.store.callLinks.getGrant(grant.id))?.link_id === linkId;
+  }
+
+  private async exchangeOrThrow(input: {
+    token: string;
+    displayName: string | undefined;
+    signedIn: { user: UserRow; sessionHash: string } | null;
+    currentGrant: Grant | null;
+  }): Promise<{ secret: string | null; grant: Grant }> {
+    const { link, a, session, now } = await this.liveLink(input.token);
     const partyId = link.role === 'doctor' ? a.doctor_id : a.patient_id;
     if (input.signedIn && input.signedIn.user.id !== partyId) throw new AppError('link_for_other_user');
     if (link.exchanged_at !== null) {
       const mine = input.currentGrant;
-      if (mine && (await this.store.callLinks.getGrant(mine.id))?.link_id === link.id) {
-        return { secret: null, grant: mine };
-      }
+      if (mine && (await this.isMine(mine, link.id))) return { secret: null, grant: mine };
       throw new AppError('link_already_used');
     }
     const party = await this.store.users.findById(partyId);

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type {
   CallContext,
   CallJoinInfo,
+  CallLinkInfo,
   CallLinkView,
   CallStartInfo,
   IceConfig,
@@ -31,6 +32,9 @@ import type { IssuedLink } from './call-service.js';
 const idParams = z.object({ id: z.string().min(1).max(64) });
 const contextQuery = z.object({ appointmentId: z.string().min(1).max(64) });
 const endBody = z.object({ reason: z.enum(['hung_up', 'failed']).default('hung_up') }).strict();
+const inspectBody = z
+  .object({ appointmentId: z.string().min(1).max(64), token: z.string().min(1).max(256) })
+  .strict();
 const exchangeBody = z
   .object({ token: z.string().min(1).max(256), displayName: z.string().max(200).optional() })
   .strict();
@@ -193,6 +197,22 @@ export async function callRoutes(app: FastifyInstance, ctx: AppContext): Promise
       const party = await requireParty(req, ctx, id);
       const { reason } = parseWith(endBody, req.body ?? {});
       return { call: await calls.end(party, party.user.id, reason) };
+    },
+  );
+
+  // Read-only and answered only to someone holding the link's secret, so no Origin check: the body (never
+  // the query string, which would reach logs) carries the token. Limited like the exchange it precedes.
+  app.post(
+    '/api/call-links/inspect',
+    { config: { rateLimit: { max: 20, timeWindow: '1 minute' } } },
+    async (req): Promise<CallLinkInfo> => {
+      const body = parseWith(inspectBody, req.body);
+      const current = await findPrincipal(req, ctx);
+      return callGrants.inspect({
+        token: body.token,
+        appointmentId: body.appointmentId,
+        currentGrant: current?.grant ?? null,
+      });
     },
   );
 

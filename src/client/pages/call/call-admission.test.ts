@@ -12,8 +12,17 @@ import {
   sessionOf,
 } from '../../testing/fixtures.js';
 import { CallAdmission, takeCallAddress } from './call-admission.js';
+import { LINK_REFUSALS } from './call-words.js';
 
 const EXCHANGE = '/api/call-links/exchange';
+const INSPECT = '/api/call-links/inspect';
+const LINK_INFO = {
+  role: 'patient',
+  hospitalName: 'Riverside Clinic',
+  doctorName: 'Dr. Ada',
+  scheduledAt: 0,
+};
+const inspected: Route = { method: 'POST', path: INSPECT, status: 200, body: LINK_INFO };
 const signedOut: Route[] = [
   { method: 'GET', path: CONTEXT, status: 401, body: err('unauthenticated') },
   { method: 'GET', path: '/api/session', status: 401, body: err('unauthenticated') },
@@ -100,8 +109,13 @@ describe('CallAdmission', () => {
       api,
       admission: a,
       enter,
-    } = admission([...signedOut, { method: 'POST', path: EXCHANGE, status: 200, body: context }], TOKEN);
-    expect(await enter()).toEqual({ kind: 'ask-name' });
+    } = admission(
+      [...signedOut, inspected, { method: 'POST', path: EXCHANGE, status: 200, body: context }],
+      TOKEN,
+    );
+    expect(await enter()).toEqual({ kind: 'ask-name', link: LINK_INFO });
+    expect(api.requests.find((r) => r.path === INSPECT)?.body).toEqual({ appointmentId: 'a1', token: TOKEN });
+    expect(api.requests.some((r) => r.path === EXCHANGE)).toBe(false);
     expect(await a.confirmName('Pat Smith')).toEqual({ kind: 'admitted', context });
     expect(api.requests.find((r) => r.path === EXCHANGE)?.body).toEqual({
       token: TOKEN,
@@ -132,28 +146,56 @@ describe('CallAdmission', () => {
         { method: 'GET', path: CONTEXT, status: 403, body: err('not_party') },
         { method: 'GET', path: '/api/session', status: 200, body: sessionOf(patientUser) },
         { method: 'POST', path: EXCHANGE, status: 400, body: err('validation_failed') },
+        inspected,
       ],
       TOKEN,
     );
-    expect(await enter()).toEqual({ kind: 'ask-name' });
+    expect(await enter()).toEqual({ kind: 'ask-name', link: LINK_INFO });
   });
 
-  it('words a refused link without the token, and forgets the token', async () => {
-    const { admission: a, enter } = admission(
+  it.each([
+    ['link_expired', 410, 'This link has expired'],
+    ['link_revoked', 410, 'This link has been replaced'],
+    ['link_invalid', 401, 'This link does not work'],
+    ['link_already_used', 409, 'This link was already opened on another device'],
+    ['call_not_active', 409, 'This call has ended'],
+  ])(
+    'says at once, before any name, that a %s link is dead, and forgets the token',
+    async (code, status, title) => {
+      const {
+        admission: a,
+        enter,
+        api,
+      } = admission(
+        [...signedOut, { method: 'POST', path: INSPECT, status, body: err(code, `server ${TOKEN}`) }],
+        TOKEN,
+      );
+      const dead = await enter();
+      expect(dead).toEqual({ kind: 'link-dead', refusal: LINK_REFUSALS[code as keyof typeof LINK_REFUSALS] });
+      expect(dead).toMatchObject({ refusal: { title } });
+      expect(JSON.stringify(dead)).not.toContain(TOKEN);
+      expect(await a.confirmName('Pat')).toBeNull();
+      expect(api.requests.some((r) => r.path === EXCHANGE)).toBe(false);
+    },
+  );
+
+  it('a link refused at the exchange (signed in) is dead in the same words', async () => {
+    const { enter } = admission(
       [
-        ...signedOut,
-        { method: 'POST', path: EXCHANGE, status: 410, body: err('link_expired', `server ${TOKEN}`) },
+        { method: 'GET', path: CONTEXT, status: 200, body: callContext() },
+        { method: 'POST', path: EXCHANGE, status: 410, body: err('link_expired') },
       ],
       TOKEN,
     );
-    await enter();
-    const refused = await a.confirmName('Pat');
-    expect(refused).toEqual({
-      kind: 'refused',
-      words: 'This call link has expired. Ask the clinic for a new one.',
-      viaLink: true,
-    });
-    expect(await a.confirmName('Pat')).toBeNull();
+    expect(await enter()).toEqual({ kind: 'link-dead', refusal: LINK_REFUSALS.link_expired });
+  });
+
+  it('throws what it cannot word: the server failing while the link is inspected', async () => {
+    const { enter } = admission(
+      [...signedOut, { method: 'POST', path: INSPECT, status: 500, body: err('internal', 'Down.') }],
+      TOKEN,
+    );
+    await expect(enter()).rejects.toMatchObject({ status: 500 });
   });
 
   it('throws what it cannot word: the server failing before the exchange', async () => {

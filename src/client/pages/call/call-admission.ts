@@ -1,18 +1,20 @@
-import type { CallContext, IceServerView } from '../../../protocol/api.js';
+import type { CallContext, CallLinkInfo, IceServerView } from '../../../protocol/api.js';
 import type { PartyRole } from '../../../protocol/call-status.js';
 import { ApiError } from '../../api/api-error.js';
 import type { ApiClient } from '../../api/http-client.js';
 import { appointmentIdFromPath } from '../../lib/routes.js';
 import type { Platform } from '../../platform/platform.js';
 import { tokenFromHash } from './call-link.js';
-import { ADMISSION_REFUSALS, LINK_REFUSALS } from './call-words.js';
+import { ADMISSION_REFUSALS, LINK_REFUSALS, type LinkRefusal } from './call-words.js';
 
 /** Whether this person gets into the call page, and as whom. */
 export type Admission =
   | { kind: 'admitted'; context: CallContext }
-  /** A link visitor confirms a name before the link is exchanged. */
-  | { kind: 'ask-name' }
-  /** In words for the person; `viaLink` when it was their call link that was refused. */
+  /** A link visitor confirms a name before the link is exchanged; `link` says what the link is for. */
+  | { kind: 'ask-name'; link: CallLinkInfo | null }
+  /** The call link no longer works (or never did): what happened and what to do, before any name. */
+  | { kind: 'link-dead'; refusal: LinkRefusal }
+  /** In words for the person. */
   | { kind: 'refused'; words: string; viaLink: boolean };
 
 export interface CallAddress {
@@ -118,7 +120,26 @@ export class CallAdmission {
     // A signed-in party exchanges with its session's CSRF token, which the context carries.
     if (context) this.#api.csrfToken = context.csrfToken;
     const signedIn = context !== null || (await this.#signedIn());
-    return signedIn ? this.#exchange(token, undefined) : { kind: 'ask-name' };
+    return signedIn ? this.#exchange(token, undefined) : this.#askName(id, token);
+  }
+
+  /** The name question, after the server said what the link is for; a dead link is said at once instead. */
+  async #askName(appointmentId: string, token: string): Promise<Admission> {
+    try {
+      return { kind: 'ask-name', link: await this.#api.inspectLink({ appointmentId, token }) };
+    } catch (error) {
+      const dead = this.#deadLink(error);
+      if (dead) return dead;
+      throw error;
+    }
+  }
+
+  #deadLink(error: unknown): Admission | null {
+    const refusal =
+      error instanceof ApiError ? LINK_REFUSALS[error.code as keyof typeof LINK_REFUSALS] : null;
+    if (!refusal) return null;
+    this.#token = null;
+    return { kind: 'link-dead', refusal };
   }
 
   async #signedIn(): Promise<boolean> {
@@ -136,15 +157,12 @@ export class CallAdmission {
     try {
       context = await this.#api.exchangeLink(displayName === undefined ? { token } : { token, displayName });
     } catch (error) {
-      if (error instanceof ApiError) {
-        // A patient link needs the patient to confirm a name, also when signed in without one on file.
-        if (error.code === 'validation_failed' && displayName === undefined) return { kind: 'ask-name' };
-        const words = LINK_REFUSALS[error.code as keyof typeof LINK_REFUSALS];
-        if (words) {
-          this.#token = null;
-          return { kind: 'refused', words, viaLink: true };
-        }
+      // A patient link needs the patient to confirm a name, also when signed in without one on file.
+      if (error instanceof ApiError && error.code === 'validation_failed' && displayName === undefined) {
+        return this.#askName(this.#appointmentId ?? '', token);
       }
+      const dead = this.#deadLink(error);
+      if (dead) return dead;
       throw error;
     }
     this.#token = null;

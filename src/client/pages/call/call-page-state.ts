@@ -5,6 +5,7 @@ import type { ChatState } from '../../chat/chat-controller.js';
 import type { Platform } from '../../platform/platform.js';
 import type { InviteState } from '../invite-link.js';
 import type { CallClock } from './call-clock.js';
+import type { InvitationView } from './call-invitation.js';
 import type { CallPagePhase, CallPopover, WaitingRoomState } from './call-page-types.js';
 import {
   type CallScreen,
@@ -14,7 +15,7 @@ import {
   type UnreadBadge,
   unreadBadge,
 } from './call-screen.js';
-import { ENDED_VIA_LINK, statusText } from './call-words.js';
+import { ENDED_VIA_LINK, type LinkRefusal, statusText } from './call-words.js';
 import { NO_PEER_CALL_VIEW, type PeerCallView } from './peer-call-wiring.js';
 
 export interface CallPageState extends PeerCallView, CallClock {
@@ -30,6 +31,10 @@ export interface CallPageState extends PeerCallView, CallClock {
   otherName: string | null;
   ending: boolean;
   appointmentHref: string;
+  /** The clinic, doctor and time of the appointment a link visitor is about to name themself for. */
+  invitation: InvitationView | null;
+  /** A call link that does not work: what happened and what to do. */
+  linkRefusal: LinkRefusal | null;
   nameDraft: string;
   nameError: string | null;
   confirmingName: boolean;
@@ -79,6 +84,8 @@ export function initialCallPageState(platform: Platform): CallPageState {
     otherName: null,
     ending: false,
     appointmentHref: '/appointments',
+    invitation: null,
+    linkRefusal: null,
     nameDraft: '',
     nameError: null,
     confirmingName: false,

@@ -1,7 +1,10 @@
 import type { PeerCallPhase } from '../../call/peer-call-lifecycle.js';
 
-/** Before the peer call: loading, a link visitor confirming a name, a patient in the waiting room. */
-export type CallPagePhase = 'loading' | 'confirm-name' | 'waiting-room' | PeerCallPhase;
+/**
+ * Before the peer call: loading, a link visitor confirming a name, a link that no longer works, a
+ * patient in the waiting room.
+ */
+export type CallPagePhase = 'loading' | 'confirm-name' | 'link-dead' | 'waiting-room' | PeerCallPhase;
 
 /** The patient's waiting room as the page shows it. */
 export interface WaitingRoomState {

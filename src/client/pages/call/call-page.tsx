@@ -4,21 +4,50 @@ import type { DeviceCheck } from '../../device-check/device-check.js';
 import { useViewModel } from '../../ui/use-view-model.js';
 import type { InviteState } from '../invite-link.js';
 import { CallControls } from './call-controls.js';
+import type { InvitationView } from './call-invitation.js';
 import { MAX_NAME_CHARS } from './call-link.js';
 import type { CallPageState } from './call-page-state.js';
 import { DeviceSettings, QualityIndicator } from './call-panels.js';
 import type { CallOverlay, RemoteTile } from './call-screen.js';
 import type { CallViewModel } from './call-view-model.js';
+import { INVITATION_WORDS, type LinkRefusal } from './call-words.js';
 import { Icon } from './icons.js';
 import { VideoView } from './video-view.js';
 import { WaitingRoom } from './waiting-room.js';
 
-function ConfirmName({ state, model }: { state: CallPageState; model: CallViewModel }) {
+function Invitation({ invitation }: { invitation: InvitationView }) {
   return (
-    <main id="main" class="page page--narrow">
+    <section class="card stack invitation" aria-labelledby="invitation-heading">
+      <h1 id="invitation-heading">{INVITATION_WORDS.heading}</h1>
+      <dl class="invitation__facts">
+        <div>
+          <dt>{INVITATION_WORDS.clinic}</dt>
+          <dd>{invitation.clinic}</dd>
+        </div>
+        <div>
+          <dt>{INVITATION_WORDS.doctor}</dt>
+          <dd>{invitation.doctor}</dd>
+        </div>
+        <div>
+          <dt>{INVITATION_WORDS.time}</dt>
+          <dd>
+            <time dateTime={invitation.whenIso}>{invitation.when}</time>
+          </dd>
+        </div>
+      </dl>
+      <p class="hint">{INVITATION_WORDS.check}</p>
+    </section>
+  );
+}
+
+function ConfirmName({ state, model }: { state: CallPageState; model: CallViewModel }) {
+  const Heading = state.invitation ? 'h2' : 'h1';
+  return (
+    <main id="main" class="page page--narrow stack">
+      {state.invitation && <Invitation invitation={state.invitation} />}
       <section class="card" aria-labelledby="confirm-heading">
-        <h1 id="confirm-heading">Confirm your name</h1>
-        <p>The doctor will see this name in the call.</p>
+        <Heading id="confirm-heading">{INVITATION_WORDS.nameHeading}</Heading>
+        <p>{INVITATION_WORDS.nameHint}</p>
         <form
           class="stack"
           noValidate
@@ -55,6 +84,22 @@ function ConfirmName({ state, model }: { state: CallPageState; model: CallViewMo
             Continue
           </button>
         </form>
+      </section>
+    </main>
+  );
+}
+
+/** A call link that does not work, said before anything is asked: what happened, then what to do. */
+function DeadLink({ refusal }: { refusal: LinkRefusal }) {
+  return (
+    <main id="main" class="page page--narrow">
+      <section class="card stack" aria-labelledby="link-dead-heading">
+        <h1 id="link-dead-heading">{refusal.title}</h1>
+        <p>{refusal.whatToDo}</p>
+        <p class="link-dead__links">
+          <a href="/appointments">See your appointments</a>
+          <a href="/device-test">Test your camera and microphone</a>
+        </p>
       </section>
     </main>
   );
@@ -139,6 +184,7 @@ export function CallPage({ model, deviceCheck }: { model: CallViewModel; deviceC
   const chatButton = useRef<HTMLButtonElement>(null);
   const settingsButton = useRef<HTMLButtonElement>(null);
   if (state.phase === 'confirm-name') return <ConfirmName state={state} model={model} />;
+  if (state.phase === 'link-dead' && state.linkRefusal) return <DeadLink refusal={state.linkRefusal} />;
   if (state.phase === 'waiting-room') return <WaitingRoom state={state} check={deviceCheck} />;
   const { local, screen } = state;
   const tile = screen.remoteTile;

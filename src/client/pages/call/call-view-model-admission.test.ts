@@ -31,6 +31,17 @@ describe('CallViewModel: call links', () => {
         { method: 'GET', path: '/api/session', status: 401, body: err('unauthenticated') },
         {
           method: 'POST',
+          path: '/api/call-links/inspect',
+          status: 200,
+          body: {
+            role: 'patient',
+            hospitalName: 'Riverside Clinic',
+            doctorName: 'Dr. Ada',
+            scheduledAt: Date.UTC(2026, 11, 3, 14, 30),
+          },
+        },
+        {
+          method: 'POST',
           path: '/api/call-links/exchange',
           status: 200,
           body: callContext({
@@ -45,9 +56,15 @@ describe('CallViewModel: call links', () => {
     );
     await model.load();
     expect(model.state.phase).toBe('confirm-name');
+    expect(model.state.invitation).toMatchObject({
+      clinic: 'Riverside Clinic',
+      doctor: 'Dr. Ada',
+      whenIso: '2026-12-03T14:30:00.000Z',
+    });
+    expect(model.state.invitation?.when).toMatch(/2026/);
     await model.confirmName();
     expect(model.state.nameError).toBe('Enter your name.');
-    expect(api.requests.some((r) => r.method === 'POST')).toBe(false);
+    expect(api.requests.some((r) => r.path === '/api/call-links/exchange')).toBe(false);
     model.setNameDraft('  Pat Smith ');
     await model.confirmName();
     const exchange = api.requests.find((r) => r.path === '/api/call-links/exchange');
@@ -89,6 +106,12 @@ describe('CallViewModel: call links', () => {
         { method: 'GET', path: CONTEXT, status: 403, body: err('not_party') },
         { method: 'GET', path: '/api/session', status: 200, body: sessionOf(patientUser) },
         { method: 'POST', path: '/api/call-links/exchange', status: 400, body: err('validation_failed') },
+        {
+          method: 'POST',
+          path: '/api/call-links/inspect',
+          status: 200,
+          body: { role: 'patient', hospitalName: 'Riverside Clinic', doctorName: 'Dr. Ada', scheduledAt: 0 },
+        },
       ],
       { hash: `#token=${TOKEN}` },
     );
@@ -97,28 +120,55 @@ describe('CallViewModel: call links', () => {
   });
 
   it.each([
-    ['link_invalid', /not valid/],
-    ['link_expired', /has expired\. Ask the clinic for a new one/],
-    ['link_revoked', /restarted the call/],
-    ['link_already_used', /another browser/],
-    ['link_for_other_user', /for someone else\. Sign out first/],
-  ])('words a refused link (%s) with what to do, never showing the token', async (code, words) => {
-    const { model, platform } = callPage(
+    ['link_invalid', 'This link does not work'],
+    ['link_expired', 'This link has expired'],
+    ['link_revoked', 'This link has been replaced'],
+    ['link_already_used', 'This link was already opened on another device'],
+    ['link_for_other_user', 'This link is for someone else'],
+    ['call_not_active', 'This call has ended'],
+  ])(
+    'a link refused at the exchange (%s) is a dead link in its own words, never showing the token',
+    async (code, title) => {
+      const { model, platform } = callPage(
+        [
+          { method: 'GET', path: CONTEXT, status: 401, body: err('unauthenticated') },
+          { method: 'GET', path: '/api/session', status: 200, body: sessionOf(patientUser) },
+          {
+            method: 'POST',
+            path: '/api/call-links/exchange',
+            status: 410,
+            body: err(code, `server ${TOKEN}`),
+          },
+        ],
+        { hash: `#token=${TOKEN}` },
+      );
+      await model.load();
+      expect(model.state).toMatchObject({
+        phase: 'link-dead',
+        statusText: title,
+        linkRefusal: { title, whatToDo: expect.any(String) },
+        viaLink: true,
+      });
+      expect(JSON.stringify(model.state)).not.toContain(TOKEN);
+      expect(platform.replaced).toEqual([]);
+    },
+  );
+
+  it('a dead link is said before the name is asked, and nothing is exchanged', async () => {
+    const { model, api } = callPage(
       [
         { method: 'GET', path: CONTEXT, status: 401, body: err('unauthenticated') },
-        { method: 'GET', path: '/api/session', status: 200, body: sessionOf(patientUser) },
-        { method: 'POST', path: '/api/call-links/exchange', status: 410, body: err(code, `server ${TOKEN}`) },
+        { method: 'GET', path: '/api/session', status: 401, body: err('unauthenticated') },
+        { method: 'POST', path: '/api/call-links/inspect', status: 410, body: err('link_expired') },
       ],
       { hash: `#token=${TOKEN}` },
     );
     await model.load();
     expect(model.state).toMatchObject({
-      phase: 'failed',
-      error: expect.stringMatching(words),
-      viaLink: true,
+      phase: 'link-dead',
+      linkRefusal: { title: 'This link has expired' },
     });
-    expect(JSON.stringify(model.state)).not.toContain(TOKEN);
-    expect(platform.replaced).toEqual([]);
+    expect(api.requests.some((r) => r.path === '/api/call-links/exchange')).toBe(false);
   });
 
   it('stays on the page when a link visitor’s call ends', async () => {

@@ -20,6 +20,7 @@ import {
   withCallStatus,
   withWarning,
 } from './call-clock.js';
+import { invitationView } from './call-invitation.js';
 import { nameProblem } from './call-link.js';
 import {
   type CallPageState,
@@ -193,7 +194,19 @@ export class CallViewModel extends ViewModel<CallPageState> {
     if (admission.kind === 'admitted' && id) {
       await this.#begin(id, admission.context);
     } else if (admission.kind === 'ask-name') {
-      this.update({ phase: 'confirm-name', statusText: statusText('confirm-name', null), viaLink: true });
+      this.update({
+        phase: 'confirm-name',
+        statusText: statusText('confirm-name', null),
+        viaLink: true,
+        invitation: admission.link ? invitationView(admission.link) : null,
+      });
+    } else if (admission.kind === 'link-dead') {
+      this.update({
+        phase: 'link-dead',
+        statusText: admission.refusal.title,
+        viaLink: true,
+        linkRefusal: admission.refusal,
+      });
     } else if (admission.kind === 'refused') {
       if (admission.viaLink) this.update({ viaLink: true });
       this.#fail(admission.words);

@@ -42,13 +42,21 @@ describe('call page words', () => {
   it('says what to do about every refused link, each in its own words', () => {
     const refusals = Object.values(LINK_REFUSALS);
     expect(Object.keys(LINK_REFUSALS).sort()).toEqual([
+      'call_not_active',
       'link_already_used',
       'link_expired',
       'link_for_other_user',
       'link_invalid',
       'link_revoked',
     ]);
-    expect(new Set(refusals).size).toBe(refusals.length);
-    for (const words of refusals) expect(words).toMatch(/ask the clinic|sign out first/i);
+    expect(new Set(refusals.map((r) => r?.title)).size).toBe(refusals.length);
+    expect(new Set(refusals.map((r) => r?.whatToDo)).size).toBe(refusals.length);
+    for (const refusal of refusals) {
+      // What happened, then something the person can do: the clinic, signing in, or the other device.
+      expect(refusal?.title).toMatch(/^This (link|call) /);
+      expect(refusal?.whatToDo).toMatch(/ask the clinic|contact the clinic|sign out first/i);
+      // No jargon a patient would have to look up.
+      expect(`${refusal?.title} ${refusal?.whatToDo}`).not.toMatch(/token|revoked|invalid|session|browser/i);
+    }
   });
 });

@@ -11,6 +11,7 @@ import type { CallPagePhase } from './call-page-types.js';
 export const STATUS_WORDS: Record<CallPagePhase, string> = {
   loading: 'Connecting…',
   'confirm-name': 'Confirm your name',
+  'link-dead': 'This link does not work',
   'waiting-room': 'The doctor will be with you shortly',
   idle: 'Connecting…',
   starting: 'Starting your camera and microphone…',
@@ -39,18 +40,53 @@ export const ADMISSION_REFUSALS = {
   noCall: 'No call to join.',
 } as const;
 
-/** What a refused link means for the person holding it, and what to do (S18). Never shows the token. */
-export const LINK_REFUSALS: Partial<Record<ErrorCode, string>> = {
-  link_invalid:
-    'This call link is not valid. Check that you opened the whole link, or ask the clinic for a new one.',
-  link_expired: 'This call link has expired. Ask the clinic for a new one.',
-  link_revoked:
-    'This call link no longer works because the doctor restarted the call. Ask the clinic for a new one.',
-  link_already_used:
-    'This call link has already been opened in another browser. Continue there, or ask the clinic for a new link.',
-  link_for_other_user:
-    'This call link is for someone else. Sign out first, or open the link in a private window.',
+/** A dead call link: what happened, then what the person can do about it (S18, S18a). Never shows the token. */
+export interface LinkRefusal {
+  title: string;
+  whatToDo: string;
+}
+
+const OR_SIGN_IN = 'or sign in to see your appointments.';
+
+/** Each reason the server can tell apart, in its own words. */
+export const LINK_REFUSALS: Partial<Record<ErrorCode, LinkRefusal>> = {
+  link_invalid: {
+    title: 'This link does not work',
+    whatToDo: `Check that you opened the whole link from your message. If it still does not work, ask the clinic for a new one, ${OR_SIGN_IN}`,
+  },
+  link_expired: {
+    title: 'This link has expired',
+    whatToDo: `Ask the clinic for a new one, ${OR_SIGN_IN}`,
+  },
+  link_revoked: {
+    title: 'This link has been replaced',
+    whatToDo: `The doctor started the call again, which made new links. Ask the clinic for the new one, ${OR_SIGN_IN}`,
+  },
+  link_already_used: {
+    title: 'This link was already opened on another device',
+    whatToDo:
+      'A link works on one device only. Continue on the device where you opened it first, or ask the clinic for a new link.',
+  },
+  link_for_other_user: {
+    title: 'This link is for someone else',
+    whatToDo: 'You are signed in as another person. Sign out first, or open the link in a private window.',
+  },
+  call_not_active: {
+    title: 'This call has ended',
+    whatToDo: `If you still need to talk to the doctor, contact the clinic, ${OR_SIGN_IN}`,
+  },
 };
+
+/** Shown to someone who opened a call link, before they give their name (S18a). */
+export const INVITATION_WORDS = {
+  heading: 'Your video appointment',
+  clinic: 'Clinic',
+  doctor: 'Doctor',
+  time: 'Time',
+  check: 'Please check that this is your appointment.',
+  nameHeading: 'Confirm your name',
+  nameHint: 'The doctor will see this name in the call.',
+} as const;
 
 export const NAME_PROBLEMS = {
   missing: 'Enter your name.',
