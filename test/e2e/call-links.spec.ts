@@ -1,5 +1,6 @@
 import type { Page } from '@playwright/test';
 import type { AppointmentDetail } from '../../src/protocol/api.js';
+import { endForEveryone } from './support/call-flow.js';
 import {
   DEMO_ACCOUNTS,
   expect,
@@ -127,8 +128,8 @@ test.describe('call links (S16, S18)', () => {
       await expect(second.getByRole('status').filter({ hasText: ALREADY_USED })).toBeVisible();
       expect(await peerConnectionCount(second)).toBe(0);
       expect(secondSent.filter((frame) => frame.includes('"join"'))).toEqual([]);
-      // Nothing to end or mute on a page that never joined.
-      await expect(second.getByRole('button', { name: 'End call', exact: true })).toHaveCount(0);
+      // Nothing to leave or mute on a page that never joined.
+      await expect(second.getByRole('button', { name: 'Leave call', exact: true })).toHaveCount(0);
       // The first patient is still the one in the call, still sending and receiving.
       await expect(doctor.getByLabel(`Video of ${patientName}`, { exact: true })).toHaveCount(1);
       for (const page of [doctor, patient]) await waitForFramesGrowing(page);
@@ -149,7 +150,7 @@ test.describe('call links (S16, S18)', () => {
     });
 
     await test.step('the doctor ends the call; the patient who came by link is told the call ended', async () => {
-      await doctor.getByRole('button', { name: 'End call', exact: true }).click();
+      await endForEveryone(doctor);
       await doctor.waitForURL(new RegExp(`/appointments/${id}/?$`));
       await expect(patient.getByText('The call has ended. You can close this page.').first()).toBeVisible();
     });
