@@ -131,7 +131,8 @@ async function oneRun(
     result.ok = true;
 
     // End the call so that the next run's doctor can start it again (a restart opens a new session).
-    await doctor.page.getByRole('button', { name: 'End call', exact: true }).click();
+    await doctor.page.getByRole('button', { name: 'End call for everyone', exact: true }).click();
+    await doctor.page.getByRole('button', { name: 'Yes, end the call', exact: true }).click();
     await doctor.page.waitForURL(new RegExp(`/appointments/${appointmentId}/?$`));
   } catch (error) {
     result.error = error instanceof Error ? error.message : String(error);

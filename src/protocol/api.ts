@@ -44,9 +44,23 @@ export interface AppointmentPermissions {
   canChat: boolean;
 }
 
+/**
+ * What a party's appointment page needs to offer its one way into the call: "Check in" (from
+ * `checkInOpensAt`, before the call starts), "Join video call", and "Rejoin" once it has been in the
+ * active call and left it (a party leaves; only the doctor ends, S15).
+ */
+export interface CallEntryView {
+  /** From when the patient may check in (VIDEO_CALL_CHECK_IN_MINUTES before the scheduled time, S20). */
+  checkInOpensAt: number;
+  /** The active call's room when this party has been in it, else null. */
+  joinedRoomId: string | null;
+}
+
 export interface AppointmentDetail {
   appointment: AppointmentView;
   permissions: AppointmentPermissions;
+  /** For the doctor and the patient; null for an admin, who takes part in no call. */
+  callEntry: CallEntryView | null;
 }
 
 export interface AppointmentList {

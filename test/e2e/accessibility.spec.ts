@@ -143,8 +143,16 @@ test.describe('accessibility (axe-core)', () => {
 
 /** The call's controls each side has (accessible names are the contract: issue 4). */
 const CALL_CONTROLS = {
-  doctor: ['Mute', 'Turn camera off', 'Share screen', 'Fullscreen', 'Chat', 'End call'],
-  patient: ['Mute', 'Turn camera off', 'Fullscreen', 'Chat', 'End call'],
+  doctor: [
+    'Mute',
+    'Turn camera off',
+    'Share screen',
+    'Fullscreen',
+    'Chat',
+    'Leave call',
+    'End call for everyone',
+  ],
+  patient: ['Mute', 'Turn camera off', 'Fullscreen', 'Chat', 'Leave call'],
 } as const;
 
 /** What a Tab press landed on: the accessible name of a button (or the tag of anything else). */
@@ -182,7 +190,7 @@ test.describe('accessibility of a live call (axe-core and keyboard)', () => {
       ['doctor', doctor],
       ['patient', patient],
     ] as const) {
-      await expect(button(page, 'End call')).toBeVisible();
+      await expect(button(page, 'Leave call')).toBeVisible();
       await expectNoSeriousViolations(page, `call (${role}, chat closed)`);
       await page.getByRole('button', { name: /^Chat\b/ }).click();
       await expect(page.getByRole('textbox', { name: 'Message' })).toBeVisible();
@@ -258,14 +266,29 @@ test.describe('accessibility of a live call (axe-core and keyboard)', () => {
       await expect(button(patient, 'Fullscreen')).toBeVisible();
     });
 
-    await test.step('doctor: Space shares the screen and stops it; Enter on End call ends the call for both', async () => {
+    await test.step('doctor: Space shares the screen and stops it; End call for everyone asks in a dialog (Escape cancels), and Enter on its confirmation ends the call for both', async () => {
       await button(doctor, 'Share screen').focus();
       await doctor.keyboard.press('Space');
       await expect(button(doctor, 'Stop sharing')).toBeVisible();
       await button(doctor, 'Stop sharing').focus();
       await doctor.keyboard.press('Space');
       await expect(button(doctor, 'Share screen')).toBeVisible();
-      await button(doctor, 'End call').focus();
+      const endForEveryone = button(doctor, 'End call for everyone');
+      await endForEveryone.focus();
+      await doctor.keyboard.press('Enter');
+      const confirm = doctor.getByRole('dialog', { name: 'End the call for everyone?' });
+      await expect(confirm).toBeVisible();
+      // Focus moves into the dialog, onto the safe choice; Escape cancels and gives focus back.
+      await expect(confirm.getByRole('button', { name: 'Cancel', exact: true })).toBeFocused();
+      await expectNoSeriousViolations(doctor, 'call (doctor, end-for-everyone confirmation)');
+      await doctor.keyboard.press('Escape');
+      await expect(confirm).toBeHidden();
+      await expect(endForEveryone).toBeFocused();
+      await expect(button(patient, 'Leave call')).toBeVisible();
+      await doctor.keyboard.press('Enter');
+      await expect(confirm).toBeVisible();
+      await doctor.keyboard.press('Tab');
+      await expect(confirm.getByRole('button', { name: 'Yes, end the call' })).toBeFocused();
       await doctor.keyboard.press('Enter');
       await returnedToAppointment(doctor, parties.id);
       await returnedToAppointment(patient, parties.id);

@@ -3,6 +3,7 @@ import {
   button,
   CALL_SCENARIO_TIMEOUT_MS,
   callPathPattern,
+  endForEveryone,
   hangUp,
   openAppointmentAsBoth,
   report,
@@ -252,7 +253,7 @@ async function blockedPath(doctor: Page, patient: Page, id: string): Promise<voi
       .toBeGreaterThan(before.currentTime);
   });
 
-  await button(doctor, 'End call').click();
+  await endForEveryone(doctor);
   await expect(patient).toHaveURL(new RegExp(`/appointments/${id}/?$`), { timeout: 20_000 });
 }
 

@@ -24,14 +24,15 @@ const SOUND_ENERGY_PER_SECOND = 0.01;
 const SILENCE_ENERGY_PER_SECOND = 0.001;
 /** Black frames (a disabled camera) have luma ~0; the fake camera's green picture ~85. */
 const BLACK_LUMA = 16;
-const PATIENT_CONTROLS = ['Mute', 'Turn camera off', 'Fullscreen', 'Chat', 'End call'] as const;
+const PATIENT_CONTROLS = ['Mute', 'Turn camera off', 'Fullscreen', 'Chat', 'Leave call'] as const;
 const DOCTOR_CONTROLS = [
   'Mute',
   'Turn camera off',
   'Share screen',
   'Fullscreen',
   'Chat',
-  'End call',
+  'Leave call',
+  'End call for everyone',
 ] as const;
 const PICTURE_LUMA = 40;
 

@@ -1,6 +1,6 @@
 import type { Page } from '@playwright/test';
 import type { AppointmentDetail, CallStartInfo } from '../../src/protocol/api.js';
-import { endActiveCall } from './support/call-flow.js';
+import { endActiveCall, endForEveryone } from './support/call-flow.js';
 import {
   DEMO_ACCOUNTS,
   expect,
@@ -166,8 +166,8 @@ test.describe('call links (S16, S18)', () => {
       await expectDeadLink(second, ALREADY_USED, /^A link works on one device only\./);
       expect(await peerConnectionCount(second)).toBe(0);
       expect(secondSent.filter((frame) => frame.includes('"join"'))).toEqual([]);
-      // Nothing to end or mute on a page that never joined.
-      await expect(second.getByRole('button', { name: 'End call', exact: true })).toHaveCount(0);
+      // Nothing to leave or mute on a page that never joined.
+      await expect(second.getByRole('button', { name: 'Leave call', exact: true })).toHaveCount(0);
       // The first patient is still the one in the call, still sending and receiving.
       await expect(doctor.getByLabel(`Video of ${patientName}`, { exact: true })).toHaveCount(1);
       for (const page of [doctor, patient]) await waitForFramesGrowing(page);
@@ -189,7 +189,7 @@ test.describe('call links (S16, S18)', () => {
     });
 
     await test.step('the doctor ends the call; the patient who came by link is told the call ended', async () => {
-      await doctor.getByRole('button', { name: 'End call', exact: true }).click();
+      await endForEveryone(doctor);
       await doctor.waitForURL(new RegExp(`/appointments/${id}/?$`));
       await expect(patient.getByText('The call has ended. You can close this page.').first()).toBeVisible();
     });

@@ -109,7 +109,7 @@ test.describe('reconnection after a path break (issue 4)', () => {
       }
       report('UDP restored → both pages connected with frames flowing', Date.now() - restoredAt);
       // Nobody had to click anything: the controls are the in-call ones.
-      await expect(button(patient, 'End call')).toBeVisible();
+      await expect(button(patient, 'Leave call')).toBeVisible();
     });
 
     await hangUp(parties);

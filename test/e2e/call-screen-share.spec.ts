@@ -64,7 +64,7 @@ test.describe('screen sharing (issue 4, S10)', () => {
     expect(camera.displaySurface).toBeNull();
 
     await test.step('the patient has no share control', async () => {
-      await expect(button(patient, 'End call')).toBeVisible();
+      await expect(button(patient, 'Leave call')).toBeVisible();
       await expect(button(patient, 'Share screen')).toHaveCount(0);
       await expect(button(patient, 'Stop sharing')).toHaveCount(0);
     });

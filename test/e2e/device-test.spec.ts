@@ -254,7 +254,7 @@ test.describe('waiting room device check', () => {
 
     await test.step('Start: the preview is released and the call sends the patient’s camera', async () => {
       await doctor.getByRole('button', { name: 'Start video call', exact: true }).click();
-      await expect(patient.getByRole('button', { name: 'End call', exact: true })).toBeVisible({
+      await expect(patient.getByRole('button', { name: 'Leave call', exact: true })).toBeVisible({
         timeout: 20_000,
       });
       expect(

@@ -215,7 +215,7 @@ test.describe('S21 many nodes with real media', () => {
     await test.step('neither page ended the call', async () => {
       for (const page of [doctor, patient]) {
         expect(page.url()).toMatch(callUrl);
-        await expect(page.getByRole('button', { name: 'End call', exact: true })).toBeVisible();
+        await expect(page.getByRole('button', { name: 'Leave call', exact: true })).toBeVisible();
       }
       const status = await patient.request.get(`/api/appointments/${id}/call/status`);
       expect(((await status.json()) as { call: { status: string } }).call.status).toBe('in_progress');

@@ -1,5 +1,6 @@
 import type { Page } from '@playwright/test';
 import type { AppointmentDetail } from '../../src/protocol/api.js';
+import { endForEveryone } from './support/call-flow.js';
 import {
   DEMO_ACCOUNTS,
   expect,
@@ -107,7 +108,7 @@ test.describe('waiting room (S20)', () => {
     await test.step('both sides decode a growing stream of remote video; the patient never navigated', async () => {
       for (const page of [doctor, patient]) await waitForFramesGrowing(page);
       expect(patientNavigations(), 'navigations of the patient’s call page').toBe(0);
-      await expect(patient.getByRole('button', { name: 'End call', exact: true })).toBeVisible();
+      await expect(patient.getByRole('button', { name: 'Leave call', exact: true })).toBeVisible();
       await expect(patient.getByText('The doctor will be with you shortly', { exact: true })).toHaveCount(0);
     });
 
@@ -119,7 +120,7 @@ test.describe('waiting room (S20)', () => {
     });
 
     // Leaves the appointment as a later test in this file (same server) expects to find it.
-    await doctor.getByRole('button', { name: 'End call', exact: true }).click();
+    await endForEveryone(doctor);
     await doctor.waitForURL(appointmentPathPattern(id));
   });
 });

@@ -1,5 +1,6 @@
 import type { Page } from '@playwright/test';
 import type { AppointmentDetail, AppointmentList } from '../../src/protocol/api.js';
+import { endForEveryone } from './support/call-flow.js';
 import {
   configuredIceServerUrls,
   DEMO_ACCOUNTS,
@@ -192,14 +193,14 @@ test.describe('walking skeleton', () => {
 
     await test.step('the call page offers its controls', async () => {
       for (const page of [doctor, patient]) {
-        for (const name of ['End call', 'Mute', 'Turn camera off']) {
+        for (const name of ['Leave call', 'Mute', 'Turn camera off']) {
           await expect(page.getByRole('button', { name, exact: true })).toBeVisible();
         }
       }
     });
 
     await test.step('the doctor ends the call; both return to the appointment, which shows it ended with a duration', async () => {
-      await doctor.getByRole('button', { name: 'End call', exact: true }).click();
+      await endForEveryone(doctor);
       for (const page of [doctor, patient]) {
         await page.waitForURL(appointmentPathPattern(id));
         const status = page.getByRole('status').filter({ hasText: /ended/i });

@@ -87,7 +87,8 @@ const ROUTES: RouteCase[] = [
     path: (id) => `/api/appointments/${id}/call/end`,
     body: {},
     callState: 'waiting',
-    expect: { doctor: 200, patient: 200, admin: 403, ...OUTSIDERS },
+    // A patient leaves; ending the call for both is the doctor's decision (S11, S15).
+    expect: { doctor: 200, patient: 403, admin: 403, ...OUTSIDERS },
   },
 ];
 
@@ -167,7 +168,7 @@ describe.each(testDatabases())('API access control on $name', (database) => {
     expect(await perms('patient')).toEqual({ canStart: false, canJoin: false, canEnd: false, canChat: true });
     expect(await perms('admin')).toEqual({ canStart: false, canJoin: false, canEnd: false, canChat: false });
     await agents.doctor.request('POST', `/api/appointments/${id}/call/start`, {});
-    expect(await perms('patient')).toEqual({ canStart: false, canJoin: true, canEnd: true, canChat: true });
+    expect(await perms('patient')).toEqual({ canStart: false, canJoin: true, canEnd: false, canChat: true });
     expect(await perms('doctor')).toEqual({ canStart: false, canJoin: false, canEnd: true, canChat: true });
   });
 

@@ -224,7 +224,7 @@ describe.each(testDatabases())('call timers and the sweeper on $name', (database
   it('S23 after a hang-up relayed messages get not_in_room and join gets call_not_active', async () => {
     await boot();
     const { d, p } = await inCall();
-    expect((await patient.request('POST', callPath('end'), {})).status).toBe(200);
+    expect((await doctor.request('POST', callPath('end'), {})).status).toBe(200);
     for (const s of [d, p]) {
       expect((await s.next('call-status', (m) => m.call.status === 'ended')).call.endReason).toBe('hung_up');
     }

@@ -453,7 +453,7 @@ describe.each(testDatabases())('signaling protocol on $name', (database) => {
     await d.call({ type: 'join', appointmentId: world.appointment.id });
     await p.call({ type: 'join', appointmentId: world.appointment.id });
     await new Promise((r) => setTimeout(r, 1100));
-    const r = await agents.patient.request('POST', `/api/appointments/${world.appointment.id}/call/end`, {});
+    const r = await agents.doctor.request('POST', `/api/appointments/${world.appointment.id}/call/end`, {});
     expect(r.status).toBe(200);
     for (const s of [d, p]) {
       const status = await s.next('call-status', (m) => m.call.status === 'ended');
@@ -463,7 +463,7 @@ describe.each(testDatabases())('signaling protocol on $name', (database) => {
     expect(a?.video_call_status).toBe('ended');
     expect(a?.call_duration_seconds).toBeGreaterThanOrEqual(1);
     const [session] = await server.ctx.store.callSessions.listForAppointment(world.appointment.id);
-    expect(session).toMatchObject({ end_reason: 'hung_up', ended_by: world.patient.id });
+    expect(session).toMatchObject({ end_reason: 'hung_up', ended_by: world.doctor.id });
     await new Promise((r2) => setTimeout(r2, 50));
     expect(await d.call({ type: 'offer', sdp: SDP })).toMatchObject({ code: 'not_in_room' });
     const again = await agents.doctor.request(

@@ -4,6 +4,8 @@ import { FakeTimers } from './fake-timers.js';
 export interface FakePlatform extends Platform {
   readonly navigated: string[];
   readonly replaced: string[];
+  /** How many times the page asked to be loaded again. */
+  reloads: number;
   /** Addresses set with replaceUrl (history.replaceState). */
   readonly urls: string[];
   readonly storage: Map<string, string>;
@@ -97,7 +99,9 @@ export function fakePlatform(overrides: Partial<Platform> = {}): FakePlatform {
     playTestSound: async (sinkId) => {
       platform.testSounds.push(sinkId);
     },
-    reload: () => undefined,
+    reload: () => {
+      platform.reloads++;
+    },
     onPageHide: () => () => undefined,
     onRestoredFromCache: () => () => undefined,
     onOnline: () => () => undefined,
@@ -123,6 +127,7 @@ export function fakePlatform(overrides: Partial<Platform> = {}): FakePlatform {
     ...overrides,
     navigated: [],
     replaced: [],
+    reloads: 0,
     urls: [],
     storage: new Map(),
     tabStorage: new Map(),

@@ -2,6 +2,7 @@ import type {
   AppointmentDetail,
   AppointmentView,
   CallContext,
+  CallEntryView,
   SessionView,
   UserView,
 } from '../../protocol/api.js';
@@ -52,8 +53,19 @@ export function appointment(overrides: Partial<AppointmentView> = {}): Appointme
   };
 }
 
-export function detail(view: AppointmentView, canChat = true): AppointmentDetail {
-  return { appointment: view, permissions: { canStart: false, canJoin: false, canEnd: false, canChat } };
+/** A party's detail (an admin's when `canChat` is false, with no call entry). */
+export function detail(
+  view: AppointmentView,
+  canChat = true,
+  callEntry: Partial<CallEntryView> = {},
+): AppointmentDetail {
+  return {
+    appointment: view,
+    permissions: { canStart: false, canJoin: false, canEnd: false, canChat },
+    callEntry: canChat
+      ? { checkInOpensAt: view.scheduledAt - 15 * 60_000, joinedRoomId: null, ...callEntry }
+      : null,
+  };
 }
 
 export function callStatus(

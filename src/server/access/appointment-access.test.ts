@@ -65,6 +65,8 @@ describe('authorize: who may act on an appointment', () => {
 
   it('gives the page what the checked role may do', () => {
     const party = authorize(signedIn('p1', 'patient', null), appointment, 'take-part');
-    expect(permissionsFor(party)).toEqual({ canStart: false, canJoin: true, canEnd: true, canChat: true });
+    expect(permissionsFor(party)).toEqual({ canStart: false, canJoin: true, canEnd: false, canChat: true });
+    const doctor = authorize(signedIn('d1', 'doctor', 'h1'), appointment, 'take-part');
+    expect(permissionsFor(doctor)).toEqual({ canStart: false, canJoin: false, canEnd: true, canChat: true });
   });
 });

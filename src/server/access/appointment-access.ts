@@ -35,6 +35,7 @@ export const ROLE_REFUSALS = {
   adminTakesNoPart: 'Hospital admins may view a call but not take part.',
   adminTestsNoRelay: 'The connection test is for doctors and patients: hospital admins take part in no call.',
   onlyDoctorStarts: 'Only the doctor starts the call.',
+  onlyDoctorEnds: 'Only the doctor ends the call for everyone; you can leave it and come back.',
   onlyDoctorInvites: 'Only the doctor invites.',
   onlyDoctorShares: 'Only the doctor can share a screen.',
   onlyPatientJoins: 'Only the patient joins; the doctor starts the call.',
@@ -98,7 +99,7 @@ export function permissionsFor(access: PartyAccess | ViewerAccess): AppointmentP
   return {
     canStart: role === 'doctor' && !active,
     canJoin: role === 'patient' && active,
-    canEnd: role !== null && active,
+    canEnd: role === 'doctor' && active,
     canChat: role !== null,
   };
 }

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { AppointmentDetail, AppointmentList } from '../../protocol/api.js';
-import { authorize, permissionsFor } from '../access/appointment-access.js';
+import type { AppointmentDetail, AppointmentList, CallEntryView } from '../../protocol/api.js';
+import { isCallActive } from '../../protocol/call-status.js';
+import { authorize, type PartyAccess, permissionsFor } from '../access/appointment-access.js';
 import { sessionPrincipal } from '../access/principal.js';
 import type { AppContext } from '../context.js';
 import { requireSession } from '../http/auth.js';
@@ -11,7 +12,16 @@ import { toAppointmentView } from './appointments-repo.js';
 const idParams = z.object({ id: z.string().min(1).max(64) });
 
 export async function appointmentRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  const { config, store } = ctx;
+  const { config, store, calls, waitingRoom } = ctx;
+
+  const callEntry = async ({ appointment: a, role }: PartyAccess): Promise<CallEntryView> => {
+    const session = isCallActive(a.video_call_status) ? await calls.currentSession(a) : undefined;
+    const joinedAt = role === 'doctor' ? session?.doctor_joined_at : session?.patient_joined_at;
+    return {
+      checkInOpensAt: waitingRoom.checkInOpensAt(a),
+      joinedRoomId: session && joinedAt != null ? session.room_id : null,
+    };
+  };
 
   app.get('/api/appointments', async (req): Promise<AppointmentList> => {
     const { user } = await requireSession(req, config, store);
@@ -33,7 +43,11 @@ export async function appointmentRoutes(app: FastifyInstance, ctx: AppContext): 
       const session = await requireSession(req, config, store);
       const { id } = parseWith(idParams, req.params);
       const access = authorize(sessionPrincipal(session), await store.appointments.get(id), 'view');
-      return { appointment: toAppointmentView(access.appointment), permissions: permissionsFor(access) };
+      return {
+        appointment: toAppointmentView(access.appointment),
+        permissions: permissionsFor(access),
+        callEntry: access.kind === 'party' ? await callEntry(access) : null,
+      };
     },
   );
 }

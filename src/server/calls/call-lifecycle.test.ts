@@ -7,7 +7,9 @@ const EVENTS: CallEvent[] = [
   { type: 'start', by: 'patient' },
   { type: 'join', role: 'patient', otherPresent: false },
   { type: 'join', role: 'patient', otherPresent: true },
-  { type: 'end', reason: 'hung_up' },
+  { type: 'end', by: 'doctor', reason: 'hung_up' },
+  { type: 'end', by: 'patient', reason: 'hung_up' },
+  { type: 'end', by: 'system', reason: 'timed_out' },
 ];
 
 describe('call lifecycle transition table', () => {
@@ -48,13 +50,29 @@ describe('call lifecycle transition table', () => {
     });
   });
 
-  it('ending closes the session from either active state with its reason', () => {
+  it('the doctor or the server ends from either active state, with its reason', () => {
     for (const from of ['waiting', 'in_progress'] as const) {
-      expect(transition(from, { type: 'end', reason: 'max_duration' })).toEqual({
+      expect(transition(from, { type: 'end', by: 'system', reason: 'max_duration' })).toEqual({
         ok: true,
         next: 'ended',
         effects: [{ type: 'close-session', reason: 'max_duration' }],
       });
+      expect(transition(from, { type: 'end', by: 'doctor', reason: 'hung_up' })).toEqual({
+        ok: true,
+        next: 'ended',
+        effects: [{ type: 'close-session', reason: 'hung_up' }],
+      });
+    }
+  });
+
+  it('a patient cannot end a call: leaving is not ending (S15)', () => {
+    for (const from of ['waiting', 'in_progress'] as const) {
+      for (const reason of ['hung_up', 'failed'] as const) {
+        expect(transition(from, { type: 'end', by: 'patient', reason })).toEqual({
+          ok: false,
+          code: 'wrong_role',
+        });
+      }
     }
   });
 
@@ -64,7 +82,7 @@ describe('call lifecycle transition table', () => {
         ok: false,
         code: 'call_not_active',
       });
-      expect(transition(from, { type: 'end', reason: 'hung_up' })).toEqual({
+      expect(transition(from, { type: 'end', by: 'doctor', reason: 'hung_up' })).toEqual({
         ok: false,
         code: 'call_not_active',
       });

@@ -8,7 +8,8 @@ import type { ErrorCode } from '../../protocol/errors.js';
 export type CallEvent =
   | { type: 'start'; by: PartyRole }
   | { type: 'join'; role: PartyRole; otherPresent: boolean }
-  | { type: 'end'; reason: CallEndReason };
+  /** `by`: the party that ends it, or the server (max duration, abandoned room). Only the doctor ends. */
+  | { type: 'end'; by: PartyRole | 'system'; reason: CallEndReason };
 
 export type CallEffect =
   /** A new call session: new room id, new doctor and patient links; the earlier call's are revoked. */
@@ -29,8 +30,11 @@ const ok = (next: CallStatus, ...effects: CallEffect[]): TransitionResult => ({ 
 const start: Handler<Extract<CallEvent, { type: 'start' }>> = (e) =>
   e.by === 'doctor' ? ok('waiting', { type: 'open-session' }) : { ok: false, code: 'wrong_role' };
 
+// A patient leaves (S15) but does not end: ending is the doctor's decision, or the server's (S11, S24).
 const end: Handler<Extract<CallEvent, { type: 'end' }>> = (e) =>
-  ok('ended', { type: 'close-session', reason: e.reason });
+  e.by === 'patient'
+    ? { ok: false, code: 'wrong_role' }
+    : ok('ended', { type: 'close-session', reason: e.reason });
 
 export const CALL_TRANSITIONS: Record<CallStatus, Row> = {
   not_started: { start },

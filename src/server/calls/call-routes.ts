@@ -196,6 +196,8 @@ export async function callRoutes(app: FastifyInstance, ctx: AppContext): Promise
       const { id } = parseWith(idParams, req.params);
       const party = await requireParty(req, ctx, id);
       const { reason } = parseWith(endBody, req.body ?? {});
+      // A patient leaves (the call stays open for them to come back); ending is the doctor's decision.
+      requireRole(party, 'doctor', 'onlyDoctorEnds');
       return { call: await calls.end(party, party.user.id, reason) };
     },
   );

@@ -110,13 +110,14 @@ export class CallService {
     return { view: result.view, ...result.started };
   }
 
+  /** `party` has been checked by the caller; only the doctor may end (a patient leaves instead, S15). */
   async end(party: PartyAccess, actorId: string, reason: CallEndReason = 'hung_up'): Promise<CallStatusView> {
-    return (await this.apply(party.appointment.id, actorId, { type: 'end', reason })).view;
+    return (await this.apply(party.appointment.id, actorId, { type: 'end', by: party.role, reason })).view;
   }
 
   /** The server ends a call it is responsible for ending (max duration, abandoned room). */
   async endBySystem(appointmentId: string, reason: CallEndReason): Promise<CallStatusView> {
-    return (await this.apply(appointmentId, null, { type: 'end', reason })).view;
+    return (await this.apply(appointmentId, null, { type: 'end', by: 'system', reason })).view;
   }
 
   /** Records that someone entered or left the room; an empty room times out from the last of these. */

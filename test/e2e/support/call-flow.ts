@@ -107,10 +107,19 @@ export async function returnedToAppointment(page: Page, id: string): Promise<voi
   await page.waitForLoadState('load');
 }
 
-/** Ends the call with the doctor's End call button; both pages return to the appointment. */
+/** The doctor's End call for everyone, confirmed in its dialog. */
+export async function endForEveryone(doctor: Page): Promise<void> {
+  await button(doctor, 'End call for everyone').click();
+  await doctor
+    .getByRole('dialog', { name: 'End the call for everyone?' })
+    .getByRole('button', { name: 'Yes, end the call' })
+    .click();
+}
+
+/** Ends the call with the doctor's End call for everyone, confirmed; both pages return to the appointment. */
 export async function hangUp(parties: Parties): Promise<void> {
   const { doctor, id } = parties;
-  await button(doctor, 'End call').click();
+  await endForEveryone(doctor);
   await returnedToAppointment(parties.doctor, id);
   await returnedToAppointment(parties.patient, id);
 }

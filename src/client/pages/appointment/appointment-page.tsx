@@ -13,31 +13,30 @@ function CallButton({
   pending: boolean;
   model: AppointmentViewModel;
 }) {
+  // Check in opens the waiting room (a page), the others ask the server first: a link and buttons.
+  if (action.kind === 'check-in') {
+    return (
+      <a class="button button--primary" href={action.href}>
+        {action.label}
+      </a>
+    );
+  }
   const onClick = () =>
     void (action.kind === 'start'
       ? model.startCall()
       : action.kind === 'enter'
         ? model.enterCall()
         : model.joinCall());
-  const hint = action.kind === 'join' ? action.hint : null;
   return (
-    <>
-      <button
-        type="button"
-        class="button button--primary"
-        disabled={!action.enabled || pending}
-        aria-busy={pending}
-        aria-describedby={hint ? 'call-hint' : undefined}
-        onClick={onClick}
-      >
-        {action.label}
-      </button>
-      {hint && (
-        <p id="call-hint" class="hint">
-          {hint}
-        </p>
-      )}
-    </>
+    <button
+      type="button"
+      class="button button--primary"
+      disabled={pending}
+      aria-busy={pending}
+      onClick={onClick}
+    >
+      {action.label}
+    </button>
   );
 }
 
@@ -110,13 +109,9 @@ export function AppointmentPage({ model }: { model: AppointmentViewModel }) {
                   {state.endReason && <p class="call-banner__reason">{state.endReason}</p>}
                   {state.waitingRoomBadge && <p class="badge badge--lobby">{state.waitingRoomBadge}</p>}
                 </div>
-                {(state.action || state.checkInHref || state.invite) && (
+                {state.callHint && <p class="hint">{state.callHint}</p>}
+                {(state.action || state.invite) && (
                   <div class="actions">
-                    {state.checkInHref && (
-                      <a class="button button--primary" href={state.checkInHref}>
-                        Check in
-                      </a>
-                    )}
                     {state.action && (
                       <CallButton action={state.action} pending={state.actionPending} model={model} />
                     )}

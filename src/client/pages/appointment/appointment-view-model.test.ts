@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ApiClient } from '../../api/http-client.js';
+import { formatTime } from '../../lib/format.js';
 import { fakeApi, type Route } from '../../testing/fake-api.js';
 import {
   adminUser,
   appointment,
-  callContext,
   callStatus,
   chatMessage,
   detail,
@@ -14,7 +14,7 @@ import {
   waitingRoom,
 } from '../../testing/fixtures.js';
 import { pageHarness } from '../../testing/page-harness.js';
-import { AppointmentViewModel, callAction, lastCallWords } from './appointment-view-model.js';
+import { AppointmentViewModel, CALL_HINTS, callChoice, lastCallWords } from './appointment-view-model.js';
 
 const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
 
@@ -32,34 +32,62 @@ const baseRoutes = (user = patientUser, status = appointment()): Route[] => [
   { method: 'GET', path: '/api/appointments/a1/messages?limit=500', status: 200, body: { messages: [] } },
 ];
 
-describe('callAction', () => {
+describe('callChoice', () => {
+  const entry = (joinedRoomId: string | null = null) => ({ checkInOpensAt: 1_000, joinedRoomId });
+
   it('lets the doctor start, restart after the end, or return to a running call', () => {
-    expect(callAction(appointment(), doctorUser)).toMatchObject({ kind: 'start', enabled: true });
-    expect(callAction(appointment({ videoCallStatus: 'ended' }), doctorUser)).toMatchObject({
+    expect(callChoice(appointment(), doctorUser, entry(), 0).action).toEqual({
+      kind: 'start',
+      label: 'Start video call',
+    });
+    expect(
+      callChoice(appointment({ videoCallStatus: 'ended' }), doctorUser, entry(), 0).action,
+    ).toMatchObject({
       kind: 'start',
     });
-    expect(callAction(appointment({ videoCallStatus: 'in_progress' }), doctorUser)).toEqual({
-      kind: 'enter',
-      label: 'Join video call',
-      enabled: true,
+    expect(
+      callChoice(appointment({ videoCallStatus: 'in_progress' }), doctorUser, entry(), 0).action,
+    ).toEqual({ kind: 'enter', label: 'Join video call' });
+  });
+
+  it('gives the patient one action for the state: Check in, then Join video call, then Rejoin', () => {
+    const notStarted = appointment();
+    expect(callChoice(notStarted, patientUser, entry(), 999)).toEqual({
+      action: null,
+      hint: CALL_HINTS.checkInOpens(formatTime(1_000)),
+    });
+    expect(callChoice(notStarted, patientUser, entry(), 1_000)).toEqual({
+      action: { kind: 'check-in', label: 'Check in', href: '/appointments/a1/call' },
+      hint: null,
+    });
+    for (const videoCallStatus of ['waiting', 'in_progress'] as const) {
+      const active = appointment({ videoCallStatus, roomId: 'r2' });
+      expect(callChoice(active, patientUser, entry(), 1_000)).toEqual({
+        action: { kind: 'join', label: 'Join video call' },
+        hint: null,
+      });
+      // Been in this call and left it: back in with Rejoin. Been in an earlier call only: Join.
+      expect(callChoice(active, patientUser, entry('r2'), 1_000).action).toEqual({
+        kind: 'rejoin',
+        label: 'Rejoin',
+      });
+      expect(callChoice(active, patientUser, entry('r1'), 1_000).action).toMatchObject({ kind: 'join' });
+    }
+    expect(callChoice(appointment({ videoCallStatus: 'ended' }), patientUser, entry('r2'), 1_000)).toEqual({
+      action: null,
+      hint: CALL_HINTS.ended,
+    });
+    expect(callChoice(notStarted, patientUser, null, 1_000)).toEqual({
+      action: null,
+      hint: CALL_HINTS.waitForDoctor,
     });
   });
 
-  it('lets the patient join only while the call is waiting or in progress', () => {
-    expect(callAction(appointment(), patientUser)).toMatchObject({ kind: 'join', enabled: false });
-    expect(callAction(appointment({ videoCallStatus: 'waiting' }), patientUser)).toMatchObject({
-      enabled: true,
+  it('gives an admin no call action', () => {
+    expect(callChoice(appointment({ videoCallStatus: 'waiting' }), adminUser, null, 0)).toEqual({
+      action: null,
+      hint: null,
     });
-    expect(callAction(appointment({ videoCallStatus: 'in_progress' }), patientUser)).toMatchObject({
-      enabled: true,
-    });
-    expect(callAction(appointment({ videoCallStatus: 'ended' }), patientUser)).toMatchObject({
-      enabled: false,
-    });
-  });
-
-  it('gives an admin no call button', () => {
-    expect(callAction(appointment({ videoCallStatus: 'waiting' }), adminUser)).toBeNull();
   });
 
   it('words the last call duration', () => {
@@ -96,19 +124,16 @@ describe('AppointmentViewModel', () => {
     expect(model.state).toMatchObject({ phase: 'error', error: 'Only the doctor and patient may do this.' });
   });
 
-  it('subscribes once live and enables Join when the doctor starts, without a reload', async () => {
+  it('subscribes once live and offers Join when the doctor starts, without a reload', async () => {
     const { model, connection } = setup(baseRoutes());
     await model.load();
-    expect(model.state).toMatchObject({
-      statusWords: 'Not started',
-      action: { kind: 'join', enabled: false },
-    });
+    expect(model.state).toMatchObject({ statusWords: 'Not started', action: null });
     connection().welcome();
     expect(connection().sent).toEqual([{ type: 'subscribe', appointmentId: 'a1' }]);
     connection().receive({ type: 'call-status', call: callStatus('waiting') });
     expect(model.state).toMatchObject({
       statusWords: 'The doctor has started the call',
-      action: { kind: 'join', enabled: true },
+      action: { kind: 'join', label: 'Join video call' },
     });
     connection().receive({ type: 'call-status', call: callStatus('ended', 75) });
     expect(model.state).toMatchObject({ statusWords: 'Ended', lastCall: 'Last call: 1 min 15 s' });
@@ -340,25 +365,56 @@ describe('AppointmentViewModel', () => {
   });
 
   it('shows the patient a Check in link from when check-in opens until the call starts', async () => {
-    const { model, platform, connection } = setup([
-      ...baseRoutes(),
+    const notStarted = appointment();
+    const { model, platform, connection, api } = setup([
+      { method: 'GET', path: '/api/session', status: 200, body: sessionOf(patientUser) },
       {
         method: 'GET',
-        path: '/api/call/context?appointmentId=a1',
+        path: '/api/appointments/a1',
         status: 200,
-        body: callContext({ checkInOpensAt: 1_060_000 }),
+        body: detail(notStarted, true, { checkInOpensAt: 1_060_000 }),
       },
+      { method: 'GET', path: '/api/appointments/a1/messages?limit=500', status: 200, body: { messages: [] } },
     ]);
     await model.load();
     await flush();
-    expect(model.state.checkInHref).toBeNull();
+    expect(model.state).toMatchObject({
+      action: null,
+      callHint: CALL_HINTS.checkInOpens(formatTime(1_060_000)),
+    });
     platform.fakeTimers.advance(59_999);
-    expect(model.state.checkInHref).toBeNull();
+    expect(model.state.action).toBeNull();
     platform.fakeTimers.advance(1);
-    expect(model.state.checkInHref).toBe('/appointments/a1/call');
+    expect(model.state).toMatchObject({
+      action: { kind: 'check-in', label: 'Check in', href: '/appointments/a1/call' },
+      callHint: null,
+    });
     connection().welcome();
     connection().receive({ type: 'call-status', call: callStatus('waiting') });
-    expect(model.state.checkInHref).toBeNull();
+    expect(model.state.action).toEqual({ kind: 'join', label: 'Join video call' });
+    // The appointment's own answer says when check-in opens: no second request for it.
+    expect(api.requests.some((r) => r.path.startsWith('/api/call/context'))).toBe(false);
+  });
+
+  it('offers Rejoin to a patient who left the call, and Join for a call started again', async () => {
+    const active = appointment({ videoCallStatus: 'in_progress', roomId: 'r1' });
+    const { model, connection } = setup([
+      { method: 'GET', path: '/api/session', status: 200, body: sessionOf(patientUser) },
+      {
+        method: 'GET',
+        path: '/api/appointments/a1',
+        status: 200,
+        body: detail(active, true, { joinedRoomId: 'r1' }),
+      },
+      { method: 'GET', path: '/api/appointments/a1/messages?limit=500', status: 200, body: { messages: [] } },
+    ]);
+    await model.load();
+    expect(model.state.action).toEqual({ kind: 'rejoin', label: 'Rejoin' });
+    connection().welcome();
+    connection().receive({ type: 'call-status', call: callStatus('ended', 75) });
+    expect(model.state).toMatchObject({ action: null, callHint: CALL_HINTS.ended });
+    connection().receive({ type: 'call-status', call: { ...callStatus('waiting'), roomId: 'r2' } });
+    expect(model.state.action).toEqual({ kind: 'join', label: 'Join video call' });
   });
 
   it('says why the last call ended, unless it was a plain hang-up', async () => {

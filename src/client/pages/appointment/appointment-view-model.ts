@@ -1,10 +1,15 @@
-import type { AppointmentPermissions, AppointmentView, UserView } from '../../../protocol/api.js';
+import type {
+  AppointmentPermissions,
+  AppointmentView,
+  CallEntryView,
+  UserView,
+} from '../../../protocol/api.js';
 import { isCallActive } from '../../../protocol/call-status.js';
 import type { CallStatusView, ServerMessage } from '../../../protocol/messages.js';
 import { ApiError, errorMessage } from '../../api/api-error.js';
 import type { ApiClient } from '../../api/http-client.js';
 import { ChatController, type ChatState } from '../../chat/chat-controller.js';
-import { callStatusWords, endReasonWords, formatDuration } from '../../lib/format.js';
+import { callStatusWords, endReasonWords, formatDuration, formatTime } from '../../lib/format.js';
 import { appointmentTitle } from '../../lib/people.js';
 import { appointmentIdFromPath, callPath } from '../../lib/routes.js';
 import type { Platform } from '../../platform/platform.js';
@@ -17,10 +22,29 @@ import { type NotificationOffer, notificationOffer } from '../notifications.js';
 import { redirectIfSignedOut, requireSession, signOut } from '../session.js';
 import { openCallSession } from '../start-call.js';
 
+/**
+ * The one way into the call the page offers, for the state it is in. The doctor starts, or returns to a
+ * running call; the patient checks in, joins, or rejoins a call it left (a party leaves, only the doctor
+ * ends, S15). Nothing is offered greyed out: when there is nothing to do, `callHint` says why.
+ */
 export type CallAction =
-  | { kind: 'start'; label: 'Start video call'; enabled: boolean }
-  | { kind: 'enter'; label: 'Join video call'; enabled: true }
-  | { kind: 'join'; label: 'Join video call'; enabled: boolean; hint: string | null };
+  | { kind: 'start'; label: 'Start video call' }
+  | { kind: 'enter'; label: 'Join video call' }
+  | { kind: 'check-in'; label: 'Check in'; href: string }
+  | { kind: 'join'; label: 'Join video call' }
+  | { kind: 'rejoin'; label: 'Rejoin' };
+
+export interface CallChoice {
+  action: CallAction | null;
+  /** What the patient waits for when there is nothing to press, or what happened. */
+  hint: string | null;
+}
+
+export const CALL_HINTS = {
+  ended: 'The call has ended.',
+  waitForDoctor: 'You can join once the doctor starts the call.',
+  checkInOpens: (time: string) => `You can check in from ${time}.`,
+} as const;
 
 export interface AppointmentPageState {
   phase: 'loading' | 'ready' | 'error';
@@ -33,14 +57,15 @@ export interface AppointmentPageState {
   lastCall: string | null;
   /** Why the last call ended, when it was not a plain hang-up. */
   endReason: string | null;
-  /** The patient's "Check in" link to the waiting room, from when check-in opens until the call starts. */
-  checkInHref: string | null;
   /** The doctor's "Patient waiting · 3:12". */
   waitingRoomBadge: string | null;
   notifications: NotificationOffer;
   /** The doctor's invite link button, while the call is active. */
   invite: InviteState | null;
+  /** The one call action (Check in, Join video call, Rejoin, Start video call), or none. */
   action: CallAction | null;
+  /** Why there is no action, or what the patient waits for. */
+  callHint: string | null;
   actionPending: boolean;
   actionError: string | null;
   /** About the live connection: reconnecting, or closed for good. */
@@ -51,22 +76,41 @@ export interface AppointmentPageState {
   chat: ChatState | null;
 }
 
-export function callAction(appointment: AppointmentView, user: UserView): CallAction | null {
+/**
+ * `entry` is what the server said about this party's way in (null for an admin, or not known yet);
+ * `now` decides whether check-in is open.
+ */
+export function callChoice(
+  appointment: AppointmentView,
+  user: UserView,
+  entry: CallEntryView | null,
+  now: number,
+): CallChoice {
   const active = isCallActive(appointment.videoCallStatus);
   if (user.id === appointment.doctor.id) {
-    return active
-      ? { kind: 'enter', label: 'Join video call', enabled: true }
-      : { kind: 'start', label: 'Start video call', enabled: true };
+    return {
+      action: active
+        ? { kind: 'enter', label: 'Join video call' }
+        : { kind: 'start', label: 'Start video call' },
+      hint: null,
+    };
   }
-  if (user.id === appointment.patient.id) {
-    const hint = active
-      ? null
-      : appointment.videoCallStatus === 'ended'
-        ? 'The call has ended.'
-        : 'You can join once the doctor starts the call.';
-    return { kind: 'join', label: 'Join video call', enabled: active, hint };
+  if (user.id !== appointment.patient.id) return { action: null, hint: null };
+  if (active) {
+    const beenIn = appointment.roomId !== null && entry?.joinedRoomId === appointment.roomId;
+    return {
+      action: beenIn ? { kind: 'rejoin', label: 'Rejoin' } : { kind: 'join', label: 'Join video call' },
+      hint: null,
+    };
   }
-  return null;
+  if (appointment.videoCallStatus === 'ended') return { action: null, hint: CALL_HINTS.ended };
+  if (entry && now >= entry.checkInOpensAt) {
+    return { action: { kind: 'check-in', label: 'Check in', href: callPath(appointment.id) }, hint: null };
+  }
+  return {
+    action: null,
+    hint: entry ? CALL_HINTS.checkInOpens(formatTime(entry.checkInOpensAt)) : CALL_HINTS.waitForDoctor,
+  };
 }
 
 export function lastCallWords(appointment: AppointmentView): string | null {
@@ -103,7 +147,7 @@ export class AppointmentViewModel extends ViewModel<AppointmentPageState> {
   #appointmentId: string | null = null;
   #disposers: Array<() => void> = [];
   #waitingRoomWatch: WaitingRoomWatch | null = null;
-  #checkInOpensAt: number | null = null;
+  #callEntry: CallEntryView | null = null;
   #checkInTimer: unknown = null;
 
   constructor(api: ApiClient, platform: Platform, socket: ReconnectingSocket) {
@@ -117,7 +161,7 @@ export class AppointmentViewModel extends ViewModel<AppointmentPageState> {
       statusWords: '',
       lastCall: null,
       endReason: null,
-      checkInHref: null,
+      callHint: null,
       waitingRoomBadge: null,
       notifications: null,
       invite: null,
@@ -148,10 +192,10 @@ export class AppointmentViewModel extends ViewModel<AppointmentPageState> {
       const detail = await this.#api.getAppointment(id);
       const role = partyRole(detail.appointment, session.user);
       if (role === 'doctor') this.#watchWaitingRoom(detail.appointment);
+      this.#callEntry = detail.callEntry;
       this.#applyAppointment(detail.appointment, session.user);
       this.update({ phase: 'ready', permissions: detail.permissions });
       this.#connectLive(id);
-      if (role === 'patient') void this.#loadCheckIn(id);
       if (detail.permissions.canChat) {
         const chat = new ChatController({
           appointmentId: id,
@@ -191,6 +235,7 @@ export class AppointmentViewModel extends ViewModel<AppointmentPageState> {
     await this.#callAction((id) => openCallSession(this.#api, this.#platform, id));
   }
 
+  /** Join and Rejoin alike: the patient's call cookie for the current call, then the call page. */
   async joinCall(): Promise<void> {
     await this.#callAction((id) => this.#api.joinCall(id));
   }
@@ -297,34 +342,20 @@ export class AppointmentViewModel extends ViewModel<AppointmentPageState> {
     this.update({ notifications: notificationOffer(platform.notificationPermission()) });
   }
 
-  /** Only the call context knows when check-in opens (VIDEO_CALL_CHECK_IN_MINUTES on the server). */
-  async #loadCheckIn(id: string): Promise<void> {
-    try {
-      const context = await this.#api.getCallContext(id);
-      this.#checkInOpensAt = context.checkInOpensAt;
-      this.#updateCheckIn();
-    } catch {
-      // no Check in button; Join still works once the doctor starts
-    }
-  }
-
-  #updateCheckIn(): void {
-    const id = this.#appointmentId;
-    const opensAt = this.#checkInOpensAt;
-    const status = this.state.appointment?.videoCallStatus;
-    if (!id || opensAt === null || status !== 'not_started') {
-      if (this.state.checkInHref !== null) this.update({ checkInHref: null });
-      return;
-    }
-    const wait = opensAt - this.#platform.now();
-    if (wait <= 0) {
-      this.update({ checkInHref: callPath(id) });
-      return;
-    }
+  /** Check-in opens while the page is open: the choice is made again at that moment. */
+  #scheduleCheckIn(): void {
     if (this.#checkInTimer !== null) this.#platform.timers.clearTimeout(this.#checkInTimer);
+    this.#checkInTimer = null;
+    const { appointment, user, action } = this.state;
+    const opensAt = this.#callEntry?.checkInOpensAt;
+    if (!appointment || !user || opensAt === undefined || action !== null) return;
+    if (appointment.videoCallStatus !== 'not_started' || user.id !== appointment.patient.id) return;
+    const wait = opensAt - this.#platform.now();
+    if (wait <= 0) return;
     this.#checkInTimer = this.#platform.timers.setTimeout(() => {
       this.#checkInTimer = null;
-      this.#updateCheckIn();
+      const current = this.state;
+      if (current.appointment && current.user) this.#applyAppointment(current.appointment, current.user);
     }, wait);
   }
 
@@ -333,6 +364,7 @@ export class AppointmentViewModel extends ViewModel<AppointmentPageState> {
     if (!this.#appointmentId || !user) return;
     try {
       const detail = await this.#api.getAppointment(this.#appointmentId);
+      this.#callEntry = detail.callEntry;
       this.#applyAppointment(detail.appointment, user);
       this.update({ permissions: detail.permissions });
     } catch (error) {
@@ -343,14 +375,16 @@ export class AppointmentViewModel extends ViewModel<AppointmentPageState> {
   #applyAppointment(appointment: AppointmentView, user: UserView): void {
     const active = isCallActive(appointment.videoCallStatus);
     const isDoctor = user.id === appointment.doctor.id;
+    const choice = callChoice(appointment, user, this.#callEntry, this.#platform.now());
     this.update({
       appointment,
       title: appointmentTitle(appointment, user),
       statusWords: callStatusWords(appointment.videoCallStatus, user.role),
       lastCall: lastCallWords(appointment),
-      action: callAction(appointment, user),
+      action: choice.action,
+      callHint: choice.hint,
       invite: isDoctor && active ? (this.state.invite ?? IDLE_INVITE) : null,
     });
-    this.#updateCheckIn();
+    this.#scheduleCheckIn();
   }
 }

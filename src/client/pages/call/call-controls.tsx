@@ -16,6 +16,7 @@ interface ControlProps {
   expanded?: boolean | undefined;
   controls?: string | undefined;
   busy?: boolean | undefined;
+  hasPopup?: 'dialog' | undefined;
   badge?: string | null | undefined;
 }
 
@@ -31,6 +32,7 @@ function Control({
   expanded,
   controls,
   busy,
+  hasPopup,
   badge,
 }: ControlProps) {
   return (
@@ -45,6 +47,7 @@ function Control({
       aria-expanded={expanded}
       aria-controls={controls}
       aria-busy={busy}
+      aria-haspopup={hasPopup}
       onClick={onClick}
     >
       <span class="control__icon">
@@ -63,6 +66,8 @@ function Control({
 export interface ControlRefs {
   chat: Ref<HTMLButtonElement>;
   settings: Ref<HTMLButtonElement>;
+  /** Focus returns here when the confirmation is cancelled. */
+  endForEveryone: Ref<HTMLButtonElement>;
 }
 
 /**
@@ -133,14 +138,26 @@ export function CallControls({
           onClick={onFullscreen}
         />
       )}
+      {/* Leaving is not ending (S15): the patient's one way out, and the doctor's when stepping away. */}
       <Control
-        label="End call"
-        icon="end-call"
-        variant="danger"
+        label="Leave call"
+        icon="leave"
+        variant={state.role === 'doctor' ? undefined : 'danger'}
         disabled={state.ending}
-        busy={state.ending}
-        onClick={() => void model.endCall()}
+        onClick={() => model.leaveCall()}
       />
+      {state.role === 'doctor' && (
+        <Control
+          label="End call for everyone"
+          icon="end-call"
+          variant="danger"
+          buttonRef={refs.endForEveryone}
+          disabled={state.ending}
+          busy={state.ending}
+          hasPopup="dialog"
+          onClick={() => model.askToEndForEveryone()}
+        />
+      )}
       {chatBadge && (
         <span id="chat-unread" class="visually-hidden">
           {chatBadge.words}

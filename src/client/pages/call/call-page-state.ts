@@ -15,7 +15,7 @@ import {
   type UnreadBadge,
   unreadBadge,
 } from './call-screen.js';
-import { ENDED_VIA_LINK, type LinkRefusal, statusText } from './call-words.js';
+import { ENDED_VIA_LINK, LEFT_VIA_LINK_WORDS, type LinkRefusal, statusText } from './call-words.js';
 import { NO_PEER_CALL_VIEW, type PeerCallView } from './peer-call-wiring.js';
 
 export interface CallPageState extends PeerCallView, CallClock {
@@ -30,6 +30,8 @@ export interface CallPageState extends PeerCallView, CallClock {
   peerName: string | null;
   otherName: string | null;
   ending: boolean;
+  /** The doctor's End call for everyone is waiting for its confirmation. */
+  confirmingEnd: boolean;
   appointmentHref: string;
   /** The clinic, doctor and time of the appointment a link visitor is about to name themself for. */
   invitation: InvitationView | null;
@@ -83,6 +85,7 @@ export function initialCallPageState(platform: Platform): CallPageState {
     peerName: null,
     otherName: null,
     ending: false,
+    confirmingEnd: false,
     appointmentHref: '/appointments',
     invitation: null,
     linkRefusal: null,
@@ -123,4 +126,12 @@ export const OVER_VIA_LINK: Partial<CallPageFields> = {
   duration: null,
   chatOpen: false,
   popover: null,
+};
+
+/** The page of someone who came by link and left a call that goes on: they may come back from here. */
+export const LEFT_VIA_LINK: Partial<CallPageFields> = {
+  ...OVER_VIA_LINK,
+  phase: 'closed',
+  statusText: LEFT_VIA_LINK_WORDS,
+  confirmingEnd: false,
 };

@@ -11,6 +11,7 @@ import { DeviceSettings, QualityIndicator } from './call-panels.js';
 import type { CallOverlay, RemoteTile } from './call-screen.js';
 import type { CallViewModel } from './call-view-model.js';
 import { INVITATION_WORDS, type LinkRefusal } from './call-words.js';
+import { EndCallDialog } from './end-call-dialog.js';
 import { Icon } from './icons.js';
 import { VideoView } from './video-view.js';
 import { WaitingRoom } from './waiting-room.js';
@@ -160,7 +161,15 @@ function TileState({ tile }: { tile: RemoteTile }) {
   );
 }
 
-function Overlay({ overlay, state }: { overlay: CallOverlay; state: CallPageState }) {
+function Overlay({
+  overlay,
+  state,
+  model,
+}: {
+  overlay: CallOverlay;
+  state: CallPageState;
+  model: CallViewModel;
+}) {
   return (
     <div class={`call__overlay call__overlay--${overlay.kind}`}>
       <div class="call__overlay-card">
@@ -173,6 +182,14 @@ function Overlay({ overlay, state }: { overlay: CallOverlay; state: CallPageStat
             <a href="/device-test">Test your camera and microphone</a>
           </p>
         )}
+        {/* Someone who came by link and left: the call goes on, and this is their way back (S15). */}
+        {state.phase === 'closed' && state.viaLink && (
+          <p class="call__links">
+            <button type="button" class="button button--primary" onClick={() => model.rejoin()}>
+              Rejoin
+            </button>
+          </p>
+        )}
       </div>
     </div>
   );
@@ -183,21 +200,26 @@ export function CallPage({ model, deviceCheck }: { model: CallViewModel; deviceC
   const callRef = useRef<HTMLElement>(null);
   const chatButton = useRef<HTMLButtonElement>(null);
   const settingsButton = useRef<HTMLButtonElement>(null);
+  const endForEveryoneButton = useRef<HTMLButtonElement>(null);
   if (state.phase === 'confirm-name') return <ConfirmName state={state} model={model} />;
   if (state.phase === 'link-dead' && state.linkRefusal) return <DeadLink refusal={state.linkRefusal} />;
   if (state.phase === 'waiting-room') return <WaitingRoom state={state} check={deviceCheck} />;
   const { local, screen } = state;
   const tile = screen.remoteTile;
   const peerLabel = state.peerName ?? state.otherName;
-  // A page refused before the call (a bad link) has no media and nothing to end.
-  const showControls = state.phase !== 'ended' && !(state.phase === 'failed' && state.localStream === null);
+  // A page refused before the call (a bad link) has no media and nothing to end; nor has one that left.
+  const showControls =
+    state.phase !== 'ended' &&
+    state.phase !== 'closed' &&
+    !(state.phase === 'failed' && state.localStream === null);
 
   const closeChat = () => {
     model.closeChat();
     chatButton.current?.focus();
   };
   const onKeyDown = (event: KeyboardEvent) => {
-    if (event.key !== 'Escape') return;
+    // The confirmation dialog handles its own Escape (it cancels), and nothing else closes with it.
+    if (event.key !== 'Escape' || state.confirmingEnd) return;
     if (state.popover !== null) {
       const inSettings = state.popover === 'settings';
       model.closePopover();
@@ -261,7 +283,7 @@ export function CallPage({ model, deviceCheck }: { model: CallViewModel; deviceC
           </p>
         )}
         <div class="call__stage">
-          {screen.overlay && <Overlay overlay={screen.overlay} state={state} />}
+          {screen.overlay && <Overlay overlay={screen.overlay} state={state} model={model} />}
           {state.localStream && (
             <div class="call__local">
               <VideoView
@@ -292,12 +314,15 @@ export function CallPage({ model, deviceCheck }: { model: CallViewModel; deviceC
             <CallControls
               state={state}
               model={model}
-              refs={{ chat: chatButton, settings: settingsButton }}
+              refs={{ chat: chatButton, settings: settingsButton, endForEveryone: endForEveryoneButton }}
               onFullscreen={() => void model.toggleFullscreen(callRef.current)}
             />
           )}
         </div>
       </div>
+      {state.role === 'doctor' && showControls && (
+        <EndCallDialog state={state} model={model} opener={endForEveryoneButton} />
+      )}
       {state.chat && state.selfId && (
         <aside id="call-chat" class="call__chat" aria-label="In-call chat" inert={!state.chatOpen}>
           <ChatPanel

@@ -5,6 +5,7 @@ import type { CallPagePhase } from './call-page-types.js';
 import {
   CALL_STATE_WORDS,
   ENDED_VIA_LINK,
+  LEFT_VIA_LINK_WORDS,
   OVERLAY_WORDS,
   otherPartyWords,
   QUALITY_LEVEL_WORDS,
@@ -111,7 +112,11 @@ function overlayFor(input: CallScreenInput, name: string | null): CallOverlay | 
         detail: input.viaLink ? OVERLAY_WORDS.closePage : OVERLAY_WORDS.returning,
       };
     case 'closed':
-      return { kind: 'ended', title: OVERLAY_WORDS.youLeft, detail: null };
+      return {
+        kind: 'ended',
+        title: OVERLAY_WORDS.youLeft,
+        detail: input.viaLink ? OVERLAY_WORDS.youMayRejoin : OVERLAY_WORDS.returning,
+      };
     case 'failed':
       return { kind: 'failed', title: OVERLAY_WORDS.failed, detail: input.error };
     default:
@@ -155,6 +160,8 @@ export function callScreen(input: CallScreenInput): CallScreen {
     announcement = [CALL_STATE_WORDS.connectedWith(tileName), media, serverNotice].filter(Boolean).join(' ');
   } else if (phase === 'ended' && input.viaLink) {
     announcement = ENDED_VIA_LINK;
+  } else if (phase === 'closed' && input.viaLink) {
+    announcement = LEFT_VIA_LINK_WORDS;
   } else if (overlay) {
     announcement = overlay.detail ? sentences(overlay.title, overlay.detail) : overlay.title;
   } else {

@@ -40,7 +40,8 @@ export function isEditableTarget(target: EventTarget | null): boolean {
 }
 
 export function shortcutFor(press: KeyPress, enabled: boolean): ShortcutAction | null {
-  if (!enabled || press.editable || press.repeat || press.ctrlKey || press.altKey || press.metaKey) return null;
+  if (!enabled || press.editable || press.repeat || press.ctrlKey || press.altKey || press.metaKey)
+    return null;
   const key = press.key.length === 1 ? press.key.toUpperCase() : press.key;
   return SHORTCUTS.find((s) => s.key === key)?.action ?? null;
 }

@@ -181,4 +181,20 @@ describe('CallViewModel: call links', () => {
     expect(platform.replaced).toEqual([]);
     expect(model.state).toMatchObject({ phase: 'ended', statusText: expect.stringMatching(/has ended/) });
   });
+
+  it('keeps a link visitor who leaves on the page, with the call cookie kept for Rejoin', async () => {
+    const { model, connection, platform, api } = callPage([activeContext({ via: 'link' })]);
+    await model.load();
+    await settle();
+    connection().welcome();
+    joined(connection());
+    model.leaveCall();
+    expect(connection().sent.map((m) => m.type)).toContain('leave');
+    expect(platform.replaced).toEqual([]);
+    expect(api.requests.some((r) => r.path === '/api/call-cookie')).toBe(false);
+    expect(model.state).toMatchObject({ phase: 'closed', statusText: expect.stringMatching(/rejoin/) });
+    expect(model.state.screen.overlay).toMatchObject({ title: 'You left the call' });
+    model.rejoin();
+    expect(platform.reloads).toBe(1);
+  });
 });

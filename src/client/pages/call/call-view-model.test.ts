@@ -140,7 +140,8 @@ describe('CallViewModel: a signed-in party', () => {
       { method: 'POST', path: '/api/appointments/a1/call/end', status: 409, body: err('call_not_active') },
     ]);
     await model.load();
-    await model.endCall();
+    model.askToEndForEveryone();
+    await model.endForEveryone();
     expect(api.requests.at(-1)).toMatchObject({
       method: 'POST',
       path: '/api/appointments/a1/call/end',
@@ -159,11 +160,44 @@ describe('CallViewModel: a signed-in party', () => {
     await settle();
     connection().welcome();
     joined(connection());
-    const ending = model.endCall();
+    model.askToEndForEveryone();
+    const ending = model.endForEveryone();
     // The server broadcasts the end to the room while the HTTP answer is still on its way.
     connection().receive({ type: 'call-status', call: callStatus('ended', 30), seq: 1 });
     await ending;
     // A second navigation would abort the first (the browser reports net::ERR_ABORTED).
+    expect(platform.replaced).toEqual(['/appointments/a1']);
+  });
+
+  it('asks the doctor before ending for everyone; cancelling ends nothing and leaves nobody', async () => {
+    const { model, platform, api, connection } = callPage([activeContext({ self: doctorPeer })]);
+    await model.load();
+    await settle();
+    connection().welcome();
+    joined(connection(), [patientPeer], doctorPeer);
+    const requests = api.requests.length;
+    model.askToEndForEveryone();
+    expect(model.state.confirmingEnd).toBe(true);
+    model.cancelEndForEveryone();
+    expect(model.state.confirmingEnd).toBe(false);
+    expect(api.requests.length).toBe(requests);
+    expect(connection().sent.map((m) => m.type)).not.toContain('leave');
+    expect(platform.replaced).toEqual([]);
+  });
+
+  it('lets a patient leave, never end: back to the appointment, the call left running', async () => {
+    const { model, platform, api, connection, local } = callPage([activeContext()]);
+    await model.load();
+    await settle();
+    connection().welcome();
+    joined(connection(), [doctorPeer]);
+    model.askToEndForEveryone();
+    await model.endForEveryone();
+    expect(model.state.confirmingEnd).toBe(false);
+    model.leaveCall();
+    expect(connection().sent.map((m) => m.type)).toContain('leave');
+    expect(api.requests.some((r) => r.path.endsWith('/call/end'))).toBe(false);
+    expect(local.tracks.every((t) => t.stopped)).toBe(true);
     expect(platform.replaced).toEqual(['/appointments/a1']);
   });
 
@@ -178,7 +212,8 @@ describe('CallViewModel: a signed-in party', () => {
       },
     ]);
     await model.load();
-    await model.endCall();
+    model.askToEndForEveryone();
+    await model.endForEveryone();
     expect(model.state).toMatchObject({ ending: false, error: 'Too many requests. Slow down.' });
     expect(platform.replaced).toEqual([]);
   });

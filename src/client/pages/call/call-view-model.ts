@@ -25,6 +25,7 @@ import { nameProblem } from './call-link.js';
 import {
   type CallPageState,
   initialCallPageState,
+  LEFT_VIA_LINK,
   OVER_VIA_LINK,
   partyFields,
   withDerived,
@@ -160,10 +161,38 @@ export class CallViewModel extends ViewModel<CallPageState> {
     if (id) await this.#chrome.copyInviteLink(id);
   }
 
-  async endCall(): Promise<void> {
+  /**
+   * This party leaves; the call goes on, and they can come back with Rejoin on the appointment page or
+   * their link (S15). Only the doctor ends it for everyone.
+   */
+  leaveCall(): void {
+    if (this.#left) return;
     const id = this.#admission.appointmentId;
-    if (!id || this.state.ending) return;
-    this.update({ ending: true, error: null });
+    const viaLink = this.state.viaLink;
+    this.leave();
+    // Someone who came by link keeps the call cookie: it is their way back into this call.
+    if (viaLink) this.update(LEFT_VIA_LINK);
+    else if (id) this.#platform.replace(appointmentPath(id));
+  }
+
+  /** Back into the call this link guest left: the page starts again with the call cookie it kept. */
+  rejoin(): void {
+    this.#platform.reload();
+  }
+
+  /** The doctor's End call for everyone asks first: it cannot be undone, and the patient cannot rejoin. */
+  askToEndForEveryone(): void {
+    if (this.state.role === 'doctor' && !this.state.ending) this.update({ confirmingEnd: true });
+  }
+
+  cancelEndForEveryone(): void {
+    if (this.state.confirmingEnd) this.update({ confirmingEnd: false });
+  }
+
+  async endForEveryone(): Promise<void> {
+    const id = this.#admission.appointmentId;
+    if (!id || this.state.ending || this.state.role !== 'doctor') return;
+    this.update({ ending: true, confirmingEnd: false, error: null });
     try {
       // A call that could not connect is recorded as failed (S24), not as hung up.
       await this.#api.endCall(id, this.state.phase === 'failed' ? 'failed' : 'hung_up');
@@ -177,7 +206,7 @@ export class CallViewModel extends ViewModel<CallPageState> {
     this.#callOver();
   }
 
-  /** Leaves the room and releases the camera; the page is going away. */
+  /** Leaves the room and releases the camera: the page is going away, or this party left the call. */
   leave(): void {
     if (this.#left) return;
     this.#left = true;

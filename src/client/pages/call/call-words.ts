@@ -33,6 +33,18 @@ export function statusText(phase: CallPagePhase, error: string | null): string {
 /** Said, and shown as the status, when the call ends for someone who came by link: they have nowhere to go. */
 export const ENDED_VIA_LINK = 'The call has ended. You can close this page.';
 
+/** Said, and shown as the status, when someone who came by link leaves: the call goes on without them. */
+export const LEFT_VIA_LINK_WORDS = 'You left the call. It goes on: you can rejoin while it lasts.';
+
+/** The doctor's confirmation before ending the call for both (the patient cannot come back into it). */
+export const END_FOR_EVERYONE_WORDS = {
+  title: 'End the call for everyone?',
+  detail: (patient: string) =>
+    `The call ends for you and for ${patient}, who cannot come back into it. To step away and come back, choose Leave call instead.`,
+  confirm: 'Yes, end the call',
+  cancel: 'Cancel',
+} as const;
+
 /** Why the page cannot take this person into the call at all. */
 export const ADMISSION_REFUSALS = {
   badAddress: 'This call address is not valid.',
@@ -127,6 +139,7 @@ export const OVERLAY_WORDS = {
   closePage: 'You can close this page.',
   returning: 'Returning to the appointment…',
   youLeft: 'You left the call',
+  youMayRejoin: 'The call goes on. You can rejoin while it lasts.',
   failed: 'The call could not continue',
 } as const;
 
