@@ -44,6 +44,7 @@ function setup(routes: Route[] = [], overrides: Partial<Platform> = {}, self = p
     qualityPeek: false,
     fullscreen: platform.fullscreen ? { active: false } : null,
     invite: null,
+    shortcutsEnabled: true,
   };
   const chrome = new CallChrome(platform, new ApiClient(api.fetch), {
     state: () => state,
@@ -139,5 +140,15 @@ describe('CallChrome', () => {
     const patient = setup();
     patient.chrome.followCall('patient', true);
     expect(patient.state().invite).toBeNull();
+  });
+
+  it('turns the single-key shortcuts off and on for this browser', () => {
+    const { chrome, platform, state } = setup();
+    chrome.setShortcutsEnabled(false);
+    expect(state().shortcutsEnabled).toBe(false);
+    expect(platform.readStorage('carecall.shortcuts')).toBe('off');
+    chrome.setShortcutsEnabled(true);
+    expect(state().shortcutsEnabled).toBe(true);
+    expect(platform.readStorage('carecall.shortcuts')).toBe('on');
   });
 });

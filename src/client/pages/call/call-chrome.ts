@@ -7,10 +7,11 @@ import type { SignalingChannel } from '../../ws/reconnecting-socket.js';
 import { copyInviteLink, IDLE_INVITE } from '../invite-link.js';
 import type { CallPageFields } from './call-page-state.js';
 import type { CallPopover } from './call-page-types.js';
+import { SHORTCUTS_STORAGE_KEY } from './call-shortcuts.js';
 
 export type ChromeFields = Pick<
   CallPageFields,
-  'chat' | 'chatOpen' | 'popover' | 'qualityPeek' | 'fullscreen' | 'invite'
+  'chat' | 'chatOpen' | 'popover' | 'qualityPeek' | 'fullscreen' | 'invite' | 'shortcutsEnabled'
 >;
 
 /** The page whose state holds the chrome's part. */
@@ -89,6 +90,12 @@ export class CallChrome {
       popover: this.#page.state().popover === popover ? null : popover,
       qualityPeek: false,
     });
+  }
+
+  /** Single-key shortcuts on or off, for this browser from now on. */
+  setShortcutsEnabled(enabled: boolean): void {
+    this.#platform.writeStorage(SHORTCUTS_STORAGE_KEY, enabled ? 'on' : 'off');
+    this.#page.update({ shortcutsEnabled: enabled });
   }
 
   /** Hovering the quality indicator shows its figures without a press. */

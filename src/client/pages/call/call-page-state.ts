@@ -15,6 +15,7 @@ import {
   type UnreadBadge,
   unreadBadge,
 } from './call-screen.js';
+import { SHORTCUTS_STORAGE_KEY } from './call-shortcuts.js';
 import { ENDED_VIA_LINK, LEFT_VIA_LINK_WORDS, type LinkRefusal, statusText } from './call-words.js';
 import { NO_PEER_CALL_VIEW, type PeerCallView } from './peer-call-wiring.js';
 
@@ -55,6 +56,8 @@ export interface CallPageState extends PeerCallView, CallClock {
   fullscreen: { active: boolean } | null;
   /** The speaker chosen on the device test page (setSinkId); null for the default. */
   audioOutput: string | null;
+  /** The single-key shortcuts (call-shortcuts.ts) are on unless this browser turned them off. */
+  shortcutsEnabled: boolean;
   /** Derived from the fields above on every update: the words and overlays of the call screen. */
   screen: CallScreen;
   qualityView: QualityView | null;
@@ -103,6 +106,7 @@ export function initialCallPageState(platform: Platform): CallPageState {
     warning: null,
     fullscreen: platform.fullscreen ? { active: platform.fullscreen.isActive() } : null,
     audioOutput: platform.readStorage(AUDIO_OUTPUT_KEY),
+    shortcutsEnabled: platform.readStorage(SHORTCUTS_STORAGE_KEY) !== 'off',
   });
 }
 

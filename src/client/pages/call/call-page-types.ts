@@ -15,4 +15,4 @@ export interface WaitingRoomState {
 }
 
 /** The small panel opened by a press: device settings or the quality figures. */
-export type CallPopover = 'settings' | 'quality';
+export type CallPopover = 'settings' | 'quality' | 'shortcuts';

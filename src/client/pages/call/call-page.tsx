@@ -1,4 +1,4 @@
-import { useRef } from 'preact/hooks';
+import { useEffect, useRef } from 'preact/hooks';
 import { ChatPanel } from '../../chat/chat-panel.js';
 import type { DeviceCheck } from '../../device-check/device-check.js';
 import { useViewModel } from '../../ui/use-view-model.js';
@@ -7,8 +7,9 @@ import { CallControls } from './call-controls.js';
 import type { InvitationView } from './call-invitation.js';
 import { MAX_NAME_CHARS } from './call-link.js';
 import type { CallPageState } from './call-page-state.js';
-import { DeviceSettings, QualityIndicator } from './call-panels.js';
+import { DeviceSettings, QualityIndicator, ShortcutsHelp } from './call-panels.js';
 import type { CallOverlay, RemoteTile } from './call-screen.js';
+import { isEditableTarget, shortcutFor } from './call-shortcuts.js';
 import type { CallViewModel } from './call-view-model.js';
 import { INVITATION_WORDS, type LinkRefusal } from './call-words.js';
 import { EndCallDialog } from './end-call-dialog.js';
@@ -201,6 +202,31 @@ export function CallPage({ model, deviceCheck }: { model: CallViewModel; deviceC
   const chatButton = useRef<HTMLButtonElement>(null);
   const settingsButton = useRef<HTMLButtonElement>(null);
   const endForEveryoneButton = useRef<HTMLButtonElement>(null);
+  const shortcutsButton = useRef<HTMLButtonElement>(null);
+  const inCall = (state.phase === 'connected' || state.phase === 'reconnecting') && !state.confirmingEnd;
+  const { shortcutsEnabled } = state;
+  // On the document, so that a key works wherever the focus is (or with none); typing in the chat is not a shortcut.
+  useEffect(() => {
+    if (!inCall) return;
+    const onKey = (event: KeyboardEvent) => {
+      const action = shortcutFor(
+        {
+          key: event.key,
+          ctrlKey: event.ctrlKey,
+          altKey: event.altKey,
+          metaKey: event.metaKey,
+          repeat: event.repeat,
+          editable: isEditableTarget(event.target),
+        },
+        shortcutsEnabled,
+      );
+      if (!action) return;
+      event.preventDefault();
+      model.runShortcut(action);
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [model, inCall, shortcutsEnabled]);
   if (state.phase === 'confirm-name') return <ConfirmName state={state} model={model} />;
   if (state.phase === 'link-dead' && state.linkRefusal) return <DeadLink refusal={state.linkRefusal} />;
   if (state.phase === 'waiting-room') return <WaitingRoom state={state} check={deviceCheck} />;
@@ -221,9 +247,9 @@ export function CallPage({ model, deviceCheck }: { model: CallViewModel; deviceC
     // The confirmation dialog handles its own Escape (it cancels), and nothing else closes with it.
     if (event.key !== 'Escape' || state.confirmingEnd) return;
     if (state.popover !== null) {
-      const inSettings = state.popover === 'settings';
+      const returnTo = { settings: settingsButton, shortcuts: shortcutsButton, quality: null }[state.popover];
       model.closePopover();
-      if (inSettings) settingsButton.current?.focus();
+      returnTo?.current?.focus();
       event.preventDefault();
     } else if (state.chatOpen) {
       closeChat();
@@ -265,6 +291,19 @@ export function CallPage({ model, deviceCheck }: { model: CallViewModel; deviceC
             {tile && <p class="call__peer">{tile.name}</p>}
           </div>
           <QualityIndicator state={state} model={model} />
+          {inCall && (
+            <button
+              ref={shortcutsButton}
+              type="button"
+              class="button button--control call__shortcuts-button"
+              aria-expanded={state.popover === 'shortcuts'}
+              aria-controls="call-shortcuts"
+              onClick={() => model.togglePopover('shortcuts')}
+            >
+              Keyboard shortcuts
+            </button>
+          )}
+          {state.popover === 'shortcuts' && <ShortcutsHelp state={state} model={model} />}
           {state.invite && <InviteButton invite={state.invite} model={model} />}
         </header>
         {state.warning && (

@@ -1,5 +1,6 @@
 import type { DeviceOption } from '../../call/devices.js';
 import type { CallPageState } from './call-page-state.js';
+import { SHORTCUTS } from './call-shortcuts.js';
 import type { CallViewModel } from './call-view-model.js';
 
 function DeviceSelect({
@@ -105,5 +106,37 @@ export function QualityIndicator({ state, model }: { state: CallPageState; model
         </dl>
       </section>
     </div>
+  );
+}
+
+/** The call page's keyboard shortcuts, and the switch that turns the single-key ones off (WCAG 2.1.4). */
+export function ShortcutsHelp({ state, model }: { state: CallPageState; model: CallViewModel }) {
+  return (
+    <section
+      id="call-shortcuts"
+      class="call__popover call__shortcuts"
+      aria-labelledby="call-shortcuts-heading"
+    >
+      <h2 id="call-shortcuts-heading">Keyboard shortcuts</h2>
+      <dl class="shortcuts">
+        {SHORTCUTS.map((shortcut) => (
+          <div key={shortcut.key} class="shortcuts__row">
+            <dt>
+              <kbd>{shortcut.key}</kbd>
+            </dt>
+            <dd>{shortcut.words}</dd>
+          </div>
+        ))}
+      </dl>
+      <label class="checkbox">
+        <input
+          type="checkbox"
+          checked={state.shortcutsEnabled}
+          onChange={(event) => model.setShortcutsEnabled(event.currentTarget.checked)}
+        />
+        Use these single-key shortcuts
+      </label>
+      <p class="hint">They do nothing while you type in the chat. Esc closes this list.</p>
+    </section>
   );
 }

@@ -31,6 +31,7 @@ import {
   withDerived,
 } from './call-page-state.js';
 import type { CallPopover } from './call-page-types.js';
+import type { ShortcutAction } from './call-shortcuts.js';
 import { statusText } from './call-words.js';
 import { WiredPeerCall } from './peer-call-wiring.js';
 import { WaitingRoomController } from './waiting-room-controller.js';
@@ -142,6 +143,22 @@ export class CallViewModel extends ViewModel<CallPageState> {
 
   togglePopover(popover: CallPopover): void {
     this.#chrome.togglePopover(popover);
+  }
+
+  setShortcutsEnabled(enabled: boolean): void {
+    this.#chrome.setShortcutsEnabled(enabled);
+  }
+
+  /** A keyboard shortcut does what its button does (call-shortcuts.ts). */
+  runShortcut(action: ShortcutAction): void {
+    const run: Record<ShortcutAction, () => void> = {
+      'toggle-audio': () => this.toggleAudio(),
+      'toggle-video': () => this.toggleVideo(),
+      'toggle-chat': () => this.toggleChat(),
+      leave: () => this.leaveCall(),
+      help: () => this.togglePopover('shortcuts'),
+    };
+    run[action]();
   }
 
   peekQuality(peek: boolean): void {
