@@ -113,6 +113,34 @@ test.describe('accessibility (axe-core)', () => {
     await expectNoSeriousViolations(page, 'waiting room');
   });
 
+  test('the doctor’s appointments page with notifications blocked: the how-to for this browser opens by keyboard, no violations', async ({
+    app,
+    browser,
+    baseURL,
+  }) => {
+    const context = await browser.newContext({ ...(baseURL ? { baseURL } : {}) });
+    // The browser's answer after the doctor chose Block (headless Chromium has no notification prompt).
+    await context.addInitScript(() => {
+      Object.defineProperty(Notification, 'permission', { get: () => 'denied' });
+    });
+    try {
+      const page = await context.newPage();
+      await signIn(page, DEMO_ACCOUNTS.doctor, app.demoPassword);
+      const summary = page.locator('summary', { hasText: 'Notifications are blocked. How to turn them on' });
+      await expect(summary).toBeVisible();
+      await expect(page.getByRole('button', { name: 'Turn on notifications' })).toHaveCount(0);
+      const step = page.getByText('Turn on Notifications, or set them to Allow.', { exact: true });
+      await expect(step).toBeHidden();
+      await summary.focus();
+      await page.keyboard.press('Enter');
+      await expect(page.getByText('In Chrome:', { exact: true })).toBeVisible();
+      await expect(step).toBeVisible();
+      await expectNoSeriousViolations(page, 'appointments (notifications blocked, how-to open)');
+    } finally {
+      await context.close();
+    }
+  });
+
   test('a call link’s pages: the appointment and name question, and a dead link, have no serious or critical violations', async ({
     app,
     page,
