@@ -2,6 +2,7 @@ import type { Locator, Page } from '@playwright/test';
 import { CALL_SCENARIO_TIMEOUT_MS, endActiveCall } from './support/call-flow.js';
 import { launchWithFakeDevices } from './support/chromium.js';
 import { DEMO_ACCOUNTS, expect, signIn, test, waitForFramesGrowing } from './support/fixtures.js';
+import { expectNoSidewaysScroll, VIEWPORTS } from './support/screens.js';
 
 // The device test page (issue 5 items 1–6) in real Chromium with its fake camera and microphone: device
 // lists, the mirrored preview, the level meter moving with the fake microphone's beeps, the speaker test,
@@ -68,13 +69,21 @@ async function previewDevice(page: Page, kind: 'video' | 'audio'): Promise<strin
   }, kind);
 }
 
+/** Technical names a patient would have to look up: only behind a Details control. */
+const JARGON = /TURN|STUN|WebSocket|WebRTC|getUserMedia|getDisplayMedia|candidate|\bRTT\b|Mbit|kbit|Passed/;
+
+/** What the page shows with every Details closed (closed <details> content is not rendered). */
+function visibleText(page: Page): Promise<string> {
+  return page.locator('main').innerText();
+}
+
 async function runConnectionTest(page: Page): Promise<string> {
   const region = connectionTest(page);
   const started = Date.now();
   await region.getByRole('button', { name: 'Run connection test', exact: true }).click();
   const status = region.getByRole('status');
   await expect(status).not.toHaveText(/^(Testing your connection…)?$/, { timeout: 60_000 });
-  const figures = await region.locator('[data-figure]').allInnerTexts();
+  const figures = await region.locator('[data-figure]').allTextContents();
   console.log(
     `connection test took ${Date.now() - started} ms: ${await status.innerText()}\n  ${figures.map((f) => f.replace(/\s+/g, ' ')).join('\n  ')}`,
   );
@@ -148,14 +157,47 @@ test.describe('device test page', () => {
     });
 
     await test.step('the connection test reaches the server and connects directly on loopback; no relay is configured', async () => {
-      const headline = await runConnectionTest(page);
-      expect(headline).toMatch(/^Direct connections work\. This service has no relay \(TURN\) server/);
+      const verdict = await runConnectionTest(page);
+      expect(verdict).toMatch(/^Video can get through from this device\.\s+You can join your call\./);
       const region = connectionTest(page);
+      await expect(region.getByText(/^Checked: this device can reach the clinic\.$/)).toBeVisible();
+      await expect(region.getByText(/^Not checked: your internet speed/)).toBeVisible();
       await expect(region.locator('[data-step="server"]')).toHaveAttribute('data-outcome', 'pass');
       await expect(region.locator('[data-step="direct"]')).toHaveAttribute('data-outcome', 'pass');
       await expect(region.locator('[data-step="relay"]')).toHaveAttribute('data-outcome', 'skipped');
-      await expect(region.locator('[data-figure="direct"] dd')).toHaveText('works (host candidate)');
+      await expect(region.locator('[data-step="relay"]')).toContainText(
+        'Not checked: this clinic has no relay server.',
+      );
+      expect(await visibleText(page)).not.toMatch(JARGON);
+      expect(await visibleText(page)).not.toMatch(/could not be measured/);
+    });
+
+    await test.step('the figures and technical names are behind Details, which opens and closes with the keyboard', async () => {
+      const region = connectionTest(page);
+      const figure = region.locator('[data-figure="direct"] dd');
+      await expect(figure).toBeHidden();
+      const summary = region.locator('summary', { hasText: /^Details$/ });
+      await summary.focus();
+      await page.keyboard.press('Enter');
+      await expect(figure).toBeVisible();
+      await expect(figure).toHaveText('works (host candidate)');
       await expect(region.locator('[data-figure="server-rtt"] dd')).toHaveText(/^\d+ ms$/);
+      await expect(region.locator('[data-technical="relay"]')).toContainText('No TURN server is configured');
+      await page.keyboard.press('Space');
+      await expect(figure).toBeHidden();
+      // The browser's features: the same, by keyboard.
+      const browser = page.getByRole('region', { name: 'Your browser', exact: true });
+      await browser.locator('summary').focus();
+      await page.keyboard.press('Enter');
+      await expect(browser.getByText('getUserMedia: supported', { exact: true })).toBeVisible();
+      await page.keyboard.press('Enter');
+    });
+
+    await test.step('no sideways scrolling at 1280 and 360 px', async () => {
+      for (const viewport of VIEWPORTS) {
+        await page.setViewportSize({ width: viewport.width, height: viewport.height });
+        await expectNoSidewaysScroll(page, `the device test page at ${viewport.width} px`);
+      }
     });
 
     for (const [label, width, height] of [
@@ -174,11 +216,47 @@ test.describe('device test page', () => {
     await expect(page).toHaveURL(/\/device-test$/);
     await expect(page.getByText(/^You are not signed in\./)).toBeVisible();
     await expectPreviewPlaying(page);
-    const headline = await runConnectionTest(page);
-    expect(headline).toMatch(/^Direct connections work\. Sign in, or open your call link/);
+    const verdict = await runConnectionTest(page);
+    expect(verdict).toMatch(
+      /^Video can get through from this device\.\s+To check the connection to the clinic too, sign in or open your call link/,
+    );
     const region = connectionTest(page);
     await expect(region.locator('[data-step="server"]')).toHaveAttribute('data-outcome', 'skipped');
     await expect(region.locator('[data-step="direct"]')).toHaveAttribute('data-outcome', 'pass');
+  });
+
+  test('a blocked camera and microphone: said once, with the steps for this browser, and no line saying the camera works', async ({
+    browser,
+    baseURL,
+  }) => {
+    // Nothing granted: headless Chromium answers the Permissions API with "denied", as a browser does
+    // after the person chose Block.
+    const context = await browser.newContext({ ...(baseURL ? { baseURL } : {}), permissions: [] });
+    try {
+      const page = await context.newPage();
+      await page.goto('/device-test');
+      const blocked = page.getByText(
+        /^Your browser is blocking carecall from using your camera and microphone\.$/,
+      );
+      await expect(blocked).toHaveCount(1);
+      await expect(blocked).toBeVisible();
+      await expect(
+        page.getByRole('heading', { name: 'How to allow it in Chrome', exact: true }),
+      ).toBeVisible();
+      await expect(page.getByText(/^Set Camera and Microphone to Allow\.$/)).toBeVisible();
+      const text = await visibleText(page);
+      expect(text.match(/block/gi) ?? [], 'the block is said once').toHaveLength(1);
+      expect(text).not.toMatch(JARGON);
+      await expect(page.locator('[data-check="getUserMedia"]')).toHaveCount(0);
+      await expect(page.locator('[data-outcome="pass"]', { hasText: /camera/i })).toHaveCount(0);
+      await expect(page.getByLabel('Camera preview')).toHaveCount(0);
+      for (const viewport of VIEWPORTS) {
+        await page.setViewportSize({ width: viewport.width, height: viewport.height });
+        await expectNoSidewaysScroll(page, `the blocked device test page at ${viewport.width} px`);
+      }
+    } finally {
+      await context.close();
+    }
   });
 
   test('explains before the browser asks for the camera, then previews', async ({ browser, baseURL }) => {

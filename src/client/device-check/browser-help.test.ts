@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { browserFamily, permissionHelp } from './browser-help.js';
+import { browserFamily } from '../platform/browser-family.js';
+import { permissionHelp } from './browser-help.js';
 
 const UA = {
   chromeMac:

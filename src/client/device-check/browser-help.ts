@@ -1,26 +1,4 @@
-export type BrowserFamily =
-  | 'edge'
-  | 'chrome'
-  | 'chrome-android'
-  | 'firefox'
-  | 'firefox-android'
-  | 'safari-mac'
-  | 'ios'
-  | 'samsung'
-  | 'other';
-
-/** Only to pick which instructions to show: every browser with WebRTC is allowed. */
-export function browserFamily(userAgent: string): BrowserFamily {
-  const ua = userAgent;
-  if (/iPhone|iPad|iPod/.test(ua)) return 'ios';
-  const android = /Android/.test(ua);
-  if (/SamsungBrowser\//.test(ua)) return 'samsung';
-  if (/Firefox\//.test(ua)) return android ? 'firefox-android' : 'firefox';
-  if (/Edg(A|iOS)?\//.test(ua)) return 'edge';
-  if (/(Chrome|Chromium)\//.test(ua)) return android ? 'chrome-android' : 'chrome';
-  if (/Macintosh/.test(ua) && /Version\/[\d.]+.*Safari\//.test(ua)) return 'safari-mac';
-  return 'other';
-}
+import { type BrowserFamily, browserFamily } from '../platform/browser-family.js';
 
 export interface PermissionHelp {
   browser: string;

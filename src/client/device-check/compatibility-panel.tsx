@@ -1,11 +1,17 @@
 import type { CheckOutcome, CompatibilityCheck } from './compatibility.js';
 
-const WORDS: Record<CheckOutcome, string> = { pass: 'Passed', fail: 'Failed', note: 'Note' };
+const WORDS: Record<CheckOutcome, string> = { pass: 'Works', fail: 'Problem', note: 'Note' };
+const TECHNICAL_WORDS: Record<CheckOutcome, string> = {
+  pass: 'supported',
+  fail: 'missing',
+  note: 'missing (not needed)',
+};
 
+/** What this browser can do for a call, in plain words; the features' technical names behind Details. */
 export function CompatibilityPanel({ checks }: { checks: CompatibilityCheck[] }) {
   return (
     <section class="card stack" aria-labelledby="compatibility-heading">
-      <h2 id="compatibility-heading">Browser compatibility</h2>
+      <h2 id="compatibility-heading">Your browser</h2>
       <ul class="checks">
         {checks.map((check) => (
           <li key={check.id} class="check" data-check={check.id} data-outcome={check.outcome}>
@@ -18,6 +24,16 @@ export function CompatibilityPanel({ checks }: { checks: CompatibilityCheck[] })
           </li>
         ))}
       </ul>
+      <details class="measured" data-details="browser">
+        <summary>Details</summary>
+        <ul>
+          {checks.map((check) => (
+            <li key={check.id}>
+              {check.technical}: {TECHNICAL_WORDS[check.outcome]}
+            </li>
+          ))}
+        </ul>
+      </details>
     </section>
   );
 }

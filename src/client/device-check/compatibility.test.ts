@@ -19,13 +19,47 @@ describe('compatibilityChecks', () => {
   it('passes every line in a current desktop browser over https', () => {
     const checks = compatibilityChecks(ALL, 'patient');
     expect(checks.map((check) => check.label)).toEqual([
-      'Secure connection (HTTPS)',
-      'Video calls (WebRTC)',
-      'Camera and microphone (getUserMedia)',
-      'Screen sharing (getDisplayMedia)',
-      'Live connection (WebSocket)',
+      'Secure page',
+      'Video calls',
+      'Camera and microphone',
+      'Screen sharing',
+      'Live updates from the clinic',
     ]);
     expect(checks.every((check) => check.outcome === 'pass')).toBe(true);
+  });
+
+  it('says every line in plain words, keeping the technical names for the Details', () => {
+    const lines = [
+      ...compatibilityChecks(ALL, 'doctor'),
+      ...compatibilityChecks(
+        {
+          peerConnection: false,
+          getUserMedia: false,
+          getDisplayMedia: false,
+          secureContext: false,
+          webSocket: false,
+        },
+        'doctor',
+      ),
+    ];
+    for (const check of lines) {
+      expect(`${check.label} ${check.detail}`).not.toMatch(
+        /WebRTC|WebSocket|getUserMedia|getDisplayMedia|HTTPS\b/,
+      );
+    }
+    expect(compatibilityChecks(ALL, null).map((check) => check.technical)).toEqual([
+      'Secure context (HTTPS)',
+      'WebRTC (RTCPeerConnection)',
+      'getUserMedia',
+      'getDisplayMedia',
+      'WebSocket',
+    ]);
+  });
+
+  it('leaves the camera line out while the camera or microphone is blocked, so nothing says it works', () => {
+    const blocked = compatibilityChecks(ALL, 'patient', true);
+    expect(blocked.map((check) => check.id)).not.toContain('getUserMedia');
+    expect(blocked).toHaveLength(4);
   });
 
   it('fails the camera on an http page and says to open the https address', () => {

@@ -1,22 +1,22 @@
 import { useViewModel } from '../ui/use-view-model.js';
 import { PROBE_LIMITS } from './connection-probe.js';
-import type { ConnectionTest, StepOutcome } from './connection-test.js';
+import { type ConnectionTest, STEP_TECHNICAL_NAMES, type StepOutcome } from './connection-test.js';
 import { GRADES } from './connection-verdict.js';
 
 const OUTCOME_WORDS: Record<StepOutcome, string> = {
-  pending: 'Waiting',
-  running: 'Testing',
-  pass: 'Passed',
-  fail: 'Failed',
-  skipped: 'Skipped',
+  pending: 'Not yet',
+  running: 'Checking',
+  pass: 'Works',
+  fail: 'Problem',
+  skipped: 'Not checked',
   note: 'Note',
 };
 
 function Method() {
   const mbit = (kbps: number) => (kbps / 1000).toFixed(1);
   return (
-    <details class="measured">
-      <summary>How this is measured</summary>
+    <>
+      <h3 class="measured__heading">How this is measured</h3>
       <ul>
         <li>
           <strong>carecall's server:</strong> the page asks carecall for relay credentials, opens the same
@@ -44,20 +44,24 @@ function Method() {
           depend on the other side's network.
         </li>
       </ul>
-    </details>
+    </>
   );
 }
 
-/** The connection test: steps with their outcome, the result in words, and the figures behind it. */
+/**
+ * The connection test: steps and the result in plain words, with what to do next; the technical names,
+ * the figures and the method behind one Details disclosure.
+ */
 export function ConnectionTestPanel({ model }: { model: ConnectionTest }) {
   const state = useViewModel(model);
   const verdict = state.verdict;
+  const technical = state.steps.filter((step) => step.technical !== null);
   return (
     <section class="card stack" aria-labelledby="connection-test-heading">
       <h2 id="connection-test-heading">Connection test</h2>
       <p>
-        Checks that this device can reach carecall and make a video connection, and measures your network
-        through carecall's relay server. It takes about 10 seconds.
+        Checks that this device can reach the clinic and that video can get through your network. It takes
+        about 10 seconds.
       </p>
       <div>
         <button
@@ -82,13 +86,20 @@ export function ConnectionTestPanel({ model }: { model: ConnectionTest }) {
           </li>
         ))}
       </ol>
-      <p
+      <div
         role="status"
         class={`verdict${verdict ? ` verdict--${verdict.level}` : ''}`}
         data-level={verdict?.level ?? (state.running ? 'running' : 'none')}
       >
-        {verdict ? verdict.headline : state.running ? 'Testing your connection…' : ''}
-      </p>
+        {verdict ? (
+          <>
+            <p class="verdict__headline">{verdict.headline}</p>
+            <p class="verdict__next">{verdict.next}</p>
+          </>
+        ) : state.running ? (
+          <p class="verdict__headline">Testing your connection…</p>
+        ) : null}
+      </div>
       {verdict && verdict.notes.length > 0 && (
         <ul class="verdict__notes">
           {verdict.notes.map((note) => (
@@ -96,17 +107,29 @@ export function ConnectionTestPanel({ model }: { model: ConnectionTest }) {
           ))}
         </ul>
       )}
-      {state.figures.length > 0 && (
-        <dl class="figures" aria-label="Measured figures">
-          {state.figures.map((figure) => (
-            <div key={figure.id} class="figures__row" data-figure={figure.id}>
-              <dt>{figure.label}</dt>
-              <dd>{figure.value}</dd>
-            </div>
-          ))}
-        </dl>
-      )}
-      <Method />
+      <details class="measured" data-details="connection">
+        <summary>Details</summary>
+        {technical.length > 0 && (
+          <ul class="measured__steps">
+            {technical.map((step) => (
+              <li key={step.id} data-technical={step.id}>
+                <strong>{STEP_TECHNICAL_NAMES[step.id]}:</strong> {step.technical}
+              </li>
+            ))}
+          </ul>
+        )}
+        {state.figures.length > 0 && (
+          <dl class="figures" aria-label="Measured figures">
+            {state.figures.map((figure) => (
+              <div key={figure.id} class="figures__row" data-figure={figure.id}>
+                <dt>{figure.label}</dt>
+                <dd>{figure.value}</dd>
+              </div>
+            ))}
+          </dl>
+        )}
+        <Method />
+      </details>
     </section>
   );
 }

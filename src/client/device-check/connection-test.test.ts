@@ -144,9 +144,15 @@ describe('ConnectionTest', () => {
       ['loss', '0 %'],
       ['bitrate', 'at least 5.0 Mbit/s'],
     ]);
-    expect(test.state.steps.find((s) => s.id === 'relay')?.detail).toBe(
-      'Data went through the relay: round trip 24 ms, packet loss 0 %, at least 5.0 Mbit/s.',
-    );
+    expect(test.state.steps.find((s) => s.id === 'relay')).toMatchObject({
+      label: "Video through the clinic's relay server",
+      detail: "Video gets through the clinic's relay server.",
+      technical:
+        'Data went through the relay (relay candidate): round trip 24 ms, packet loss 0 %, at least 5.0 Mbit/s.',
+    });
+    for (const step of test.state.steps) {
+      expect(`${step.label} ${step.detail}`).not.toMatch(/TURN|STUN|WebSocket|WebRTC|candidate|\bms\b/);
+    }
     expect(test.state.running).toBe(false);
   });
 
@@ -156,7 +162,7 @@ describe('ConnectionTest', () => {
       relay: { ...RELAY_HD, bitrateKbps: 400, bitrateCapped: false, lossPercent: 9 },
     });
     await poor.test.run();
-    expect(poor.test.state.verdict?.headline).toBe('Your connection may only carry audio.');
+    expect(poor.test.state.verdict?.headline).toBe('Your connection may only be good enough for sound.');
     expect(poor.test.state.verdict?.problems).toEqual(['poor-quality']);
     expect(poor.test.state.figures.find((f) => f.id === 'bitrate')?.value).toBe('400 kbit/s');
   });
@@ -172,17 +178,18 @@ describe('ConnectionTest', () => {
     });
     const unreachable = setup({ routes: [iceServers(TURN_CONFIG)], relay: { ...refused, iceErrors: [701] } });
     await unreachable.test.run();
-    expect(unreachable.test.state.steps.find((s) => s.id === 'relay')?.detail).toMatch(
-      /^The relay server could not be reached/,
+    expect(unreachable.test.state.steps.find((s) => s.id === 'relay')?.technical).toMatch(
+      /^The TURN server could not be reached/,
     );
     const { test } = setup({ routes: [iceServers(TURN_CONFIG)], relay: refused });
     await test.run();
     expect(outcomes(test)['relay']).toBe('fail');
-    expect(test.state.steps.find((s) => s.id === 'relay')?.detail).toMatch(
-      /^The relay server refused the credentials carecall gave/,
-    );
+    expect(test.state.steps.find((s) => s.id === 'relay')).toMatchObject({
+      detail: "Video could not get through the clinic's relay server.",
+      technical: expect.stringMatching(/^The TURN server refused the credentials carecall gave/),
+    });
     expect(test.state.verdict?.headline).toBe(
-      'Relay is not reachable: calls may fail on networks that block direct connections.',
+      "Video can get through directly, but not through the clinic's relay server.",
     );
     expect(test.state.figures.find((f) => f.id === 'relay')?.value).toBe('failed');
   });
@@ -192,8 +199,10 @@ describe('ConnectionTest', () => {
     await test.run();
     expect(outcomes(test)).toEqual({ server: 'pass', direct: 'pass', relay: 'skipped' });
     expect(probes).toHaveLength(1);
-    expect(test.state.verdict?.headline).toMatch(
-      /no relay \(TURN\) server, so only direct connections were tested/,
+    expect(test.state.verdict?.headline).toBe('Video can get through from this device.');
+    expect(test.state.verdict?.notes.at(-1)).toMatch(/^Not checked: your internet speed/);
+    expect(test.state.steps.find((s) => s.id === 'relay')?.detail).toBe(
+      'Not checked: this clinic has no relay server.',
     );
     expect(test.state.figures.find((f) => f.id === 'relay')?.value).toBe('no relay configured');
   });
@@ -211,7 +220,7 @@ describe('ConnectionTest', () => {
     expect(outcomes(test)).toEqual({ server: 'skipped', direct: 'pass', relay: 'skipped' });
     expect(sockets).toEqual([]);
     expect(probes.map((p) => p.configuration)).toEqual([{ iceServers: [], iceTransportPolicy: 'all' }]);
-    expect(test.state.verdict?.headline).toMatch(/Sign in, or open your call link/);
+    expect(test.state.verdict?.next).toMatch(/sign in or open your call link/);
     expect(test.state.figures.find((f) => f.id === 'relay')?.value).toBe('not tested');
   });
 
@@ -244,6 +253,7 @@ describe('ConnectionTest', () => {
       outcome: 'fail',
       detail: 'Something went wrong.',
     });
-    expect(test.state.verdict?.headline).toMatch(/could not be asked for a relay/);
+    expect(test.state.verdict?.headline).toBe('The clinic could not be reached to finish the test.');
+    expect(test.state.verdict?.next).toBe('Wait a minute, then test again.');
   });
 });

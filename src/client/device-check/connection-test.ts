@@ -14,7 +14,10 @@ export interface ConnectionStep {
   id: StepId;
   label: string;
   outcome: StepOutcome;
+  /** In plain words. */
   detail: string;
+  /** The technical names and figures behind it, for the page's Details; null when there is nothing more. */
+  technical: string | null;
 }
 
 export interface Figure {
@@ -31,17 +34,27 @@ export interface ConnectionTestState {
 }
 
 const LABELS: Record<StepId, string> = {
-  server: "carecall's server",
-  direct: 'Direct connection',
-  relay: 'Connection through the relay (TURN)',
+  server: 'Connection to the clinic',
+  direct: 'Video can get through',
+  relay: "Video through the clinic's relay server",
 };
+
+/** What each step is, in technical terms, for the Details. */
+export const STEP_TECHNICAL_NAMES: Record<StepId, string> = {
+  server: 'Signaling server (HTTPS, then WebSocket)',
+  direct: 'Direct WebRTC connection (host or STUN candidates)',
+  relay: 'TURN relay (relay candidates only)',
+};
+
+const SIGN_IN_FIRST = 'Not checked: sign in, or open your call link, first.';
 
 function pendingSteps(): ConnectionStep[] {
   return (['server', 'direct', 'relay'] as const).map((id) => ({
     id,
     label: LABELS[id],
     outcome: 'pending',
-    detail: 'Not tested yet.',
+    detail: 'Not checked yet.',
+    technical: null,
   }));
 }
 
@@ -65,38 +78,38 @@ export function formatBitrate(kbps: number): string {
 function candidateWords(type: string | null): string {
   switch (type) {
     case 'host':
-      return 'direct, within this device';
+      return 'direct, within this device (host candidate)';
     case 'srflx':
     case 'prflx':
-      return 'direct, through your router';
+      return 'direct, through your router (srflx candidate)';
     case 'relay':
-      return 'through the relay';
+      return 'through the relay (relay candidate)';
     default:
       return 'route unknown';
   }
 }
 
-function directStep(
-  direct: PathMeasurement,
-  stunConfigured: boolean,
-): Pick<ConnectionStep, 'outcome' | 'detail'> {
+type StepResult = Pick<ConnectionStep, 'outcome' | 'detail' | 'technical'>;
+
+function directStep(direct: PathMeasurement, stunConfigured: boolean): StepResult {
   if (!direct.connected) {
     return {
       outcome: 'fail',
       detail:
-        'Two test connections on this device could not reach each other: WebRTC may be blocked by a VPN, a firewall or a browser extension.',
+        'This device could not make a video connection. A VPN, a firewall or a browser add-on may be blocking it.',
+      technical: 'Two RTCPeerConnections on this page did not connect (ICE failed).',
     };
   }
-  let detail = 'This browser can make direct video connections.';
+  let technical = `Connected over a ${direct.candidateType ?? 'unknown'} candidate.`;
   if (stunConfigured) {
-    detail += direct.gathered.includes('srflx')
-      ? " carecall's STUN server told it your public address, which the other side needs to reach you directly."
-      : " carecall's STUN server did not answer: direct calls may only work within one network.";
+    technical += direct.gathered.includes('srflx')
+      ? ' The STUN server returned a public (srflx) address.'
+      : ' The STUN server did not answer: direct calls may only work within one network.';
   }
-  return { outcome: 'pass', detail };
+  return { outcome: 'pass', detail: 'This device can make a video connection.', technical };
 }
 
-function relayStep(relay: PathMeasurement): Pick<ConnectionStep, 'outcome' | 'detail'> {
+function relayStep(relay: PathMeasurement): StepResult {
   if (relay.connected) {
     const parts = [
       relay.rttMs === null ? null : `round trip ${relay.rttMs} ms`,
@@ -107,17 +120,21 @@ function relayStep(relay: PathMeasurement): Pick<ConnectionStep, 'outcome' | 'de
     ].filter((part): part is string => part !== null);
     return {
       outcome: 'pass',
-      detail: `Data went ${candidateWords(relay.candidateType)}: ${parts.join(', ')}.`,
+      detail: "Video gets through the clinic's relay server.",
+      technical: `Data went ${candidateWords(relay.candidateType)}: ${parts.join(', ')}.`,
     };
   }
-  let detail = 'The relay server answered, but no data got through it.';
+  let technical = 'The TURN server answered, but no data got through it.';
   if (relay.failure === 'no-candidates') {
-    detail = relay.iceErrors.includes(401)
-      ? 'The relay server refused the credentials carecall gave: they may have expired, or the relay and carecall are set up with different secrets.'
-      : 'The relay server could not be reached: a firewall may block it.';
-    detail += ' Calls from networks that block direct connections cannot use it.';
+    technical = relay.iceErrors.includes(401)
+      ? 'The TURN server refused the credentials carecall gave (401): they may have expired, or the relay and carecall are set up with different secrets.'
+      : 'The TURN server could not be reached: a firewall may block it.';
   }
-  return { outcome: 'fail', detail };
+  return {
+    outcome: 'fail',
+    detail: "Video could not get through the clinic's relay server.",
+    technical,
+  };
 }
 
 function figuresFor(
@@ -205,7 +222,7 @@ export class ConnectionTest extends ViewModel<ConnectionTestState> {
     if (this.state.running) return;
     this.update({ running: true, steps: pendingSteps(), verdict: null, figures: [] });
 
-    this.#step('server', 'running', 'Contacting carecall…');
+    this.#step('server', 'running', 'Contacting the clinic…');
     let access: TestAccess = 'ok';
     let config: IceConfig | null = null;
     try {
@@ -216,15 +233,9 @@ export class ConnectionTest extends ViewModel<ConnectionTestState> {
       } else {
         access = 'error';
       }
-      this.#step(
-        'server',
-        access === 'signed-out' ? 'skipped' : 'fail',
-        access === 'signed-out'
-          ? 'Not tested: sign in, or open your call link, to test the connection to carecall.'
-          : access === 'expired'
-            ? 'Your sign-in or call link has expired.'
-            : errorMessage(error),
-      );
+      if (access === 'signed-out') this.#step('server', 'skipped', SIGN_IN_FIRST);
+      else if (access === 'expired') this.#step('server', 'fail', 'Your sign-in or call link has expired.');
+      else this.#step('server', 'fail', errorMessage(error), 'GET /api/ice-servers failed.');
     }
     let server: ServerProbeResult | null = null;
     if (access === 'ok') {
@@ -233,25 +244,32 @@ export class ConnectionTest extends ViewModel<ConnectionTestState> {
         this.#step(
           'server',
           'pass',
-          `Reached carecall's live connection${server.rttMs === null ? '' : ` (round trip ${Math.round(server.rttMs)} ms)`}.`,
+          'This device can reach the clinic.',
+          `WebSocket opened${server.rttMs === null ? '' : `; round trip ${Math.round(server.rttMs)} ms`}.`,
         );
       } else if (server.reason === 'unsupported') {
-        this.#step('server', 'note', 'This browser has no WebSocket: carecall uses a slower fallback.');
+        this.#step(
+          'server',
+          'note',
+          'This browser uses a slower way to reach the clinic. Calls still work.',
+          'No WebSocket in this browser: calls use the HTTP fallback.',
+        );
       } else {
         this.#step(
           'server',
           'fail',
-          "carecall's live connection (WebSocket) could not be opened: a firewall or proxy may block it. Calls use a slower fallback.",
+          'The quick way to reach the clinic is blocked on this network. Calls still work, but may take longer to start.',
+          'The WebSocket could not be opened (a firewall or proxy may block it): calls use the HTTP fallback.',
         );
       }
     }
 
     const servers = config?.iceServers ?? [];
     const stun = serversFor(servers, 'stun');
-    this.#step('direct', 'running', 'Connecting two test connections on this device…');
+    this.#step('direct', 'running', 'Checking that this device can make a video connection…');
     const direct = await this.#probe({ iceServers: stun, iceTransportPolicy: 'all' }, { throughput: false });
     const directResult = directStep(direct, stun.length > 0);
-    this.#step('direct', directResult.outcome, directResult.detail);
+    this.#step('direct', directResult.outcome, directResult.detail, directResult.technical);
 
     const turn = serversFor(servers, 'turn');
     const relayConfigured = turn.length > 0;
@@ -260,15 +278,21 @@ export class ConnectionTest extends ViewModel<ConnectionTestState> {
       this.#step(
         'relay',
         'skipped',
-        'Not tested: carecall gives relay credentials only to someone signed in or with a call link.',
+        SIGN_IN_FIRST,
+        'TURN credentials are issued only to someone signed in or holding a call cookie.',
       );
     } else if (!relayConfigured) {
-      this.#step('relay', 'skipped', 'Not tested: this service has no relay (TURN) server configured.');
+      this.#step(
+        'relay',
+        'skipped',
+        'Not checked: this clinic has no relay server.',
+        'No TURN server is configured (WEBRTC_TURN_URL).',
+      );
     } else {
-      this.#step('relay', 'running', 'Sending test data through the relay…');
+      this.#step('relay', 'running', "Sending test video data through the clinic's relay server…");
       relay = await this.#probe({ iceServers: turn, iceTransportPolicy: 'relay' }, { throughput: true });
       const relayResult = relayStep(relay);
-      this.#step('relay', relayResult.outcome, relayResult.detail);
+      this.#step('relay', relayResult.outcome, relayResult.detail, relayResult.technical);
     }
 
     const verdict = connectionVerdict({
@@ -286,9 +310,11 @@ export class ConnectionTest extends ViewModel<ConnectionTestState> {
     });
   }
 
-  #step(id: StepId, outcome: StepOutcome, detail: string): void {
+  #step(id: StepId, outcome: StepOutcome, detail: string, technical: string | null = null): void {
     this.update({
-      steps: this.state.steps.map((step) => (step.id === id ? { ...step, outcome, detail } : step)),
+      steps: this.state.steps.map((step) =>
+        step.id === id ? { ...step, outcome, detail, technical } : step,
+      ),
     });
   }
 }

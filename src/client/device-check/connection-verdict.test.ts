@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { PathMeasurement } from './connection-probe.js';
-import { connectionVerdict, GRADES, gradePath, type VerdictInput } from './connection-verdict.js';
+import {
+  connectionVerdict,
+  GRADES,
+  gradePath,
+  VERDICT_WORDS,
+  type VerdictInput,
+} from './connection-verdict.js';
 
 function path(overrides: Partial<PathMeasurement> = {}): PathMeasurement {
   return {
@@ -60,6 +66,7 @@ describe('connectionVerdict', () => {
     expect(verdict).toEqual({
       level: 'hd',
       headline: 'Your connection is good for HD video.',
+      next: 'You are ready for your call.',
       notes: [],
       problems: [],
     });
@@ -67,17 +74,21 @@ describe('connectionVerdict', () => {
 
   it('says standard video, or audio only, and reports poor quality for the tips', () => {
     const standard = connectionVerdict(input({ relay: path({ bitrateKbps: 1200, bitrateCapped: false }) }));
-    expect(standard.headline).toBe('Your connection is good enough for standard video.');
+    expect(standard.headline).toBe('Your connection is good enough for video.');
     expect(standard.problems).toEqual(['poor-quality']);
     const audio = connectionVerdict(input({ relay: path({ bitrateKbps: 300, lossPercent: 8 }) }));
-    expect(audio.headline).toBe('Your connection may only carry audio.');
+    expect(audio.headline).toBe('Your connection may only be good enough for sound.');
+    expect(audio.next).toMatch(/^Move closer to your Wi-Fi router/);
     expect(audio.level).toBe('audio');
   });
 
   it('says the relay is not reachable when it is configured and failed', () => {
     const verdict = connectionVerdict(input({ relay: FAILED }));
     expect(verdict.headline).toBe(
-      'Relay is not reachable: calls may fail on networks that block direct connections.',
+      "Video can get through directly, but not through the clinic's relay server.",
+    );
+    expect(verdict.next).toMatch(
+      /try another network, for example your phone's mobile data, or tell the clinic/,
     );
     expect(verdict.problems).toEqual(['relay-unreachable', 'no-connection']);
   });
@@ -85,19 +96,35 @@ describe('connectionVerdict', () => {
   it('says calls cannot connect when the service relays every call and the relay failed', () => {
     const verdict = connectionVerdict(input({ relay: FAILED, relayRequired: true }));
     expect(verdict.level).toBe('fail');
-    expect(verdict.headline).toMatch(/calls cannot connect/);
+    expect(verdict.headline).toBe(
+      "Video cannot get through to the clinic's relay server, which every call uses.",
+    );
+    expect(verdict.next).toMatch(/tell the clinic/);
   });
 
-  it('says plainly that only direct connections were tested without a relay', () => {
+  it('without a relay, says plainly what was checked and what was not, and that the patient can join', () => {
     const verdict = connectionVerdict(input({ relayConfigured: false, relay: null }));
-    expect(verdict.level).toBe('unknown');
-    expect(verdict.headline).toMatch(/no relay \(TURN\) server, so only direct connections were tested/);
-    expect(verdict.problems).toEqual([]);
+    expect(verdict).toEqual({
+      level: 'unknown',
+      headline: 'Video can get through from this device.',
+      next: "You can join your call. If it does not connect, try another network, for example your phone's mobile data.",
+      notes: [
+        'Checked: this device can reach the clinic.',
+        'Checked: this device can make a video connection.',
+        'Not checked: your internet speed, and whether video gets through strict networks (at work, in hospitals or hotels). This clinic has no relay server to test them with.',
+      ],
+      problems: [],
+    });
+    expect(JSON.stringify(verdict)).not.toMatch(/could not be measured/);
   });
 
   it('asks someone signed out to sign in or open the call link, after testing what it could', () => {
     const verdict = connectionVerdict(input({ access: 'signed-out', server: null, relay: null }));
-    expect(verdict.headline).toMatch(/^Direct connections work\. Sign in, or open your call link/);
+    expect(verdict.headline).toBe('Video can get through from this device.');
+    expect(verdict.next).toMatch(/sign in or open your call link, then test again/);
+    expect(verdict.notes).toContain(
+      'Not checked: the connection to the clinic, because you are not signed in.',
+    );
     expect(verdict.problems).toEqual(['signed-out']);
     const expired = connectionVerdict(input({ access: 'expired', server: null, relay: null }));
     expect(expired.problems).toEqual(['expired']);
@@ -113,9 +140,27 @@ describe('connectionVerdict', () => {
     const verdict = connectionVerdict(input({ server: { ok: false, reason: 'closed' }, direct: FAILED }));
     expect(verdict.level).toBe('hd');
     expect(verdict.problems).toEqual(['websocket-blocked']);
-    expect(verdict.notes).toEqual([
-      "carecall's live connection (WebSocket) could not be opened from this network: calls use a slower fallback for the call set-up.",
-      'Direct connections did not work, so your calls will go through the relay.',
-    ]);
+    expect(verdict.notes).toEqual([VERDICT_WORDS.slowSetUp, VERDICT_WORDS.throughRelay]);
+  });
+
+  it('always says what to do next, in words without technical names', () => {
+    const cases: VerdictInput[] = [
+      input(),
+      input({ relay: path({ bitrateKbps: 300 }) }),
+      input({ relay: FAILED }),
+      input({ relay: FAILED, relayRequired: true }),
+      input({ relayConfigured: false, relay: null }),
+      input({ access: 'signed-out', server: null, relay: null }),
+      input({ access: 'expired', server: null, relay: null }),
+      input({ access: 'error', server: null, relay: null }),
+      input({ direct: FAILED, relay: FAILED }),
+      input({ server: { ok: false, reason: 'unsupported' } }),
+    ];
+    for (const verdict of cases.map(connectionVerdict)) {
+      expect(verdict.next.length).toBeGreaterThan(10);
+      expect([verdict.headline, verdict.next, ...verdict.notes].join(' ')).not.toMatch(
+        /TURN|STUN|WebSocket|WebRTC|candidate|could not be measured|Mbit|\bms\b/,
+      );
+    }
   });
 });

@@ -16,9 +16,14 @@ export type QualityGrade = 'hd' | 'standard' | 'audio';
 
 export type VerdictLevel = QualityGrade | 'unknown' | 'fail';
 
+/**
+ * The result in plain words: what it means (`headline`), what the person can do next (`next`, always),
+ * and what was and was not checked (`notes`). Technical names stay in the page's Details.
+ */
 export interface ConnectionVerdict {
   level: VerdictLevel;
   headline: string;
+  next: string;
   notes: string[];
   problems: ConnectionProblem[];
 }
@@ -58,95 +63,98 @@ export function gradePath(path: PathMeasurement): QualityGrade {
   return 'audio';
 }
 
-const GRADE_HEADLINES: Record<QualityGrade, string> = {
-  hd: 'Your connection is good for HD video.',
-  standard: 'Your connection is good enough for standard video.',
-  audio: 'Your connection may only carry audio.',
+const GRADE_WORDS: Record<QualityGrade, { headline: string; next: string }> = {
+  hd: { headline: 'Your connection is good for HD video.', next: 'You are ready for your call.' },
+  standard: {
+    headline: 'Your connection is good enough for video.',
+    next: 'You are ready for your call. For a sharper picture, move closer to your Wi-Fi router.',
+  },
+  audio: {
+    headline: 'Your connection may only be good enough for sound.',
+    next: 'Move closer to your Wi-Fi router, or pause downloads and other video on your network, then test again. In the call you can turn your camera off to keep the sound clear.',
+  },
 };
 
-const RELAY_UNREACHABLE = 'Relay is not reachable: calls may fail on networks that block direct connections.';
+const OTHER_NETWORK = "try another network, for example your phone's mobile data";
+
+/** Said to every person the test could not fully check, so nobody is left with a verdict they cannot act on. */
+export const VERDICT_WORDS = {
+  noVideo: 'Video cannot get through from this device.',
+  noVideoNext: `Switch off any VPN, ${OTHER_NETWORK}, then test again. If it still fails, phone the clinic.`,
+  videoWorks: 'Video can get through from this device.',
+  checkedDevice: 'Checked: this device can make a video connection.',
+  checkedClinic: 'Checked: this device can reach the clinic.',
+  signInNext: 'To check the connection to the clinic too, sign in or open your call link, then test again.',
+  notCheckedSignedOut: 'Not checked: the connection to the clinic, because you are not signed in.',
+  expired: 'Your sign-in or call link has expired, so only part of the test could run.',
+  expiredNext: 'Sign in again, or ask the clinic for a new link, then test again.',
+  error: 'The clinic could not be reached to finish the test.',
+  errorNext: 'Wait a minute, then test again.',
+  notCheckedNoRelay:
+    'Not checked: your internet speed, and whether video gets through strict networks (at work, in hospitals or hotels). This clinic has no relay server to test them with.',
+  readyNoRelay: `You can join your call. If it does not connect, ${OTHER_NETWORK}.`,
+  relayRequiredDown: "Video cannot get through to the clinic's relay server, which every call uses.",
+  relayRequiredDownNext:
+    "Try another network, for example your phone's mobile data. If it still fails, tell the clinic: their relay server may need attention.",
+  relayDown: "Video can get through directly, but not through the clinic's relay server.",
+  relayDownNote:
+    'Calls work when both networks let video through directly; on strict networks (at work, in hospitals or hotels) they may not.',
+  relayDownNext: `If your call does not connect, ${OTHER_NETWORK}, or tell the clinic.`,
+  slowSetUp:
+    'The quick way to reach the clinic is blocked on this network, so calls may take a little longer to start.',
+  slowSetUpBrowser:
+    'This browser uses a slower way to reach the clinic, so calls may take a little longer to start.',
+  throughRelay: "Your calls will go through the clinic's relay server.",
+} as const;
 
 /** The result in plain words, from what was measured. */
 export function connectionVerdict(input: VerdictInput): ConnectionVerdict {
   const notes: string[] = [];
   const problems: ConnectionProblem[] = [];
   const { direct, relay } = input;
+  const W = VERDICT_WORDS;
 
   if (input.server && !input.server.ok) {
     problems.push('websocket-blocked');
-    notes.push(
-      input.server.reason === 'unsupported'
-        ? 'This browser has no WebSocket: carecall uses a slower fallback for the call set-up.'
-        : "carecall's live connection (WebSocket) could not be opened from this network: calls use a slower fallback for the call set-up.",
-    );
+    notes.push(input.server.reason === 'unsupported' ? W.slowSetUpBrowser : W.slowSetUp);
   }
 
   if (!direct.connected && !relay?.connected) {
     problems.push('no-connection');
     if (input.relayConfigured && relay && !relay.connected) problems.push('relay-unreachable');
-    return {
-      level: 'fail',
-      headline:
-        'This browser could not make a video connection. A firewall, VPN or browser extension may be blocking it.',
-      notes,
-      problems,
-    };
+    return { level: 'fail', headline: W.noVideo, next: W.noVideoNext, notes, problems };
   }
 
   if (input.access === 'signed-out' || input.access === 'expired') {
     problems.push(input.access);
-    return {
-      level: 'unknown',
-      headline:
-        input.access === 'expired'
-          ? 'Your sign-in or call link has expired, so only a direct connection was tested. Sign in again or ask the clinic for a new link, then test again.'
-          : 'Direct connections work. Sign in, or open your call link, to test the connection to carecall and its relay.',
-      notes,
-      problems,
-    };
+    if (input.access === 'expired') {
+      return { level: 'unknown', headline: W.expired, next: W.expiredNext, notes, problems };
+    }
+    notes.push(W.checkedDevice, W.notCheckedSignedOut);
+    return { level: 'unknown', headline: W.videoWorks, next: W.signInNext, notes, problems };
   }
 
   if (input.access === 'error') {
-    return {
-      level: 'unknown',
-      headline: 'Direct connections work, but carecall could not be asked for a relay to test. Try again.',
-      notes,
-      problems,
-    };
+    return { level: 'unknown', headline: W.error, next: W.errorNext, notes, problems };
   }
 
   if (!input.relayConfigured) {
-    notes.push(
-      'Calls connect when both networks allow direct connections; on strict company, hospital or hotel networks they may not.',
-    );
-    return {
-      level: 'unknown',
-      headline:
-        'Direct connections work. This service has no relay (TURN) server, so only direct connections were tested and your network speed could not be measured.',
-      notes,
-      problems,
-    };
+    if (input.server?.ok) notes.push(W.checkedClinic);
+    notes.push(W.checkedDevice, W.notCheckedNoRelay);
+    return { level: 'unknown', headline: W.videoWorks, next: W.readyNoRelay, notes, problems };
   }
 
   if (!relay?.connected) {
     problems.push('relay-unreachable', 'no-connection');
     if (input.relayRequired) {
-      return {
-        level: 'fail',
-        headline:
-          'Relay is not reachable: calls cannot connect, because this service sends every call through its relay.',
-        notes,
-        problems,
-      };
+      return { level: 'fail', headline: W.relayRequiredDown, next: W.relayRequiredDownNext, notes, problems };
     }
-    notes.push('Direct connections work, so calls connect where both networks allow them.');
-    return { level: 'unknown', headline: RELAY_UNREACHABLE, notes, problems };
+    notes.push(W.relayDownNote);
+    return { level: 'unknown', headline: W.relayDown, next: W.relayDownNext, notes, problems };
   }
 
   const grade = gradePath(relay);
   if (grade !== 'hd') problems.push('poor-quality');
-  if (!direct.connected && !input.relayRequired) {
-    notes.push('Direct connections did not work, so your calls will go through the relay.');
-  }
-  return { level: grade, headline: GRADE_HEADLINES[grade], notes, problems };
+  if (!direct.connected && !input.relayRequired) notes.push(W.throughRelay);
+  return { level: grade, ...GRADE_WORDS[grade], notes, problems };
 }

@@ -32,7 +32,7 @@ export const TIPS: readonly Tip[] = [
     id: 'permission-denied',
     problem: 'The browser blocked the camera or microphone',
     steps: [
-      'Allow the camera and microphone for this site in the browser (the steps are shown above), then reload this page.',
+      "Allow the camera and microphone for this site in your browser's settings (the icon at the left end of the address bar), then reload this page.",
     ],
   },
   {
@@ -49,15 +49,15 @@ export const TIPS: readonly Tip[] = [
     problem: 'The call cannot reach the other side',
     steps: [
       'Networks at hospitals, companies and hotels often block video calls: try another network, for example your phone’s mobile data.',
-      'Switch off a VPN or a privacy extension that blocks WebRTC, then test again.',
-      'If it still fails, tell the clinic: their IT team can check the relay (TURN) server.',
+      'Switch off a VPN or a privacy add-on that blocks video calls, then test again.',
+      'If it still fails, tell the clinic: their IT team can check their relay server.',
     ],
   },
   {
     id: 'websocket-blocked',
-    problem: 'The live connection to carecall is blocked',
+    problem: 'The quick way to reach the clinic is blocked',
     steps: [
-      'A firewall or proxy is blocking WebSocket connections. Calls still work over a slower fallback.',
+      'Your network blocks it. Calls still work, but may take longer to start.',
       'If calls are slow to start or do not connect, try another network.',
     ],
   },
@@ -113,10 +113,13 @@ const CONNECTION_TIPS: Record<ConnectionProblem, TipId | null> = {
   'signed-out': null,
 };
 
-/** The tips for what this page found first, then the rest of the table. */
+/**
+ * The tips for what this page found first, then the rest of the table. A blocked permission is left out
+ * of both: the device check already says so, once, with the steps for this browser.
+ */
 export function troubleshooting(findings: TroubleshootingFindings): { matched: Tip[]; other: Tip[] } {
   const ids = new Set<TipId>();
-  if (findings.permissionDenied) ids.add('permission-denied');
+  const shown = (tip: Tip) => !(findings.permissionDenied && tip.id === 'permission-denied');
   if (findings.cameraInUse) ids.add('camera-in-use');
   if (findings.deviceMissing) ids.add('no-device');
   if (findings.soundFailed) ids.add('no-sound');
@@ -124,5 +127,8 @@ export function troubleshooting(findings: TroubleshootingFindings): { matched: T
     const tip = CONNECTION_TIPS[problem];
     if (tip) ids.add(tip);
   }
-  return { matched: TIPS.filter((tip) => ids.has(tip.id)), other: TIPS.filter((tip) => !ids.has(tip.id)) };
+  return {
+    matched: TIPS.filter((tip) => ids.has(tip.id)),
+    other: TIPS.filter((tip) => !ids.has(tip.id) && shown(tip)),
+  };
 }

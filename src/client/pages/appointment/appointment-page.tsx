@@ -2,6 +2,7 @@ import { ChatPanel } from '../../chat/chat-panel.js';
 import { formatDateTime } from '../../lib/format.js';
 import { SiteHeader } from '../../ui/site-header.js';
 import { useViewModel } from '../../ui/use-view-model.js';
+import { NotificationsBlocked } from '../notifications-blocked.js';
 import type { AppointmentViewModel, CallAction } from './appointment-view-model.js';
 
 function CallButton({
@@ -158,9 +159,7 @@ export function AppointmentPage({ model }: { model: AppointmentViewModel }) {
                     </span>
                   </p>
                 )}
-                {state.notifications === 'blocked' && (
-                  <p class="hint">Notifications are blocked for this site in your browser settings.</p>
-                )}
+                {state.notifications === 'blocked' && <NotificationsBlocked help={model.notificationHelp} />}
                 {state.actionError && (
                   <p role="alert" class="alert alert--error">
                     {state.actionError}

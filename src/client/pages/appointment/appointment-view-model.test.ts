@@ -14,6 +14,7 @@ import {
   waitingRoom,
 } from '../../testing/fixtures.js';
 import { pageHarness } from '../../testing/page-harness.js';
+import { notificationHelp } from '../notifications.js';
 import { AppointmentViewModel, CALL_HINTS, callChoice, lastCallWords } from './appointment-view-model.js';
 
 const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
@@ -352,6 +353,9 @@ describe('AppointmentViewModel', () => {
     platform.grantOnRequest = 'denied';
     await model.enableNotifications();
     expect(model.state.notifications).toBe('blocked');
+    // The how-to is for the browser in use (the fake platform's user agent).
+    expect(model.notificationHelp).toEqual(notificationHelp(platform.userAgent));
+    expect(model.notificationHelp.steps.at(-1)).toMatch(/^Reload this page/);
   });
 
   it('never offers notifications to the patient, nor where the browser has none', async () => {

@@ -18,7 +18,12 @@ import { WaitingRoomWatch } from '../../waiting-room/waiting-room-watch.js';
 import { needsSignIn } from '../../ws/close-reasons.js';
 import type { ConnectionState, ReconnectingSocket } from '../../ws/reconnecting-socket.js';
 import { copyInviteLink, IDLE_INVITE, type InviteState } from '../invite-link.js';
-import { type NotificationOffer, notificationOffer } from '../notifications.js';
+import {
+  type NotificationHelp,
+  type NotificationOffer,
+  notificationHelp,
+  notificationOffer,
+} from '../notifications.js';
 import { redirectIfSignedOut, requireSession, signOut } from '../session.js';
 import { openCallSession } from '../start-call.js';
 
@@ -140,6 +145,8 @@ const LIVE_WORDS: Partial<Record<ConnectionState, string>> = {
 };
 
 export class AppointmentViewModel extends ViewModel<AppointmentPageState> {
+  /** What to do once notifications are blocked, in this browser's settings (it never changes on a page). */
+  readonly notificationHelp: NotificationHelp;
   readonly #api: ApiClient;
   readonly #platform: Platform;
   readonly #socket: ReconnectingSocket;
@@ -175,6 +182,7 @@ export class AppointmentViewModel extends ViewModel<AppointmentPageState> {
     });
     this.#api = api;
     this.#platform = platform;
+    this.notificationHelp = notificationHelp(platform.userAgent);
     this.#socket = socket;
   }
 

@@ -1,5 +1,6 @@
 import { SiteHeader } from '../../ui/site-header.js';
 import { useViewModel } from '../../ui/use-view-model.js';
+import { NotificationsBlocked } from '../notifications-blocked.js';
 import type { AppointmentsViewModel } from './appointments-view-model.js';
 
 export function AppointmentsPage({ model }: { model: AppointmentsViewModel }) {
@@ -34,9 +35,7 @@ export function AppointmentsPage({ model }: { model: AppointmentsViewModel }) {
             <span class="hint">to hear about a waiting patient while this tab is in the background</span>
           </p>
         )}
-        {notifications === 'blocked' && (
-          <p class="hint">Notifications are blocked for this site in your browser settings.</p>
-        )}
+        {notifications === 'blocked' && <NotificationsBlocked help={model.notificationHelp} />}
         {phase === 'loading' && (
           <p role="status" class="muted">
             Loading appointments…

@@ -11,7 +11,12 @@ import { ViewModel } from '../../ui/view-model.js';
 import { WaitingRoomWatch } from '../../waiting-room/waiting-room-watch.js';
 import { needsSignIn } from '../../ws/close-reasons.js';
 import type { ReconnectingSocket } from '../../ws/reconnecting-socket.js';
-import { type NotificationOffer, notificationOffer } from '../notifications.js';
+import {
+  type NotificationHelp,
+  type NotificationOffer,
+  notificationHelp,
+  notificationOffer,
+} from '../notifications.js';
 import { redirectIfSignedOut, requireSession, signOut } from '../session.js';
 import { openCallSession } from '../start-call.js';
 
@@ -84,6 +89,8 @@ export function toItem(appointment: AppointmentView, user: UserView, locale?: st
 }
 
 export class AppointmentsViewModel extends ViewModel<AppointmentsState> {
+  /** What to do once notifications are blocked, in this browser's settings (it never changes on a page). */
+  readonly notificationHelp: NotificationHelp;
   readonly #api: ApiClient;
   readonly #platform: Platform;
   readonly #socket: ReconnectingSocket;
@@ -106,6 +113,7 @@ export class AppointmentsViewModel extends ViewModel<AppointmentsState> {
     });
     this.#api = api;
     this.#platform = platform;
+    this.notificationHelp = notificationHelp(platform.userAgent);
     this.#socket = socket;
   }
 

@@ -110,6 +110,24 @@ describe('DeviceTestViewModel', () => {
     ]);
   });
 
+  it('a blocked camera is said once, by the device check: no camera line that says it works, no second tip', async () => {
+    const { model, platform } = setup([signedIn()], {
+      userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0',
+    });
+    platform.permissions = { camera: 'denied', microphone: 'granted' };
+    expect(model.state.checks.map((c) => c.id)).toContain('getUserMedia');
+    await model.load();
+    expect(model.devices.state).toMatchObject({
+      access: 'denied',
+      error: 'Your browser is blocking carecall from using your camera.',
+      help: { browser: 'Firefox' },
+    });
+    expect(model.state.checks.map((c) => c.id)).not.toContain('getUserMedia');
+    expect(model.state.checks.every((c) => c.outcome === 'pass' || c.outcome === 'note')).toBe(true);
+    const tips = [...model.state.tips.matched, ...model.state.tips.other].map((tip) => tip.id);
+    expect(tips).not.toContain('permission-denied');
+  });
+
   it('releases the camera when the page goes away', async () => {
     const stream = new FakeStream([new FakeTrack('audio'), new FakeTrack('video')]);
     const { model, platform } = setup([signedIn()], { getUserMedia: async () => stream.asStream });

@@ -50,6 +50,7 @@ export class DeviceTestViewModel extends ViewModel<DeviceTestState> {
   readonly #api: ApiClient;
   readonly #platform: Platform;
   readonly #disposers: Array<() => void>;
+  #role: UserView['role'] | null = null;
 
   constructor(api: ApiClient, platform: Platform, probe?: PathProbe) {
     super({
@@ -73,7 +74,10 @@ export class DeviceTestViewModel extends ViewModel<DeviceTestState> {
     this.devices = new DeviceCheck(platform);
     this.connection = new ConnectionTest(api, platform, probe);
     this.#disposers = [
-      this.devices.subscribe(() => this.#updateTips()),
+      this.devices.subscribe(() => {
+        this.#updateChecks();
+        this.#updateTips();
+      }),
       this.connection.subscribe(() => this.#updateTips()),
     ];
   }
@@ -82,11 +86,9 @@ export class DeviceTestViewModel extends ViewModel<DeviceTestState> {
     const started = this.devices.start();
     try {
       const session = await this.#api.getSession();
-      this.update({
-        user: session.user,
-        signedIn: true,
-        checks: compatibilityChecks(browserFeatures(this.#platform), session.user.role),
-      });
+      this.#role = session.user.role;
+      this.update({ user: session.user, signedIn: true });
+      this.#updateChecks();
     } catch (error) {
       // Signed out is fine here: a patient who came by call link has no account session.
       if (error instanceof ApiError && error.status === 401) this.update({ signedIn: false });
@@ -113,6 +115,15 @@ export class DeviceTestViewModel extends ViewModel<DeviceTestState> {
     this.devices.release();
   }
 
+  #updateChecks(): void {
+    const blocked = this.devices.state.access === 'denied';
+    const checks = compatibilityChecks(browserFeatures(this.#platform), this.#role, blocked);
+    const same =
+      checks.length === this.state.checks.length &&
+      checks.every((check, i) => JSON.stringify(check) === JSON.stringify(this.state.checks[i]));
+    if (!same) this.update({ checks });
+  }
+
   #updateTips(): void {
     const devices = this.devices.state;
     const tips = troubleshooting({
@@ -123,6 +134,8 @@ export class DeviceTestViewModel extends ViewModel<DeviceTestState> {
       connection: this.connection.state.verdict?.problems ?? [],
     });
     const same = (a: Tip[], b: Tip[]) => a.length === b.length && a.every((tip, i) => tip.id === b[i]?.id);
-    if (!same(tips.matched, this.state.tips.matched)) this.update({ tips });
+    if (!same(tips.matched, this.state.tips.matched) || !same(tips.other, this.state.tips.other)) {
+      this.update({ tips });
+    }
   }
 }
