@@ -1,6 +1,6 @@
 import type { CallContext } from '../../../protocol/api.js';
 import type { PartyRole } from '../../../protocol/call-status.js';
-import { AUDIO_OUTPUT_KEY } from '../../call/media.js';
+import { AUDIO_OUTPUT_KEY, type JoinDevices } from '../../call/media.js';
 import type { ChatState } from '../../chat/chat-controller.js';
 import type { Platform } from '../../platform/platform.js';
 import type { InviteState } from '../invite-link.js';
@@ -48,6 +48,11 @@ export interface CallPageState extends PeerCallView, CallClock {
   fullscreen: { active: boolean } | null;
   /** The speaker chosen on the device test page (setSinkId); null for the default. */
   audioOutput: string | null;
+  /**
+   * The join options (S25): the devices the call starts with. Set before the call starts (the waiting
+   * room's choices, later the pre-join screen); a device left out starts off and can be turned on in the call.
+   */
+  joinWith: JoinDevices;
   /** Derived from the fields above on every update: the words and overlays of the call screen. */
   screen: CallScreen;
   qualityView: QualityView | null;
@@ -93,6 +98,7 @@ export function initialCallPageState(platform: Platform): CallPageState {
     warning: null,
     fullscreen: platform.fullscreen ? { active: platform.fullscreen.isActive() } : null,
     audioOutput: platform.readStorage(AUDIO_OUTPUT_KEY),
+    joinWith: { audio: true, video: true },
   });
 }
 

@@ -1,9 +1,12 @@
 import type { PartyRole } from '../../../protocol/call-status.js';
+import type { DeviceStatus } from '../../../protocol/messages.js';
+import type { LocalMedia } from '../../call/local-media.js';
 import type { QualityLevel, QualityReport } from '../../call/quality.js';
 import type { RemoteMedia } from '../../call/remote-media.js';
 import type { CallPagePhase } from './call-page-types.js';
 import {
   CALL_STATE_WORDS,
+  DEVICE_WORDS,
   ENDED_VIA_LINK,
   OVERLAY_WORDS,
   otherPartyWords,
@@ -31,6 +34,8 @@ export interface RemoteTile {
   videoOff: boolean;
   /** A shared screen: shown whole (contain), never cropped. */
   screen: boolean;
+  /** What their microphone and camera are doing, in words for the tile ("Muted", "Camera not working"). */
+  states: string[];
 }
 
 export interface CallScreenInput {
@@ -42,6 +47,8 @@ export interface CallScreenInput {
   statusText: string;
   error: string | null;
   remote: RemoteMedia;
+  /** This side's microphone and camera: a device that could not start is explained (S25). */
+  local: Pick<LocalMedia, 'microphone' | 'camera'>;
   /** The signaling socket is being re-made while the call goes on. */
   serverLost: boolean;
 }
@@ -52,6 +59,10 @@ export interface CallScreen {
   remoteTile: RemoteTile | null;
   /** A quiet note about the server connection while media still flows. */
   serverNotice: string | null;
+  /** The other side's camera or microphone could not start ("Pat Demo is having trouble with…"). */
+  peerDeviceNotice: string | null;
+  /** This side's camera or microphone could not start: why, what still works, how to turn it on. */
+  deviceNotice: string | null;
   /** The text of the page's one polite live region: changes with the phase and the other side's media. */
   announcement: string;
 }
@@ -115,6 +126,66 @@ function overlayFor(input: CallScreenInput, name: string | null): CallOverlay | 
   }
 }
 
+const PROBLEMS: ReadonlySet<DeviceStatus | 'starting'> = new Set([
+  'blocked',
+  'missing',
+  'busy',
+  'unsupported',
+  'failed',
+]);
+
+function isProblem(status: DeviceStatus | 'starting'): status is Exclude<DeviceStatus, 'on' | 'off'> {
+  return PROBLEMS.has(status);
+}
+
+/** The tile's words for their microphone and camera: off, muted, or not working. */
+function tileStates(remote: RemoteMedia): string[] {
+  const states: string[] = [];
+  if (isProblem(remote.microphone)) states.push(DEVICE_WORDS.microphoneNotWorking);
+  else if (remote.microphone === 'off') states.push(DEVICE_WORDS.microphoneOff);
+  else if (remote.audioMuted) states.push(DEVICE_WORDS.muted);
+  if (isProblem(remote.camera)) states.push(DEVICE_WORDS.cameraNotWorking);
+  else if (remote.camera === 'off' || remote.videoOff) states.push(DEVICE_WORDS.cameraOff);
+  return states;
+}
+
+/** Told to the doctor (or the patient) when the other side's camera or microphone could not start. */
+function peerDeviceNotice(name: string, remote: RemoteMedia): string | null {
+  const camera = isProblem(remote.camera);
+  const microphone = isProblem(remote.microphone);
+  if (!camera && !microphone) return null;
+  const devices = camera && microphone ? 'camera and microphone' : camera ? 'camera' : 'microphone';
+  const hears = remote.microphone === 'on';
+  const seen = remote.camera === 'on';
+  return `${DEVICE_WORDS.peerTrouble(name, devices)} ${DEVICE_WORDS.peerCan(hears, seen)}`;
+}
+
+/** This side's own camera or microphone that could not start: what happened, what works, what to do. */
+function deviceNotice(local: CallScreenInput['local'], other: string): string | null {
+  const camera = isProblem(local.camera) ? local.camera : null;
+  const microphone = isProblem(local.microphone) ? local.microphone : null;
+  if (!camera && !microphone) return null;
+  const sentences: string[] = [];
+  if (camera && microphone && camera === microphone) {
+    sentences.push(DEVICE_WORDS.problem('camera and microphone', camera));
+  } else {
+    if (microphone) sentences.push(DEVICE_WORDS.problem('microphone', microphone));
+    if (camera) sentences.push(DEVICE_WORDS.problem('camera', camera));
+  }
+  sentences.push(DEVICE_WORDS.stillWorks(other, local.microphone === 'on', local.camera === 'on'));
+  if (camera === 'blocked' || microphone === 'blocked') {
+    sentences.push(DEVICE_WORDS.howToAllow(camera === 'blocked' && microphone === 'blocked'));
+  }
+  sentences.push(
+    DEVICE_WORDS.tryAgain(
+      [microphone ? 'Turn microphone on' : null, camera ? 'Turn camera on' : null].filter(
+        (label): label is string => label !== null,
+      ),
+    ),
+  );
+  return sentences.join(' ');
+}
+
 function mediaWords(name: string, remote: RemoteMedia): string | null {
   if (remote.audioMuted && remote.videoOff) return CALL_STATE_WORDS.mutedAndCameraOff(name);
   if (remote.audioMuted) return CALL_STATE_WORDS.muted(name);
@@ -125,6 +196,11 @@ function mediaWords(name: string, remote: RemoteMedia): string | null {
 
 function sentences(first: string, second: string): string {
   return /[.…!?]$/.test(first) ? `${first} ${second}` : `${first}. ${second}`;
+}
+
+/** In the call or on the way into it: a device problem is worth explaining there. */
+function isLive(phase: CallPagePhase): boolean {
+  return ['joining', 'waiting', 'connecting', 'connected', 'reconnecting', 'peer-left'].includes(phase);
 }
 
 /** What the call screen shows and says, from the page state (its words are in call-words.ts). */
@@ -138,17 +214,22 @@ export function callScreen(input: CallScreenInput): CallScreen {
         name: tileName,
         initials: initials(tileName),
         audioMuted: input.remote.audioMuted,
-        videoOff: input.remote.videoOff,
+        videoOff: input.remote.videoOff || input.remote.camera !== 'on',
         screen: input.remote.screenSharing,
+        states: tileStates(input.remote),
       }
     : null;
   const overlay = overlayFor(input, name);
   const serverNotice =
     input.serverLost && phase !== 'reconnecting' && !overlay ? CALL_STATE_WORDS.serverLost : null;
+  const peerNotice = inCall ? peerDeviceNotice(tileName, input.remote) : null;
+  const ownNotice = isLive(phase) ? deviceNotice(input.local, otherPartyWords(input.role).inSentence) : null;
   let announcement: string;
   if (phase === 'connected') {
-    const media = mediaWords(tileName, input.remote);
-    announcement = [CALL_STATE_WORDS.connectedWith(tileName), media, serverNotice].filter(Boolean).join(' ');
+    const media = peerNotice ?? mediaWords(tileName, input.remote);
+    announcement = [CALL_STATE_WORDS.connectedWith(tileName), media, ownNotice, serverNotice]
+      .filter(Boolean)
+      .join(' ');
   } else if (phase === 'ended' && input.viaLink) {
     announcement = ENDED_VIA_LINK;
   } else if (overlay) {
@@ -156,7 +237,14 @@ export function callScreen(input: CallScreenInput): CallScreen {
   } else {
     announcement = input.statusText;
   }
-  return { overlay, remoteTile, serverNotice, announcement };
+  return {
+    overlay,
+    remoteTile,
+    serverNotice,
+    peerDeviceNotice: peerNotice,
+    deviceNotice: ownNotice,
+    announcement,
+  };
 }
 
 export interface QualityView {
