@@ -21,11 +21,24 @@ export const iceCandidate = z
   })
   .strict();
 
+/**
+ * A party's camera or microphone as it tells the other side (S25): `on` a device is in use (muted or
+ * turned off is in audioMuted/videoOff), `off` not started by choice, the rest why it could not start.
+ */
+export const DEVICE_STATUSES = ['on', 'off', 'blocked', 'missing', 'busy', 'unsupported', 'failed'] as const;
+export const deviceStatus = z.enum(DEVICE_STATUSES);
+
 /** What a relayed message carries besides its type: the same from the sender and to the other party (S9). */
 export const relayedFields = {
   offer: { sdp: z.string().min(1).max(MAX_SDP_CHARS) },
   answer: { sdp: z.string().min(1).max(MAX_SDP_CHARS) },
   'ice-candidate': { candidate: iceCandidate.nullable() },
-  'media-state': { audioMuted: z.boolean(), videoOff: z.boolean() },
+  'media-state': {
+    audioMuted: z.boolean(),
+    videoOff: z.boolean(),
+    /** Optional: a client from before S25 does not send them, and is read as having both devices on. */
+    microphone: deviceStatus.optional(),
+    camera: deviceStatus.optional(),
+  },
   'screen-share': { active: z.boolean() },
 } as const;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  type deviceStatus,
   entityId,
   type iceCandidate,
   MAX_CHAT_CHARS,
@@ -57,6 +58,8 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
 export type ClientMessageType = ClientMessage['type'];
 export type IceCandidateInit = z.infer<typeof iceCandidate>;
+/** A camera's or microphone's state in media-state (S25). */
+export type DeviceStatus = z.infer<typeof deviceStatus>;
 
 /** The messages a client relays to the other party of its room, stamped by the server. */
 export const RELAYED_TYPES = ['offer', 'answer', 'ice-candidate', 'media-state', 'screen-share'] as const;

@@ -197,8 +197,9 @@ async function callBothWays(doctor: CallParty, patient: CallParty, password: str
     for (const party of [doctor, patient]) await mediaStaysInNamespace(party);
   });
 
-  await test.step('the doctor ends the call and both return to the appointment', async () => {
-    await doctor.clickButton('End call');
+  await test.step('the doctor ends the call for everyone, confirmed, and both return to the appointment', async () => {
+    await doctor.clickButton('End call for everyone');
+    await doctor.clickButton('Yes, end the call');
     await Promise.all([
       doctor.waitForPath(appointmentPathPattern(id)),
       patient.waitForPath(appointmentPathPattern(id)),

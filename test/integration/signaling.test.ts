@@ -402,6 +402,45 @@ describe.each(testDatabases())('signaling protocol on $name', (database) => {
     expect(p.received.filter((m) => m.type === 'offer')).toEqual([]);
   });
 
+  it('S25 media-state carries each device’s status to the other party; an unknown status is refused and not relayed', async () => {
+    await start('doctor', world.appointment.id);
+    const [d, p] = await Promise.all([connect('doctor'), connect('patient')]);
+    await d.call({ type: 'join', appointmentId: world.appointment.id });
+    await p.call({ type: 'join', appointmentId: world.appointment.id });
+    await d.next('peer-joined');
+    // A patient whose browser blocked both devices joins receive-only, then turns the microphone on.
+    const receiveOnly = {
+      type: 'media-state',
+      audioMuted: true,
+      videoOff: true,
+      microphone: 'blocked',
+      camera: 'blocked',
+    } as const;
+    expect(await p.call(receiveOnly)).toMatchObject({ type: 'ack' });
+    expect(await d.next('media-state')).toEqual({
+      ...receiveOnly,
+      from: { userId: world.patient.id, role: 'patient', displayName: 'Patient A' },
+      seq: expect.any(Number),
+    });
+    const refused = await p.call({
+      type: 'media-state',
+      audioMuted: false,
+      videoOff: true,
+      microphone: 'exploded',
+      camera: 'blocked',
+    });
+    expect(refused).toMatchObject({ type: 'error', code: 'validation_failed' });
+    // A client from before S25 sends neither field; it is relayed as sent.
+    expect(await p.call({ type: 'media-state', audioMuted: false, videoOff: false })).toMatchObject({
+      type: 'ack',
+    });
+    // The next relayed media-state is this one: the refused one never reached the doctor.
+    const older = await d.next('media-state');
+    expect(older).not.toHaveProperty('microphone');
+    expect(older).not.toHaveProperty('camera');
+    expect(d.received.filter((m) => m.type === 'media-state')).toEqual([]);
+  });
+
   it('S9 relaying before joining a room is refused', async () => {
     const s = await connect('doctor');
     expect(await s.call({ type: 'offer', sdp: SDP })).toMatchObject({ code: 'not_in_room' });

@@ -1,3 +1,4 @@
+import type { DeviceStatus } from '../../protocol/messages.js';
 import { Emitter } from '../lib/emitter.js';
 import {
   type DeviceList,
@@ -8,16 +9,32 @@ import {
   NO_DEVICES,
   trackDeviceId,
 } from './devices.js';
-import { audioConstraints, errorName, SCREEN_CAPTURE, videoConstraints } from './media.js';
+import {
+  audioConstraints,
+  type CallMedia,
+  deviceProblem,
+  errorName,
+  SCREEN_CAPTURE,
+  videoConstraints,
+} from './media.js';
 
 export interface MediaFlags {
   audioMuted: boolean;
   videoOff: boolean;
 }
 
+/**
+ * A device as this side knows it: what the other side is told (S25), and `starting` while it is being
+ * started (told as `off`).
+ */
+export type LocalDeviceState = DeviceStatus | 'starting';
+
 export interface LocalMedia extends MediaFlags {
   hasAudio: boolean;
   hasVideo: boolean;
+  /** `on` exactly when there is a track of the kind (hasAudio / hasVideo). */
+  microphone: LocalDeviceState;
+  camera: LocalDeviceState;
   /** The video sender carries a captured screen instead of the camera (shown unmirrored). */
   screenSharing: boolean;
 }
@@ -63,6 +80,11 @@ export class LocalTracks {
   #screen: MediaStreamTrack | null = null;
   #audioMuted = false;
   #videoOff = false;
+  /** Why there is no track of a kind: not started yet or by choice, or the problem that stopped it. */
+  readonly #absent: Record<TrackKind, Exclude<LocalDeviceState, 'on'>> = {
+    audio: 'starting',
+    video: 'starting',
+  };
   #devices: DeviceList = NO_DEVICES;
   #known = new Set<string>();
   #closed = false;
@@ -97,6 +119,8 @@ export class LocalTracks {
       videoOff: this.#videoOff || !hasVideo,
       hasAudio,
       hasVideo,
+      microphone: hasAudio ? 'on' : this.#absent.audio,
+      camera: hasVideo ? 'on' : this.#absent.video,
       screenSharing: this.#screen !== null,
     };
   }
@@ -106,14 +130,65 @@ export class LocalTracks {
     return kind === 'video' ? (this.#screen ?? this.#track('video')) : this.#track('audio');
   }
 
-  /** Takes the camera and microphone the call started with, and starts following device changes. */
-  use(stream: MediaStream): void {
+  /**
+   * The devices the party joins with, before `use`: a device it joins without starts `off` (muted or
+   * camera off), and is started only when the party turns it on.
+   */
+  joinWith(devices: { audio: boolean; video: boolean }): void {
+    if (!devices.audio) this.#audioMuted = true;
+    if (!devices.video) this.#videoOff = true;
+  }
+
+  /**
+   * Takes the camera and microphone the call started with (either, both or none: S25), and starts
+   * following device changes. A kind without a track is `off`, or the problem that stopped it.
+   */
+  use(stream: MediaStream | null, problems: CallMedia['problems'] = {}): void {
+    for (const kind of ['audio', 'video'] as const) this.#absent[kind] = problems[kind] ?? 'off';
     this.#stream = stream;
+    if (!stream) {
+      this.events.emit('media', this.media);
+      this.#watchDevices();
+      return;
+    }
     for (const track of stream.getAudioTracks()) track.enabled = !this.#audioMuted;
     for (const track of stream.getVideoTracks()) track.enabled = !this.#videoOff;
     for (const track of stream.getTracks()) this.#watchEnded(track);
     this.events.emit('preview', this.#preview());
     this.events.emit('media', this.media);
+    this.#watchDevices();
+  }
+
+  /**
+   * Starts the microphone or camera the call has no track of (joined without it, blocked, missing): the
+   * new track is sent on the kind's transceiver after a renegotiation, and it starts unmuted / on. Rejects
+   * with the browser's error when it fails again; `media` then says why.
+   */
+  turnOn(kind: TrackKind): Promise<void> {
+    return this.#queue(async () => {
+      if (this.#track(kind)) return;
+      const previous = this.#absent[kind];
+      this.#absent[kind] = 'starting';
+      if (kind === 'audio') this.#audioMuted = false;
+      else this.#videoOff = false;
+      this.events.emit('media', this.media);
+      const input: InputKind = kind === 'audio' ? 'audioinput' : 'videoinput';
+      const preferred = this.#options.access?.preferred();
+      try {
+        await this.#replaceInput(
+          input,
+          (kind === 'audio' ? preferred?.audioInput : preferred?.videoInput) ?? null,
+          false,
+        );
+      } catch (error) {
+        this.#absent[kind] = this.#options.access ? deviceProblem(error) : previous;
+        this.events.emit('media', this.media);
+        throw error;
+      }
+    }, true);
+  }
+
+  #watchDevices(): void {
     const access = this.#options.access;
     if (access && !this.#stopWatching) {
       this.#stopWatching = access.onDeviceChange(() => this.#queue(() => this.#devicesChanged()));
@@ -320,6 +395,8 @@ export class LocalTracks {
   /** The camera stream as acquired; after a switch or with a shared screen, a new stream with its picture. */
   #preview(): MediaStream | null {
     const stream = this.#stream;
+    // Sound only (or nothing): no picture to show, so no empty tile.
+    if (!this.outgoing('video')) return null;
     if (!stream || (!this.#screen && !this.#cameraSwitched)) return stream;
     const preview = this.#options.createMediaStream();
     const picture = this.outgoing('video');

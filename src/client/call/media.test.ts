@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   acquireCallMedia,
+  acquireJoinMedia,
   audioConstraints,
   callConstraints,
   describeMediaError,
+  deviceProblem,
   videoConstraints,
 } from './media.js';
 
@@ -110,5 +112,80 @@ describe('acquireCallMedia', () => {
   it('words errors for people', () => {
     expect(describeMediaError(fail('NotAllowedError'))).toMatch(/blocked/);
     expect(describeMediaError('weird')).toMatch(/could not be started/);
+  });
+});
+
+describe('acquireJoinMedia (S25)', () => {
+  /** A browser whose permission for each device is set apart, as Chromium keeps them. */
+  function browser(
+    allowed: { audio: boolean; video: boolean },
+    missing: { audio?: boolean; video?: boolean } = {},
+  ) {
+    const requests: MediaStreamConstraints[] = [];
+    const getUserMedia = async (constraints: MediaStreamConstraints): Promise<MediaStream> => {
+      requests.push(constraints);
+      const kinds = (['audio', 'video'] as const).filter((kind) => constraints[kind]);
+      for (const kind of kinds) if (missing[kind]) throw fail('NotFoundError');
+      // Chromium refuses the whole request when one of the devices asked for is blocked.
+      for (const kind of kinds) if (!allowed[kind]) throw fail('NotAllowedError');
+      const tracks = kinds.map((kind) => ({ kind }) as MediaStreamTrack);
+      const got: MediaStream = {
+        getTracks: () => [...tracks],
+        addTrack: (track: MediaStreamTrack) => tracks.push(track),
+      } as unknown as MediaStream;
+      return got;
+    };
+    return { getUserMedia, requests };
+  }
+  const kindsOf = (stream: MediaStream | null) => stream?.getTracks().map((t) => t.kind) ?? [];
+  const none = { videoInput: null, audioInput: null };
+
+  it('takes both devices with one request when both are allowed', async () => {
+    const b = browser({ audio: true, video: true });
+    const media = await acquireJoinMedia(b.getUserMedia, none, { audio: true, video: true });
+    expect(kindsOf(media.stream)).toEqual(['audio', 'video']);
+    expect(media.problems).toEqual({});
+    expect(b.requests).toHaveLength(1);
+  });
+
+  it('joins with the microphone alone when the camera is blocked, and says the camera is blocked', async () => {
+    const b = browser({ audio: true, video: false });
+    const media = await acquireJoinMedia(b.getUserMedia, none, { audio: true, video: true });
+    expect(kindsOf(media.stream)).toEqual(['audio']);
+    expect(media.problems).toEqual({ video: 'blocked' });
+  });
+
+  it('joins receive-only when both are blocked: no stream, both reported, no rejection', async () => {
+    const b = browser({ audio: false, video: false });
+    const media = await acquireJoinMedia(b.getUserMedia, none, { audio: true, video: true });
+    expect(media.stream).toBeNull();
+    expect(media.problems).toEqual({ audio: 'blocked', video: 'blocked' });
+  });
+
+  it('tells a missing camera from a blocked one', async () => {
+    const b = browser({ audio: true, video: true }, { video: true });
+    const media = await acquireJoinMedia(b.getUserMedia, none, { audio: true, video: true });
+    expect(kindsOf(media.stream)).toEqual(['audio']);
+    expect(media.problems).toEqual({ video: 'missing' });
+  });
+
+  it('does not open a device the party joins without (camera off at join)', async () => {
+    const b = browser({ audio: true, video: true });
+    const media = await acquireJoinMedia(b.getUserMedia, none, { audio: true, video: false });
+    expect(kindsOf(media.stream)).toEqual(['audio']);
+    expect(media.problems).toEqual({});
+    expect(b.requests.every((r) => !r.video)).toBe(true);
+    expect(await acquireJoinMedia(b.getUserMedia, none, { audio: false, video: false })).toEqual({
+      stream: null,
+      problems: {},
+    });
+  });
+
+  it('maps the browser’s errors to the reasons the other party is told', () => {
+    expect(deviceProblem(fail('NotAllowedError'))).toBe('blocked');
+    expect(deviceProblem(fail('NotFoundError'))).toBe('missing');
+    expect(deviceProblem(fail('NotReadableError'))).toBe('busy');
+    expect(deviceProblem(fail('NotSupportedError'))).toBe('unsupported');
+    expect(deviceProblem(new Error('?'))).toBe('failed');
   });
 });

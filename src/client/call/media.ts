@@ -1,3 +1,5 @@
+import type { DeviceStatus } from '../../protocol/messages.js';
+
 export interface PreferredDevices {
   videoInput: string | null;
   audioInput: string | null;
@@ -95,6 +97,98 @@ export async function acquireCallMedia(
   }
 }
 
+/** Why a camera or microphone could not start, as the other party is told it (S25). */
+export type DeviceProblem = Exclude<DeviceStatus, 'on' | 'off'>;
+
+export type MediaKind = 'audio' | 'video';
+
+/** Which devices a party joins with; the other kinds stay off until the party turns them on. */
+export interface JoinDevices {
+  audio: boolean;
+  video: boolean;
+}
+
+/** What the call starts with: the devices that worked, and why each of the others did not. */
+export interface CallMedia {
+  stream: MediaStream | null;
+  problems: Partial<Record<MediaKind, DeviceProblem>>;
+}
+
+export function deviceProblem(error: unknown): DeviceProblem {
+  switch (errorName(error)) {
+    case 'NotAllowedError':
+    case 'SecurityError':
+      return 'blocked';
+    case 'NotFoundError':
+    case 'OverconstrainedError':
+      return 'missing';
+    case 'NotReadableError':
+    case 'AbortError':
+      return 'busy';
+    case 'NotSupportedError':
+    case 'TypeError':
+      return 'unsupported';
+    default:
+      return 'failed';
+  }
+}
+
+/** These devices together, the remembered ones exactly first (see acquireCallMedia), then as the browser gives. */
+async function acquireKinds(
+  getUserMedia: GetUserMedia,
+  kinds: readonly MediaKind[],
+  devices: PreferredDevices,
+): Promise<MediaStream> {
+  const constraints = (exact: boolean): MediaStreamConstraints => {
+    const wanted: MediaStreamConstraints = {};
+    if (kinds.includes('video')) wanted.video = videoConstraints(devices.videoInput, exact);
+    if (kinds.includes('audio')) wanted.audio = audioConstraints(devices.audioInput, exact);
+    return wanted;
+  };
+  const remembered = kinds.some((kind) => (kind === 'audio' ? devices.audioInput : devices.videoInput));
+  if (remembered) {
+    try {
+      return await getUserMedia(constraints(true));
+    } catch (error) {
+      if (!REMEMBERED_DEVICE_GONE.has(errorName(error))) throw error;
+    }
+  }
+  return getUserMedia(constraints(false));
+}
+
+/**
+ * The devices a party joins with (S25). Both together first, as one permission prompt; when that fails,
+ * each on its own, because a browser that blocks one device refuses a request for both (Chromium answers
+ * NotAllowedError for camera and microphone when only the camera is blocked). Never rejects: a device
+ * that cannot start is reported with its reason, and the call goes on without it.
+ */
+export async function acquireJoinMedia(
+  getUserMedia: GetUserMedia,
+  devices: PreferredDevices,
+  wanted: JoinDevices,
+): Promise<CallMedia> {
+  if (wanted.audio && wanted.video) {
+    try {
+      return { stream: await acquireKinds(getUserMedia, ['audio', 'video'], devices), problems: {} };
+    } catch {
+      // Asked for again one by one below: that says which of the two failed, and why.
+    }
+  }
+  let stream: MediaStream | null = null;
+  const problems: CallMedia['problems'] = {};
+  for (const kind of ['audio', 'video'] as const) {
+    if (!wanted[kind]) continue;
+    try {
+      const acquired = await acquireKinds(getUserMedia, [kind], devices);
+      if (!stream) stream = acquired;
+      else for (const track of acquired.getTracks()) stream.addTrack(track);
+    } catch (error) {
+      problems[kind] = deviceProblem(error);
+    }
+  }
+  return { stream, problems };
+}
+
 export function describeMediaError(error: unknown): string {
   switch (errorName(error)) {
     case 'NotAllowedError':
@@ -128,6 +222,23 @@ export function describeSwitchError(kind: 'audioinput' | 'videoinput', error: un
       return `That ${device} is in use by another application. The call goes on with the one you had.`;
     default:
       return `That ${device} could not be started. The call goes on with the one you had.`;
+  }
+}
+
+/** Words for a microphone or camera that still would not start when turned on in the call (S25). */
+export function describeTurnOnError(kind: MediaKind, error: unknown): string {
+  const device = kind === 'audio' ? 'microphone' : 'camera';
+  switch (deviceProblem(error)) {
+    case 'blocked':
+      return `Your ${device} is still blocked. Press the symbol next to the web address, choose Allow for the ${device}, then try again.`;
+    case 'missing':
+      return `No ${device} was found. Connect one, then try again.`;
+    case 'busy':
+      return `Your ${device} is in use by another program. Close that program, then try again.`;
+    case 'unsupported':
+      return `This browser cannot use a ${device} here.`;
+    default:
+      return `Your ${device} could not be started. Try again.`;
   }
 }
 

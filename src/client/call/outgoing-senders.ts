@@ -34,18 +34,29 @@ export class OutgoingSenders {
     this.#senders.clear();
   }
 
-  /** Adds a sender for each kind there is a track of, once per peer connection. */
+  /**
+   * Adds a sender for each kind there is a track of, once per peer connection, and makes sure there is
+   * an audio and a video m-line even without a track (S25): a party without a camera or microphone still
+   * receives the other side's, and a device turned on later is a track on an m-line that is already there
+   * (addTrack takes over the receive-only transceiver), not a new one.
+   */
   attach(): void {
     const pc = this.#pc;
     if (this.#attached || !pc) return;
     this.#attached = true;
-    for (const kind of ['audio', 'video'] as const) this.#add(pc, kind);
+    for (const kind of ['audio', 'video'] as const) {
+      this.#add(pc, kind);
+      if (!this.#senders.has(kind) && !pc.getTransceivers().some((t) => t.receiver.track.kind === kind)) {
+        pc.addTransceiver(kind, { direction: 'recvonly' });
+      }
+    }
   }
 
   /**
    * The outgoing track of a kind changed (device switch, screen share on or off). An existing sender
    * follows with replaceTrack, which needs no renegotiation; a kind not sent before (no camera at the
-   * start, then a screen share) is added, which renegotiates. Before the tracks are attached there is
+   * start, then a screen share or the camera turned on) takes over its receive-only transceiver, which
+   * renegotiates. Before the tracks are attached there is
    * nothing to do: attaching takes the current tracks.
    */
   follow(kind: TrackKind): void {

@@ -50,12 +50,6 @@ describe('call transition table', () => {
     });
   });
 
-  it('fails with the media error for the user', () => {
-    const { next, effects } = transition(state('starting'), { type: 'media-failed', message: 'Blocked.' });
-    expect(next).toEqual({ phase: 'failed', peer: null, error: 'Blocked.', ...settled });
-    expect(effects).toEqual([]);
-  });
-
   it('waits alone or connects at once depending on who is in the room', () => {
     expect(types('joining', { type: 'joined', peers: [], resumed: false }).phase).toBe('waiting');
     const { next, effects } = transition(state('joining'), {

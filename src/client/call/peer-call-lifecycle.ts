@@ -33,7 +33,6 @@ export interface PeerCallState {
 export type PeerCallEvent =
   | { type: 'start' }
   | { type: 'media-acquired' }
-  | { type: 'media-failed'; message: string }
   | { type: 'signaling-ready' }
   | { type: 'signaling-lost' }
   | { type: 'signaling-fatal'; message: string }
@@ -196,8 +195,8 @@ export const PEER_CALL_TRANSITIONS: Record<PeerCallPhase, Handlers> = {
     'hang-up': () => to('closed', null),
   },
   starting: {
+    // Whatever started, even nothing: a party joins with what it has (S25).
     'media-acquired': () => to('joining', null, [{ type: 'join' }]),
-    'media-failed': (_, event) => to('failed', null, [], event.message),
   },
   joining: {
     ...IN_ROOM,

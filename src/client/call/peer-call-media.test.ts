@@ -134,6 +134,106 @@ describe('PeerCall: negotiation races', () => {
   });
 });
 
+describe('PeerCall: join with what you have (S25)', () => {
+  const blocked = () => Object.assign(new Error('denied'), { name: 'NotAllowedError' });
+
+  it('S25 a receive-only patient turns the microphone on in the call: same peer connection, its audio transceiver sends after one renegotiation, and the doctor is told', async () => {
+    const fake = new FakeMediaDevices([...DEVICES]);
+    fake.failWith = 'NotAllowedError';
+    const { patient, doctor } = await callBetween(new FakeRoomServer(), {
+      patient: {
+        devices: devicesFor(fake),
+        callMedia: async () => ({ stream: null, problems: { audio: 'blocked', video: 'blocked' } }),
+      },
+    });
+    const [doctorPc, patientPc] = [doctor.pcs.latest(), patient.pcs.latest()];
+    expect(patientPc.getTransceivers().map((t) => [t.kind, t.sending])).toEqual([
+      ['audio', false],
+      ['video', false],
+    ]);
+    expect(doctor.remoteMedia.at(-1)).toMatchObject({ microphone: 'blocked', camera: 'blocked' });
+
+    // Still blocked: the error is the caller's, nothing is renegotiated, the state says why.
+    await expect(patient.call.turnOn('audio')).rejects.toMatchObject({ name: 'NotAllowedError' });
+    expect(patient.call.localMedia).toMatchObject({ microphone: 'blocked', hasAudio: false });
+
+    fake.failWith = null;
+    const offers = offersOf(patient);
+    await patient.call.turnOn('audio');
+    await settle();
+    expect(patient.pcs.created).toHaveLength(1);
+    expect(offersOf(patient)).toBe(offers + 1);
+    expect(patientPc.getTransceivers().map((t) => [t.kind, t.sending])).toEqual([
+      ['audio', true],
+      ['video', false],
+    ]);
+    expect([doctorPc.signalingState, patientPc.signalingState]).toEqual(['stable', 'stable']);
+    expect(patientPc.needsNegotiation || doctorPc.needsNegotiation).toBe(false);
+    expect(patient.call.localMedia).toMatchObject({ microphone: 'on', audioMuted: false, camera: 'blocked' });
+    expect(doctor.remoteMedia.at(-1)).toMatchObject({
+      audioMuted: false,
+      microphone: 'on',
+      camera: 'blocked',
+      videoOff: true,
+    });
+    expect(fake.requests.at(-1)).toMatchObject({ audio: expect.any(Object) });
+    expect(fake.requests.at(-1)).not.toHaveProperty('video');
+    expect(doctor.errors.concat(patient.errors)).toEqual([]);
+  });
+
+  it('S25 a doctor with no devices still offers audio and video m-lines, so the patient is received', async () => {
+    const { patient, doctor } = await callBetween(new FakeRoomServer(), {
+      doctor: { media: () => Promise.reject(blocked()) },
+    });
+    const [doctorPc, patientPc] = [doctor.pcs.latest(), patient.pcs.latest()];
+    expect(doctorPc.getTransceivers().map((t) => [t.kind, t.sending])).toEqual([
+      ['audio', false],
+      ['video', false],
+    ]);
+    expect(patientPc.getTransceivers().map((t) => [t.kind, t.sending])).toEqual([
+      ['audio', true],
+      ['video', true],
+    ]);
+    expect([doctorPc.signalingState, patientPc.signalingState]).toEqual(['stable', 'stable']);
+    expect(patient.remoteMedia.at(-1)).toMatchObject({ microphone: 'blocked', camera: 'blocked' });
+    expect(
+      doctor.errors.concat(patient.errors).filter((e) => (e as Error).name !== 'NotAllowedError'),
+    ).toEqual([]);
+  });
+
+  it('S25 joining with the camera off does not open it; turning it on later does, and renegotiates', async () => {
+    const fake = new FakeMediaDevices([...DEVICES]);
+    const asked: Array<{ audio: boolean; video: boolean }> = [];
+    const { patient, doctor } = await callBetween(new FakeRoomServer(), {
+      patient: {
+        devices: devicesFor(fake),
+        join: { audio: true, video: false },
+        callMedia: async (wanted) => {
+          asked.push(wanted);
+          return { stream: await fake.getUserMedia({ audio: true }), problems: {} };
+        },
+      },
+    });
+    expect(asked).toEqual([{ audio: true, video: false }]);
+    expect(patient.call.localMedia).toMatchObject({ camera: 'off', videoOff: true, microphone: 'on' });
+    expect(doctor.remoteMedia.at(-1)).toMatchObject({ camera: 'off', videoOff: true, microphone: 'on' });
+    const patientPc = patient.pcs.latest();
+    expect(patientPc.getTransceivers().map((t) => [t.kind, t.sending])).toEqual([
+      ['audio', true],
+      ['video', false],
+    ]);
+    await patient.call.turnOn('video');
+    await settle();
+    expect(patientPc.getTransceivers().map((t) => [t.kind, t.sending])).toEqual([
+      ['audio', true],
+      ['video', true],
+    ]);
+    expect(patient.call.localMedia).toMatchObject({ camera: 'on', videoOff: false });
+    expect(doctor.remoteMedia.at(-1)).toMatchObject({ camera: 'on', videoOff: false });
+    expect(patient.previews.at(-1)?.getVideoTracks()).toHaveLength(1);
+  });
+});
+
 describe('PeerCall: sender tuning and ICE configuration', () => {
   it('tunes the camera sender once negotiated, and starts the bandwidth estimate high', async () => {
     const { doctorPc, patientPc } = await doctorWithDevices();
@@ -211,7 +311,13 @@ describe('PeerCall: screen share (S10)', () => {
     expect(offersOf(doctor)).toBe(offers);
     expect(doctor.signaling.sentOfType('screen-share')).toEqual([expect.objectContaining({ active: true })]);
     expect(server.screenSharingActive).toBe(true);
-    expect(patient.remoteMedia.at(-1)).toEqual({ audioMuted: false, videoOff: false, screenSharing: true });
+    expect(patient.remoteMedia.at(-1)).toEqual({
+      audioMuted: false,
+      videoOff: false,
+      screenSharing: true,
+      microphone: 'on',
+      camera: 'on',
+    });
     expect(doctor.call.localMedia.screenSharing).toBe(true);
     expect(doctor.previews.at(-1)?.getVideoTracks()).toEqual([sender.track]);
     expect(sender.applied.at(-1)).toMatchObject({

@@ -3,6 +3,7 @@ import type { SignalingChannel } from '../ws/reconnecting-socket.js';
 import type { DeviceList, MediaDevicesAccess } from './devices.js';
 import type { IceSettings } from './ice-restart.js';
 import type { LocalMedia } from './local-media.js';
+import type { CallMedia, JoinDevices } from './media.js';
 import type { PeerCallState } from './peer-call-lifecycle.js';
 import type { PeerConnectionFactory } from './peer-connection.js';
 import type { QualityReport } from './quality.js';
@@ -35,8 +36,10 @@ export interface PeerCallOptions {
   refreshIceConfig?: () => Promise<IceSettings>;
   signaling: SignalingChannel;
   createPeerConnection: PeerConnectionFactory;
-  acquireMedia: () => Promise<MediaStream>;
-  describeMediaError: (error: unknown) => string;
+  /** The devices to join with (S25): each that fails is reported in `problems`, and the call goes on. */
+  acquireMedia: (wanted: JoinDevices) => Promise<CallMedia>;
+  /** Which devices to start at the join; the others start off until turned on. Both when absent. */
+  join?: JoinDevices;
   createMediaStream: () => MediaStream;
   /** Device switching, device changes and screen capture; without it only the first media is used. */
   devices?: MediaDevicesAccess;

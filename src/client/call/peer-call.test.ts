@@ -191,7 +191,13 @@ describe('PeerCall', () => {
     });
     await settle();
     expect(pc.history).toEqual(before);
-    expect(doctor.remoteMedia.at(-1)).toEqual({ audioMuted: false, videoOff: false, screenSharing: false });
+    expect(doctor.remoteMedia.at(-1)).toEqual({
+      audioMuted: false,
+      videoOff: false,
+      screenSharing: false,
+      microphone: 'on',
+      camera: 'on',
+    });
 
     const oldPatientPc = patient.pcs.latest();
     doctor.signaling.events.emit('message', { type: 'peer-joined', peer: patientPeer, seq: 102 });
@@ -213,16 +219,30 @@ describe('PeerCall', () => {
       videoOff: true,
       hasAudio: true,
       hasVideo: true,
+      microphone: 'on',
+      camera: 'on',
       screenSharing: false,
     });
     expect(doctor.signaling.sentOfType('media-state').at(-1)).toMatchObject({
       audioMuted: true,
       videoOff: true,
     });
-    expect(patient.remoteMedia.at(-1)).toEqual({ audioMuted: true, videoOff: true, screenSharing: false });
+    expect(patient.remoteMedia.at(-1)).toEqual({
+      audioMuted: true,
+      videoOff: true,
+      screenSharing: false,
+      microphone: 'on',
+      camera: 'on',
+    });
     doctor.call.setAudioMuted(false);
     await settle();
-    expect(patient.remoteMedia.at(-1)).toEqual({ audioMuted: false, videoOff: true, screenSharing: false });
+    expect(patient.remoteMedia.at(-1)).toEqual({
+      audioMuted: false,
+      videoOff: true,
+      screenSharing: false,
+      microphone: 'on',
+      camera: 'on',
+    });
   });
 
   it('ends on call-status ended: leaves the room and releases the camera', async () => {
@@ -284,7 +304,13 @@ describe('PeerCall', () => {
     doctor.call.setAudioMuted(true);
     await settle();
     expect(doctor.phases.at(-1)).toBe('connected');
-    expect(patient.remoteMedia.at(-1)).toEqual({ audioMuted: false, videoOff: false, screenSharing: false });
+    expect(patient.remoteMedia.at(-1)).toEqual({
+      audioMuted: false,
+      videoOff: false,
+      screenSharing: false,
+      microphone: 'on',
+      camera: 'on',
+    });
 
     patient.signaling.restore();
     await settle();
@@ -294,7 +320,13 @@ describe('PeerCall', () => {
     expect(pc.closed).toBe(false);
     expect(patient.pcs.created).toHaveLength(1);
     expect(patient.call.state).toMatchObject({ phase: 'connected', resuming: false });
-    expect(patient.remoteMedia.at(-1)).toEqual({ audioMuted: true, videoOff: false, screenSharing: false });
+    expect(patient.remoteMedia.at(-1)).toEqual({
+      audioMuted: true,
+      videoOff: false,
+      screenSharing: false,
+      microphone: 'on',
+      camera: 'on',
+    });
     expect(doctor.pcs.created).toHaveLength(1);
     expect(patient.errors.concat(doctor.errors)).toEqual([]);
   });
@@ -308,10 +340,22 @@ describe('PeerCall', () => {
     expect(highest).toBeGreaterThan(0);
     const muted = { type: 'media-state', audioMuted: true, videoOff: true, from: doctorPeer } as const;
     patient.signaling.events.emit('message', { ...muted, seq: highest });
-    expect(patient.remoteMedia.at(-1)).toEqual({ audioMuted: false, videoOff: false, screenSharing: false });
+    expect(patient.remoteMedia.at(-1)).toEqual({
+      audioMuted: false,
+      videoOff: false,
+      screenSharing: false,
+      microphone: 'on',
+      camera: 'on',
+    });
     patient.signaling.events.emit('message', { ...muted, seq: highest + 1 });
     patient.signaling.events.emit('message', { ...muted, audioMuted: false, seq: highest + 1 });
-    expect(patient.remoteMedia.at(-1)).toEqual({ audioMuted: true, videoOff: true, screenSharing: false });
+    expect(patient.remoteMedia.at(-1)).toEqual({
+      audioMuted: true,
+      videoOff: true,
+      screenSharing: false,
+      microphone: 'on',
+      camera: 'on',
+    });
     expect(patient.signaling.sentOfType('ack')).toHaveLength(1);
     timers.advance(ACK_INTERVAL_MS);
     expect(patient.signaling.sentOfType('ack').map((a) => a.seq)).toEqual([highest, highest + 1]);
@@ -387,15 +431,42 @@ describe('PeerCall', () => {
     expect(patient.local.tracks.every((t) => t.stopped)).toBe(true);
   });
 
-  it('fails with a message when the camera cannot be used', async () => {
+  it('S25 joins receive-only when the camera and microphone are blocked, and tells the other side why', async () => {
     const server = new FakeRoomServer();
-    const patient = side(server, new FakeTimers(), patientPeer, {
+    const timers = new FakeTimers();
+    const patient = side(server, timers, patientPeer, {
       media: () => Promise.reject(Object.assign(new Error('denied'), { name: 'NotAllowedError' })),
     });
+    const doctor = side(server, timers, doctorPeer);
     patient.call.start();
     await settle();
-    expect(patient.call.state).toMatchObject({ phase: 'failed', peer: null, error: 'Camera blocked.' });
-    expect(patient.signaling.sent).toEqual([]);
+    expect(patient.call.state).toMatchObject({ phase: 'waiting', error: null });
+    expect(patient.call.localMedia).toMatchObject({
+      hasAudio: false,
+      hasVideo: false,
+      microphone: 'blocked',
+      camera: 'blocked',
+    });
+    doctor.call.start();
+    await settle();
+    expect(doctor.remoteMedia.at(-1)).toEqual({
+      audioMuted: true,
+      videoOff: true,
+      screenSharing: false,
+      microphone: 'blocked',
+      camera: 'blocked',
+    });
+    // Negotiated all the same: the patient receives on both m-lines and sends nothing.
+    expect(
+      patient.pcs
+        .latest()
+        .getTransceivers()
+        .map((t) => [t.kind, t.sending]),
+    ).toEqual([
+      ['audio', false],
+      ['video', false],
+    ]);
+    expect(patient.pcs.latest().signalingState).toBe('stable');
   });
 
   it('fails for good on a fatal socket close', async () => {

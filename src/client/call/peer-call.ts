@@ -1,7 +1,8 @@
 import type { Peer, ServerMessage } from '../../protocol/messages.js';
 import { Emitter } from '../lib/emitter.js';
 import type { DeviceList, InputKind } from './devices.js';
-import { type LocalMedia, LocalTracks } from './local-media.js';
+import { type LocalMedia, LocalTracks, type TrackKind } from './local-media.js';
+import { deviceProblem } from './media.js';
 import { OutgoingSenders } from './outgoing-senders.js';
 import {
   INITIAL_PEER_CALL_STATE,
@@ -46,6 +47,8 @@ export class PeerCall {
   readonly #remote: RemoteFeed;
   readonly #room: RoomMembership;
   #iceTimer: unknown = null;
+  /** The media-state last sent on this peer connection, so a change is sent once. */
+  #sentMedia: string | null = null;
   #unsubscribe: Array<() => void>;
 
   constructor(options: PeerCallOptions) {
@@ -53,6 +56,7 @@ export class PeerCall {
     const { signaling, createMediaStream } = options;
     const onError = (error: unknown) => this.#report(error);
     this.#local = new LocalTracks({ access: options.devices ?? null, createMediaStream, onError });
+    this.#local.joinWith(options.join ?? { audio: true, video: true });
     this.#senders = new OutgoingSenders({ tracks: this.#local, createMediaStream, onError });
     this.#remote = new RemoteFeed({ events: this.events, createMediaStream });
     this.#room = new RoomMembership({
@@ -63,7 +67,7 @@ export class PeerCall {
     });
     const local = this.#local.events;
     local.on('preview', (stream) => this.events.emit('local-stream', stream));
-    local.on('media', (media) => this.events.emit('local-media', media));
+    local.on('media', () => this.#announceMedia());
     local.on('devices', (devices) => this.events.emit('devices', devices));
     local.on('outgoing', (kind) => this.#senders.follow(kind));
     local.on('screen-share', () => this.#announceScreenShare(false));
@@ -116,13 +120,21 @@ export class PeerCall {
 
   setAudioMuted(muted: boolean): void {
     this.#local.setAudioMuted(muted);
-    this.#announceMedia();
   }
 
   /** Turns the camera off or on; a shared screen goes on being sent. */
   setVideoOff(off: boolean): void {
     this.#local.setVideoOff(off);
-    this.#announceMedia();
+  }
+
+  /**
+   * Starts a microphone or camera this side has no track of (it joined without it, or it was blocked or
+   * missing) without leaving the call: the track is added to its transceiver, which renegotiates (S25).
+   * Rejects with the browser's error when it fails again.
+   */
+  async turnOn(kind: TrackKind): Promise<void> {
+    if (isTerminal(this.#state.phase)) return;
+    await this.#local.turnOn(kind);
   }
 
   /**
@@ -211,19 +223,27 @@ export class PeerCall {
     }
   }
 
+  /** Joins with whatever starts (S25): a device that fails is reported, and the call goes on without it. */
   #acquireMedia(): void {
-    this.#options.acquireMedia().then(
-      (stream) => {
+    const wanted = this.#options.join ?? { audio: true, video: true };
+    this.#options.acquireMedia(wanted).then(
+      ({ stream, problems }) => {
         if (isTerminal(this.#state.phase)) {
-          for (const track of stream.getTracks()) track.stop();
+          for (const track of stream?.getTracks() ?? []) track.stop();
           return;
         }
-        this.#local.use(stream);
+        this.#local.use(stream, problems);
         this.#dispatch({ type: 'media-acquired' });
       },
       (error: unknown) => {
         this.#report(error);
-        this.#dispatch({ type: 'media-failed', message: this.#options.describeMediaError(error) });
+        if (isTerminal(this.#state.phase)) return;
+        const problem = deviceProblem(error);
+        this.#local.use(null, {
+          ...(wanted.audio ? { audio: problem } : {}),
+          ...(wanted.video ? { video: problem } : {}),
+        });
+        this.#dispatch({ type: 'media-acquired' });
       },
     );
   }
@@ -242,6 +262,7 @@ export class PeerCall {
       onError: (error) => this.#report(error),
     });
     this.#remote.reset();
+    this.#sentMedia = null;
     this.#announceMedia(peer);
     this.#announceScreenShare(true);
   }
@@ -272,15 +293,25 @@ export class PeerCall {
     this.#options.signaling.send({ type: 'screen-share', active });
   }
 
+  /**
+   * Shows this side's media, and tells the other party when what it would see changed (S25): on every
+   * change, and once for each new peer connection. A device still starting is told as `off`.
+   */
   #announceMedia(peer: Peer | null = this.#state.peer): void {
     const media = this.localMedia;
     this.events.emit('local-media', media);
-    if (peer)
-      this.#options.signaling.send({
-        type: 'media-state',
-        audioMuted: media.audioMuted,
-        videoOff: media.videoOff,
-      });
+    if (!peer) return;
+    const message = {
+      type: 'media-state',
+      audioMuted: media.audioMuted,
+      videoOff: media.videoOff,
+      microphone: media.microphone === 'starting' ? 'off' : media.microphone,
+      camera: media.camera === 'starting' ? 'off' : media.camera,
+    } as const;
+    const key = JSON.stringify(message);
+    if (key === this.#sentMedia) return;
+    this.#sentMedia = key;
+    this.#options.signaling.send(message);
   }
 
   #onMessage(message: ServerMessage): void {

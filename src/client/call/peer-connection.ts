@@ -34,7 +34,11 @@ export interface PeerConnectionLike {
   setLocalDescription(): Promise<void>;
   setRemoteDescription(description: RTCSessionDescriptionInit): Promise<void>;
   addIceCandidate(candidate: RTCIceCandidateInit): Promise<void>;
+  /** Reuses a transceiver of the kind that never sent (one added to receive only), else adds one. */
   addTrack(track: MediaStreamTrack, stream: MediaStream): RtpSenderLike;
+  /** An m-line of a kind this side has nothing to send of yet: it receives, and a track may come later. */
+  addTransceiver(kind: 'audio' | 'video', init: { direction: 'recvonly' }): unknown;
+  getTransceivers(): ReadonlyArray<{ readonly receiver: { readonly track: { readonly kind: string } } }>;
   getSenders(): RtpSenderLike[];
   getStats(): Promise<StatsReportLike>;
   getConfiguration(): RTCConfiguration;

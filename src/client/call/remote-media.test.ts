@@ -51,8 +51,8 @@ describe('RemoteFeed', () => {
     feed.signalled({ type: 'media-state', audioMuted: true, videoOff: false, from: doctor, seq: 1 });
     feed.signalled({ type: 'screen-share', active: true, from: doctor, seq: 2 });
     expect(media).toEqual([
-      { audioMuted: true, videoOff: false, screenSharing: false },
-      { audioMuted: true, videoOff: false, screenSharing: true },
+      { audioMuted: true, videoOff: false, screenSharing: false, microphone: 'on', camera: 'on' },
+      { audioMuted: true, videoOff: false, screenSharing: true, microphone: 'on', camera: 'on' },
     ]);
     feed.reset();
     expect(feed.media).toBe(NO_REMOTE_MEDIA);

@@ -1,13 +1,22 @@
-import type { ServerMessage } from '../../protocol/messages.js';
+import type { DeviceStatus, ServerMessage } from '../../protocol/messages.js';
 import type { Emitter } from '../lib/emitter.js';
 import type { MediaFlags } from './local-media.js';
 
 /** The other side's media as it signals it (media-state, screen-share): not guessed from the stream. */
 export interface RemoteMedia extends MediaFlags {
   screenSharing: boolean;
+  /** Their microphone and camera (S25); `on` until they say otherwise (a page from before S25 never does). */
+  microphone: DeviceStatus;
+  camera: DeviceStatus;
 }
 
-export const NO_REMOTE_MEDIA: RemoteMedia = { audioMuted: false, videoOff: false, screenSharing: false };
+export const NO_REMOTE_MEDIA: RemoteMedia = {
+  audioMuted: false,
+  videoOff: false,
+  screenSharing: false,
+  microphone: 'on',
+  camera: 'on',
+};
 
 export type MediaSignal = Extract<ServerMessage, { type: 'media-state' | 'screen-share' }>;
 
@@ -66,7 +75,13 @@ export class RemoteFeed {
   signalled(message: MediaSignal): void {
     this.#setMedia(
       message.type === 'media-state'
-        ? { ...this.#media, audioMuted: message.audioMuted, videoOff: message.videoOff }
+        ? {
+            ...this.#media,
+            audioMuted: message.audioMuted,
+            videoOff: message.videoOff,
+            microphone: message.microphone ?? 'on',
+            camera: message.camera ?? 'on',
+          }
         : { ...this.#media, screenSharing: message.active },
     );
   }

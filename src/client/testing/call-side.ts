@@ -1,6 +1,7 @@
 import type { Peer } from '../../protocol/messages.js';
 import type { DeviceList } from '../call/devices.js';
 import type { LocalMedia } from '../call/local-media.js';
+import type { CallMedia } from '../call/media.js';
 import { PeerCall } from '../call/peer-call.js';
 import type { PeerCallPhase } from '../call/peer-call-lifecycle.js';
 import type { PeerCallOptions } from '../call/peer-call-types.js';
@@ -15,8 +16,13 @@ export const doctorPeer: Peer = { userId: 'd1', role: 'doctor', displayName: 'Dr
 export const patientPeer: Peer = { userId: 'p1', role: 'patient', displayName: 'Pat' };
 
 export type SideOptions = Partial<
-  Pick<PeerCallOptions, 'renewGrant' | 'devices' | 'refreshIceConfig' | 'iceTransportPolicy'>
-> & { media?: () => Promise<MediaStream> };
+  Pick<PeerCallOptions, 'renewGrant' | 'devices' | 'refreshIceConfig' | 'iceTransportPolicy' | 'join'>
+> & {
+  /** The stream the call starts with (every device worked). */
+  media?: () => Promise<MediaStream>;
+  /** What the call starts with when some device did not (S25); wins over `media`. */
+  callMedia?: PeerCallOptions['acquireMedia'];
+};
 
 /** One party's PeerCall on a fake room server, with everything it emits recorded. */
 export function callSide(server: FakeRoomServer, timers: FakeTimers, peer: Peer, options: SideOptions = {}) {
@@ -24,15 +30,15 @@ export function callSide(server: FakeRoomServer, timers: FakeTimers, peer: Peer,
   const pcs = fakePeerConnectionFactory(peer.role);
   const local = FakeStream.withAudioAndVideo();
   const errors: unknown[] = [];
-  const { media, ...rest } = options;
+  const { media, callMedia, ...rest } = options;
+  const started = media ?? (async () => local.asStream);
   const call = new PeerCall({
     appointmentId: server.appointmentId,
     polite: peer.role === 'patient',
     iceServers: [{ urls: ['stun:stun.example.org'] }],
     signaling,
     createPeerConnection: pcs.factory,
-    acquireMedia: media ?? (async () => local.asStream),
-    describeMediaError: () => 'Camera blocked.',
+    acquireMedia: callMedia ?? (async (): Promise<CallMedia> => ({ stream: await started(), problems: {} })),
     createMediaStream: () => new FakeStream().asStream,
     timers,
     onError: (e) => errors.push(e),

@@ -88,6 +88,8 @@ interface FakeTransceiver {
   sender: FakeSender;
   /** Created by a remote offer: addTrack may take it over. */
   fromRemote: boolean;
+  /** Added with addTransceiver to receive only: addTrack may take it over too. */
+  receiveOnly: boolean;
   /** Its sending has been agreed by a completed offer/answer. */
   negotiatedSending: boolean;
   /** What the local offer still waiting for its answer did to it: gave it its mid, or started its sending. */
@@ -197,25 +199,58 @@ export class FakePeerConnection implements PeerConnectionLike {
     if (this.#transceivers.some((t) => t.sender.track === track)) throw stateError('track already added');
     this.tracks.push(track);
     const kind = track.kind as 'audio' | 'video';
-    // JSEP: a transceiver a remote offer created, never used to send, is reused before a new one is made.
+    // JSEP: a transceiver never used to send (a remote offer's, or one added to receive only) is reused
+    // before a new one is made.
     const reusable = this.#transceivers.find(
-      (t) => t.kind === kind && t.fromRemote && t.sender.track === null && !t.negotiatedSending,
+      (t) =>
+        t.kind === kind && (t.fromRemote || t.receiveOnly) && t.sender.track === null && !t.negotiatedSending,
     );
     if (reusable) {
       reusable.sender.track = track;
       reusable.fromRemote = false;
+      reusable.receiveOnly = false;
     } else {
       this.#transceivers.push({
         mid: null,
         kind,
         sender: new FakeSender(track),
         fromRemote: false,
+        receiveOnly: false,
         negotiatedSending: false,
         pendingOffer: 'none',
       });
     }
     this.#scheduleNegotiation();
     return (reusable?.sender ?? this.#transceivers.at(-1)?.sender) as FakeSender;
+  }
+
+  addTransceiver(kind: 'audio' | 'video', init: { direction: 'recvonly' }): void {
+    if (this.closed) throw stateError('closed');
+    if (init.direction !== 'recvonly') throw new TypeError('only recvonly transceivers are modelled');
+    this.#transceivers.push({
+      mid: null,
+      kind,
+      sender: new FakeSender(null),
+      fromRemote: false,
+      receiveOnly: true,
+      negotiatedSending: false,
+      pendingOffer: 'none',
+    });
+    this.#scheduleNegotiation();
+  }
+
+  getTransceivers(): Array<{
+    kind: 'audio' | 'video';
+    mid: string | null;
+    sending: boolean;
+    receiver: { track: { kind: string } };
+  }> {
+    return this.#transceivers.map((t) => ({
+      kind: t.kind,
+      mid: t.mid,
+      sending: t.sender.track !== null,
+      receiver: { track: { kind: t.kind } },
+    }));
   }
 
   getSenders(): FakeSender[] {
@@ -317,6 +352,7 @@ export class FakePeerConnection implements PeerConnectionLike {
           kind: section.kind,
           sender: new FakeSender(null),
           fromRemote: true,
+          receiveOnly: false,
           negotiatedSending: false,
           pendingOffer: 'none',
         });

@@ -86,20 +86,25 @@ export function CallControls({
   onFullscreen: () => void;
 }) {
   const { local, screenShare, fullscreen, chat, chatBadge } = state;
+  // A device the call has none of (joined without it, blocked, missing) is started by the same button (S25).
+  const microphoneOn = local.microphone === 'on';
+  const cameraOn = local.camera === 'on';
   return (
     <div class="call__controls">
       <Control
-        label={local.audioMuted ? 'Unmute' : 'Mute'}
-        icon={local.audioMuted ? 'mic-off' : 'mic'}
-        variant={local.audioMuted ? 'active' : undefined}
-        disabled={!local.hasAudio}
+        label={microphoneOn ? (local.audioMuted ? 'Unmute' : 'Mute') : 'Turn microphone on'}
+        icon={microphoneOn && !local.audioMuted ? 'mic' : 'mic-off'}
+        variant={microphoneOn && !local.audioMuted ? undefined : 'active'}
+        disabled={local.microphone === 'starting'}
+        busy={local.microphone === 'starting'}
         onClick={() => model.toggleAudio()}
       />
       <Control
-        label={local.videoOff ? 'Turn camera on' : 'Turn camera off'}
-        icon={local.videoOff ? 'camera-off' : 'camera'}
-        variant={local.videoOff ? 'active' : undefined}
-        disabled={!local.hasVideo}
+        label={cameraOn && !local.videoOff ? 'Turn camera off' : 'Turn camera on'}
+        icon={cameraOn && !local.videoOff ? 'camera' : 'camera-off'}
+        variant={cameraOn && !local.videoOff ? undefined : 'active'}
+        disabled={local.camera === 'starting'}
+        busy={local.camera === 'starting'}
         onClick={() => model.toggleVideo()}
       />
       {screenShare && (

@@ -1,6 +1,6 @@
 import type { CallContext } from '../../../protocol/api.js';
 import type { PartyRole } from '../../../protocol/call-status.js';
-import { AUDIO_OUTPUT_KEY } from '../../call/media.js';
+import { AUDIO_OUTPUT_KEY, type JoinDevices } from '../../call/media.js';
 import type { ChatState } from '../../chat/chat-controller.js';
 import type { Platform } from '../../platform/platform.js';
 import type { InviteState } from '../invite-link.js';
@@ -58,6 +58,11 @@ export interface CallPageState extends PeerCallView, CallClock {
   audioOutput: string | null;
   /** The single-key shortcuts (call-shortcuts.ts) are on unless this browser turned them off. */
   shortcutsEnabled: boolean;
+  /**
+   * The join options (S25): the devices the call starts with. Set before the call starts (the waiting
+   * room's choices, later the pre-join screen); a device left out starts off and can be turned on in the call.
+   */
+  joinWith: JoinDevices;
   /** Derived from the fields above on every update: the words and overlays of the call screen. */
   screen: CallScreen;
   qualityView: QualityView | null;
@@ -107,6 +112,7 @@ export function initialCallPageState(platform: Platform): CallPageState {
     fullscreen: platform.fullscreen ? { active: platform.fullscreen.isActive() } : null,
     audioOutput: platform.readStorage(AUDIO_OUTPUT_KEY),
     shortcutsEnabled: platform.readStorage(SHORTCUTS_STORAGE_KEY) !== 'off',
+    joinWith: { audio: true, video: true },
   });
 }
 

@@ -145,19 +145,14 @@ function CameraOff({ tile }: { tile: RemoteTile }) {
 
 /** The other side's microphone and camera, on their picture: from what they signal, not guessed. */
 function TileState({ tile }: { tile: RemoteTile }) {
-  if (!tile.audioMuted && !tile.videoOff) return null;
+  if (tile.states.length === 0) return null;
   return (
     <ul class="call__tile-state" aria-label={`${tile.name}’s microphone and camera`}>
-      {tile.audioMuted && (
-        <li>
-          <Icon name="mic-off" /> Muted
+      {tile.states.map((words) => (
+        <li key={words}>
+          <Icon name={words.startsWith('Camera') ? 'camera-off' : 'mic-off'} /> {words}
         </li>
-      )}
-      {tile.videoOff && (
-        <li>
-          <Icon name="camera-off" /> Camera off
-        </li>
-      )}
+      ))}
     </ul>
   );
 }
@@ -229,7 +224,7 @@ export function CallPage({ model, deviceCheck }: { model: CallViewModel; deviceC
   }, [model, inCall, shortcutsEnabled]);
   if (state.phase === 'confirm-name') return <ConfirmName state={state} model={model} />;
   if (state.phase === 'link-dead' && state.linkRefusal) return <DeadLink refusal={state.linkRefusal} />;
-  if (state.phase === 'waiting-room') return <WaitingRoom state={state} check={deviceCheck} />;
+  if (state.phase === 'waiting-room') return <WaitingRoom state={state} model={model} check={deviceCheck} />;
   const { local, screen } = state;
   const tile = screen.remoteTile;
   const peerLabel = state.peerName ?? state.otherName;
@@ -343,6 +338,10 @@ export function CallPage({ model, deviceCheck }: { model: CallViewModel; deviceC
         </div>
         <div class="call__bar">
           {screen.serverNotice && <p class="call__notice">{screen.serverNotice}</p>}
+          {screen.peerDeviceNotice && (
+            <p class="call__notice call__notice--device">{screen.peerDeviceNotice}</p>
+          )}
+          {screen.deviceNotice && <p class="call__notice call__notice--device">{screen.deviceNotice}</p>}
           {state.error && state.phase !== 'failed' && (
             <p role="alert" class="alert alert--error">
               {state.error}

@@ -10,8 +10,8 @@ const base: CallScreenInput = {
   otherName: 'Pat Smith',
   statusText: 'Connected',
   error: null,
-  remote: { audioMuted: false, videoOff: false, screenSharing: false },
-  local: { screenSharing: false },
+  remote: { audioMuted: false, videoOff: false, screenSharing: false, microphone: 'on', camera: 'on' },
+  local: { microphone: 'on', camera: 'on', screenSharing: false },
   serverLost: false,
 };
 const screen = (patch: Partial<CallScreenInput>) => callScreen({ ...base, ...patch });
@@ -33,34 +33,49 @@ describe('callScreen', () => {
   it('shows no overlay while connected, and announces who the call is with', () => {
     expect(screen({})).toEqual({
       overlay: null,
-      remoteTile: { name: 'Pat Smith', initials: 'PS', audioMuted: false, videoOff: false, screen: false },
+      remoteTile: {
+        name: 'Pat Smith',
+        initials: 'PS',
+        audioMuted: false,
+        videoOff: false,
+        screen: false,
+        states: [],
+      },
       serverNotice: null,
+      peerDeviceNotice: null,
+      deviceNotice: null,
       announcement: 'Connected with Pat Smith.',
       shareLabel: null,
     });
   });
 
   it('labels a screen share on both sides, only while in the call', () => {
-    const remote = { audioMuted: false, videoOff: false, screenSharing: true };
+    const remote = { ...base.remote, screenSharing: true };
     expect(screen({ peerName: 'Dr. Ada', role: 'patient', remote }).shareLabel).toBe(
       'Dr. Ada is sharing their screen',
     );
-    expect(screen({ local: { screenSharing: true } }).shareLabel).toBe('You are sharing your screen');
-    expect(screen({ phase: 'ended', local: { screenSharing: true } }).shareLabel).toBeNull();
+    expect(screen({ local: { ...base.local, screenSharing: true } }).shareLabel).toBe(
+      'You are sharing your screen',
+    );
+    expect(screen({ phase: 'ended', local: { ...base.local, screenSharing: true } }).shareLabel).toBeNull();
   });
 
   it('puts the other side’s signaled microphone and camera on their tile and in the announcement', () => {
-    const muted = screen({ remote: { audioMuted: true, videoOff: false, screenSharing: false } });
+    const muted = screen({
+      remote: { audioMuted: true, videoOff: false, screenSharing: false, microphone: 'on', camera: 'on' },
+    });
     expect(muted.remoteTile).toMatchObject({ audioMuted: true, videoOff: false });
     expect(muted.announcement).toBe('Connected with Pat Smith. Pat Smith is muted.');
-    const both = screen({ remote: { audioMuted: true, videoOff: true, screenSharing: false } });
+    const both = screen({
+      remote: { audioMuted: true, videoOff: true, screenSharing: false, microphone: 'on', camera: 'on' },
+    });
     expect(both.announcement).toBe(
       'Connected with Pat Smith. Pat Smith is muted and has turned the camera off.',
     );
     const sharing = screen({
       peerName: 'Dr. Ada',
       role: 'patient',
-      remote: { audioMuted: false, videoOff: false, screenSharing: true },
+      remote: { audioMuted: false, videoOff: false, screenSharing: true, microphone: 'on', camera: 'on' },
     });
     expect(sharing.remoteTile).toMatchObject({ screen: true, initials: 'A' });
     expect(sharing.announcement).toBe('Connected with Dr. Ada. Dr. Ada is sharing their screen.');

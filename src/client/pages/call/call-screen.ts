@@ -1,9 +1,12 @@
 import type { PartyRole } from '../../../protocol/call-status.js';
+import type { DeviceStatus } from '../../../protocol/messages.js';
+import type { LocalMedia } from '../../call/local-media.js';
 import type { QualityLevel, QualityReport } from '../../call/quality.js';
 import type { RemoteMedia } from '../../call/remote-media.js';
 import type { CallPagePhase } from './call-page-types.js';
 import {
   CALL_STATE_WORDS,
+  DEVICE_WORDS,
   ENDED_VIA_LINK,
   LEFT_VIA_LINK_WORDS,
   OVERLAY_WORDS,
@@ -32,6 +35,8 @@ export interface RemoteTile {
   videoOff: boolean;
   /** A shared screen: shown whole (contain), never cropped. */
   screen: boolean;
+  /** What their microphone and camera are doing, in words for the tile ("Muted", "Camera not working"). */
+  states: string[];
 }
 
 export interface CallScreenInput {
@@ -43,8 +48,8 @@ export interface CallScreenInput {
   statusText: string;
   error: string | null;
   remote: RemoteMedia;
-  /** Whether this side is sharing its screen. */
-  local: { screenSharing: boolean };
+  /** This side's microphone and camera (a device that could not start is explained, S25), and its screen share. */
+  local: Pick<LocalMedia, 'microphone' | 'camera'> & { screenSharing: boolean };
   /** The signaling socket is being re-made while the call goes on. */
   serverLost: boolean;
 }
@@ -55,6 +60,10 @@ export interface CallScreen {
   remoteTile: RemoteTile | null;
   /** A quiet note about the server connection while media still flows. */
   serverNotice: string | null;
+  /** The other side's camera or microphone could not start ("Pat Demo is having trouble with…"). */
+  peerDeviceNotice: string | null;
+  /** This side's camera or microphone could not start: why, what still works, how to turn it on. */
+  deviceNotice: string | null;
   /** The text of the page's one polite live region: changes with the phase and the other side's media. */
   announcement: string;
   /** On screen while either side shares: who is sharing ("You are sharing your screen"). */
@@ -124,6 +133,66 @@ function overlayFor(input: CallScreenInput, name: string | null): CallOverlay | 
   }
 }
 
+const PROBLEMS: ReadonlySet<DeviceStatus | 'starting'> = new Set([
+  'blocked',
+  'missing',
+  'busy',
+  'unsupported',
+  'failed',
+]);
+
+function isProblem(status: DeviceStatus | 'starting'): status is Exclude<DeviceStatus, 'on' | 'off'> {
+  return PROBLEMS.has(status);
+}
+
+/** The tile's words for their microphone and camera: off, muted, or not working. */
+function tileStates(remote: RemoteMedia): string[] {
+  const states: string[] = [];
+  if (isProblem(remote.microphone)) states.push(DEVICE_WORDS.microphoneNotWorking);
+  else if (remote.microphone === 'off') states.push(DEVICE_WORDS.microphoneOff);
+  else if (remote.audioMuted) states.push(DEVICE_WORDS.muted);
+  if (isProblem(remote.camera)) states.push(DEVICE_WORDS.cameraNotWorking);
+  else if (remote.camera === 'off' || remote.videoOff) states.push(DEVICE_WORDS.cameraOff);
+  return states;
+}
+
+/** Told to the doctor (or the patient) when the other side's camera or microphone could not start. */
+function peerDeviceNotice(name: string, remote: RemoteMedia): string | null {
+  const camera = isProblem(remote.camera);
+  const microphone = isProblem(remote.microphone);
+  if (!camera && !microphone) return null;
+  const devices = camera && microphone ? 'camera and microphone' : camera ? 'camera' : 'microphone';
+  const hears = remote.microphone === 'on';
+  const seen = remote.camera === 'on';
+  return `${DEVICE_WORDS.peerTrouble(name, devices)} ${DEVICE_WORDS.peerCan(hears, seen)}`;
+}
+
+/** This side's own camera or microphone that could not start: what happened, what works, what to do. */
+function deviceNotice(local: CallScreenInput['local'], other: string): string | null {
+  const camera = isProblem(local.camera) ? local.camera : null;
+  const microphone = isProblem(local.microphone) ? local.microphone : null;
+  if (!camera && !microphone) return null;
+  const sentences: string[] = [];
+  if (camera && microphone && camera === microphone) {
+    sentences.push(DEVICE_WORDS.problem('camera and microphone', camera));
+  } else {
+    if (microphone) sentences.push(DEVICE_WORDS.problem('microphone', microphone));
+    if (camera) sentences.push(DEVICE_WORDS.problem('camera', camera));
+  }
+  sentences.push(DEVICE_WORDS.stillWorks(other, local.microphone === 'on', local.camera === 'on'));
+  if (camera === 'blocked' || microphone === 'blocked') {
+    sentences.push(DEVICE_WORDS.howToAllow(camera === 'blocked' && microphone === 'blocked'));
+  }
+  sentences.push(
+    DEVICE_WORDS.tryAgain(
+      [microphone ? 'Turn microphone on' : null, camera ? 'Turn camera on' : null].filter(
+        (label): label is string => label !== null,
+      ),
+    ),
+  );
+  return sentences.join(' ');
+}
+
 function mediaWords(name: string, remote: RemoteMedia): string | null {
   if (remote.audioMuted && remote.videoOff) return CALL_STATE_WORDS.mutedAndCameraOff(name);
   if (remote.audioMuted) return CALL_STATE_WORDS.muted(name);
@@ -134,6 +203,11 @@ function mediaWords(name: string, remote: RemoteMedia): string | null {
 
 function sentences(first: string, second: string): string {
   return /[.…!?]$/.test(first) ? `${first} ${second}` : `${first}. ${second}`;
+}
+
+/** In the call or on the way into it: a device problem is worth explaining there. */
+function isLive(phase: CallPagePhase): boolean {
+  return ['joining', 'waiting', 'connecting', 'connected', 'reconnecting', 'peer-left'].includes(phase);
 }
 
 /** What the call screen shows and says, from the page state (its words are in call-words.ts). */
@@ -147,17 +221,22 @@ export function callScreen(input: CallScreenInput): CallScreen {
         name: tileName,
         initials: initials(tileName),
         audioMuted: input.remote.audioMuted,
-        videoOff: input.remote.videoOff,
+        videoOff: input.remote.videoOff || input.remote.camera !== 'on',
         screen: input.remote.screenSharing,
+        states: tileStates(input.remote),
       }
     : null;
   const overlay = overlayFor(input, name);
   const serverNotice =
     input.serverLost && phase !== 'reconnecting' && !overlay ? CALL_STATE_WORDS.serverLost : null;
+  const peerNotice = inCall ? peerDeviceNotice(tileName, input.remote) : null;
+  const ownNotice = isLive(phase) ? deviceNotice(input.local, otherPartyWords(input.role).inSentence) : null;
   let announcement: string;
   if (phase === 'connected') {
-    const media = mediaWords(tileName, input.remote);
-    announcement = [CALL_STATE_WORDS.connectedWith(tileName), media, serverNotice].filter(Boolean).join(' ');
+    const media = peerNotice ?? mediaWords(tileName, input.remote);
+    announcement = [CALL_STATE_WORDS.connectedWith(tileName), media, ownNotice, serverNotice]
+      .filter(Boolean)
+      .join(' ');
   } else if (phase === 'ended' && input.viaLink) {
     announcement = ENDED_VIA_LINK;
   } else if (phase === 'closed' && input.viaLink) {
@@ -170,7 +249,15 @@ export function callScreen(input: CallScreenInput): CallScreen {
   let shareLabel: string | null = null;
   if (inCall && input.local.screenSharing) shareLabel = CALL_STATE_WORDS.youAreSharing;
   else if (inCall && input.remote.screenSharing) shareLabel = CALL_STATE_WORDS.sharingScreenLabel(tileName);
-  return { overlay, remoteTile, serverNotice, announcement, shareLabel };
+  return {
+    overlay,
+    remoteTile,
+    serverNotice,
+    peerDeviceNotice: peerNotice,
+    deviceNotice: ownNotice,
+    announcement,
+    shareLabel,
+  };
 }
 
 export interface QualityView {

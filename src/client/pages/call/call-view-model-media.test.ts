@@ -19,7 +19,7 @@ const DEVICES = [
 /** A party in an active call, connected to the other side; `getDisplayMedia` as the browser has it. */
 async function inCall(
   role: 'doctor' | 'patient',
-  options: { screenCapture?: boolean; policy?: 'all' | 'relay' } = {},
+  options: { screenCapture?: boolean; policy?: 'all' | 'relay'; blocked?: boolean } = {},
 ) {
   const self = role === 'doctor' ? doctorPeer : patientPeer;
   const other = role === 'doctor' ? patientPeer : doctorPeer;
@@ -49,6 +49,7 @@ async function inCall(
     },
   ]);
   const devices = new FakeMediaDevices([...DEVICES]);
+  if (options.blocked) devices.failWith = 'NotAllowedError';
   const pcs = fakePeerConnectionFactory('pc');
   const overrides: Partial<Platform> = {
     pathname: '/appointments/a1/call',
@@ -126,7 +127,13 @@ describe('CallViewModel: screen share', () => {
   it('shows the patient the doctor’s shared screen from the relayed message', async () => {
     const { model, connection } = await inCall('patient');
     connection().receive({ type: 'screen-share', active: true, from: doctorPeer, seq: 1 });
-    expect(model.state.remote).toEqual({ audioMuted: false, videoOff: false, screenSharing: true });
+    expect(model.state.remote).toEqual({
+      audioMuted: false,
+      videoOff: false,
+      screenSharing: true,
+      microphone: 'on',
+      camera: 'on',
+    });
   });
 });
 
@@ -193,5 +200,87 @@ describe('CallViewModel: connection', () => {
     connection().receive({ type: 'peer-left', peer: patientPeer, seq: 1 });
     await settle();
     expect(model.state.quality).toBeNull();
+  });
+});
+
+describe('CallViewModel: join with what you have (S25)', () => {
+  it('S25 a patient whose browser blocks both devices is in the call receive-only, is told what to do, and turns the microphone on from the Mute button', async () => {
+    const { model, connection, devices } = await inCall('patient', { blocked: true });
+    expect(model.state.phase).toBe('connected');
+    expect(model.state.local).toMatchObject({ microphone: 'blocked', camera: 'blocked', hasAudio: false });
+    expect(model.state.screen.deviceNotice).toBe(
+      'Your browser has blocked your camera and microphone. You are still in the call: you can see and hear the doctor, and write in the chat. To allow them, press the symbol next to the web address at the top and choose Allow. Then press “Turn microphone on” or “Turn camera on”.',
+    );
+    expect(model.state.screen.announcement).toContain(model.state.screen.deviceNotice);
+    expect(
+      connection()
+        .sent.filter((m) => m.type === 'media-state')
+        .at(-1),
+    ).toEqual({
+      type: 'media-state',
+      audioMuted: true,
+      videoOff: true,
+      microphone: 'blocked',
+      camera: 'blocked',
+    });
+
+    model.toggleAudio();
+    await settle();
+    expect(model.state.error).toBe(
+      'Your microphone is still blocked. Press the symbol next to the web address, choose Allow for the microphone, then try again.',
+    );
+    expect(model.state.local.microphone).toBe('blocked');
+
+    devices.failWith = null;
+    model.toggleAudio();
+    await settle();
+    expect(model.state.error).toBeNull();
+    expect(model.state.local).toMatchObject({ microphone: 'on', audioMuted: false, camera: 'blocked' });
+    expect(model.state.screen.deviceNotice).toMatch(
+      /^Your browser has blocked your camera\. You are still in the call: the doctor can hear you but cannot see you\./,
+    );
+    expect(
+      connection()
+        .sent.filter((m) => m.type === 'media-state')
+        .at(-1),
+    ).toMatchObject({
+      microphone: 'on',
+      audioMuted: false,
+    });
+    // Now a microphone is there, the same button mutes it.
+    model.toggleAudio();
+    expect(model.state.local.audioMuted).toBe(true);
+  });
+
+  it('S25 the doctor learns that the patient’s devices are blocked, on the tile and in words', async () => {
+    const { model, connection } = await inCall('doctor');
+    connection().receive({
+      type: 'media-state',
+      audioMuted: true,
+      videoOff: true,
+      microphone: 'blocked',
+      camera: 'blocked',
+      from: patientPeer,
+      seq: 1,
+    });
+    const name = patientPeer.displayName;
+    expect(model.state.screen.peerDeviceNotice).toBe(
+      `${name} is having trouble with their camera and microphone. They can see and hear you, and can write in the chat.`,
+    );
+    expect(model.state.screen.remoteTile?.states).toEqual(['Microphone not working', 'Camera not working']);
+    expect(model.state.screen.announcement).toContain(
+      `${name} is having trouble with their camera and microphone.`,
+    );
+    connection().receive({
+      type: 'media-state',
+      audioMuted: false,
+      videoOff: true,
+      microphone: 'on',
+      camera: 'off',
+      from: patientPeer,
+      seq: 2,
+    });
+    expect(model.state.screen.peerDeviceNotice).toBeNull();
+    expect(model.state.screen.remoteTile?.states).toEqual(['Camera off']);
   });
 });

@@ -75,6 +75,32 @@ describe('CallViewModel: the waiting room (S20)', () => {
     expect(model.state.phase).toBe('connecting');
   });
 
+  it('S25 joins with the devices chosen in the waiting room: camera off means the camera is not asked for', async () => {
+    const { model, connection, asked } = callPage(
+      [
+        contextRoute(),
+        { method: 'POST', path: '/api/appointments/a1/call/join', status: 200, body: joinInfo() },
+      ],
+      { now: 200_000 },
+    );
+    await model.load();
+    expect(model.state.joinWith).toEqual({ audio: true, video: true });
+    model.setJoinDevice('video', false);
+    // Before the call the camera button is the same choice.
+    model.toggleAudio();
+    model.toggleAudio();
+    expect(model.state.joinWith).toEqual({ audio: true, video: false });
+    connection().welcome();
+    connection().receive({ type: 'call-status', call: callStatus('waiting') });
+    await settle();
+    expect(asked).toHaveLength(1);
+    expect(asked[0]).toHaveProperty('audio');
+    expect(asked[0]).not.toHaveProperty('video');
+    // Chosen once the call has started, it changes nothing any more.
+    model.setJoinDevice('audio', false);
+    expect(model.state.joinWith).toEqual({ audio: true, video: false });
+  });
+
   it('stops for good with clear words when the link is revoked (4006)', async () => {
     const { model, connection, platform } = callPage([contextRoute({ via: 'link' })], { now: 200_000 });
     await model.load();

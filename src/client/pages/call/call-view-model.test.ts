@@ -119,7 +119,13 @@ describe('CallViewModel: a signed-in party', () => {
     model.toggleAudio();
     expect(model.state.local.audioMuted).toBe(true);
     expect(local.getAudioTracks()[0]?.enabled).toBe(false);
-    expect(connection().sent.at(-1)).toEqual({ type: 'media-state', audioMuted: true, videoOff: false });
+    expect(connection().sent.at(-1)).toEqual({
+      type: 'media-state',
+      audioMuted: true,
+      videoOff: false,
+      microphone: 'on',
+      camera: 'on',
+    });
   });
 
   it('returns to the appointment when the call ends, leaving the room', async () => {
@@ -272,7 +278,13 @@ describe('CallViewModel: a signed-in party', () => {
       lastSeq: 6,
     });
     connection().receive({ type: 'media-state', audioMuted: true, videoOff: true, from: doctorPeer, seq: 6 });
-    expect(model.state.remote).toEqual({ audioMuted: false, videoOff: true, screenSharing: false });
+    expect(model.state.remote).toEqual({
+      audioMuted: false,
+      videoOff: true,
+      screenSharing: false,
+      microphone: 'on',
+      camera: 'on',
+    });
     expect(pcs.created).toHaveLength(1);
     expect(pcs.latest().closed).toBe(false);
     expect(model.state).toMatchObject({ phase: 'connected', serverLost: false });

@@ -103,12 +103,23 @@ export class CallViewModel extends ViewModel<CallPageState> {
     }
   }
 
+  /**
+   * Mute and Unmute; a microphone the call has none of (joined without it, blocked, missing) is started
+   * instead (S25). Before the call starts it chooses whether to join with the microphone.
+   */
   toggleAudio(): void {
-    this.#peerCall?.call.setAudioMuted(!this.state.local.audioMuted);
+    this.#toggle('audio');
   }
 
+  /** Camera off and on, as toggleAudio does for the microphone. */
   toggleVideo(): void {
-    this.#peerCall?.call.setVideoOff(!this.state.local.videoOff);
+    this.#toggle('video');
+  }
+
+  /** The join options (S25): whether the call starts with this device. Only before the call starts. */
+  setJoinDevice(kind: 'audio' | 'video', on: boolean): void {
+    if (this.#peerCall) return;
+    this.update({ joinWith: { ...this.state.joinWith, [kind]: on } });
   }
 
   /** Starts or stops sharing the screen (doctor only; no-op where sharing is not offered). */
@@ -235,6 +246,20 @@ export class CallViewModel extends ViewModel<CallPageState> {
     this.#disposers = [];
   }
 
+  #toggle(kind: 'audio' | 'video'): void {
+    const wired = this.#peerCall;
+    if (!wired) {
+      this.setJoinDevice(kind, !this.state.joinWith[kind]);
+      return;
+    }
+    const { local } = this.state;
+    const status = kind === 'audio' ? local.microphone : local.camera;
+    if (status === 'starting') return;
+    if (status !== 'on') void wired.turnOn(kind);
+    else if (kind === 'audio') wired.call.setAudioMuted(!local.audioMuted);
+    else wired.call.setVideoOff(!local.videoOff);
+  }
+
   async #admit(admission: Admission): Promise<void> {
     const id = this.#admission.appointmentId;
     if (admission.kind === 'admitted' && id) {
@@ -357,6 +382,7 @@ export class CallViewModel extends ViewModel<CallPageState> {
         platform: this.#platform,
         socket: this.#socket,
         grant: () => this.#admission.grant(),
+        join: this.state.joinWith,
       },
       {
         update: (patch) => {

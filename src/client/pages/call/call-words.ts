@@ -155,6 +155,46 @@ export const CALL_STATE_WORDS = {
   serverLost: 'Reconnecting to the server…',
 } as const;
 
+/** Why a device could not start, in the party's own words (S25). */
+const PROBLEM_WORDS: Record<
+  'blocked' | 'missing' | 'busy' | 'unsupported' | 'failed',
+  (device: string) => string
+> = {
+  blocked: (device) => `Your browser has blocked your ${device}.`,
+  missing: (device) => `No ${device} was found.`,
+  busy: (device) => `Your ${device} is being used by another program.`,
+  unsupported: (device) => `This browser cannot use your ${device} here.`,
+  failed: (device) => `Your ${device} could not be started.`,
+};
+
+/** A camera or microphone that is off or could not start: on the tile, for this side, for the other side. */
+export const DEVICE_WORDS = {
+  muted: 'Muted',
+  microphoneOff: 'Microphone off',
+  microphoneNotWorking: 'Microphone not working',
+  cameraOff: 'Camera off',
+  cameraNotWorking: 'Camera not working',
+  problem: (device: string, problem: keyof typeof PROBLEM_WORDS) => PROBLEM_WORDS[problem](device),
+  /** What still works for this side, the other side named as in a sentence ("the doctor"). */
+  stillWorks: (other: string, heard: boolean, seen: boolean) =>
+    heard && !seen
+      ? `You are still in the call: ${other} can hear you but cannot see you.`
+      : seen && !heard
+        ? `You are still in the call: ${other} can see you but cannot hear you. You can write in the chat.`
+        : `You are still in the call: you can see and hear ${other}, and write in the chat.`,
+  howToAllow: (both: boolean) =>
+    `To allow ${both ? 'them' : 'it'}, press the symbol next to the web address at the top and choose Allow.`,
+  tryAgain: (labels: string[]) => `Then press ${labels.map((label) => `“${label}”`).join(' or ')}.`,
+  peerTrouble: (name: string, devices: string) => `${name} is having trouble with their ${devices}.`,
+  /** What the other side still receives from a party whose device could not start. */
+  peerCan: (heard: boolean, seen: boolean) =>
+    heard && !seen
+      ? 'You can hear them, but not see them.'
+      : seen && !heard
+        ? 'You can see them, but not hear them. They can hear you and write in the chat.'
+        : 'They can see and hear you, and can write in the chat.',
+} as const;
+
 export const QUALITY_LEVEL_WORDS: Record<QualityLevel, string> = {
   excellent: 'Excellent',
   good: 'Good',

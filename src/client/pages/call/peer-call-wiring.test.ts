@@ -78,6 +78,7 @@ function wired(role: PartyRole, platformOverrides: Partial<Platform> = {}) {
       platform,
       socket,
       grant: async () => undefined,
+      join: { audio: true, video: true },
     },
     {
       update: (patch) => patches.push(patch),
@@ -218,6 +219,8 @@ describe('WiredPeerCall', () => {
     server.broadcast({ type: 'media-state', audioMuted: true, videoOff: false, from: patientPeer });
     await settle();
     expect(warnings).toEqual([99]);
-    expect(media().at(-1)).toEqual({ remote: { audioMuted: true, videoOff: false, screenSharing: false } });
+    expect(media().at(-1)).toEqual({
+      remote: { audioMuted: true, videoOff: false, screenSharing: false, microphone: 'on', camera: 'on' },
+    });
   });
 });

@@ -3,10 +3,11 @@ import type { ApiClient } from '../../api/http-client.js';
 import { type DeviceList, type InputKind, NO_DEVICES } from '../../call/devices.js';
 import {
   AUDIO_INPUT_KEY,
-  acquireCallMedia,
-  describeMediaError,
+  acquireJoinMedia,
   describeScreenShareError,
   describeSwitchError,
+  describeTurnOnError,
+  type JoinDevices,
   VIDEO_INPUT_KEY,
 } from '../../call/media.js';
 import { type LocalMedia, PeerCall } from '../../call/peer-call.js';
@@ -34,7 +35,15 @@ export interface PeerCallView {
 export const NO_PEER_CALL_VIEW: PeerCallView = {
   localStream: null,
   remoteStream: null,
-  local: { audioMuted: false, videoOff: false, hasAudio: false, hasVideo: false, screenSharing: false },
+  local: {
+    audioMuted: false,
+    videoOff: false,
+    hasAudio: false,
+    hasVideo: false,
+    microphone: 'starting',
+    camera: 'starting',
+    screenSharing: false,
+  },
   remote: NO_REMOTE_MEDIA,
   quality: null,
   screenShare: null,
@@ -50,6 +59,8 @@ export interface PeerCallSetup {
   socket: SignalingChannel & Pick<ReconnectingSocket, 'connect'>;
   /** Gets this browser a call cookie when the server refuses to join without one (S16). */
   grant: () => Promise<unknown>;
+  /** The devices to join with (S25); the others start off. */
+  join: JoinDevices;
 }
 
 /** The peer call's phase as the page shows it. */
@@ -111,8 +122,8 @@ export class WiredPeerCall {
       },
       signaling: setup.socket,
       createPeerConnection: platform.createPeerConnection,
-      acquireMedia: () => acquireCallMedia(platform.getUserMedia, preferred()),
-      describeMediaError,
+      acquireMedia: (wanted) => acquireJoinMedia(platform.getUserMedia, preferred(), wanted),
+      join: setup.join,
       createMediaStream: platform.createMediaStream,
       devices: {
         getUserMedia: platform.getUserMedia,
@@ -178,6 +189,19 @@ export class WiredPeerCall {
       this.#listener.update({ error: null });
     } catch (error) {
       this.#listener.update({ error: describeSwitchError(kind, error) });
+    }
+  }
+
+  /**
+   * Starts the microphone or camera the call has none of (joined without it, blocked, missing), without
+   * leaving the call (S25). When it fails again the page says what to do.
+   */
+  async turnOn(kind: 'audio' | 'video'): Promise<void> {
+    try {
+      await this.call.turnOn(kind);
+      this.#listener.update({ error: null });
+    } catch (error) {
+      this.#listener.update({ error: describeTurnOnError(kind, error) });
     }
   }
 

@@ -2,12 +2,21 @@ import { useEffect } from 'preact/hooks';
 import type { DeviceCheck } from '../../device-check/device-check.js';
 import { DeviceCheckPanel } from '../../device-check/device-check-panel.js';
 import type { CallPageState } from './call-page-state.js';
+import type { CallViewModel } from './call-view-model.js';
 
 /**
  * The patient's waiting room, until the doctor starts the call. The device check runs alongside the
  * check-in; leaving the waiting room (the call starting) releases its camera and microphone for the call.
  */
-export function WaitingRoom({ state, check }: { state: CallPageState; check: DeviceCheck }) {
+export function WaitingRoom({
+  state,
+  model,
+  check,
+}: {
+  state: CallPageState;
+  model: CallViewModel;
+  check: DeviceCheck;
+}) {
   const room = state.waitingRoom;
   useEffect(() => {
     void check.start();
@@ -33,6 +42,26 @@ export function WaitingRoom({ state, check }: { state: CallPageState; check: Dev
           This page connects you to {state.otherName ?? 'the doctor'} as soon as the call starts. Keep it
           open.
         </p>
+        <fieldset class="lobby__join">
+          <legend>When the call starts</legend>
+          <label>
+            <input
+              type="checkbox"
+              checked={state.joinWith.video}
+              onChange={(event) => model.setJoinDevice('video', event.currentTarget.checked)}
+            />
+            Turn my camera on
+          </label>
+          <label>
+            <input
+              type="checkbox"
+              checked={state.joinWith.audio}
+              onChange={(event) => model.setJoinDevice('audio', event.currentTarget.checked)}
+            />
+            Turn my microphone on
+          </label>
+          <p class="hint">You can turn them on or off during the call too.</p>
+        </fieldset>
       </section>
       <section class="card stack lobby-check" aria-labelledby="lobby-check-heading">
         <h2 id="lobby-check-heading">While you wait: check your camera and sound</h2>
