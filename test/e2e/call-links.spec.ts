@@ -9,7 +9,7 @@ import {
   test,
   waitForFramesGrowing,
 } from './support/fixtures.js';
-import { expectNoSidewaysScroll, VIEWPORTS } from './support/screens.js';
+import { captureScreen, VIEWPORTS } from './support/screens.js';
 
 // S16/S18 and docs/api.md "Call links": a patient link carries its token in the fragment only; the call
 // page takes it out of the address bar, says which clinic, doctor and time the link is for (S18a), asks
@@ -241,6 +241,10 @@ test.describe('call links (S16, S18)', () => {
     await test.step('a made-up token, and a live link put on another appointment’s address', async () => {
       const forged = await visitor('forged', `${app.url}/appointments/${id}/call#token=${'A'.repeat(43)}`);
       await expectDeadLink(forged, 'This link does not work', /^Check that you opened the whole link/);
+      for (const viewport of VIEWPORTS) {
+        await forged.setViewportSize({ width: viewport.width, height: viewport.height });
+        await captureScreen(forged, 'invite-dead-link', viewport);
+      }
       const token = new URL(secondLink).hash;
       const elsewhere = await visitor(
         'other address',
@@ -255,7 +259,7 @@ test.describe('call links (S16, S18)', () => {
       await expectInvitation(page, (await appointmentDetail(doctor, id)).appointment.scheduledAt);
       for (const viewport of VIEWPORTS) {
         await page.setViewportSize({ width: viewport.width, height: viewport.height });
-        await expectNoSidewaysScroll(page, `the invite page at ${viewport.width} px`);
+        await captureScreen(page, 'invite', viewport);
       }
     });
 

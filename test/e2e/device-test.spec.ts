@@ -2,7 +2,7 @@ import type { Locator, Page } from '@playwright/test';
 import { CALL_SCENARIO_TIMEOUT_MS, endActiveCall } from './support/call-flow.js';
 import { launchWithFakeDevices } from './support/chromium.js';
 import { DEMO_ACCOUNTS, expect, signIn, test, waitForFramesGrowing } from './support/fixtures.js';
-import { expectNoSidewaysScroll, VIEWPORTS } from './support/screens.js';
+import { captureScreen, VIEWPORTS } from './support/screens.js';
 
 // The device test page (issue 5 items 1–6) in real Chromium with its fake camera and microphone: device
 // lists, the mirrored preview, the level meter moving with the fake microphone's beeps, the speaker test,
@@ -196,7 +196,7 @@ test.describe('device test page', () => {
     await test.step('no sideways scrolling at 1280 and 360 px', async () => {
       for (const viewport of VIEWPORTS) {
         await page.setViewportSize({ width: viewport.width, height: viewport.height });
-        await expectNoSidewaysScroll(page, `the device test page at ${viewport.width} px`);
+        await captureScreen(page, 'device-test-result', viewport);
       }
     });
 
@@ -252,7 +252,7 @@ test.describe('device test page', () => {
       await expect(page.getByLabel('Camera preview')).toHaveCount(0);
       for (const viewport of VIEWPORTS) {
         await page.setViewportSize({ width: viewport.width, height: viewport.height });
-        await expectNoSidewaysScroll(page, `the blocked device test page at ${viewport.width} px`);
+        await captureScreen(page, 'device-test-blocked', viewport);
       }
     } finally {
       await context.close();

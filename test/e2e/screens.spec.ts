@@ -149,7 +149,17 @@ for (const viewport of VIEWPORTS) {
       else await expect(keyHint).toBeVisible();
       await captureScreen(patient, 'call-chat-patient', viewport);
 
-      await endActiveCall(doctor, id);
+      await button(patient, 'Close chat').click();
+      await button(patient, 'Leave call').click();
+      await expect(patient).toHaveURL(appointmentPathPattern(id), { timeout: 20_000 });
+      await expect(button(patient, 'Rejoin')).toBeVisible();
+      await captureScreen(patient, 'appointment-rejoin', viewport);
+
+      await button(doctor, 'End call for everyone').click();
+      const dialog = doctor.getByRole('dialog', { name: 'End the call for everyone?' });
+      await expect(dialog).toBeVisible();
+      await captureScreen(doctor, 'end-call-dialog', viewport);
+      await dialog.getByRole('button', { name: 'Yes, end the call' }).click();
       await expect(doctor).toHaveURL(appointmentPathPattern(id), { timeout: 20_000 });
       expect(csp.flat(), 'Content-Security-Policy reports').toEqual([]);
     });
