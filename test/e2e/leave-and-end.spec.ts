@@ -6,11 +6,13 @@ import {
   CALL_SCENARIO_TIMEOUT_MS,
   callPathPattern,
   connectedCall,
+  endActiveCall,
   endForEveryone,
   report,
   returnedToAppointment,
 } from './support/call-flow.js';
-import { expect, test, waitForFramesGrowing } from './support/fixtures.js';
+import { firstAppointmentId } from './support/demo-accounts.js';
+import { DEMO_ACCOUNTS, expect, signIn, test, waitForFramesGrowing } from './support/fixtures.js';
 
 // Issue 14: leaving is not ending. A patient's Leave call keeps the call open; they come back with
 // Rejoin into the same call, whose duration goes on. Only the doctor ends it, after confirming.
@@ -142,5 +144,57 @@ test.describe('leave is not end (issue 14)', () => {
       await expect(button(patient, 'Rejoin')).toHaveCount(0);
       await expect(button(patient, 'Join video call')).toHaveCount(0);
     });
+  });
+
+  test('a patient who came by link leaves, stays on the page with Rejoin, and comes back into the same call', async ({
+    app,
+    newUserPage,
+  }) => {
+    const doctor = await newUserPage('doctor');
+    // Granting for an origin replaces its grants: camera and microphone are repeated with the clipboard.
+    await doctor
+      .context()
+      .grantPermissions(['camera', 'microphone', 'clipboard-read', 'clipboard-write'], { origin: app.url });
+    await signIn(doctor, DEMO_ACCOUNTS.doctor, app.demoPassword);
+    const id = await firstAppointmentId(doctor);
+    await endActiveCall(doctor, id);
+    await doctor.goto(`/appointments/${id}`);
+    await button(doctor, 'Start video call').click();
+    await doctor.waitForURL(callPathPattern(id));
+    await button(doctor, 'Copy patient invite link').click();
+    await expect(doctor.getByText('Invite link copied', { exact: true })).toBeVisible();
+    const linkUrl = await doctor.evaluate(() => navigator.clipboard.readText());
+
+    const patient = await newUserPage('patient via link');
+    await patient.goto(linkUrl);
+    await patient.getByLabel('Your name', { exact: true }).fill('Robin Linkfield');
+    await button(patient, 'Continue').click();
+    await Promise.all([waitForFramesGrowing(doctor), waitForFramesGrowing(patient)]);
+    const before = await callStatus(doctor, id);
+
+    await test.step('Leave call: the page stays, says the call goes on, and offers Rejoin', async () => {
+      await button(patient, 'Leave call').click();
+      await expect(patient.getByText('You left the call', { exact: true })).toBeVisible();
+      await expect(patient).toHaveURL(callPathPattern(id));
+      await expect(button(patient, 'Leave call')).toHaveCount(0);
+      await expect(doctor.getByRole('status').filter({ hasText: /left the call/ })).toHaveCount(1);
+      expect(await callStatus(doctor, id)).toMatchObject({ status: 'in_progress', roomId: before.roomId });
+    });
+
+    await test.step('Rejoin: back into the same call with the call cookie kept, no new name asked', async () => {
+      await button(patient, 'Rejoin').click();
+      await expect(button(patient, 'Leave call')).toBeVisible();
+      await expect(patient.getByRole('heading', { name: 'Confirm your name', exact: true })).toHaveCount(0);
+      await Promise.all([waitForFramesGrowing(doctor), waitForFramesGrowing(patient)]);
+      expect(await callStatus(doctor, id)).toMatchObject({
+        status: 'in_progress',
+        roomId: before.roomId,
+        connectedAt: before.connectedAt,
+      });
+    });
+
+    await endForEveryone(doctor);
+    await returnedToAppointment(doctor, id);
+    await expect(patient.getByText('The call has ended. You can close this page.').first()).toBeVisible();
   });
 });
