@@ -24,7 +24,12 @@ import {
   peerConnectionSnapshots,
   type ScriptedPage,
 } from './support/peer-connection-probe.js';
-import { mediaRates, mediaSnapshot, selectedCandidatePair } from './support/rtc-stats.js';
+import {
+  mediaRates,
+  mediaSnapshot,
+  outboundVideoDiagnostics,
+  selectedCandidatePair,
+} from './support/rtc-stats.js';
 
 /**
  * Chromium and Firefox in one call, each way round: the seed promises Chrome, Firefox, Edge and Safari.
@@ -134,6 +139,7 @@ async function reportReceivedResolution(party: CallParty, joinedAt: number): Pro
     `${inboundVideo.frameWidth}x${inboundVideo.frameHeight} at ${inboundFps.toFixed(1)} frames/s decoded (${(await inboundCodecs(party)).join(', ')})`,
     '',
   );
+  report(`${party.label} sender`, await outboundVideoDiagnostics(party.scripted), '');
   report(
     `${party.label} has received`,
     `${inboundVideo.frames} video frames decoded, ${inboundAudio.packets} audio packets (${inboundAudio.bytes} bytes)`,
