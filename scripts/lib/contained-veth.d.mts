@@ -9,3 +9,4 @@ export function isContainedVethAddress(address: string): boolean;
 export function containedNetworkProblems(): string[];
 export function containedVethPresent(): boolean;
 export function addContainedVethPair(): string | null;
+export function framesSentOutward(): number | null;

@@ -95,6 +95,24 @@ export function containedVethPresent() {
 }
 
 /**
+ * Frames the pair's far end (the default route's gateway) has received: each one is something in the
+ * namespace trying to reach beyond it (an ARP request for the gateway counts too, as that is what a first
+ * packet for the default route sends). Forwarding is off in a new namespace, so they go nowhere. Null
+ * when the pair is not there.
+ */
+export function framesSentOutward() {
+  const shown = ip(['-s', '-j', 'link', 'show', 'dev', CONTAINED_VETH.peer]);
+  if (shown.error || shown.status !== 0) return null;
+  try {
+    const [link] = JSON.parse(shown.stdout);
+    const rx = link?.stats64?.rx ?? link?.stats?.rx;
+    return typeof rx?.packets === 'number' ? rx.packets : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Adds the contained veth pair to this (fresh, loopback-only) namespace. Returns null when it is in place,
  * or why it could not be made (the half-made pair is removed again).
  */

@@ -1,10 +1,10 @@
 import { defineConfig } from '@playwright/test';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../e2e/support/chromium.js';
-import { assertLoopbackOnlyNetwork } from '../e2e/support/network-guard.js';
+import { assertContainedNetwork } from '../e2e/support/network-guard.js';
 
 // Measurements and stats recordings for the call engine, run by hand (not part of the suite):
 //   node scripts/e2e.mjs -c test/media-probe/playwright.config.ts [-g hd] [--repeat-each=5] --output=/tmp/pw-media
-assertLoopbackOnlyNetwork();
+assertContainedNetwork();
 
 // biome-ignore lint/style/noDefaultExport: Playwright reads the default export.
 export default defineConfig({

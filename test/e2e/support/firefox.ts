@@ -98,6 +98,9 @@ export async function launchFirefox(): Promise<Browser> {
     executablePath: FIREFOX_PATH,
     headless: true,
     extraPrefsFirefox: { ...FIREFOX_PREFS },
+    // A release build ignores `services.settings.server` without this, and looks up
+    // firefox.settings.services.mozilla.com at start (seen on the veth pair's far end).
+    env: { ...process.env, MOZ_REMOTE_SETTINGS_DEVTOOLS: '1' },
   });
 }
 
