@@ -81,6 +81,38 @@ describe('callScreen', () => {
     expect(sharing.announcement).toBe('Connected with Dr. Ada. Dr. Ada is sharing their screen.');
   });
 
+  it('S25 explains this side’s device that could not start, with the one remedy that fits, and nothing when all is on', () => {
+    expect(screen({}).deviceNotice).toBeNull();
+    expect(screen({ role: 'patient', local: { microphone: 'on', camera: 'missing' } }).deviceNotice).toBe(
+      'No camera was found. You are still in the call: the doctor can hear you but cannot see you. Connect one, then press “Turn camera on”.',
+    );
+    expect(screen({ role: 'patient', local: { microphone: 'busy', camera: 'on' } }).deviceNotice).toBe(
+      'Your microphone is being used by another program. You are still in the call: the doctor can see you but cannot hear you. You can write in the chat. Close the other program, then press “Turn microphone on”.',
+    );
+    // A camera turned off by choice is no problem to explain.
+    expect(screen({ local: { microphone: 'on', camera: 'off' } }).deviceNotice).toBeNull();
+    // Before the call (loading) nothing is said yet.
+    expect(
+      screen({ phase: 'loading', local: { microphone: 'blocked', camera: 'blocked' } }).deviceNotice,
+    ).toBeNull();
+  });
+
+  it('S25 tells this side which mode the other is in: trouble, sound only, camera off', () => {
+    const audioOnly = screen({
+      remote: { audioMuted: false, videoOff: true, screenSharing: false, microphone: 'on', camera: 'busy' },
+    });
+    expect(audioOnly.peerDeviceNotice).toBe(
+      'Pat Smith is having trouble with their camera. You can hear them, but not see them.',
+    );
+    expect(audioOnly.remoteTile).toMatchObject({ videoOff: true, states: ['Camera not working'] });
+    expect(audioOnly.announcement).toBe(`Connected with Pat Smith. ${audioOnly.peerDeviceNotice}`);
+    const chosen = screen({
+      remote: { audioMuted: true, videoOff: true, screenSharing: false, microphone: 'off', camera: 'off' },
+    });
+    expect(chosen.peerDeviceNotice).toBeNull();
+    expect(chosen.remoteTile?.states).toEqual(['Microphone off', 'Camera off']);
+  });
+
   it('waits in the words of each side', () => {
     expect(screen({ phase: 'waiting', peerName: null }).overlay).toEqual({
       kind: 'waiting',

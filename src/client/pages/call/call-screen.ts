@@ -167,6 +167,8 @@ function peerDeviceNotice(name: string, remote: RemoteMedia): string | null {
   return `${DEVICE_WORDS.peerTrouble(name, devices)} ${DEVICE_WORDS.peerCan(hears, seen)}`;
 }
 
+const REMEDY_ORDER = ['blocked', 'busy', 'missing', 'unsupported', 'failed'] as const;
+
 /** This side's own camera or microphone that could not start: what happened, what works, what to do. */
 function deviceNotice(local: CallScreenInput['local'], other: string): string | null {
   const camera = isProblem(local.camera) ? local.camera : null;
@@ -180,16 +182,15 @@ function deviceNotice(local: CallScreenInput['local'], other: string): string | 
     if (camera) sentences.push(DEVICE_WORDS.problem('camera', camera));
   }
   sentences.push(DEVICE_WORDS.stillWorks(other, local.microphone === 'on', local.camera === 'on'));
-  if (camera === 'blocked' || microphone === 'blocked') {
+  const labels = [microphone ? 'Turn microphone on' : null, camera ? 'Turn camera on' : null].filter(
+    (label): label is string => label !== null,
+  );
+  // One remedy, for the problem the person can most likely fix: a blocked permission first.
+  const remedy = REMEDY_ORDER.find((problem) => problem === camera || problem === microphone) ?? 'failed';
+  if (remedy === 'blocked') {
     sentences.push(DEVICE_WORDS.howToAllow(camera === 'blocked' && microphone === 'blocked'));
   }
-  sentences.push(
-    DEVICE_WORDS.tryAgain(
-      [microphone ? 'Turn microphone on' : null, camera ? 'Turn camera on' : null].filter(
-        (label): label is string => label !== null,
-      ),
-    ),
-  );
+  if (remedy !== 'unsupported') sentences.push(DEVICE_WORDS.tryAgain(remedy, labels));
   return sentences.join(' ');
 }
 

@@ -184,7 +184,20 @@ export const DEVICE_WORDS = {
         : `You are still in the call: you can see and hear ${other}, and write in the chat.`,
   howToAllow: (both: boolean) =>
     `To allow ${both ? 'them' : 'it'}, press the symbol next to the web address at the top and choose Allow.`,
-  tryAgain: (labels: string[]) => `Then press ${labels.map((label) => `“${label}”`).join(' or ')}.`,
+  /** What to press once the problem is dealt with; the first words say how to deal with it. */
+  tryAgain: (problem: 'blocked' | 'busy' | 'missing' | 'failed', labels: string[]) => {
+    const press = labels.map((label) => `“${label}”`).join(' or ');
+    switch (problem) {
+      case 'blocked':
+        return `Then press ${press}.`;
+      case 'busy':
+        return `Close the other program, then press ${press}.`;
+      case 'missing':
+        return `Connect one, then press ${press}.`;
+      default:
+        return `Press ${press} to try again.`;
+    }
+  },
   peerTrouble: (name: string, devices: string) => `${name} is having trouble with their ${devices}.`,
   /** What the other side still receives from a party whose device could not start. */
   peerCan: (heard: boolean, seen: boolean) =>
