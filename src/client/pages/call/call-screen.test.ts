@@ -83,10 +83,10 @@ describe('callScreen', () => {
 
   it('S25 explains this side’s device that could not start, with the one remedy that fits, and nothing when all is on', () => {
     expect(screen({}).deviceNotice).toBeNull();
-    expect(screen({ role: 'patient', local: { microphone: 'on', camera: 'missing' } }).deviceNotice).toBe(
+    expect(screen({ role: 'patient', local: { ...base.local, camera: 'missing' } }).deviceNotice).toBe(
       'No camera was found. You are still in the call: the doctor can hear you but cannot see you. Connect one, then press “Turn camera on”.',
     );
-    expect(screen({ role: 'patient', local: { microphone: 'busy', camera: 'on' } }).deviceNotice).toBe(
+    expect(screen({ role: 'patient', local: { ...base.local, microphone: 'busy' } }).deviceNotice).toBe(
       'Your microphone is being used by another program. You are still in the call: the doctor can see you but cannot hear you. You can write in the chat. Close the other program, then press “Turn microphone on”.',
     );
     // A camera turned off by choice is no problem to explain.
