@@ -90,10 +90,13 @@ describe('callScreen', () => {
       'Your microphone is being used by another program. You are still in the call: the doctor can see you but cannot hear you. You can write in the chat. Close the other program, then press “Turn microphone on”.',
     );
     // A camera turned off by choice is no problem to explain.
-    expect(screen({ local: { microphone: 'on', camera: 'off' } }).deviceNotice).toBeNull();
+    expect(
+      screen({ local: { microphone: 'on', camera: 'off', screenSharing: false } }).deviceNotice,
+    ).toBeNull();
     // Before the call (loading) nothing is said yet.
     expect(
-      screen({ phase: 'loading', local: { microphone: 'blocked', camera: 'blocked' } }).deviceNotice,
+      screen({ phase: 'loading', local: { microphone: 'blocked', camera: 'blocked', screenSharing: false } })
+        .deviceNotice,
     ).toBeNull();
   });
 
