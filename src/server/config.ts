@@ -59,6 +59,8 @@ const envSchema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     RATE_LIMIT_WS_UPGRADES_PER_MINUTE: positiveInt(10_000_000).default(60),
     RATE_LIMIT_CHAT_PER_MINUTE: positiveInt(10_000_000).default(60),
+    RATE_LIMIT_SIGN_IN_PER_MINUTE: positiveInt(10_000_000).default(10),
+    RATE_LIMIT_SIGN_IN_PER_ADDRESS_PER_MINUTE: positiveInt(10_000_000).default(100),
     HTTP_REQUEST_TIMEOUT_SECONDS: positiveInt(3600).default(30),
     HTTP_HEADERS_TIMEOUT_SECONDS: positiveInt(3600).default(10),
     HTTP_IDLE_TIMEOUT_SECONDS: positiveInt(3600).default(60),
@@ -149,7 +151,14 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   demoPassword: string | null;
   /** Per client IP, or per user for chat (shared by every node when Redis is used). */
-  rateLimits: { wsUpgradesPerMinute: number; chatPerMinute: number };
+  rateLimits: {
+    wsUpgradesPerMinute: number;
+    chatPerMinute: number;
+    /** Sign-in attempts for one email from one client address. */
+    signInPerMinute: number;
+    /** All sign-in attempts from one client address (a clinic's staff behind one NAT address). */
+    signInPerAddressPerMinute: number;
+  };
   /** What one client may hold of this node's sockets and time (docs/security.md, slow clients). */
   http: {
     requestTimeoutMs: number;
@@ -229,6 +238,8 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     rateLimits: {
       wsUpgradesPerMinute: env.RATE_LIMIT_WS_UPGRADES_PER_MINUTE,
       chatPerMinute: env.RATE_LIMIT_CHAT_PER_MINUTE,
+      signInPerMinute: env.RATE_LIMIT_SIGN_IN_PER_MINUTE,
+      signInPerAddressPerMinute: env.RATE_LIMIT_SIGN_IN_PER_ADDRESS_PER_MINUTE,
     },
     http: {
       requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_SECONDS * 1000,

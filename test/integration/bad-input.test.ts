@@ -161,6 +161,18 @@ describe('bad input over HTTP gets a clear error and changes nothing', () => {
     }
     expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
     expect(statuses.slice(10)).toEqual([429, 429]);
+    // The same address may still sign in to another account: staff behind one NAT address are not locked
+    // out by one person's mistakes (the email counts whatever its case).
+    const other = await anon().request('POST', '/api/session', {
+      email: 'patient@a.test',
+      password: 'wrong',
+    });
+    expect(other.status).toBe(401);
+    const sameInCapitals = await anon().request('POST', '/api/session', {
+      email: ' DOCTOR@a.test',
+      password: 'x',
+    });
+    expect(sameInCapitals.status).toBe(429);
   });
 
   it('responses carry strict security headers', async () => {
@@ -253,5 +265,24 @@ describe('logs carry no secrets', () => {
       expect(secret.length).toBeGreaterThan(0);
       expect(logged).not.toContain(secret);
     }
+  });
+});
+
+describe('sign-in from one address', () => {
+  const perAddress = useWorld({ env: { RATE_LIMIT_SIGN_IN_PER_ADDRESS_PER_MINUTE: '5' } });
+
+  it('all sign-in attempts from one address are limited too, whatever the accounts', async () => {
+    const { server } = await perAddress.open();
+    const anon = () => new Agent(server);
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      statuses.push(
+        (await anon().request('POST', '/api/session', { email: `someone${i}@a.test`, password: 'x' })).status,
+      );
+    }
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429]);
+    const refused = await anon().request('POST', '/api/session', { email: 'doctor@a.test', password: 'x' });
+    expect(refused.status).toBe(429);
+    expect(refused.body).toMatchObject({ error: { code: 'rate_limited' } });
   });
 });

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { SessionView } from '../../protocol/api.js';
 import type { AppContext } from '../context.js';
@@ -28,13 +28,26 @@ export async function accountRoutes(app: FastifyInstance, ctx: AppContext): Prom
     return { user: toUserView(session.user), csrfToken: session.csrfToken };
   });
 
+  // Two limits: all attempts from one address (generous: a clinic's staff may share one NAT address and
+  // sign in at the same hour), and attempts at one account from one address (guessing a password). The
+  // plugin runs one limiter per request, so the second is checked by hand once the body is parsed.
+  const accountLimit = app.createRateLimit({
+    max: config.rateLimits.signInPerMinute,
+    timeWindow: '1 minute',
+    keyGenerator: signInKey,
+  });
   app.post(
     '/api/session',
-    { config: { rateLimit: { max: 10, timeWindow: '1 minute' } } },
+    { config: { rateLimit: { max: config.rateLimits.signInPerAddressPerMinute, timeWindow: '1 minute' } } },
     async (req, reply): Promise<SessionView> => {
       // Login CSRF: a foreign page must not sign a victim into an attacker's account.
       if (!originAllowed(req, config)) throw new AppError('origin_not_allowed');
       const body = parseWith(loginBody, req.body);
+      const limit = await accountLimit(req);
+      if (!limit.isAllowed && limit.isExceeded) {
+        void reply.header('retry-after', limit.ttlInSeconds);
+        throw new AppError('rate_limited');
+      }
       const user = await store.users.findByEmail(body.email);
       const valid =
         user && user.disabled_at === null ? await verifyPassword(body.password, user.password_hash) : false;
@@ -63,4 +76,11 @@ export async function accountRoutes(app: FastifyInstance, ctx: AppContext): Prom
     await store.audit.record({ actorId: session.user.id, action: 'auth.logout', outcome: 'ok' });
     return reply.code(204).send();
   });
+}
+
+/** One account at one address: the email as the person typed it, ignoring case and spaces around it. */
+function signInKey(req: FastifyRequest): string {
+  const body = req.body as { email?: unknown } | null | undefined;
+  const email = typeof body?.email === 'string' ? body.email.trim().toLowerCase() : '';
+  return `sign-in:${req.ip}:${email}`;
 }
