@@ -198,7 +198,7 @@ test.describe('call links (S16, S18)', () => {
   test('dead links say at once what happened and what to do, with no name asked; a live one shows its appointment at 1280 and 360 px', async ({
     app,
     newUserPage,
-  }) => {
+  }, testInfo) => {
     const doctor = await newUserPage('doctor');
     await signIn(doctor, DEMO_ACCOUNTS.doctor, app.demoPassword);
     const id = await openFirstAppointment(doctor);
@@ -241,6 +241,14 @@ test.describe('call links (S16, S18)', () => {
     await test.step('a made-up token, and a live link put on another appointment’s address', async () => {
       const forged = await visitor('forged', `${app.url}/appointments/${id}/call#token=${'A'.repeat(43)}`);
       await expectDeadLink(forged, 'This link does not work', /^Check that you opened the whole link/);
+      for (const viewport of VIEWPORTS) {
+        await forged.setViewportSize({ width: viewport.width, height: viewport.height });
+        await expectNoSidewaysScroll(forged, `a dead link at ${viewport.width} px`);
+        await forged.screenshot({
+          path: testInfo.outputPath(`dead-link-${viewport.width}.png`),
+          fullPage: true,
+        });
+      }
       const token = new URL(secondLink).hash;
       const elsewhere = await visitor(
         'other address',
@@ -256,6 +264,7 @@ test.describe('call links (S16, S18)', () => {
       for (const viewport of VIEWPORTS) {
         await page.setViewportSize({ width: viewport.width, height: viewport.height });
         await expectNoSidewaysScroll(page, `the invite page at ${viewport.width} px`);
+        await page.screenshot({ path: testInfo.outputPath(`invite-${viewport.width}.png`), fullPage: true });
       }
     });
 
