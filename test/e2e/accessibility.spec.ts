@@ -1,6 +1,5 @@
-import { createRequire } from 'node:module';
 import type { Page } from '@playwright/test';
-import type { AxeResults } from 'axe-core';
+import { expectNoSeriousAxeViolations } from './support/axe.js';
 import {
   button,
   CALL_SCENARIO_TIMEOUT_MS,
@@ -11,62 +10,21 @@ import {
 } from './support/call-flow.js';
 import { DEMO_ACCOUNTS, expect, signIn, test } from './support/fixtures.js';
 
-const AXE_SOURCE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-const BLOCKING_IMPACTS = ['serious', 'critical'];
-
 // addScriptTag inserts axe as an inline <script>, which the app's Content-Security-Policy rightly refuses.
 // Lifting the CSP for this file only changes what may be injected, not what the pages render.
 test.use({ bypassCSP: true });
-
-interface Violation {
-  id: string;
-  impact: string | null;
-  help: string;
-  helpUrl: string;
-  targets: string[];
-}
-
-async function axeViolations(page: Page): Promise<Violation[]> {
-  await page.addScriptTag({ path: AXE_SOURCE });
-  return page.evaluate(async () => {
-    const { axe } = window as unknown as { axe: { run: (context: Document) => Promise<AxeResults> } };
-    const results = await axe.run(document);
-    return results.violations.map((v) => ({
-      id: v.id,
-      impact: v.impact ?? null,
-      help: v.help,
-      helpUrl: v.helpUrl,
-      targets: v.nodes.map((node) => node.target.join(' ')),
-    }));
-  });
-}
-
-/** Prints every violation (so minor ones are seen too) and fails on serious or critical ones. */
-async function expectNoSeriousViolations(page: Page, label: string): Promise<void> {
-  const violations = await axeViolations(page);
-  for (const v of violations) {
-    console.log(
-      `[axe ${label}] ${v.impact ?? 'unknown'} ${v.id}: ${v.help} (${v.helpUrl})\n    ${v.targets.join('\n    ')}`,
-    );
-  }
-  const blocking = violations.filter((v) => v.impact !== null && BLOCKING_IMPACTS.includes(v.impact));
-  expect(
-    blocking.map((v) => `${v.impact} ${v.id}: ${v.help}`),
-    `serious/critical axe violations on ${label}`,
-  ).toEqual([]);
-}
 
 test.describe('accessibility (axe-core)', () => {
   test('the login page has no serious or critical violations', async ({ page }) => {
     await page.goto('/login');
     await expect(page.getByLabel('Email', { exact: true })).toBeVisible();
-    await expectNoSeriousViolations(page, 'login');
+    await expectNoSeriousAxeViolations(page, 'login');
   });
 
   test('the appointments page has no serious or critical violations', async ({ app, page }) => {
     await signIn(page, DEMO_ACCOUNTS.patient, app.demoPassword);
     await expect(page.locator('a[href^="/appointments/"]').first()).toBeVisible();
-    await expectNoSeriousViolations(page, 'appointments');
+    await expectNoSeriousAxeViolations(page, 'appointments');
   });
 
   for (const role of ['doctor', 'patient'] as const) {
@@ -78,7 +36,7 @@ test.describe('accessibility (axe-core)', () => {
       await page.locator('a[href^="/appointments/"]').first().click();
       await expect(page.getByRole('status').first()).toBeVisible();
       await expect(page.getByLabel('Message', { exact: true })).toBeVisible();
-      await expectNoSeriousViolations(page, `appointment (${role})`);
+      await expectNoSeriousAxeViolations(page, `appointment (${role})`);
     });
   }
 
@@ -90,7 +48,7 @@ test.describe('accessibility (axe-core)', () => {
     await page.goto('/device-test');
     await expect(page.getByLabel('Camera preview')).toBeVisible();
     await expect(page.getByRole('meter', { name: 'Microphone level' })).toBeVisible();
-    await expectNoSeriousViolations(page, 'device test');
+    await expectNoSeriousAxeViolations(page, 'device test');
     const region = page.getByRole('region', { name: 'Connection test', exact: true });
     await region.getByRole('button', { name: 'Run connection test', exact: true }).click();
     await expect(region.getByRole('status')).toHaveAttribute('data-level', /^(?!running|none)/, {
@@ -99,7 +57,7 @@ test.describe('accessibility (axe-core)', () => {
     for (const details of await page.locator('summary', { hasText: /^Details$/ }).all())
       await details.click();
     await page.getByText('Common problems').click();
-    await expectNoSeriousViolations(page, 'device test (connection tested, details open)');
+    await expectNoSeriousAxeViolations(page, 'device test (connection tested, details open)');
   });
 
   test('the waiting room with its device check has no serious or critical violations', async ({
@@ -110,7 +68,7 @@ test.describe('accessibility (axe-core)', () => {
     await page.locator('a[href^="/appointments/"]').first().click();
     await page.getByRole('link', { name: 'Check in', exact: true }).click();
     await expect(page.getByLabel('Camera preview')).toBeVisible();
-    await expectNoSeriousViolations(page, 'waiting room');
+    await expectNoSeriousAxeViolations(page, 'waiting room');
   });
 
   test('the doctor’s appointments page with notifications blocked: the how-to for this browser opens by keyboard, no violations', async ({
@@ -135,7 +93,7 @@ test.describe('accessibility (axe-core)', () => {
       await page.keyboard.press('Enter');
       await expect(page.getByText('In Chrome:', { exact: true })).toBeVisible();
       await expect(step).toBeVisible();
-      await expectNoSeriousViolations(page, 'appointments (notifications blocked, how-to open)');
+      await expectNoSeriousAxeViolations(page, 'appointments (notifications blocked, how-to open)');
     } finally {
       await context.close();
     }
@@ -161,11 +119,11 @@ test.describe('accessibility (axe-core)', () => {
       await visitor.goto(links.patient.url);
       await expect(visitor.getByLabel('Your name', { exact: true })).toBeVisible();
       await expect(visitor.getByRole('region', { name: 'Your video appointment' })).toBeVisible();
-      await expectNoSeriousViolations(visitor, 'call link: appointment and name');
+      await expectNoSeriousAxeViolations(visitor, 'call link: appointment and name');
       const dead = await newUserPage('dead link');
       await dead.goto(`${app.url}/appointments/${id}/call#token=${'A'.repeat(43)}`);
       await expect(dead.getByRole('heading', { name: 'This link does not work' })).toBeVisible();
-      await expectNoSeriousViolations(dead, 'call link: dead link');
+      await expectNoSeriousAxeViolations(dead, 'call link: dead link');
     } finally {
       await endActiveCall(page, id);
     }
@@ -222,10 +180,10 @@ test.describe('accessibility of a live call (axe-core and keyboard)', () => {
       ['patient', patient],
     ] as const) {
       await expect(button(page, 'Leave call')).toBeVisible();
-      await expectNoSeriousViolations(page, `call (${role}, chat closed)`);
+      await expectNoSeriousAxeViolations(page, `call (${role}, chat closed)`);
       await page.getByRole('button', { name: /^Chat\b/ }).click();
       await expect(page.getByRole('textbox', { name: 'Message' })).toBeVisible();
-      await expectNoSeriousViolations(page, `call (${role}, chat open)`);
+      await expectNoSeriousAxeViolations(page, `call (${role}, chat open)`);
     }
     await hangUp(parties);
     for (const [role, page] of [
@@ -233,7 +191,7 @@ test.describe('accessibility of a live call (axe-core and keyboard)', () => {
       ['patient', patient],
     ] as const) {
       await expect(page.getByRole('status').filter({ hasText: /ended/i })).toBeVisible();
-      await expectNoSeriousViolations(page, `appointment after the call (${role})`);
+      await expectNoSeriousAxeViolations(page, `appointment after the call (${role})`);
     }
   });
 
@@ -311,7 +269,7 @@ test.describe('accessibility of a live call (axe-core and keyboard)', () => {
       await expect(confirm).toBeVisible();
       // Focus moves into the dialog, onto the safe choice; Escape cancels and gives focus back.
       await expect(confirm.getByRole('button', { name: 'Cancel', exact: true })).toBeFocused();
-      await expectNoSeriousViolations(doctor, 'call (doctor, end-for-everyone confirmation)');
+      await expectNoSeriousAxeViolations(doctor, 'call (doctor, end-for-everyone confirmation)');
       await doctor.keyboard.press('Escape');
       await expect(confirm).toBeHidden();
       await expect(endForEveryone).toBeFocused();

@@ -1,4 +1,5 @@
 import type { Page } from '@playwright/test';
+import { expectNoSeriousAxeViolations } from './support/axe.js';
 import {
   appointmentPathPattern,
   button,
@@ -27,6 +28,8 @@ test.use({
     args: CHROMIUM_ARGS.filter((arg) => arg !== '--use-fake-ui-for-media-stream'),
   },
   permissions: [],
+  // Only so axe can be injected (support/axe.ts); the pages render the same.
+  bypassCSP: true,
 });
 
 const PATIENT = 'Pat Demo';
@@ -116,6 +119,34 @@ test.describe('join with what you have (issue 14, S25)', () => {
       const silence = await inboundOver(doctor, 3_000);
       expect(silence.after.inboundAudio.packets, 'audio packets the doctor received').toBe(0);
       expect(silence.after.inboundVideo.packets, 'video packets the doctor received').toBe(0);
+    });
+
+    await test.step('both pages are axe clean, and at 360 px the patient reads the notice and reaches every control', async () => {
+      await expectNoSeriousAxeViolations(patient, 'receive-only patient');
+      await expectNoSeriousAxeViolations(doctor, 'doctor with a receive-only patient');
+      await patient.setViewportSize({ width: 360, height: 740 });
+      const notice = deviceNotice(patient);
+      const names = ['Turn microphone on', 'Turn camera on', 'Chat', 'Settings', 'Leave call'];
+      const boxes = [{ name: 'notice', box: await notice.boundingBox() }];
+      for (const name of names) {
+        await expect(button(patient, name)).toBeInViewport({ ratio: 1 });
+        boxes.push({ name, box: await button(patient, name).boundingBox() });
+      }
+      await expect(notice).toBeInViewport({ ratio: 1 });
+      for (const [i, a] of boxes.entries()) {
+        for (const b of boxes.slice(i + 1)) {
+          if (!a.box || !b.box) throw new Error(`no box for ${a.name} or ${b.name}`);
+          const overlap =
+            a.box.x < b.box.x + b.box.width &&
+            b.box.x < a.box.x + a.box.width &&
+            a.box.y < b.box.y + b.box.height &&
+            b.box.y < a.box.y + a.box.height;
+          expect(overlap, `"${a.name}" and "${b.name}" overlap at 360 px`).toBe(false);
+        }
+      }
+      const scrollWidth = await patient.evaluate(() => document.documentElement.scrollWidth);
+      expect(scrollWidth, 'no horizontal scrolling at 360 px').toBeLessThanOrEqual(360);
+      await patient.setViewportSize({ width: 1280, height: 720 });
     });
 
     await test.step('still blocked: pressing Turn microphone on says what to do, and the call goes on', async () => {
