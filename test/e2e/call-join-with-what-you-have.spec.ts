@@ -6,10 +6,12 @@ import {
   CALL_SCENARIO_TIMEOUT_MS,
   callPathPattern,
   hangUp,
+  joinNow,
   openAppointmentAsBoth,
   type Parties,
   report,
   startAndJoin,
+  startCall,
   statusTexts,
 } from './support/call-flow.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './support/chromium.js';
@@ -225,14 +227,15 @@ test.describe('join with what you have (issue 14, S25)', () => {
     // Into the waiting room before the doctor starts (the Check in link shows only before a first call).
     await patient.goto(`/appointments/${id}/call`);
     await expect(patient.getByRole('heading', { name: 'Waiting room' })).toBeVisible();
-    const cameraChoice = patient.getByRole('checkbox', { name: 'Turn my camera on' });
-    await expect(cameraChoice).toBeChecked();
-    await cameraChoice.uncheck();
-    await expect(patient.getByRole('checkbox', { name: 'Turn my microphone on' })).toBeChecked();
+    // The pre-join screen's toggles, named like the call's own: the preview goes dark at once.
+    await button(patient, 'Turn camera off').click();
+    await expect(button(patient, 'Turn camera on')).toBeVisible();
+    await expect(patient.getByText('Your camera is off', { exact: true })).toBeVisible();
+    await expect(button(patient, 'Mute')).toBeVisible();
     const patientNavigations = countNavigations(patient);
 
-    await button(doctor, 'Start video call').click();
-    await doctor.waitForURL(callPathPattern(id));
+    await startCall({ doctor, id });
+    await joinNow(patient);
     await waitForFramesGrowing(patient);
 
     await test.step('the doctor hears the patient, receives no video, and sees “Camera off” (no trouble)', async () => {
@@ -246,7 +249,7 @@ test.describe('join with what you have (issue 14, S25)', () => {
         .toBeGreaterThan(10);
       const flow = await inboundOver(doctor, 2_000);
       expect(flow.after.inboundVideo.packets, 'video packets the doctor received').toBe(0);
-      // The camera was never opened: the patient sends an audio track only.
+      // The call never asked for the camera: the patient sends an audio track only.
       expect((await senderTracks(patient)).map((t) => t.kind)).toEqual(['audio']);
     });
 

@@ -1,6 +1,6 @@
 import type { Page } from '@playwright/test';
 import type { AppointmentDetail, CallStartInfo } from '../../src/protocol/api.js';
-import { endActiveCall, endForEveryone } from './support/call-flow.js';
+import { endActiveCall, endForEveryone, joinNow, startCall } from './support/call-flow.js';
 import {
   DEMO_ACCOUNTS,
   expect,
@@ -84,15 +84,16 @@ async function expectDeadLink(page: Page, title: string, whatToDo: RegExp): Prom
   await expect(page.getByRole('heading', { level: 1, name: title, exact: true })).toBeVisible();
   await expect(page.getByText(whatToDo)).toBeVisible();
   await expect(page.getByLabel('Your name')).toHaveCount(0);
-  await expect(page.getByRole('heading', { name: 'Confirm your name' })).toHaveCount(0);
+  await expect(page.getByRole('heading', { name: 'Your video appointment' })).toHaveCount(0);
   await expect(page.getByText('The call could not continue')).toHaveCount(0);
   await expect(page.getByRole('link', { name: 'See your appointments', exact: true })).toBeVisible();
 }
 
+/** The pre-join screen of a link: the name, then Join now, which takes the visitor straight in. */
 async function confirmName(page: Page, name: string): Promise<void> {
-  await expect(page.getByRole('heading', { name: 'Confirm your name', exact: true })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Your video appointment', exact: true })).toBeVisible();
   await page.getByLabel('Your name', { exact: true }).fill(name);
-  await page.getByRole('button', { name: 'Continue', exact: true }).click();
+  await joinNow(page);
 }
 
 test.describe('call links (S16, S18)', () => {
@@ -109,8 +110,7 @@ test.describe('call links (S16, S18)', () => {
     await signIn(doctor, DEMO_ACCOUNTS.doctor, app.demoPassword);
     const id = await openFirstAppointment(doctor);
 
-    await doctor.getByRole('button', { name: 'Start video call', exact: true }).click();
-    await doctor.waitForURL(callPathPattern(id));
+    await startCall({ doctor, id });
 
     const linkUrl =
       await test.step('the doctor copies the patient invite link from the call page', async () => {
@@ -131,7 +131,10 @@ test.describe('call links (S16, S18)', () => {
 
     await test.step('the link shows the clinic, doctor and time, then the name form; the token is gone from the address bar', async () => {
       await patient.goto(linkUrl);
-      await expect(patient.getByRole('heading', { name: 'Confirm your name', exact: true })).toBeVisible();
+      await expect(
+        patient.getByRole('heading', { name: 'Your video appointment', exact: true }),
+      ).toBeVisible();
+      await expect(patient.getByLabel('Your name', { exact: true })).toBeVisible();
       await expectInvitation(patient, (await appointmentDetail(doctor, id)).appointment.scheduledAt);
       expect(patient.url()).not.toContain('token=');
       expect(patient.url()).not.toContain(token);

@@ -96,17 +96,24 @@ test.describe('perfect negotiation (issue 4)', () => {
     await doctor.waitForURL(callPathPattern(id));
 
     for (let round = 1; round <= 3; round += 1) {
-      await test.step(`round ${round}: both click Join video call together`, async () => {
+      await test.step(`round ${round}: both click Join video call, then Join now, together`, async () => {
         await Promise.all([doctor.goto(`/appointments/${id}`), patient.goto(`/appointments/${id}`)]);
         const doctorJoin = button(doctor, 'Join video call');
         // A patient who has been in this call (and left by going back) comes back with Rejoin.
         const patientJoin = button(patient, round === 1 ? 'Join video call' : 'Rejoin');
         await Promise.all([expect(doctorJoin).toBeEnabled(), expect(patientJoin).toBeEnabled()]);
-        const clickedAt = Date.now();
         await Promise.all([doctorJoin.click(), patientJoin.click()]);
         await Promise.all([doctor.waitForURL(callPathPattern(id)), patient.waitForURL(callPathPattern(id))]);
+        // Both on the pre-join screen; into the room at the same instant.
+        const joinButtons = [button(doctor, 'Join now'), button(patient, 'Join now')];
+        await Promise.all(joinButtons.map((join) => expect(join).toBeEnabled()));
+        const clickedAt = Date.now();
+        await Promise.all(joinButtons.map((join) => join.click()));
         await Promise.all([waitForFramesGrowing(doctor), waitForFramesGrowing(patient)]);
-        report(`round ${round}: simultaneous Join clicks → frames flowing both ways`, Date.now() - clickedAt);
+        report(
+          `round ${round}: simultaneous Join now clicks → frames flowing both ways`,
+          Date.now() - clickedAt,
+        );
         for (const page of [doctor, patient]) {
           await expect.poll(() => settled(page)).toBe('stable/connected');
         }

@@ -2,6 +2,7 @@ import {
   button,
   CALL_SCENARIO_TIMEOUT_MS,
   connectedCall,
+  joinNow,
   returnedToAppointment,
 } from './support/call-flow.js';
 import { expect, test } from './support/fixtures.js';
@@ -47,6 +48,8 @@ test('keyboard shortcuts mute, turn the camera off, open the chat, list themselv
 
   // Off is remembered by this browser; on again, L leaves the call (it stays open for Rejoin).
   await patient.reload();
+  // A reload is a way back in: the pre-join screen first.
+  await joinNow(patient);
   await expect(button(patient, 'Leave call')).toBeVisible({ timeout: 30_000 });
   await patient.keyboard.press('m');
   await expect(button(patient, 'Mute')).toBeVisible();

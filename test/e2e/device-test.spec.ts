@@ -1,5 +1,5 @@
 import type { Locator, Page } from '@playwright/test';
-import { CALL_SCENARIO_TIMEOUT_MS, endActiveCall } from './support/call-flow.js';
+import { CALL_SCENARIO_TIMEOUT_MS, endActiveCall, joinNow } from './support/call-flow.js';
 import { launchWithFakeDevices } from './support/chromium.js';
 import { DEMO_ACCOUNTS, expect, signIn, test, waitForFramesGrowing } from './support/fixtures.js';
 import { captureScreen, VIEWPORTS } from './support/screens.js';
@@ -330,8 +330,10 @@ test.describe('waiting room device check', () => {
       });
     });
 
-    await test.step('Start: the preview is released and the call sends the patient’s camera', async () => {
+    await test.step('Start, then Join now: the preview is released and the call sends the patient’s camera', async () => {
       await doctor.getByRole('button', { name: 'Start video call', exact: true }).click();
+      await joinNow(doctor);
+      await joinNow(patient);
       await expect(patient.getByRole('button', { name: 'Leave call', exact: true })).toBeVisible({
         timeout: 20_000,
       });

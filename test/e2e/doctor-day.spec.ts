@@ -1,4 +1,4 @@
-import { button, CALL_SCENARIO_TIMEOUT_MS, callPathPattern } from './support/call-flow.js';
+import { button, CALL_SCENARIO_TIMEOUT_MS, callPathPattern, joinNow } from './support/call-flow.js';
 import { DEMO_ACCOUNTS, expect, signIn, test, waitForFramesGrowing } from './support/fixtures.js';
 
 // The doctor's day runs from the list: a queue of checked-in patients with the time each has waited, and
@@ -33,5 +33,7 @@ test('a checked-in patient appears in the doctor’s queue with the time waited,
 
   await button(doctor, 'Start video call with Pat Demo').first().click();
   await doctor.waitForURL(callPathPattern(id));
+  await joinNow(doctor);
+  await joinNow(patient);
   await Promise.all([waitForFramesGrowing(doctor), waitForFramesGrowing(patient)]);
 });

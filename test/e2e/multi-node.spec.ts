@@ -13,6 +13,7 @@ import {
   startNode,
 } from '../support/cluster.js';
 import { PASSWORD } from '../support/fixtures.js';
+import { joinNow } from './support/call-flow.js';
 import { test as base, expect, inboundVideoStats, signIn, waitForFramesGrowing } from './support/fixtures.js';
 import { describePeerConnections } from './support/rtc-stats.js';
 
@@ -143,6 +144,7 @@ test.describe('S21 many nodes with real media', () => {
       await doctor.locator(`a[href="/appointments/${id}"]`).first().click();
       await doctor.getByRole('button', { name: 'Start video call', exact: true }).click();
       await doctor.waitForURL(callUrl);
+      await joinNow(doctor);
       await expect.poll(() => doctorSockets.some((s) => joinedFrame(s.frames))).toBe(true);
       expect(new Set(balancer.forwarded)).toEqual(new Set([a.port]));
     });
@@ -156,6 +158,7 @@ test.describe('S21 many nodes with real media', () => {
       await expect(join).toBeEnabled();
       await join.click();
       await patient.waitForURL(callUrl);
+      await joinNow(patient);
       await expect.poll(() => patientSockets.some((s) => joinedFrame(s.frames))).toBe(true);
       expect(balancer.forwarded.slice(forwardedBefore).every((port) => port === b.port)).toBe(true);
     });

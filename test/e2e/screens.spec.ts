@@ -1,4 +1,5 @@
 import type { Page } from '@playwright/test';
+import { expectNoSeriousAxeViolations } from './support/axe.js';
 import {
   appointmentPathPattern,
   button,
@@ -6,6 +7,7 @@ import {
   callPathPattern,
   connectedCall,
   endActiveCall,
+  joinNow,
 } from './support/call-flow.js';
 import { DEMO_ACCOUNTS, expect, signIn, test, waitForFramesGrowing } from './support/fixtures.js';
 import {
@@ -115,6 +117,8 @@ for (const viewport of VIEWPORTS) {
       await patient.getByRole('link', { name: 'Check in', exact: true }).click();
       await patient.waitForURL(callPathPattern(id));
       await expect(patient.getByLabel('Camera preview')).toBeVisible();
+      await expectNoSeriousAxeViolations(patient, 'waiting room (pre-join screen)');
+      await expectTouchFriendlyControls(patient, '.prejoin', 'waiting room');
       await captureScreen(patient, 'waiting-room', viewport);
 
       await doctor.goto('/appointments');
@@ -122,6 +126,17 @@ for (const viewport of VIEWPORTS) {
       await captureScreen(doctor, 'doctor-queue', viewport);
       await button(doctor, 'Start video call with Pat Demo').first().click();
       await doctor.waitForURL(callPathPattern(id));
+      await expect(button(doctor, 'Join now')).toBeEnabled();
+      await expect(doctor.getByLabel('Camera preview')).toBeVisible();
+      await expectNoSeriousAxeViolations(doctor, 'pre-join screen (doctor)');
+      await captureScreen(doctor, 'pre-join-doctor', viewport);
+      await joinNow(doctor);
+      await expect(button(patient, 'Join now')).toBeEnabled({ timeout: 20_000 });
+      await expect(patient.getByText(/is ready for you\. Choose Join now\./)).toBeVisible();
+      await expectNoSeriousAxeViolations(patient, 'pre-join screen (patient)');
+      await expectTouchFriendlyControls(patient, '.prejoin', 'pre-join screen');
+      await captureScreen(patient, 'pre-join-patient', viewport);
+      await joinNow(patient);
       await Promise.all([waitForFramesGrowing(doctor), waitForFramesGrowing(patient)]);
 
       for (const [side, page] of [

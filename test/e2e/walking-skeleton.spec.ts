@@ -1,6 +1,6 @@
 import type { Page } from '@playwright/test';
 import type { AppointmentDetail, AppointmentList } from '../../src/protocol/api.js';
-import { endForEveryone } from './support/call-flow.js';
+import { endForEveryone, joinNow, report } from './support/call-flow.js';
 import {
   configuredIceServerUrls,
   DEMO_ACCOUNTS,
@@ -141,18 +141,19 @@ test.describe('walking skeleton', () => {
     await test.step('the doctor starts and the patient’s Join button appears without a reload', async () => {
       await start.click();
       await doctor.waitForURL(new RegExp(`/appointments/${id}/call/?$`));
+      await joinNow(doctor);
       await expect(join).toBeEnabled();
     });
 
-    const joinedAt = Date.now();
     await join.click();
     await patient.waitForURL(new RegExp(`/appointments/${id}/call/?$`));
+    // The pre-join screen is in the path; the figure counts from its Join now.
+    const joinedAt = await joinNow(patient);
     const firstFrameAt = await waitForFirstDecodedFrame(patient);
-    const timeToFirstFrame = firstFrameAt - joinedAt;
-    console.log(
-      `time from the patient's Join click to the first decoded remote frame: ${timeToFirstFrame} ms`,
+    report(
+      "time from the patient's Join now click to the first decoded remote frame",
+      firstFrameAt - joinedAt,
     );
-    test.info().annotations.push({ type: 'time to first frame (ms)', description: String(timeToFirstFrame) });
 
     await test.step('both sides decode a growing stream of remote video frames and receive audio', async () => {
       for (const [role, page] of [

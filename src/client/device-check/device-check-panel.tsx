@@ -32,6 +32,7 @@ function DeviceSelect(props: {
 
 function LevelMeter({ state, model }: { state: DeviceCheckState; model: DeviceCheck }) {
   const percent = Math.round(state.level * 100);
+  if (state.microphoneOff) return <p class="level__words">Your microphone is off.</p>;
   if (state.meterBlocked) {
     return (
       <div>
@@ -89,7 +90,11 @@ function SpeakerTest({ state, model, id }: { state: DeviceCheckState; model: Dev
 function Ready({ state, model, id }: { state: DeviceCheckState; model: DeviceCheck; id: string }) {
   return (
     <div class="device-check">
-      {state.hasVideo ? (
+      {state.hasVideo && state.cameraOff ? (
+        <div class="device-check__preview device-check__preview--none">
+          <p>Your camera is off</p>
+        </div>
+      ) : state.hasVideo ? (
         <VideoView class="device-check__preview" stream={state.stream} label="Camera preview" muted />
       ) : (
         <div class="device-check__preview device-check__preview--none">

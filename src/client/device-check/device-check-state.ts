@@ -48,6 +48,9 @@ export interface DeviceCheckState extends MicrophoneLevel {
   help: PermissionHelp | null;
   sound: SoundState;
   soundMessage: string | null;
+  /** Turned off on the pre-join screen: the track is disabled (the camera's light goes out), not stopped. */
+  cameraOff: boolean;
+  microphoneOff: boolean;
 }
 
 export type DeviceLists = Pick<DeviceCheckState, 'cameras' | 'microphones' | 'speakers' | 'audioOutput'>;

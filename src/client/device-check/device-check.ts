@@ -66,6 +66,8 @@ export class DeviceCheck extends ViewModel<DeviceCheckState> {
       help: null,
       sound: 'idle',
       soundMessage: null,
+      cameraOff: false,
+      microphoneOff: false,
     });
     this.#platform = platform;
   }
@@ -135,6 +137,15 @@ export class DeviceCheck extends ViewModel<DeviceCheckState> {
     }
   }
 
+  /**
+   * The pre-join screen's microphone and camera toggles: the preview shows what the call will start
+   * with. The track is disabled rather than stopped, so turning it back on needs no new permission.
+   */
+  setOff(kind: 'audio' | 'video', off: boolean): void {
+    this.update(kind === 'video' ? { cameraOff: off } : { microphoneOff: off, level: 0, heard: false });
+    this.#applyOff();
+  }
+
   /** Stops the camera and microphone so that another page part (the call) can have them. */
   release(): void {
     this.#generation++;
@@ -170,6 +181,7 @@ export class DeviceCheck extends ViewModel<DeviceCheckState> {
     }
     this.update(streamState(stream, this.#deviceLists(devices), this.state));
     this.update({ level: 0, heard: false });
+    this.#applyOff();
     this.#startMeter(stream);
   }
 
@@ -219,9 +231,17 @@ export class DeviceCheck extends ViewModel<DeviceCheckState> {
     for (const track of fresh.getTracks()) stream.addTrack(track);
     if (kind === 'audio') this.#stopMeter();
     this.update(streamState(stream, this.#listsFromState(), this.state));
+    this.#applyOff();
     if (kind === 'audio') {
       this.update({ heard: false, level: 0 });
       this.#startMeter(stream);
+    }
+  }
+
+  #applyOff(): void {
+    const { stream, cameraOff, microphoneOff } = this.state;
+    for (const track of stream?.getTracks() ?? []) {
+      track.enabled = !(track.kind === 'video' ? cameraOff : microphoneOff);
     }
   }
 

@@ -1,6 +1,7 @@
 import type { CallContext } from '../../protocol/api.js';
 import { ApiClient } from '../api/http-client.js';
 import { CallViewModel } from '../pages/call/call-view-model.js';
+import { PRE_JOIN_STORAGE_KEY } from '../pages/call/pre-join-choice.js';
 import type { Platform } from '../platform/platform.js';
 import { fakeApi, type Route } from './fake-api.js';
 import { FakeStream } from './fake-media.js';
@@ -17,10 +18,21 @@ export const joinInfo = (status: 'waiting' | 'in_progress' = 'waiting') => ({
   iceServers: [{ urls: ['stun:fresh.example.org'] }],
 });
 
-/** The call page of appointment a1 on a fake API, socket, camera and peer connections; not loaded yet. */
+/**
+ * The call page of appointment a1 on a fake API, socket, camera and peer connections; not loaded yet.
+ * Its browser remembers "join straight away" unless `preJoin: 'show'`: the tests about the call itself
+ * start where the pre-join screen ends (pre-join.test.ts covers the screen).
+ */
 export function callPage(
   routes: Route[],
-  options: { hash?: string; now?: number; platform?: Partial<Platform> } = {},
+  options: {
+    hash?: string;
+    now?: number;
+    platform?: Partial<Platform>;
+    preJoin?: 'show' | 'skip';
+    /** What this browser's storage holds before the page starts. */
+    storage?: Record<string, string>;
+  } = {},
 ) {
   const api = fakeApi(routes);
   const pcs = fakePeerConnectionFactory('pc');
@@ -39,6 +51,10 @@ export function callPage(
   });
   platform.fakeTimers.now = options.now ?? 0;
   platform.storage.set('carecall.videoInput', 'cam-2');
+  if (options.preJoin !== 'show') {
+    platform.storage.set(PRE_JOIN_STORAGE_KEY, JSON.stringify({ skip: true, audio: true, video: true }));
+  }
+  for (const [key, value] of Object.entries(options.storage ?? {})) platform.storage.set(key, value);
   const model = new CallViewModel(new ApiClient(api.fetch), platform, socket);
   const posts = () => api.requests.filter((r) => r.method === 'POST');
   return { api, platform, model, connection, connections, pcs, local, asked, posts };

@@ -66,19 +66,58 @@ export async function openAppointmentAsBoth(
   return { doctor, patient, id };
 }
 
+/** The pre-join screen's tick box that skips the screen next time (and joins from the waiting room at once). */
+export const PRE_JOIN_REMEMBER = 'Next time, join straight away with these settings';
+
 /**
- * The doctor starts, the patient joins (both by their buttons). Returns the wall-clock time of the
- * patient's Join click, which the timing figures are measured from.
+ * The pre-join screen's one button (on the call page, before every call). Returns the wall-clock time of
+ * the click, which the timing figures are measured from.
  */
-export async function startAndJoin({ doctor, patient, id }: Parties): Promise<number> {
-  await button(doctor, 'Start video call').click();
-  await doctor.waitForURL(callPathPattern(id));
-  const join = button(patient, 'Join video call');
-  await expect(join).toBeEnabled();
+export async function joinNow(page: Page): Promise<number> {
+  const join = button(page, 'Join now');
+  await expect(join).toBeEnabled({ timeout: 20_000 });
   const clickedAt = Date.now();
   await join.click();
-  await patient.waitForURL(callPathPattern(id));
+  await expect(join).toHaveCount(0, { timeout: 20_000 });
   return clickedAt;
+}
+
+/** The doctor's Start, from the appointment page, then Join now on the pre-join screen. */
+export async function startCall({ doctor, id }: Pick<Parties, 'doctor' | 'id'>): Promise<void> {
+  await button(doctor, 'Start video call').click();
+  await doctor.waitForURL(callPathPattern(id));
+  await joinNow(doctor);
+}
+
+/**
+ * The doctor (whose browser may read the clipboard) starts the call from the appointment page, joins,
+ * and copies the patient invite link. Returns the link.
+ */
+export async function startAndCopyInviteLink(doctor: Page, id: string): Promise<string> {
+  await startCall({ doctor, id });
+  await button(doctor, 'Copy patient invite link').click();
+  await expect(doctor.getByText('Invite link copied', { exact: true })).toBeVisible();
+  return doctor.evaluate(() => navigator.clipboard.readText());
+}
+
+/** A visitor opens a patient link, names themself on the pre-join screen and joins. */
+export async function joinByLink(page: Page, linkUrl: string, name: string): Promise<number> {
+  await page.goto(linkUrl);
+  await page.getByLabel('Your name', { exact: true }).fill(name);
+  return joinNow(page);
+}
+
+/**
+ * The doctor starts, the patient joins (both by their buttons, through the pre-join screen). Returns the
+ * wall-clock time of the patient's Join now click, which the timing figures are measured from.
+ */
+export async function startAndJoin({ doctor, patient, id }: Parties): Promise<number> {
+  await startCall({ doctor, id });
+  const join = button(patient, 'Join video call');
+  await expect(join).toBeEnabled();
+  await join.click();
+  await patient.waitForURL(callPathPattern(id));
+  return joinNow(patient);
 }
 
 /** Both parties on the appointment, Start, Join, and frames growing on both sides: a call in progress. */

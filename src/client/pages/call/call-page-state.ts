@@ -2,6 +2,7 @@ import type { CallContext } from '../../../protocol/api.js';
 import type { PartyRole } from '../../../protocol/call-status.js';
 import { AUDIO_OUTPUT_KEY, type JoinDevices } from '../../call/media.js';
 import type { ChatState } from '../../chat/chat-controller.js';
+import { formatLongDateTime } from '../../lib/format.js';
 import type { Platform } from '../../platform/platform.js';
 import type { InviteState } from '../invite-link.js';
 import type { CallClock } from './call-clock.js';
@@ -18,6 +19,7 @@ import {
 import { SHORTCUTS_STORAGE_KEY } from './call-shortcuts.js';
 import { ENDED_VIA_LINK, LEFT_VIA_LINK_WORDS, type LinkRefusal, statusText } from './call-words.js';
 import { NO_PEER_CALL_VIEW, type PeerCallView } from './peer-call-wiring.js';
+import { DEFAULT_PRE_JOIN, type PreJoinChoice } from './pre-join-choice.js';
 
 export interface CallPageState extends PeerCallView, CallClock {
   phase: CallPagePhase;
@@ -36,6 +38,8 @@ export interface CallPageState extends PeerCallView, CallClock {
   appointmentHref: string;
   /** The clinic, doctor and time of the appointment a link visitor is about to name themself for. */
   invitation: InvitationView | null;
+  /** When the appointment is, for the pre-join screen; a link visitor's is in `invitation`. */
+  appointmentTime: { when: string; whenIso: string } | null;
   /** A call link that does not work: what happened and what to do. */
   linkRefusal: LinkRefusal | null;
   nameDraft: string;
@@ -63,6 +67,10 @@ export interface CallPageState extends PeerCallView, CallClock {
    * room's choices, later the pre-join screen); a device left out starts off and can be turned on in the call.
    */
   joinWith: JoinDevices;
+  /** The pre-join screen's "Next time, join straight away with these settings" (pre-join-choice.ts). */
+  skipPreJoin: boolean;
+  /** Join now was pressed: the call cookie (or the link's exchange) is on its way. */
+  joining: boolean;
   /** Derived from the fields above on every update: the words and overlays of the call screen. */
   screen: CallScreen;
   qualityView: QualityView | null;
@@ -81,7 +89,10 @@ export function withDerived(fields: CallPageFields): CallPageState {
   };
 }
 
-export function initialCallPageState(platform: Platform): CallPageState {
+export function initialCallPageState(
+  platform: Platform,
+  remembered: PreJoinChoice = DEFAULT_PRE_JOIN,
+): CallPageState {
   return withDerived({
     ...NO_PEER_CALL_VIEW,
     phase: 'loading',
@@ -96,6 +107,7 @@ export function initialCallPageState(platform: Platform): CallPageState {
     confirmingEnd: false,
     appointmentHref: '/appointments',
     invitation: null,
+    appointmentTime: null,
     linkRefusal: null,
     nameDraft: '',
     nameError: null,
@@ -112,7 +124,9 @@ export function initialCallPageState(platform: Platform): CallPageState {
     fullscreen: platform.fullscreen ? { active: platform.fullscreen.isActive() } : null,
     audioOutput: platform.readStorage(AUDIO_OUTPUT_KEY),
     shortcutsEnabled: platform.readStorage(SHORTCUTS_STORAGE_KEY) !== 'off',
-    joinWith: { audio: true, video: true },
+    joinWith: remembered.joinWith,
+    skipPreJoin: remembered.skip,
+    joining: false,
   });
 }
 
@@ -123,6 +137,10 @@ export function partyFields(context: CallContext): Partial<CallPageFields> {
     selfId: context.self.userId,
     viaLink: context.via === 'link',
     otherName: context.other.displayName,
+    appointmentTime: {
+      when: formatLongDateTime(context.scheduledAt),
+      whenIso: new Date(context.scheduledAt).toISOString(),
+    },
   };
 }
 

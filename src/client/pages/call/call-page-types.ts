@@ -2,9 +2,16 @@ import type { PeerCallPhase } from '../../call/peer-call-lifecycle.js';
 
 /**
  * Before the peer call: loading, a link visitor confirming a name, a link that no longer works, a
- * patient in the waiting room.
+ * patient in the waiting room, the pre-join screen of a call that can be joined. The last three share
+ * one screen (pre-join.tsx).
  */
-export type CallPagePhase = 'loading' | 'confirm-name' | 'link-dead' | 'waiting-room' | PeerCallPhase;
+export type CallPagePhase =
+  | 'loading'
+  | 'confirm-name'
+  | 'link-dead'
+  | 'waiting-room'
+  | 'pre-join'
+  | PeerCallPhase;
 
 /** The patient's waiting room as the page shows it. */
 export interface WaitingRoomState {

@@ -1,95 +1,18 @@
 import { useEffect, useRef } from 'preact/hooks';
 import { ChatPanel } from '../../chat/chat-panel.js';
-import type { DeviceCheck } from '../../device-check/device-check.js';
 import { useViewModel } from '../../ui/use-view-model.js';
 import type { InviteState } from '../invite-link.js';
 import { CallControls } from './call-controls.js';
-import type { InvitationView } from './call-invitation.js';
-import { MAX_NAME_CHARS } from './call-link.js';
 import type { CallPageState } from './call-page-state.js';
 import { DeviceSettings, QualityIndicator, ShortcutsHelp } from './call-panels.js';
 import type { CallOverlay, RemoteTile } from './call-screen.js';
 import { isEditableTarget, shortcutFor } from './call-shortcuts.js';
 import type { CallViewModel } from './call-view-model.js';
-import { INVITATION_WORDS, type LinkRefusal } from './call-words.js';
+import type { LinkRefusal } from './call-words.js';
 import { EndCallDialog } from './end-call-dialog.js';
 import { Icon } from './icons.js';
+import { PreJoin, type PreJoinParts } from './pre-join.js';
 import { VideoView } from './video-view.js';
-import { WaitingRoom } from './waiting-room.js';
-
-function Invitation({ invitation }: { invitation: InvitationView }) {
-  return (
-    <section class="card stack invitation" aria-labelledby="invitation-heading">
-      <h1 id="invitation-heading">{INVITATION_WORDS.heading}</h1>
-      <dl class="invitation__facts">
-        <div>
-          <dt>{INVITATION_WORDS.clinic}</dt>
-          <dd>{invitation.clinic}</dd>
-        </div>
-        <div>
-          <dt>{INVITATION_WORDS.doctor}</dt>
-          <dd>{invitation.doctor}</dd>
-        </div>
-        <div>
-          <dt>{INVITATION_WORDS.time}</dt>
-          <dd>
-            <time dateTime={invitation.whenIso}>{invitation.when}</time>
-          </dd>
-        </div>
-      </dl>
-      <p class="hint">{INVITATION_WORDS.check}</p>
-    </section>
-  );
-}
-
-function ConfirmName({ state, model }: { state: CallPageState; model: CallViewModel }) {
-  const Heading = state.invitation ? 'h2' : 'h1';
-  return (
-    <main id="main" class="page page--narrow stack">
-      {state.invitation && <Invitation invitation={state.invitation} />}
-      <section class="card" aria-labelledby="confirm-heading">
-        <Heading id="confirm-heading">{INVITATION_WORDS.nameHeading}</Heading>
-        <p>{INVITATION_WORDS.nameHint}</p>
-        <form
-          class="stack"
-          noValidate
-          onSubmit={(event) => {
-            event.preventDefault();
-            void model.confirmName();
-          }}
-        >
-          <div class="field">
-            <label for="display-name">Your name</label>
-            <input
-              id="display-name"
-              name="name"
-              autocomplete="name"
-              required
-              maxLength={MAX_NAME_CHARS}
-              value={state.nameDraft}
-              aria-invalid={state.nameError ? true : undefined}
-              aria-describedby={state.nameError ? 'name-error' : undefined}
-              onInput={(event) => model.setNameDraft(event.currentTarget.value)}
-            />
-          </div>
-          {state.nameError && (
-            <p id="name-error" role="alert" class="alert alert--error">
-              {state.nameError}
-            </p>
-          )}
-          <button
-            type="submit"
-            class="button button--primary"
-            disabled={state.confirmingName}
-            aria-busy={state.confirmingName}
-          >
-            Continue
-          </button>
-        </form>
-      </section>
-    </main>
-  );
-}
 
 /** A call link that does not work, said before anything is asked: what happened, then what to do. */
 function DeadLink({ refusal }: { refusal: LinkRefusal }) {
@@ -191,7 +114,7 @@ function Overlay({
   );
 }
 
-export function CallPage({ model, deviceCheck }: { model: CallViewModel; deviceCheck: DeviceCheck }) {
+export function CallPage({ model, preJoin }: { model: CallViewModel; preJoin: PreJoinParts }) {
   const state = useViewModel(model);
   const callRef = useRef<HTMLElement>(null);
   const chatButton = useRef<HTMLButtonElement>(null);
@@ -222,9 +145,10 @@ export function CallPage({ model, deviceCheck }: { model: CallViewModel; deviceC
     document.addEventListener('keydown', onKey);
     return () => document.removeEventListener('keydown', onKey);
   }, [model, inCall, shortcutsEnabled]);
-  if (state.phase === 'confirm-name') return <ConfirmName state={state} model={model} />;
   if (state.phase === 'link-dead' && state.linkRefusal) return <DeadLink refusal={state.linkRefusal} />;
-  if (state.phase === 'waiting-room') return <WaitingRoom state={state} model={model} check={deviceCheck} />;
+  if (state.phase === 'confirm-name' || state.phase === 'waiting-room' || state.phase === 'pre-join') {
+    return <PreJoin state={state} model={model} parts={preJoin} />;
+  }
   const { local, screen } = state;
   const tile = screen.remoteTile;
   const peerLabel = state.peerName ?? state.otherName;

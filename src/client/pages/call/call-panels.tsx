@@ -64,6 +64,14 @@ export function DeviceSettings({ state, model }: { state: CallPageState; model: 
         </a>
         .
       </p>
+      <label class="call__settings-check">
+        <input
+          type="checkbox"
+          checked={!state.skipPreJoin}
+          onChange={(event) => model.setSkipPreJoin(!event.currentTarget.checked)}
+        />
+        Show the preview screen before joining a call
+      </label>
     </section>
   );
 }

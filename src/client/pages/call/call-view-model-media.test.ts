@@ -63,6 +63,8 @@ async function inCall(
   const { platform, socket, connection } = pageHarness(overrides);
   const model = new CallViewModel(new ApiClient(api.fetch), platform, socket);
   await model.load();
+  expect(model.state.phase).toBe('pre-join');
+  await model.joinNow();
   await settle();
   connection().welcome();
   connection().receive({

@@ -32,17 +32,26 @@ import {
 } from './call-page-state.js';
 import type { CallPopover } from './call-page-types.js';
 import type { ShortcutAction } from './call-shortcuts.js';
-import { statusText } from './call-words.js';
+import { readyToJoin, statusText } from './call-words.js';
 import { WiredPeerCall } from './peer-call-wiring.js';
+import { readPreJoinChoice, writePreJoinChoice } from './pre-join-choice.js';
 import { WaitingRoomController } from './waiting-room-controller.js';
 
 /** Codes from ending a call that was already over: the goal (no call) is reached anyway. */
 const ALREADY_ENDED = new Set(['call_not_active', 'illegal_transition']);
 
+/** A call this party may join, held while the pre-join screen shows; null ICE servers: granted on Join now. */
+interface JoinOffer {
+  id: string;
+  context: CallContext;
+  iceServers: IceServerView[] | null;
+}
+
 /**
  * The call page: lets this person in (call-admission.ts), keeps a patient in the waiting room until the
- * doctor starts (waiting-room-controller.ts), runs the peer call (peer-call-wiring.ts) with its clock
- * (call-clock.ts), and around it the chat, panels and fullscreen (call-chrome.ts) and the invite link.
+ * doctor starts (waiting-room-controller.ts), shows the pre-join screen (the same screen as the waiting
+ * room) until Join now, runs the peer call (peer-call-wiring.ts) with its clock (call-clock.ts), and
+ * around it the chat, panels and fullscreen (call-chrome.ts) and the invite link.
  */
 export class CallViewModel extends ViewModel<CallPageState> {
   readonly #api: ApiClient;
@@ -54,11 +63,14 @@ export class CallViewModel extends ViewModel<CallPageState> {
   #peerCall: WiredPeerCall | null = null;
   #times: CallTimes = NO_CALL_TIMES;
   #left = false;
+  #offer: JoinOffer | null = null;
+  /** A link visitor pressed Join now with their name: once admitted, straight into the call. */
+  #joinNowPressed = false;
   #ticker: unknown = null;
   #disposers: Array<() => void> = [];
 
   constructor(api: ApiClient, platform: Platform, socket: ReconnectingSocket) {
-    super(initialCallPageState(platform));
+    super(initialCallPageState(platform, readPreJoinChoice(platform)));
     this.#api = api;
     this.#platform = platform;
     this.#socket = socket;
@@ -87,9 +99,10 @@ export class CallViewModel extends ViewModel<CallPageState> {
 
   async confirmName(): Promise<void> {
     if (this.state.confirmingName) return;
+    this.update({ joining: this.#joinNowPressed });
     const problem = nameProblem(this.state.nameDraft);
     if (problem) {
-      this.update({ nameError: problem });
+      this.update({ nameError: problem, joining: false });
       return;
     }
     this.update({ confirmingName: true, nameError: null });
@@ -99,7 +112,7 @@ export class CallViewModel extends ViewModel<CallPageState> {
     } catch (error) {
       this.#fail(errorMessage(error));
     } finally {
-      this.update({ confirmingName: false });
+      this.update({ confirmingName: false, ...(this.#peerCall ? {} : { joining: false }) });
     }
   }
 
@@ -120,6 +133,32 @@ export class CallViewModel extends ViewModel<CallPageState> {
   setJoinDevice(kind: 'audio' | 'video', on: boolean): void {
     if (this.#peerCall) return;
     this.update({ joinWith: { ...this.state.joinWith, [kind]: on } });
+  }
+
+  /** The pre-join screen's "Next time, join straight away with these settings". */
+  setSkipPreJoin(skip: boolean): void {
+    this.update({ skipPreJoin: skip });
+    // In the call, the choice is the device settings' "Show this screen before joining": kept at once.
+    if (this.#peerCall) writePreJoinChoice(this.#platform, { skip, joinWith: this.state.joinWith });
+  }
+
+  /**
+   * The pre-join screen's one button: into the call with the devices chosen there. A link visitor's name
+   * is confirmed by the same press; the choice is remembered when they asked for it.
+   */
+  async joinNow(): Promise<void> {
+    if (this.state.joining || this.#left) return;
+    if (this.state.phase === 'confirm-name') {
+      this.#joinNowPressed = true;
+      await this.confirmName();
+      if (this.state.phase === 'confirm-name') this.#joinNowPressed = false;
+      return;
+    }
+    const offer = this.#offer;
+    if (!offer || this.state.phase !== 'pre-join') return;
+    const { skipPreJoin: skip, joinWith } = this.state;
+    writePreJoinChoice(this.#platform, { skip, joinWith });
+    await this.#join(offer);
   }
 
   /** Starts or stops sharing the screen (doctor only; no-op where sharing is not offered). */
@@ -292,11 +331,56 @@ export class CallViewModel extends ViewModel<CallPageState> {
     // Retained before the socket opens (in the waiting room or the call), so it is the first message sent.
     this.#disposers.push(this.#socket.retain(`subscribe:${id}`, { type: 'subscribe', appointmentId: id }));
     if (isCallActive(context.call.status)) {
-      this.#startPeerCall(id, context, context.hasGrant ? context.iceServers : await this.#admission.grant());
+      this.#chrome.startChat();
+      await this.#offerJoin({ id, context, iceServers: context.hasGrant ? context.iceServers : null });
     } else if (context.self.role === 'patient') {
+      this.#chrome.startChat();
       this.#enterWaitingRoom(id, context);
     } else {
       this.#callOver();
+    }
+  }
+
+  /**
+   * The call can be joined: the pre-join screen shows, unless this browser chose to skip it, or this
+   * visitor pressed Join now already (with their name).
+   */
+  async #offerJoin(offer: JoinOffer): Promise<void> {
+    if (this.#left) return;
+    // The box ticked now (in the waiting room) or on an earlier visit (remembered) skips the screen.
+    if (this.#joinNowPressed || this.state.skipPreJoin) {
+      if (this.state.skipPreJoin) {
+        writePreJoinChoice(this.#platform, { skip: true, joinWith: this.state.joinWith });
+      }
+      await this.#join(offer);
+      return;
+    }
+    this.#offer = offer;
+    // The chat's live messages come over the socket: opened now, not at Join now.
+    this.#socket.connect();
+    this.update({
+      phase: 'pre-join',
+      statusText: readyToJoin(offer.context.self.role, this.state.otherName),
+    });
+  }
+
+  async #join(offer: JoinOffer): Promise<void> {
+    this.update({ joining: true });
+    try {
+      let iceServers = offer.iceServers;
+      if (iceServers === null) {
+        iceServers = await this.#admission.grant();
+        // A socket opened for the chat before this browser had its call cookie cannot join: a new one
+        // carries it (one not opened yet just opens).
+        this.#socket.reconnect();
+      }
+      this.#offer = null;
+      this.#startPeerCall(offer.id, offer.context, iceServers);
+    } catch (error) {
+      if (!this.state.viaLink && redirectIfSignedOut(error, this.#platform)) return;
+      this.#fail(errorMessage(error));
+    } finally {
+      this.update({ joining: false });
     }
   }
 
@@ -347,7 +431,7 @@ export class CallViewModel extends ViewModel<CallPageState> {
         // This socket was opened before the cookie existed, so it cannot join; a new one carries it.
         this.#socket.reconnect();
         this.update({ waitingRoom: null });
-        this.#startPeerCall(id, context, iceServers);
+        void this.#offerJoin({ id, context, iceServers });
       },
       onFailed: (error) => this.#fail(errorMessage(error)),
     });
@@ -360,6 +444,12 @@ export class CallViewModel extends ViewModel<CallPageState> {
   }
 
   #applyCall(call: CallStatusView): void {
+    // Ended while this party was still choosing: there is nothing left to join.
+    if (this.state.phase === 'pre-join' && !isCallActive(call.status)) {
+      this.#offer = null;
+      this.#callOver();
+      return;
+    }
     this.#times = withCallStatus(this.#times, call);
     this.#chrome.followCall(this.state.role, isCallActive(call.status));
     this.#renderClock();

@@ -13,6 +13,7 @@ export const STATUS_WORDS: Record<CallPagePhase, string> = {
   'confirm-name': 'Confirm your name',
   'link-dead': 'This link does not work',
   'waiting-room': 'The doctor will be with you shortly',
+  'pre-join': 'Ready to join',
   idle: 'Connecting…',
   starting: 'Starting your camera and microphone…',
   joining: 'Connecting…',
@@ -25,6 +26,13 @@ export const STATUS_WORDS: Record<CallPagePhase, string> = {
   failed: 'The call could not continue',
   closed: 'You left the call',
 };
+
+/** The pre-join screen's status: the patient's doctor is there; the doctor's patient is told once they join. */
+export function readyToJoin(role: PartyRole, other: string | null): string {
+  return role === 'patient'
+    ? `${other ?? 'The doctor'} is ready for you. Choose Join now.`
+    : `Your call has started. ${other ?? 'The patient'} will see you once you join.`;
+}
 
 export function statusText(phase: CallPagePhase, error: string | null): string {
   return phase === 'failed' && error ? error : STATUS_WORDS[phase];
@@ -98,6 +106,23 @@ export const INVITATION_WORDS = {
   check: 'Please check that this is your appointment.',
   nameHeading: 'Confirm your name',
   nameHint: 'The doctor will see this name in the call.',
+} as const;
+
+/** The pre-join screen (pre-join.tsx), which is also the waiting room. */
+export const PRE_JOIN_WORDS = {
+  heading: (other: string | null) => (other ? `Video call with ${other}` : 'Your video call'),
+  with: 'With',
+  previewHeading: 'Your camera and microphone',
+  joinWith: (audio: boolean, video: boolean): string => {
+    if (audio && video) return 'You will join with your microphone and camera on.';
+    if (audio) return 'You will join with your microphone on and your camera off.';
+    if (video) return 'You will join with your camera on and your microphone off.';
+    return 'You will join with your microphone and camera off. You can still see and hear the other side, and write in the chat.';
+  },
+  remember: 'Next time, join straight away with these settings',
+  keepOpen: (doctor: string | null) =>
+    `Keep this page open: you can join ${doctor ?? 'the doctor'} as soon as the call starts. Meanwhile, check your picture and sound, or write in the chat.`,
+  chatLabel: (other: string | null) => `Chat with ${other ?? 'the other side'}`,
 } as const;
 
 export const NAME_PROBLEMS = {

@@ -1,5 +1,6 @@
 import '../../ui/styles.css';
 import { ApiClient } from '../../api/http-client.js';
+import { ConnectionTest } from '../../device-check/connection-test.js';
 import { DeviceCheck } from '../../device-check/device-check.js';
 import { browserPlatform } from '../../platform/browser-platform.js';
 import { mount } from '../../platform/mount.js';
@@ -12,7 +13,8 @@ const api = new ApiClient(platform.fetch);
 const socket = createSignalingSocket(platform, api);
 const model = new CallViewModel(api, platform, socket);
 const deviceCheck = new DeviceCheck(platform);
-mount(<CallPage model={model} deviceCheck={deviceCheck} />);
+const connection = new ConnectionTest(api, platform);
+mount(<CallPage model={model} preJoin={{ check: deviceCheck, connection }} />);
 platform.onPageHide(() => {
   deviceCheck.release();
   model.leave();
