@@ -2,10 +2,12 @@ import type { Page } from '@playwright/test';
 import { expectNoSeriousAxeViolations } from './support/axe.js';
 import {
   button,
+  CALL_CONTROLS,
   CALL_SCENARIO_TIMEOUT_MS,
   connectedCall,
   endActiveCall,
   hangUp,
+  joinNow,
   returnedToAppointment,
 } from './support/call-flow.js';
 import { DEMO_ACCOUNTS, expect, signIn, test } from './support/fixtures.js';
@@ -69,6 +71,12 @@ test.describe('accessibility (axe-core)', () => {
     await page.getByRole('link', { name: 'Check in', exact: true }).click();
     await expect(page.getByLabel('Camera preview')).toBeVisible();
     await expectNoSeriousAxeViolations(page, 'waiting room');
+    // The same screen with the connection test opened in it, and with the camera and microphone off.
+    await page.getByText('Test your connection', { exact: true }).click();
+    await page.getByRole('button', { name: 'Turn camera off', exact: true }).click();
+    await page.getByRole('button', { name: 'Mute', exact: true }).click();
+    await expect(page.getByText('Your camera is off', { exact: true })).toBeVisible();
+    await expectNoSeriousAxeViolations(page, 'waiting room (connection test open, devices off)');
   });
 
   test('the doctor’s appointments page with notifications blocked: the how-to for this browser opens by keyboard, no violations', async ({
@@ -130,20 +138,6 @@ test.describe('accessibility (axe-core)', () => {
   });
 });
 
-/** The call's controls each side has (accessible names are the contract: issue 4). */
-const CALL_CONTROLS = {
-  doctor: [
-    'Mute',
-    'Turn camera off',
-    'Share screen',
-    'Fullscreen',
-    'Chat',
-    'Leave call',
-    'End call for everyone',
-  ],
-  patient: ['Mute', 'Turn camera off', 'Fullscreen', 'Chat', 'Leave call'],
-} as const;
-
 /** What a Tab press landed on: the accessible name of a button (or the tag of anything else). */
 async function focusedName(page: Page): Promise<string> {
   return page.evaluate(() => {
@@ -175,6 +169,12 @@ test.describe('accessibility of a live call (axe-core and keyboard)', () => {
   }) => {
     const parties = await connectedCall(newUserPage, app.demoPassword);
     const { doctor, patient } = parties;
+    // A reload is a way back in: the pre-join screen, with the doctor in the call.
+    await patient.reload();
+    await expect(button(patient, 'Join now')).toBeEnabled({ timeout: 20_000 });
+    await expect(patient.getByLabel('Camera preview')).toBeVisible();
+    await expectNoSeriousAxeViolations(patient, 'pre-join screen (patient)');
+    await joinNow(patient);
     for (const [role, page] of [
       ['doctor', doctor],
       ['patient', patient],

@@ -2,6 +2,7 @@ import type { Locator, Page } from '@playwright/test';
 import {
   appointmentDetail,
   button,
+  CALL_CONTROLS,
   CALL_SCENARIO_TIMEOUT_MS,
   connectedCall,
   hangUp,
@@ -24,16 +25,6 @@ const SOUND_ENERGY_PER_SECOND = 0.01;
 const SILENCE_ENERGY_PER_SECOND = 0.001;
 /** Black frames (a disabled camera) have luma ~0; the fake camera's green picture ~85. */
 const BLACK_LUMA = 16;
-const PATIENT_CONTROLS = ['Mute', 'Turn camera off', 'Fullscreen', 'Chat', 'Leave call'] as const;
-const DOCTOR_CONTROLS = [
-  'Mute',
-  'Turn camera off',
-  'Share screen',
-  'Fullscreen',
-  'Chat',
-  'Leave call',
-  'End call for everyone',
-] as const;
 const PICTURE_LUMA = 40;
 
 function describeRates(rates: MediaRates): string {
@@ -281,8 +272,8 @@ test.describe('the call experience (issue 4)', () => {
     });
 
     for (const [role, page, names] of [
-      ['patient', patient, PATIENT_CONTROLS],
-      ['doctor', doctor, DOCTOR_CONTROLS],
+      ['patient', patient, CALL_CONTROLS.patient],
+      ['doctor', doctor, CALL_CONTROLS.doctor],
     ] as const) {
       await test.step(`360x740 (${role}): every control is visible, inside the screen, and none overlaps another`, async () => {
         await page.setViewportSize({ width: 360, height: 740 });

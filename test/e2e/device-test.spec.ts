@@ -196,6 +196,8 @@ test.describe('device test page', () => {
     await test.step('no sideways scrolling at 1280 and 360 px', async () => {
       for (const viewport of VIEWPORTS) {
         await page.setViewportSize({ width: viewport.width, height: viewport.height });
+        // The picture shows the verdict, which is what this screen is about.
+        await page.locator('.verdict').scrollIntoViewIfNeeded();
         await captureScreen(page, 'device-test-result', viewport);
       }
     });
@@ -308,9 +310,7 @@ test.describe('waiting room device check', () => {
     await expect(patient.getByText('The doctor will be with you shortly', { exact: true })).toBeVisible();
 
     await test.step('the waiting room shows the preview and a moving level meter while the patient waits', async () => {
-      await expect(
-        patient.getByRole('heading', { name: 'While you wait: check your camera and sound' }),
-      ).toBeVisible();
+      await expect(patient.getByRole('heading', { name: 'Your camera and microphone' })).toBeVisible();
       await expectPreviewPlaying(patient);
       await expectMeterMoves(patient);
       await patient.getByRole('button', { name: 'Play test sound', exact: true }).click();

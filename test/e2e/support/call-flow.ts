@@ -66,6 +66,20 @@ export async function openAppointmentAsBoth(
   return { doctor, patient, id };
 }
 
+/** The call's controls each side has, in keyboard order (accessible names are the contract: issue 4). */
+export const CALL_CONTROLS = {
+  doctor: [
+    'Mute',
+    'Turn camera off',
+    'Share screen',
+    'Fullscreen',
+    'Chat',
+    'Leave call',
+    'End call for everyone',
+  ],
+  patient: ['Mute', 'Turn camera off', 'Fullscreen', 'Chat', 'Leave call'],
+} as const;
+
 /** The pre-join screen's tick box that skips the screen next time (and joins from the waiting room at once). */
 export const PRE_JOIN_REMEMBER = 'Next time, join straight away with these settings';
 

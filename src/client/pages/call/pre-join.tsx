@@ -19,6 +19,8 @@ export interface PreJoinParts {
 /** Who the call is with and when: the link's clinic, doctor and time, or the appointment's. */
 function Facts({ state }: { state: CallPageState }) {
   const { invitation, appointmentTime } = state;
+  // The pre-join heading names the other party already; the waiting room's does not.
+  const withWhom = state.phase === 'waiting-room' ? (state.otherName ?? '') : '';
   const rows: Array<[string, string, string | null]> = invitation
     ? [
         [INVITATION_WORDS.clinic, invitation.clinic, null],
@@ -26,7 +28,7 @@ function Facts({ state }: { state: CallPageState }) {
         [INVITATION_WORDS.time, invitation.when, invitation.whenIso],
       ]
     : [
-        [PRE_JOIN_WORDS.with, state.otherName ?? '', null],
+        [PRE_JOIN_WORDS.with, withWhom, null],
         [INVITATION_WORDS.time, appointmentTime?.when ?? '', appointmentTime?.whenIso ?? null],
       ];
   return (
