@@ -1,9 +1,9 @@
 // Call setup time: `npm run bench:call-setup [-- --runs 10 --warmup 1 --tune … --build auto]`.
 //
 // In Debian's Chromium inside a loopback-only network namespace (re-executed under `unshare` like
-// scripts/e2e.mjs), a doctor starts the call and waits; the patient clicks "Join video call" on the
-// appointment page; the bench measures, on each side, when each phase of the setup happens after that
-// click, through an init script that wraps getUserMedia, WebSocket and RTCPeerConnection and watches the
+// scripts/e2e.mjs), a doctor starts the call and joins; the patient clicks "Join video call" on the
+// appointment page, then "Join now" on the pre-join screen; the bench measures, on each side, when each
+// phase of the setup happens after that Join now click, through an init script that wraps getUserMedia, WebSocket and RTCPeerConnection and watches the
 // remote <video> (bench/lib/call-probe.ts). Prints tables (median and p90) and writes
 // bench/results/call-setup-<timestamp>.json and call-setup-latest.json.
 //

@@ -2,7 +2,7 @@ import type { Mark } from '../lib/call-probe.js';
 
 /**
  * What is measured, read from the marks of both pages. Every milestone is the first mark of its kind on
- * that side at or after the patient's Join click; every time is in ms after that click.
+ * that side at or after the patient's Join now click; every time is in ms after that click.
  */
 
 export type Side = 'patient' | 'doctor';
@@ -105,11 +105,8 @@ export const MILESTONES: readonly Milestone[] = [
  * the getStats ones (first encoded frame, first packet) are polled and can lag by tens of milliseconds.
  */
 export const CRITICAL_PATH: readonly { label: string; side: Side; key: string }[] = [
-  { label: 'Join click → POST …/call/join answered', side: 'patient', key: 'join-api' },
-  { label: '→ call page HTML received', side: 'patient', key: 'html' },
-  { label: '→ call page scripts run (DOMContentLoaded)', side: 'patient', key: 'dcl' },
-  { label: '→ call context answered', side: 'patient', key: 'context' },
-  { label: '→ getUserMedia resolved (WebSocket opens meanwhile)', side: 'patient', key: 'gum' },
+  // The call cookie, the call page and its context come before the pre-join screen's Join now.
+  { label: 'Join now click → getUserMedia resolved (preview released)', side: 'patient', key: 'gum' },
   { label: '→ join sent (after media and welcome)', side: 'patient', key: 'join-sent' },
   { label: '→ peer-joined at the doctor', side: 'doctor', key: 'peer-joined' },
   { label: '→ doctor sends the offer', side: 'doctor', key: 'offer' },
@@ -127,7 +124,7 @@ export interface QualitySample {
   kbps: number | null;
 }
 
-/** When the received video's quality is sampled, ms after the Join click. */
+/** When the received video's quality is sampled, ms after the Join now click. */
 export const QUALITY_AT = [3_000, 10_000] as const;
 
 export type MilestoneTimes = Record<Side, Record<string, number | null>>;
@@ -140,7 +137,7 @@ export interface CallPageTraffic {
 }
 
 export interface RunFigures {
-  /** Milliseconds after the patient's Join click, by side and milestone key. */
+  /** Milliseconds after the patient's Join now click, by side and milestone key. */
   at: MilestoneTimes;
   /** Received video sizes as they changed, ms after the click. */
   received: Record<Side, { at: number; width: number; height: number }[]>;

@@ -88,7 +88,7 @@ function printReport(summary: CallSetupSummary, runs: RunResult[], options: Opti
   const out: string[] = [];
   out.push(
     `\nCall setup, ${summary.measuredRuns} measured runs (+${options.warmup} warm-up)` +
-      `${options.tuneText ? `, experiment: ${options.tuneText}` : ''}; times in ms after the patient's Join click\n`,
+      `${options.tuneText ? `, experiment: ${options.tuneText}` : ''}; times in ms after the patient's Join now click\n`,
   );
   out.push(
     formatTable(

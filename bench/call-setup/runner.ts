@@ -93,6 +93,8 @@ async function oneRun(
     const join = patient.page.getByRole('button', { name: 'Join video call', exact: true });
     await start.click();
     await doctor.page.waitForURL(/\/call\/?$/);
+    // The pre-join screen comes before every call, the doctor's too.
+    await doctor.page.getByRole('button', { name: 'Join now', exact: true }).click();
     await waitFor(
       "the doctor's joined",
       () => marks.doctor.some((m) => m.name === 'ws:recv:joined' && /\/call\/?$/.test(m.path)),
@@ -107,11 +109,16 @@ async function oneRun(
       undefined,
       { timeout: 15_000 },
     );
+    await join.click();
+    await patient.page.waitForURL(/\/call\/?$/);
+    const joinNow = patient.page.getByRole('button', { name: 'Join now', exact: true });
+    await joinNow.waitFor({ state: 'visible', timeout: 15_000 });
     await new Promise((resolve) => setTimeout(resolve, options.settleMs));
 
-    await join.click();
-    const click = () => marks.patient.findLast((m) => m.name === 'click:Join video call');
-    await waitFor('the Join click mark', () => click() !== undefined, 5_000);
+    // Measured from the pre-join screen's Join now: the screen (and its camera preview) is in the path.
+    await joinNow.click();
+    const click = () => marks.patient.findLast((m) => m.name === 'click:Join now');
+    await waitFor('the Join now click mark', () => click() !== undefined, 5_000);
     const clickAt = click()?.t ?? 0;
     const after = (side: Side, name: string) => marks[side].some((m) => m.t >= clickAt && m.name === name);
     await waitFor(

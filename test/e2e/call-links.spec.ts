@@ -260,6 +260,8 @@ test.describe('call links (S16, S18)', () => {
       const page = await visitor('live link', secondLink);
       await expect(page.getByLabel('Your name', { exact: true })).toBeVisible();
       await expectInvitation(page, (await appointmentDetail(doctor, id)).appointment.scheduledAt);
+      // The pre-join screen's preview, before the name is even given.
+      await expect(page.getByLabel('Camera preview')).toBeVisible();
       for (const viewport of VIEWPORTS) {
         await page.setViewportSize({ width: viewport.width, height: viewport.height });
         await captureScreen(page, 'invite', viewport);
