@@ -2,6 +2,7 @@ import type { Locator, Page } from '@playwright/test';
 import { CALL_SCENARIO_TIMEOUT_MS, endActiveCall, joinNow } from './support/call-flow.js';
 import { launchWithFakeDevices } from './support/chromium.js';
 import { DEMO_ACCOUNTS, expect, signIn, test, waitForFramesGrowing } from './support/fixtures.js';
+import { senderTracks } from './support/page-media.js';
 import { captureScreen, VIEWPORTS } from './support/screens.js';
 
 // The device test page (issue 5 items 1–6) in real Chromium with its fake camera and microphone: device
@@ -330,20 +331,24 @@ test.describe('waiting room device check', () => {
       });
     });
 
-    await test.step('Start, then Join now: the preview is released and the call sends the patient’s camera', async () => {
+    await test.step('Start, then Join now: the call takes over the preview’s camera and microphone', async () => {
       await doctor.getByRole('button', { name: 'Start video call', exact: true }).click();
       await joinNow(doctor);
       await joinNow(patient);
       await expect(patient.getByRole('button', { name: 'Leave call', exact: true })).toBeVisible({
         timeout: 20_000,
       });
-      expect(
-        await patient.evaluate(() =>
-          (window as unknown as { lobbyPreviewTracks: MediaStreamTrack[] }).lobbyPreviewTracks.map(
-            (track) => track.readyState,
-          ),
-        ),
-      ).toEqual(['ended', 'ended']);
+      // The very tracks the preview showed are the ones the call sends: the camera was not started twice.
+      const previewTracks = await patient.evaluate(() =>
+        (window as unknown as { lobbyPreviewTracks: MediaStreamTrack[] }).lobbyPreviewTracks.map((track) => ({
+          id: track.id,
+          readyState: track.readyState,
+        })),
+      );
+      await expect
+        .poll(async () => (await senderTracks(patient)).map((track) => track.id).sort())
+        .toEqual(previewTracks.map((track) => track.id).sort());
+      expect(previewTracks.map((track) => track.readyState)).toEqual(['live', 'live']);
       // The doctor decodes a growing stream of the patient's video: the call got the camera.
       await waitForFramesGrowing(doctor);
     });

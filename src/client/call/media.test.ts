@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { FakeStream, FakeTrack } from '../testing/fake-media.js';
 import {
   acquireCallMedia,
   acquireJoinMedia,
@@ -6,6 +7,7 @@ import {
   callConstraints,
   describeMediaError,
   deviceProblem,
+  mediaFromPreview,
   videoConstraints,
 } from './media.js';
 
@@ -187,5 +189,30 @@ describe('acquireJoinMedia (S25)', () => {
     expect(deviceProblem(fail('NotReadableError'))).toBe('busy');
     expect(deviceProblem(fail('NotSupportedError'))).toBe('unsupported');
     expect(deviceProblem(new Error('?'))).toBe('failed');
+  });
+});
+
+describe('mediaFromPreview', () => {
+  it('keeps the wanted live tracks, on, and stops the rest', () => {
+    const preview = FakeStream.withAudioAndVideo();
+    for (const track of preview.tracks) track.enabled = false;
+    const media = mediaFromPreview(preview.asStream, { audio: false, video: true });
+    expect(media).toEqual({ stream: preview.asStream, problems: {} });
+    expect(preview.tracks.map((t) => [t.kind, t.readyState, t.enabled])).toEqual([['video', 'live', true]]);
+  });
+
+  it('gives nothing (and stops the preview) when a wanted device is missing or ended, or none is wanted', () => {
+    const ended = FakeStream.withAudioAndVideo();
+    ended.tracks[1]?.stop();
+    const cases: Array<[FakeStream, { audio: boolean; video: boolean }]> = [
+      [new FakeStream([new FakeTrack('audio')]), { audio: true, video: true }],
+      [ended, { audio: true, video: true }],
+      [FakeStream.withAudioAndVideo(), { audio: false, video: false }],
+    ];
+    for (const [preview, wanted] of cases) {
+      expect(mediaFromPreview(preview.asStream, wanted)).toBeNull();
+      expect(preview.tracks.every((t) => t.readyState === 'ended')).toBe(true);
+    }
+    expect(mediaFromPreview(null, { audio: true, video: true })).toBeNull();
   });
 });

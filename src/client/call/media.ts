@@ -189,6 +189,32 @@ export async function acquireJoinMedia(
   return { stream, problems };
 }
 
+/**
+ * The pre-join screen's running preview as the call's media, when it has a live track of every kind the
+ * party joins with: the kinds left out are stopped, the others turned back on. Otherwise every preview
+ * track is stopped and null says "ask the browser" (acquireJoinMedia), which also says what failed.
+ */
+export function mediaFromPreview(preview: MediaStream | null, wanted: JoinDevices): CallMedia | null {
+  if (!preview) return null;
+  const tracks = preview.getTracks();
+  const isWanted = (track: MediaStreamTrack) => wanted[track.kind as MediaKind] === true;
+  const live = (kind: MediaKind) => tracks.some((t) => t.kind === kind && t.readyState === 'live');
+  const covered = (['audio', 'video'] as const).every((kind) => !wanted[kind] || live(kind));
+  if (!covered || !(wanted.audio || wanted.video)) {
+    for (const track of tracks) track.stop();
+    return null;
+  }
+  for (const track of tracks) {
+    if (isWanted(track) && track.readyState === 'live') {
+      track.enabled = true;
+    } else {
+      track.stop();
+      preview.removeTrack(track);
+    }
+  }
+  return { stream: preview, problems: {} };
+}
+
 export function describeMediaError(error: unknown): string {
   switch (errorName(error)) {
     case 'NotAllowedError':

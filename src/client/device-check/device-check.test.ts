@@ -302,6 +302,31 @@ describe('DeviceCheck', () => {
     expect(check.state).toMatchObject({ meterBlocked: false, level: 0.5, heard: true });
   });
 
+  it('gives its running devices to the call once, without stopping them; a later release stops nothing', async () => {
+    const { check, platform, streams } = setup();
+    await check.allow();
+    check.setOff('video', true);
+    expect(streams[0]?.tracks.find((t) => t.kind === 'video')?.enabled).toBe(false);
+    const taken = check.take();
+    expect(taken).toBe(streams[0]?.asStream);
+    expect(check.take()).toBeNull();
+    check.release();
+    expect(streams[0]?.tracks.some((track) => track.stopped)).toBe(false);
+    expect(platform.levelMeters[0]?.closed).toBe(true);
+    expect(check.state).toMatchObject({ access: 'idle', stream: null });
+  });
+
+  it('turns a previewed device off and on again without asking the browser again', async () => {
+    const { check, streams } = setup();
+    await check.allow();
+    check.setOff('audio', true);
+    expect(check.state.microphoneOff).toBe(true);
+    expect(streams[0]?.tracks.find((t) => t.kind === 'audio')?.enabled).toBe(false);
+    check.setOff('audio', false);
+    expect(streams[0]?.tracks.find((t) => t.kind === 'audio')?.enabled).toBe(true);
+    expect(streams).toHaveLength(1);
+  });
+
   it('releases the camera and microphone, also when they arrive after the release', async () => {
     const { check, platform, streams } = setup();
     await check.allow();

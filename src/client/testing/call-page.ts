@@ -32,6 +32,8 @@ export function callPage(
     preJoin?: 'show' | 'skip';
     /** What this browser's storage holds before the page starts. */
     storage?: Record<string, string>;
+    /** The pre-join screen's running preview, handed to the call at Join now. */
+    preview?: { take(): MediaStream | null };
   } = {},
 ) {
   const api = fakeApi(routes);
@@ -55,7 +57,7 @@ export function callPage(
     platform.storage.set(PRE_JOIN_STORAGE_KEY, JSON.stringify({ skip: true, audio: true, video: true }));
   }
   for (const [key, value] of Object.entries(options.storage ?? {})) platform.storage.set(key, value);
-  const model = new CallViewModel(new ApiClient(api.fetch), platform, socket);
+  const model = new CallViewModel(new ApiClient(api.fetch), platform, socket, options.preview ?? null);
   const posts = () => api.requests.filter((r) => r.method === 'POST');
   return { api, platform, model, connection, connections, pcs, local, asked, posts };
 }

@@ -8,6 +8,7 @@ import {
   joinInfo,
   TOKEN,
 } from '../../testing/call-page.js';
+import { FakeStream, FakeTrack } from '../../testing/fake-media.js';
 import { settle } from '../../testing/fake-peer-connection.js';
 import { callContext, callStatus, doctorPeer } from '../../testing/fixtures.js';
 import { DEFAULT_PRE_JOIN, PRE_JOIN_STORAGE_KEY, readPreJoinChoice } from './pre-join-choice.js';
@@ -229,5 +230,42 @@ describe('CallViewModel: the pre-join screen', () => {
     });
     connection().welcome();
     expect(connection().sent.map((m) => m.type)).toEqual(['subscribe', 'join']);
+  });
+
+  it('hands the running preview to the call: the camera is not started a second time', async () => {
+    const previewStream = FakeStream.withAudioAndVideo();
+    const [mic, camera] = previewStream.tracks;
+    let taken = 0;
+    const preview = {
+      take: () => {
+        taken += 1;
+        return taken === 1 ? previewStream.asStream : null;
+      },
+    };
+    const { model, asked } = callPage([activeContext()], { preJoin: 'show', preview });
+    await model.load();
+    model.toggleAudio();
+    await model.joinNow();
+    await settle();
+    expect(asked).toHaveLength(0);
+    expect(taken).toBe(1);
+    // Joined muted: the microphone left out is stopped, the camera is the preview's, on.
+    expect(mic?.readyState).toBe('ended');
+    expect(camera?.readyState).toBe('live');
+    expect(camera?.enabled).toBe(true);
+    expect(model.state.localStream).toBe(previewStream.asStream);
+  });
+
+  it('asks the browser when the preview lacks a device the party joins with, and stops the preview', async () => {
+    const cameraOnly = new FakeStream([new FakeTrack('video')]);
+    const { model, asked } = callPage([activeContext()], {
+      preJoin: 'show',
+      preview: { take: () => cameraOnly.asStream },
+    });
+    await model.load();
+    await model.joinNow();
+    await settle();
+    expect(asked).toHaveLength(1);
+    expect(cameraOnly.tracks[0]?.readyState).toBe('ended');
   });
 });

@@ -69,9 +69,18 @@ export class CallViewModel extends ViewModel<CallPageState> {
   #ticker: unknown = null;
   #disposers: Array<() => void> = [];
 
-  constructor(api: ApiClient, platform: Platform, socket: ReconnectingSocket) {
+  /** The pre-join screen's camera check, whose running devices the call takes over at Join now. */
+  readonly #preview: { take(): MediaStream | null } | null;
+
+  constructor(
+    api: ApiClient,
+    platform: Platform,
+    socket: ReconnectingSocket,
+    preview: { take(): MediaStream | null } | null = null,
+  ) {
     super(initialCallPageState(platform, readPreJoinChoice(platform)));
     this.#api = api;
+    this.#preview = preview;
     this.#platform = platform;
     this.#socket = socket;
     this.#admission = new CallAdmission(api);
@@ -473,6 +482,7 @@ export class CallViewModel extends ViewModel<CallPageState> {
         socket: this.#socket,
         grant: () => this.#admission.grant(),
         join: this.state.joinWith,
+        preview: this.#preview?.take() ?? null,
       },
       {
         update: (patch) => {

@@ -11,8 +11,8 @@ import { CallViewModel } from './call-view-model.js';
 const platform = browserPlatform();
 const api = new ApiClient(platform.fetch);
 const socket = createSignalingSocket(platform, api);
-const model = new CallViewModel(api, platform, socket);
 const deviceCheck = new DeviceCheck(platform);
+const model = new CallViewModel(api, platform, socket, deviceCheck);
 const connection = new ConnectionTest(api, platform);
 mount(<CallPage model={model} preJoin={{ check: deviceCheck, connection }} />);
 platform.onPageHide(() => {

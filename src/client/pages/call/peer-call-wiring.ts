@@ -8,6 +8,7 @@ import {
   describeSwitchError,
   describeTurnOnError,
   type JoinDevices,
+  mediaFromPreview,
   VIDEO_INPUT_KEY,
 } from '../../call/media.js';
 import { type LocalMedia, PeerCall } from '../../call/peer-call.js';
@@ -61,6 +62,8 @@ export interface PeerCallSetup {
   grant: () => Promise<unknown>;
   /** The devices to join with (S25); the others start off. */
   join: JoinDevices;
+  /** The pre-join screen's running camera and microphone, handed over for the call's first media. */
+  preview?: MediaStream | null;
 }
 
 /** The peer call's phase as the page shows it. */
@@ -104,6 +107,7 @@ export class WiredPeerCall {
     this.#setup = setup;
     this.#listener = listener;
     const { appointmentId, platform, api } = setup;
+    let preview = setup.preview ?? null;
     const { role } = setup.context.self;
     const preferred = () => ({
       videoInput: platform.readStorage(VIDEO_INPUT_KEY),
@@ -122,7 +126,14 @@ export class WiredPeerCall {
       },
       signaling: setup.socket,
       createPeerConnection: platform.createPeerConnection,
-      acquireMedia: (wanted) => acquireJoinMedia(platform.getUserMedia, preferred(), wanted),
+      acquireMedia: (wanted) => {
+        // The preview is used once, for the first media; anything later asks the browser.
+        const handed = mediaFromPreview(preview, wanted);
+        preview = null;
+        return handed
+          ? Promise.resolve(handed)
+          : acquireJoinMedia(platform.getUserMedia, preferred(), wanted);
+      },
       join: setup.join,
       createMediaStream: platform.createMediaStream,
       devices: {
