@@ -29,6 +29,7 @@ import { AppError, errorBody } from './errors.js';
 import { originAllowed } from './http/auth.js';
 import { capConnections, httpTimeouts } from './http/connection-limits.js';
 import { loggerOptions } from './http/logging.js';
+import { openApiRoute, registerOpenApi, schemaValidationMessage } from './http/openapi.js';
 import { pageRoutes } from './http/pages.js';
 import { findPrincipal } from './http/principal.js';
 import { appointmentIdOf } from './http/refusals.js';
@@ -54,9 +55,12 @@ export interface AppDeps {
   logger?: FastifyServerOptions['logger'];
   /** How often this node sweeps for calls to warn about or end (tests run sweeps themselves). */
   sweepIntervalMs?: number;
+  /** Told of every route as it is added (the API document's test lists them). */
+  onRoute?: (route: { method: string | string[]; url: string }) => void;
 }
 
 const BODY_LIMIT = 64 * 1024;
+const APP_VERSION = '0.1.0';
 
 /**
  * The allowed origins as WebSocket sources for CSP `connect-src`. The page's own origin is `'self'`,
@@ -95,6 +99,8 @@ export async function buildApp(
       : {}),
   }) as unknown as FastifyInstance;
 
+  const onRoute = deps.onRoute;
+  if (onRoute) app.addHook('onRoute', (route) => onRoute(route));
   capConnections(app.server, config);
   const store = createStore(deps.db, clock);
   const broadcaster = new Broadcaster(deps.bus);
@@ -168,6 +174,8 @@ export async function buildApp(
       return reply.code(err.status).send(errorBody(err.code, err.message));
     }
     if (err instanceof ZodError) return reply.code(400).send(errorBody('validation_failed'));
+    const shape = schemaValidationMessage(err);
+    if (shape !== null) return reply.code(400).send(errorBody('validation_failed', shape));
     const e = err as { code?: string; statusCode?: number };
     switch (e.code) {
       case 'FST_ERR_CTP_BODY_TOO_LARGE':
@@ -190,6 +198,7 @@ export async function buildApp(
   });
   app.setNotFoundHandler((_req, reply) => reply.code(404).send(errorBody('not_found')));
 
+  await registerOpenApi(app, APP_VERSION);
   await app.register(fastifyHelmet, {
     contentSecurityPolicy: {
       useDefaults: false,
@@ -278,6 +287,7 @@ export async function buildApp(
   await chatRoutes(app, ctx);
   await callRoutes(app, ctx);
   await signalFallbackRoutes(app, ctx);
+  openApiRoute(app);
   await pageRoutes(app, ctx, deps.clientDir ?? defaultClientDir);
 
   sweeper.start();
