@@ -10,6 +10,8 @@ import { CLOSE_CODES } from '../protocol/close-codes.js';
 import { MAX_FRAME_BYTES } from '../protocol/messages.js';
 import type { Principal } from './access/principal.js';
 import { accountRoutes } from './accounts/account-routes.js';
+import { peopleRoutes } from './accounts/people-routes.js';
+import { PeopleService } from './accounts/people-service.js';
 import { RevocationService } from './accounts/revocation-service.js';
 import { appointmentRoutes } from './appointments/appointment-routes.js';
 import { isAuditedRefusal, recordRefusal } from './audit/audit-service.js';
@@ -33,6 +35,7 @@ import { openApiRoute, registerOpenApi, schemaValidationMessage } from './http/o
 import { pageRoutes } from './http/pages.js';
 import { findPrincipal } from './http/principal.js';
 import { appointmentIdOf } from './http/refusals.js';
+import { type Mailer, smtpMailer } from './mail/mailer.js';
 import { Broadcaster } from './realtime/broadcaster.js';
 import { signalFallbackRoutes } from './signaling/fallback-routes.js';
 import { type HubLimits, SignalingHub } from './signaling/hub.js';
@@ -55,6 +58,8 @@ export interface AppDeps {
   logger?: FastifyServerOptions['logger'];
   /** How often this node sweeps for calls to warn about or end (tests run sweeps themselves). */
   sweepIntervalMs?: number;
+  /** Replaces the SMTP mailer built from the configuration. */
+  mailer?: Mailer;
   /** Told of every route as it is added (the API document's test lists them). */
   onRoute?: (route: { method: string | string[]; url: string }) => void;
 }
@@ -144,6 +149,16 @@ export async function buildApp(
     },
   );
   const revocation = new RevocationService(store, broadcaster, clock);
+  const mailer: Mailer | null = deps.mailer ?? (config.mail ? smtpMailer(config.mail) : null);
+  const people = new PeopleService({
+    store,
+    clock,
+    revocation,
+    mailer,
+    publicOrigin: config.publicOrigin,
+    linkTtlMs: config.setPasswordLinkHours * 3_600_000,
+    log: app.log,
+  });
   const ctx: AppContext = {
     config,
     store,
@@ -156,6 +171,7 @@ export async function buildApp(
     hub,
     sweeper,
     revocation,
+    people,
   };
 
   app.setErrorHandler(async (err, req, reply) => {
@@ -283,6 +299,7 @@ export async function buildApp(
   );
 
   await accountRoutes(app, ctx);
+  await peopleRoutes(app, ctx);
   await appointmentRoutes(app, ctx);
   await chatRoutes(app, ctx);
   await callRoutes(app, ctx);
@@ -294,6 +311,7 @@ export async function buildApp(
   app.addHook('onClose', async () => {
     await sweeper.stop();
     await hub.close();
+    mailer?.close();
   });
   return { app, ctx };
 }

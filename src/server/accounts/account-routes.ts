@@ -59,12 +59,21 @@ export async function accountRoutes(app: FastifyInstance, ctx: AppContext): Prom
         throw new AppError('rate_limited');
       }
       const user = await store.users.findByEmail(body.email);
-      const valid =
-        user && user.disabled_at === null ? await verifyPassword(body.password, user.password_hash) : false;
+      const valid = user ? await verifyPassword(body.password, user.password_hash) : false;
       if (!user || !valid) {
         if (!user) await burnPasswordCheck(body.password);
         await store.audit.record({ actorId: user?.id ?? null, action: 'auth.login', outcome: 'denied' });
         throw new AppError('invalid_credentials');
+      }
+      // Said only to someone who knows the password: the person, not a prober of emails.
+      if (user.disabled_at !== null) {
+        await store.audit.record({
+          actorId: user.id,
+          action: 'auth.login',
+          outcome: 'denied',
+          detail: { code: 'account_deactivated' },
+        });
+        throw new AppError('account_deactivated');
       }
       // Signing in over a session ends it as signing out would: its sockets and call cookies go too (S14).
       const previous = await findSession(req, config, store);
