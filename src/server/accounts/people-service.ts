@@ -25,6 +25,12 @@ export interface PeopleActor {
   hospitalId: string;
 }
 
+/** Adding people: the command line may add a patient to no hospital. */
+export interface CreatingActor {
+  userId: string | null;
+  hospitalId: string | null;
+}
+
 export interface NewPerson {
   displayName: string;
   email: string;
@@ -81,16 +87,20 @@ export class PeopleService {
    * Adds a person to the actor's hospital. An email already in use is refused (409), except a patient's:
    * a patient may be a patient of several hospitals, so the existing account is linked here instead.
    */
-  async create(actor: PeopleActor, input: NewPerson): Promise<CreatedPerson> {
+  async create(actor: CreatingActor, input: NewPerson): Promise<CreatedPerson> {
     const { store } = this.deps;
+    const { hospitalId } = actor;
+    if (input.role !== 'patient' && hospitalId === null) throw new Error(`a ${input.role} needs a hospital`);
     const email = normaliseEmail(input.email);
     const existing = await store.users.findByEmail(email);
     if (existing) {
-      if (existing.role !== 'patient' || input.role !== 'patient') throw new AppError('email_taken');
-      if (await store.people.isPatientOf(existing.id, actor.hospitalId)) {
+      if (existing.role !== 'patient' || input.role !== 'patient' || hospitalId === null) {
+        throw new AppError('email_taken');
+      }
+      if (await store.people.isPatientOf(existing.id, hospitalId)) {
         throw new AppError('email_taken', { message: 'This patient is already a patient of this hospital.' });
       }
-      await store.people.linkPatient(existing.id, actor.hospitalId);
+      await store.people.linkPatient(existing.id, hospitalId);
       await this.audit(actor, 'people.link-patient', existing.id);
       return { person: toPersonAccount(existing), linkedExisting: true, setPasswordLink: null };
     }
@@ -100,12 +110,12 @@ export class PeopleService {
           email,
           displayName: input.displayName.trim(),
           role: input.role,
-          hospitalId: actor.hospitalId,
+          hospitalId,
           passwordHash: NO_PASSWORD,
         },
         trx,
       );
-      if (input.role === 'patient') await store.people.linkPatient(created.id, actor.hospitalId, trx);
+      if (input.role === 'patient' && hospitalId) await store.people.linkPatient(created.id, hospitalId, trx);
       return created;
     });
     await this.audit(actor, 'people.create', user.id, { role: user.role });
@@ -205,7 +215,7 @@ export class PeopleService {
   }
 
   private async issueLink(
-    actor: PeopleActor,
+    actor: CreatingActor,
     user: UserRow,
     kind: 'welcome' | 'reset',
   ): Promise<SetPasswordLink> {
@@ -238,7 +248,7 @@ export class PeopleService {
   }
 
   private async audit(
-    actor: PeopleActor,
+    actor: CreatingActor,
     action: string,
     subjectId: string,
     extra: Record<string, string> = {},
