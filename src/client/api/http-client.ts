@@ -78,6 +78,11 @@ export class ApiClient {
     return session;
   }
 
+  /** Chooses a password with a one-time link's token; no session, so no CSRF token. */
+  async setPassword(token: string, password: string): Promise<void> {
+    await this.#request<void>('POST', '/api/set-password', { token, password }, false);
+  }
+
   /** Gives up this browser's call cookie: how someone who came by link and never signed in leaves. */
   async forgetCallCookie(): Promise<void> {
     await this.#request<void>('DELETE', '/api/call-cookie');
