@@ -181,7 +181,7 @@ export function PeoplePage({ model }: { model: PeopleViewModel }) {
                   />
                 </div>
                 <div class="field">
-                  <label for="filter-role">Role</label>
+                  <label for="filter-role">Show role</label>
                   <select
                     id="filter-role"
                     value={s.filter.role}
@@ -199,7 +199,7 @@ export function PeoplePage({ model }: { model: PeopleViewModel }) {
                   </select>
                 </div>
                 <div class="field">
-                  <label for="filter-status">Status</label>
+                  <label for="filter-status">Show status</label>
                   <select
                     id="filter-status"
                     value={s.filter.status}
