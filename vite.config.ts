@@ -8,11 +8,21 @@ import { defineConfig, type Plugin } from 'vite';
 const root = fileURLToPath(new URL('./src/client', import.meta.url));
 const outDir = fileURLToPath(new URL('./dist/client', import.meta.url));
 
-const PAGES = ['login', 'appointments', 'appointment', 'call', 'device-test'] as const;
+const PAGES = [
+  'login',
+  'set-password',
+  'people',
+  'appointments',
+  'appointment',
+  'call',
+  'device-test',
+] as const;
 
 /** The server's page routes, so `vite` and `vite preview` answer the same URLs the server does. */
 function pageFor(pathname: string): string | null {
   if (pathname === '/login') return 'login';
+  if (pathname === '/set-password') return 'set-password';
+  if (pathname === '/people') return 'people';
   if (pathname === '/appointments') return 'appointments';
   if (pathname === '/device-test') return 'device-test';
   if (/^\/appointments\/[^/]+\/call\/?$/.test(pathname)) return 'call';

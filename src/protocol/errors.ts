@@ -16,6 +16,27 @@ export const ERRORS = {
   not_party: { status: 403, message: 'Only the doctor and patient of this appointment may do this.' },
   wrong_role: { status: 403, message: 'Your role may not do this.' },
   not_found: { status: 404, message: 'Not found.' },
+  account_deactivated: {
+    status: 403,
+    message: 'This account has been deactivated. Ask your clinic if you need it again.',
+  },
+  email_taken: { status: 409, message: 'Someone already has an account with this email.' },
+  patient_elsewhere: {
+    status: 409,
+    message: 'This patient is also a patient of another hospital, so the account stays active.',
+  },
+  password_link_invalid: {
+    status: 400,
+    message: 'This link to set a password is not valid. Ask your clinic for a new one.',
+  },
+  password_link_expired: {
+    status: 410,
+    message: 'This link to set a password has expired. Ask your clinic for a new one.',
+  },
+  password_link_used: {
+    status: 410,
+    message: 'This link to set a password has already been used or replaced. Ask your clinic for a new one.',
+  },
   illegal_transition: { status: 409, message: 'The call is not in a state that allows this.' },
   call_not_active: { status: 409, message: 'The call has not been started or has already ended.' },
   not_in_room: { status: 409, message: 'Join the call before sending call messages.' },

@@ -10,6 +10,8 @@ import { CLOSE_CODES } from '../protocol/close-codes.js';
 import { MAX_FRAME_BYTES } from '../protocol/messages.js';
 import type { Principal } from './access/principal.js';
 import { accountRoutes } from './accounts/account-routes.js';
+import { peopleRoutes } from './accounts/people-routes.js';
+import { PeopleService } from './accounts/people-service.js';
 import { RevocationService } from './accounts/revocation-service.js';
 import { appointmentRoutes } from './appointments/appointment-routes.js';
 import { isAuditedRefusal, recordRefusal } from './audit/audit-service.js';
@@ -29,9 +31,11 @@ import { AppError, errorBody } from './errors.js';
 import { originAllowed } from './http/auth.js';
 import { capConnections, httpTimeouts } from './http/connection-limits.js';
 import { loggerOptions } from './http/logging.js';
+import { openApiRoute, registerOpenApi, schemaValidationMessage } from './http/openapi.js';
 import { pageRoutes } from './http/pages.js';
 import { findPrincipal } from './http/principal.js';
 import { appointmentIdOf } from './http/refusals.js';
+import { type Mailer, smtpMailer } from './mail/mailer.js';
 import { Broadcaster } from './realtime/broadcaster.js';
 import { signalFallbackRoutes } from './signaling/fallback-routes.js';
 import { type HubLimits, SignalingHub } from './signaling/hub.js';
@@ -54,9 +58,14 @@ export interface AppDeps {
   logger?: FastifyServerOptions['logger'];
   /** How often this node sweeps for calls to warn about or end (tests run sweeps themselves). */
   sweepIntervalMs?: number;
+  /** Replaces the SMTP mailer built from the configuration. */
+  mailer?: Mailer;
+  /** Told of every route as it is added (the API document's test lists them). */
+  onRoute?: (route: { method: string | string[]; url: string }) => void;
 }
 
 const BODY_LIMIT = 64 * 1024;
+const APP_VERSION = '0.1.0';
 
 /**
  * The allowed origins as WebSocket sources for CSP `connect-src`. The page's own origin is `'self'`,
@@ -95,6 +104,8 @@ export async function buildApp(
       : {}),
   }) as unknown as FastifyInstance;
 
+  const onRoute = deps.onRoute;
+  if (onRoute) app.addHook('onRoute', (route) => onRoute(route));
   capConnections(app.server, config);
   const store = createStore(deps.db, clock);
   const broadcaster = new Broadcaster(deps.bus);
@@ -138,6 +149,16 @@ export async function buildApp(
     },
   );
   const revocation = new RevocationService(store, broadcaster, clock);
+  const mailer: Mailer | null = deps.mailer ?? (config.mail ? smtpMailer(config.mail) : null);
+  const people = new PeopleService({
+    store,
+    clock,
+    revocation,
+    mailer,
+    publicOrigin: config.publicOrigin,
+    linkTtlMs: config.setPasswordLinkHours * 3_600_000,
+    log: app.log,
+  });
   const ctx: AppContext = {
     config,
     store,
@@ -150,6 +171,7 @@ export async function buildApp(
     hub,
     sweeper,
     revocation,
+    people,
   };
 
   app.setErrorHandler(async (err, req, reply) => {
@@ -168,6 +190,8 @@ export async function buildApp(
       return reply.code(err.status).send(errorBody(err.code, err.message));
     }
     if (err instanceof ZodError) return reply.code(400).send(errorBody('validation_failed'));
+    const shape = schemaValidationMessage(err);
+    if (shape !== null) return reply.code(400).send(errorBody('validation_failed', shape));
     const e = err as { code?: string; statusCode?: number };
     switch (e.code) {
       case 'FST_ERR_CTP_BODY_TOO_LARGE':
@@ -190,6 +214,7 @@ export async function buildApp(
   });
   app.setNotFoundHandler((_req, reply) => reply.code(404).send(errorBody('not_found')));
 
+  await registerOpenApi(app, APP_VERSION);
   await app.register(fastifyHelmet, {
     contentSecurityPolicy: {
       useDefaults: false,
@@ -274,16 +299,19 @@ export async function buildApp(
   );
 
   await accountRoutes(app, ctx);
+  await peopleRoutes(app, ctx);
   await appointmentRoutes(app, ctx);
   await chatRoutes(app, ctx);
   await callRoutes(app, ctx);
   await signalFallbackRoutes(app, ctx);
+  openApiRoute(app);
   await pageRoutes(app, ctx, deps.clientDir ?? defaultClientDir);
 
   sweeper.start();
   app.addHook('onClose', async () => {
     await sweeper.stop();
     await hub.close();
+    mailer?.close();
   });
   return { app, ctx };
 }

@@ -62,6 +62,25 @@ describe('configuration', () => {
     expect((error as Error).message.split('\n').length).toBe(problems.length + 1);
   });
 
+  it('set-password links last 72 h unless configured; mail goes out only with SMTP_URL', () => {
+    const d = loadConfig({});
+    expect(d.setPasswordLinkHours).toBe(72);
+    expect(d.mail).toBeNull();
+    expect(d.rateLimits.setPasswordPerMinute).toBe(10);
+    const c = loadConfig({
+      PUBLIC_ORIGIN: 'https://clinic.example',
+      SET_PASSWORD_LINK_HOURS: '24',
+      SMTP_URL: 'smtps://u:p@mail.example:465',
+    });
+    expect(c.setPasswordLinkHours).toBe(24);
+    expect(c.mail).toEqual({
+      url: 'smtps://u:p@mail.example:465',
+      from: 'carecall <no-reply@clinic.example>',
+    });
+    expect(() => loadConfig({ SMTP_URL: 'http://mail.example' })).toThrow(/SMTP_URL: must be an smtp/);
+    expect(() => loadConfig({ SET_PASSWORD_LINK_HOURS: '0' })).toThrow(/SET_PASSWORD_LINK_HOURS/);
+  });
+
   it('keeps the WebSocket upgrade limit at 60 a minute per IP unless raised explicitly (benchmarks)', () => {
     expect(loadConfig({}).rateLimits.wsUpgradesPerMinute).toBe(60);
     expect(loadConfig({ RATE_LIMIT_WS_UPGRADES_PER_MINUTE: '100000' }).rateLimits.wsUpgradesPerMinute).toBe(

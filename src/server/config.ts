@@ -70,6 +70,10 @@ const envSchema = z
     MAX_SIGNALING_CONNECTIONS_PER_USER: positiveInt(10_000).default(20),
     MAX_SIGNALING_CONNECTIONS_PER_CALL_COOKIE: positiveInt(10_000).default(4),
     DEMO_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
+    SET_PASSWORD_LINK_HOURS: positiveInt(24 * 30).default(72),
+    RATE_LIMIT_SET_PASSWORD_PER_MINUTE: positiveInt(10_000_000).default(10),
+    SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
+    SMTP_FROM: z.string().min(3).max(320).optional(),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.TLS_CERT_FILE) !== Boolean(env.TLS_KEY_FILE)) {
@@ -150,6 +154,10 @@ export interface Config {
   trustProxy: boolean;
   logLevel: Env['LOG_LEVEL'];
   demoPassword: string | null;
+  /** How long a one-time "set your password" link works. */
+  setPasswordLinkHours: number;
+  /** Where mail goes out (set-password links); null: links are only shown to the admin. */
+  mail: { url: string; from: string } | null;
   /** Per client IP, or per user for chat (shared by every node when Redis is used). */
   rateLimits: {
     wsUpgradesPerMinute: number;
@@ -158,6 +166,8 @@ export interface Config {
     signInPerMinute: number;
     /** All sign-in attempts from one client address (a clinic's staff behind one NAT address). */
     signInPerAddressPerMinute: number;
+    /** Set-password attempts from one client address. */
+    setPasswordPerMinute: number;
   };
   /** What one client may hold of this node's sockets and time (docs/security.md, slow clients). */
   http: {
@@ -235,11 +245,16 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     trustProxy: env.TRUST_PROXY,
     logLevel: env.LOG_LEVEL,
     demoPassword: env.DEMO_PASSWORD ?? null,
+    setPasswordLinkHours: env.SET_PASSWORD_LINK_HOURS,
+    mail: env.SMTP_URL
+      ? { url: env.SMTP_URL, from: env.SMTP_FROM ?? `carecall <no-reply@${new URL(publicOrigin).hostname}>` }
+      : null,
     rateLimits: {
       wsUpgradesPerMinute: env.RATE_LIMIT_WS_UPGRADES_PER_MINUTE,
       chatPerMinute: env.RATE_LIMIT_CHAT_PER_MINUTE,
       signInPerMinute: env.RATE_LIMIT_SIGN_IN_PER_MINUTE,
       signInPerAddressPerMinute: env.RATE_LIMIT_SIGN_IN_PER_ADDRESS_PER_MINUTE,
+      setPasswordPerMinute: env.RATE_LIMIT_SET_PASSWORD_PER_MINUTE,
     },
     http: {
       requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_SECONDS * 1000,

@@ -1,3 +1,4 @@
+import type { PeopleService } from './accounts/people-service.js';
 import type { RevocationService } from './accounts/revocation-service.js';
 import type { Bus } from './bus/bus.js';
 import type { CallGrantsService } from './calls/call-grants-service.js';
@@ -23,4 +24,5 @@ export interface AppContext {
   hub: SignalingHub;
   sweeper: CallSweeper;
   revocation: RevocationService;
+  people: PeopleService;
 }

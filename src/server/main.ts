@@ -1,7 +1,9 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ROLES, type Role } from '../protocol/call-status.js';
-import { hashPassword } from './accounts/passwords.js';
+import { MIN_PASSWORD_LENGTH } from '../protocol/people.js';
+import { PeopleService } from './accounts/people-service.js';
+import { RevocationService } from './accounts/revocation-service.js';
 import { buildApp } from './app.js';
 import type { Bus } from './bus/bus.js';
 import { MemoryBus } from './bus/memory-bus.js';
@@ -10,8 +12,10 @@ import { systemClock } from './clock.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { migrateToLatest, openDatabase } from './db/database.js';
 import { DEMO_ACCOUNTS, seedDemo } from './demo.js';
+import { AppError } from './errors.js';
 import { newSecret } from './ids.js';
-import { createStore } from './store.js';
+import { Broadcaster } from './realtime/broadcaster.js';
+import { createStore, type Store } from './store.js';
 import {
   DEFAULT_TURN_CONFIG_OPTIONS,
   renderTurnConfig,
@@ -25,8 +29,9 @@ Usage:
   carecall serve [--demo]        start the server (--demo: create demo data and print the sign-in)
   carecall migrate               run database migrations
   carecall create-hospital --name NAME
-  carecall create-user --email EMAIL --name NAME --role doctor|patient|admin [--hospital ID]
-                                 the password is read from CARECALL_PASSWORD or generated and printed
+  carecall create-user --email EMAIL --name NAME --role doctor|patient|admin [--hospital ID] [--link]
+                                 the password is read from CARECALL_PASSWORD or generated and printed;
+                                 --link: print a one-time set-password link for the person instead
   carecall create-appointment --doctor EMAIL --patient EMAIL --at ISO-TIME [--reason TEXT]
   carecall turn-config [--listening-ip IP]... [--relay-ip IP]... [--external-ip IP[/PRIVATE-IP]]...
                        [--allowed-peer-ip IP]... [--cert FILE --pkey FILE] [--min-port N --max-port N]
@@ -61,6 +66,29 @@ async function withStore<T>(
     return await fn(createStore(db, systemClock));
   } finally {
     await db.close();
+  }
+}
+
+/** The people service as the browser's admins use it, without a bus to other nodes or mail. */
+async function withPeople<T>(
+  cfg: Config,
+  store: Store,
+  fn: (people: PeopleService) => Promise<T>,
+): Promise<T> {
+  const bus = new MemoryBus();
+  try {
+    const revocation = new RevocationService(store, new Broadcaster(bus), systemClock);
+    const people = new PeopleService({
+      store,
+      clock: systemClock,
+      revocation,
+      mailer: null,
+      publicOrigin: cfg.publicOrigin,
+      linkTtlMs: cfg.setPasswordLinkHours * 3_600_000,
+    });
+    return await fn(people);
+  } finally {
+    await bus.close();
   }
 }
 
@@ -132,6 +160,7 @@ async function main(argv: string[]): Promise<void> {
       'min-port': { type: 'string' },
       'max-port': { type: 'string' },
       output: { type: 'string' },
+      link: { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -155,21 +184,33 @@ async function main(argv: string[]): Promise<void> {
       if (!ROLES.includes(role)) fail(`--role must be one of ${ROLES.join(', ')}`);
       if (role !== 'patient' && !values.hospital) fail(`--hospital is required for a ${role}`);
       const fromEnv = process.env['CARECALL_PASSWORD'];
-      const password = fromEnv && fromEnv.length >= 8 ? fromEnv : newSecret().slice(0, 16);
-      const user = await withStore(config(), async (s) => {
+      const password = fromEnv && fromEnv.length >= MIN_PASSWORD_LENGTH ? fromEnv : newSecret().slice(0, 16);
+      const cfg = config();
+      const created = await withStore(cfg, async (s) => {
         if (values.hospital && !(await s.users.findHospital(values.hospital)))
           fail('no hospital with that id');
-        if (await s.users.findByEmail(email)) fail('a user with that email exists');
-        return s.users.create({
-          email,
-          displayName: name,
-          role,
-          hospitalId: values.hospital ?? null,
-          passwordHash: await hashPassword(password),
+        // The same path as an admin adding someone in the browser, then the link used at once, unless
+        // the operator asked for the link to pass on.
+        return withPeople(cfg, s, async (people) => {
+          const made = await people
+            .create({ userId: null, hospitalId: values.hospital ?? null }, { email, displayName: name, role })
+            .catch((err: unknown) => {
+              if (err instanceof AppError && err.code === 'email_taken')
+                fail('a user with that email exists');
+              throw err;
+            });
+          const link = made.setPasswordLink;
+          if (link && !values.link)
+            await people.setPassword(new URL(link.url).hash.slice('#token='.length), password);
+          return made;
         });
       });
-      process.stdout.write(`${user.id}\n`);
-      if (!fromEnv) process.stdout.write(`password: ${password}\n`);
+      process.stdout.write(`${created.person.id}\n`);
+      if (created.linkedExisting) process.stdout.write('an existing patient, now also of this hospital\n');
+      else if (values.link && created.setPasswordLink) {
+        // The operator asked for it: a one-time link to pass on to the person, not a log line.
+        process.stdout.write(`set-password link: ${created.setPasswordLink.url}\n`);
+      } else if (!fromEnv) process.stdout.write(`password: ${password}\n`);
       return;
     }
     case 'create-appointment': {

@@ -1,3 +1,4 @@
+import { PeopleRepo } from './accounts/people-repo.js';
 import { SessionsRepo } from './accounts/sessions-repo.js';
 import { UsersRepo } from './accounts/users-repo.js';
 import { AppointmentsRepo } from './appointments/appointments-repo.js';
@@ -13,6 +14,7 @@ export interface Store {
   readonly db: Db;
   readonly users: UsersRepo;
   readonly sessions: SessionsRepo;
+  readonly people: PeopleRepo;
   readonly appointments: AppointmentsRepo;
   readonly callSessions: CallSessionsRepo;
   readonly callLinks: CallLinksRepo;
@@ -26,6 +28,7 @@ export function createStore(db: Db, clock: Clock): Store {
     db,
     users: new UsersRepo(k, clock),
     sessions: new SessionsRepo(k, clock),
+    people: new PeopleRepo(k, clock),
     appointments: new AppointmentsRepo(k, clock),
     callSessions: new CallSessionsRepo(k),
     callLinks: new CallLinksRepo(k),

@@ -187,3 +187,128 @@ describe.each(testDatabases())('API access control on $name', (database) => {
     expect(r.body).toMatchObject({ error: { code: 'not_found' } });
   });
 });
+
+interface PeopleRouteCase {
+  name: string;
+  method: 'GET' | 'POST';
+  /** The route is about hospital A's doctor (a person of `admin`'s hospital, not `otherAdmin`'s). */
+  path: (w: World) => string;
+  body?: (who: Who) => unknown;
+  action: string;
+  expect: Record<Who, number>;
+}
+
+const NOT_ADMINS = {
+  doctor: 403,
+  patient: 403,
+  otherDoctor: 403,
+  otherPatient: 403,
+  anonymous: 401,
+} as const;
+
+const PEOPLE_ROUTES: PeopleRouteCase[] = [
+  {
+    name: 'list people',
+    method: 'GET',
+    path: () => '/api/admin/people',
+    action: 'people.list',
+    // Each admin sees their own hospital's people (api-access of the lists is checked in people.test.ts).
+    expect: { admin: 200, otherAdmin: 200, ...NOT_ADMINS },
+  },
+  {
+    name: 'create a person',
+    method: 'POST',
+    path: () => '/api/admin/people',
+    body: (who) => ({ displayName: `made by ${who}`, email: `${who}-made@x.test`, role: 'doctor' }),
+    action: 'people.create',
+    expect: { admin: 201, otherAdmin: 201, ...NOT_ADMINS },
+  },
+  {
+    name: 'view a person',
+    method: 'GET',
+    path: (w) => `/api/admin/people/${w.doctor.id}`,
+    action: 'people.view',
+    expect: { admin: 200, otherAdmin: 403, ...NOT_ADMINS },
+  },
+  {
+    name: 'new set-password link',
+    method: 'POST',
+    path: (w) => `/api/admin/people/${w.doctor.id}/set-password-link`,
+    action: 'people.reset-link',
+    expect: { admin: 201, otherAdmin: 403, ...NOT_ADMINS },
+  },
+  {
+    name: 'future appointments',
+    method: 'GET',
+    path: (w) => `/api/admin/people/${w.doctor.id}/future-appointments`,
+    action: 'people.future-appointments',
+    expect: { admin: 200, otherAdmin: 403, ...NOT_ADMINS },
+  },
+  {
+    name: 'reactivate',
+    method: 'POST',
+    path: (w) => `/api/admin/people/${w.doctor.id}/reactivate`,
+    action: 'people.reactivate',
+    expect: { admin: 200, otherAdmin: 403, ...NOT_ADMINS },
+  },
+  {
+    name: 'deactivate',
+    method: 'POST',
+    path: (w) => `/api/admin/people/${w.doctor.id}/deactivate`,
+    action: 'people.deactivate',
+    expect: { admin: 200, otherAdmin: 403, ...NOT_ADMINS },
+  },
+];
+
+describe.each(testDatabases())('people routes access control on $name', (database) => {
+  const setup = useWorld({ database });
+  let server: TestServer;
+  let world: World;
+  const agents = {} as Record<Who, Agent>;
+
+  beforeEach(async () => {
+    ({ server, world } = await setup.open());
+    for (const who of EVERYONE) {
+      agents[who] = who === 'anonymous' ? new Agent(server) : await setup.signIn(who);
+    }
+  });
+
+  const state = async () => {
+    const k = server.ctx.store.db.kysely;
+    return {
+      users: await k.selectFrom('users').selectAll().orderBy('id').execute(),
+      links: await k.selectFrom('password_links').selectAll().orderBy('id').execute(),
+      patients: await k.selectFrom('patient_hospitals').selectAll().orderBy('patient_id').execute(),
+      sessions: await k.selectFrom('sessions').select(['id_hash', 'revoked_at']).orderBy('id_hash').execute(),
+    };
+  };
+  const denials = async (who: Who) =>
+    who === 'anonymous'
+      ? []
+      : (await server.ctx.store.audit.list({ actorId: world[who].id }))
+          .filter((e) => e.outcome === 'denied')
+          .map((e) => ({ action: e.action, detail: e.detail }));
+
+  for (const route of PEOPLE_ROUTES) {
+    it(`${route.name}: only an admin of the person's hospital gets through; a refusal changes nothing`, async () => {
+      for (const who of EVERYONE) {
+        const before = await state();
+        const deniedBefore = await denials(who);
+        const r = await agents[who].request(route.method, route.path(world), route.body?.(who));
+        const expected = route.expect[who];
+        expect({ who, status: r.status }).toEqual({ who, status: expected });
+        if (expected < 400) continue;
+        expect(r.body).toMatchObject({ error: { code: expect.any(String), message: expect.any(String) } });
+        expect(await state()).toEqual(before);
+        if (who !== 'anonymous') {
+          const code = (r.body as { error: { code: string } }).error.code;
+          expect(code).toBe(who === 'otherAdmin' ? 'forbidden' : 'wrong_role');
+          expect({ who, audited: (await denials(who)).slice(deniedBefore.length) }).toEqual({
+            who,
+            audited: [{ action: route.action, detail: JSON.stringify({ code }) }],
+          });
+        }
+      }
+    });
+  }
+});

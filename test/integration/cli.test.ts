@@ -103,6 +103,61 @@ describe('the carecall CLI', { timeout: CLI_CASE_TIMEOUT_MS }, () => {
     expect(cli(['frobnicate']).err).toMatch(/^unknown command: frobnicate/);
   });
 
+  it('create-user goes through the people service: --link, an existing patient linked, a taken email refused', async () => {
+    const hospital = cli(['create-hospital', '--name', 'People General']).out;
+    const admin = cli(
+      [
+        'create-user',
+        '--email',
+        'boss@p.org',
+        '--name',
+        'Boss',
+        '--role',
+        'admin',
+        '--hospital',
+        hospital,
+        '--link',
+      ],
+      { PUBLIC_ORIGIN: 'https://care.example.org' },
+    );
+    expect(admin.code).toBe(0);
+    expect(admin.out).toMatch(
+      /^set-password link: https:\/\/care\.example\.org\/set-password#token=[\w-]{43}$/m,
+    );
+    expect(admin.out).not.toContain('password:');
+    cli(['create-user', '--email', 'shared@p.org', '--name', 'Shared', '--role', 'patient']);
+    const linked = cli([
+      'create-user',
+      '--email',
+      'shared@p.org',
+      '--name',
+      'Shared',
+      '--role',
+      'patient',
+      '--hospital',
+      hospital,
+    ]);
+    expect(linked.code).toBe(0);
+    expect(linked.out).toContain('an existing patient, now also of this hospital');
+    expect(
+      cli(['create-user', '--email', 'boss@p.org', '--name', 'B', '--role', 'admin', '--hospital', hospital]),
+    ).toMatchObject({
+      code: 2,
+      err: 'a user with that email exists',
+    });
+    const db = openDatabase({ kind: 'sqlite', file });
+    const rows = await db.kysely
+      .selectFrom('patient_hospitals')
+      .selectAll()
+      .where('hospital_id', '=', hospital)
+      .execute();
+    expect(rows).toHaveLength(1);
+    expect(
+      await db.kysely.selectFrom('users').select('id').where('email', '=', 'shared@p.org').execute(),
+    ).toHaveLength(1);
+    await db.close();
+  });
+
   it('stops on invalid configuration with one line per problem', () => {
     const r = cli(['serve'], {
       PORT: 'eighty',

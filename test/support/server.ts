@@ -29,6 +29,7 @@ export async function startServer(
     bus?: Bus;
     hubLimits?: Partial<HubLimits>;
     logger?: AppDeps['logger'];
+    onRoute?: AppDeps['onRoute'];
   } = {},
 ): Promise<TestServer> {
   const config = loadConfig({ PUBLIC_ORIGIN: ORIGIN, LOG_LEVEL: 'silent', ...options.env });
@@ -39,6 +40,7 @@ export async function startServer(
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.hubLimits ? { hubLimits: options.hubLimits } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.onRoute ? { onRoute: options.onRoute } : {}),
     // Tests run sweeps themselves (ctx.sweeper.runOnce()) with a controlled clock.
     sweepIntervalMs: 3_600_000,
   });

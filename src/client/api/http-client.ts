@@ -14,10 +14,25 @@ import type {
   SignalOpenResult,
   SignalPollResult,
 } from '../../protocol/api.js';
-import type { CallEndReason } from '../../protocol/call-status.js';
+import type { CallEndReason, Role } from '../../protocol/call-status.js';
 import type { ErrorCode } from '../../protocol/errors.js';
 import type { CallStatusView, ChatMessageView, ClientMessage } from '../../protocol/messages.js';
+import type {
+  CreatedPerson,
+  DeactivatedPerson,
+  PeoplePage,
+  PersonAccount,
+  SetPasswordLink,
+} from '../../protocol/people.js';
 import { ApiError } from './api-error.js';
+
+export interface PeopleQuery {
+  q?: string;
+  role?: Role;
+  status?: 'active' | 'deactivated';
+  page?: number;
+  pageSize?: number;
+}
 
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
 
@@ -76,6 +91,45 @@ export class ApiClient {
     const session = await this.#request<SessionView>('POST', '/api/session', { email, password }, false);
     this.#csrfToken = session.csrfToken;
     return session;
+  }
+
+  /** The admin's hospital's people, filtered and paged (docs/api.md, people). */
+  listPeople(filter: PeopleQuery): Promise<PeoplePage> {
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(filter)) {
+      if (value !== undefined && value !== '') query.set(key, String(value));
+    }
+    const qs = query.toString();
+    return this.#request('GET', `/api/admin/people${qs ? `?${qs}` : ''}`);
+  }
+
+  createPerson(person: { displayName: string; email: string; role: Role }): Promise<CreatedPerson> {
+    return this.#request('POST', '/api/admin/people', person);
+  }
+
+  async newPasswordLink(id: string): Promise<SetPasswordLink> {
+    const result = await this.#request<{ setPasswordLink: SetPasswordLink }>(
+      'POST',
+      `/api/admin/people/${enc(id)}/set-password-link`,
+    );
+    return result.setPasswordLink;
+  }
+
+  deactivatePerson(id: string): Promise<DeactivatedPerson> {
+    return this.#request('POST', `/api/admin/people/${enc(id)}/deactivate`);
+  }
+
+  async reactivatePerson(id: string): Promise<PersonAccount> {
+    const result = await this.#request<{ person: PersonAccount }>(
+      'POST',
+      `/api/admin/people/${enc(id)}/reactivate`,
+    );
+    return result.person;
+  }
+
+  /** Chooses a password with a one-time link's token; no session, so no CSRF token. */
+  async setPassword(token: string, password: string): Promise<void> {
+    await this.#request<void>('POST', '/api/set-password', { token, password }, false);
   }
 
   /** Gives up this browser's call cookie: how someone who came by link and never signed in leaves. */

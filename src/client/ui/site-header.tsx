@@ -13,6 +13,11 @@ export function SiteHeader({ user, onSignOut, signingOut = false }: SiteHeaderPr
       <a class="brand" href="/appointments">
         carecall
       </a>
+      {user?.role === 'admin' && (
+        <nav aria-label="Hospital" class="site-header__nav">
+          <a href="/appointments">Appointments</a> <a href="/people">People</a>
+        </nav>
+      )}
       {user && (
         <div class="site-header__user">
           <span class="site-header__name">

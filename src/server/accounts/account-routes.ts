@@ -10,6 +10,7 @@ import {
   requireSession,
   setSessionCookie,
 } from '../http/auth.js';
+import { documented, routeDocs } from '../http/openapi.js';
 import { clearCallCookie, presentedGrant } from '../http/principal.js';
 import { parseWith } from '../http/validation.js';
 import { burnPasswordCheck, verifyPassword } from './passwords.js';
@@ -20,13 +21,19 @@ const loginBody = z.object({
   password: z.string().min(1).max(1024),
 });
 
+const doc = routeDocs('session');
+
 export async function accountRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const { config, store } = ctx;
 
-  app.get('/api/session', async (req): Promise<SessionView> => {
-    const session = await requireSession(req, config, store);
-    return { user: toUserView(session.user), csrfToken: session.csrfToken };
-  });
+  app.get(
+    '/api/session',
+    documented(doc('Who is signed in', {}, 'SessionView')),
+    async (req): Promise<SessionView> => {
+      const session = await requireSession(req, config, store);
+      return { user: toUserView(session.user), csrfToken: session.csrfToken };
+    },
+  );
 
   // Two limits: all attempts from one address (generous: a clinic's staff may share one NAT address and
   // sign in at the same hour), and attempts at one account from one address (guessing a password). The
@@ -38,7 +45,10 @@ export async function accountRoutes(app: FastifyInstance, ctx: AppContext): Prom
   });
   app.post(
     '/api/session',
-    { config: { rateLimit: { max: config.rateLimits.signInPerAddressPerMinute, timeWindow: '1 minute' } } },
+    {
+      config: { rateLimit: { max: config.rateLimits.signInPerAddressPerMinute, timeWindow: '1 minute' } },
+      ...documented(doc('Sign in (sets the session cookie)', { body: loginBody }, 'SessionView')),
+    },
     async (req, reply): Promise<SessionView> => {
       // Login CSRF: a foreign page must not sign a victim into an attacker's account.
       if (!originAllowed(req, config)) throw new AppError('origin_not_allowed');
@@ -49,12 +59,21 @@ export async function accountRoutes(app: FastifyInstance, ctx: AppContext): Prom
         throw new AppError('rate_limited');
       }
       const user = await store.users.findByEmail(body.email);
-      const valid =
-        user && user.disabled_at === null ? await verifyPassword(body.password, user.password_hash) : false;
+      const valid = user ? await verifyPassword(body.password, user.password_hash) : false;
       if (!user || !valid) {
         if (!user) await burnPasswordCheck(body.password);
         await store.audit.record({ actorId: user?.id ?? null, action: 'auth.login', outcome: 'denied' });
         throw new AppError('invalid_credentials');
+      }
+      // Said only to someone who knows the password: the person, not a prober of emails.
+      if (user.disabled_at !== null) {
+        await store.audit.record({
+          actorId: user.id,
+          action: 'auth.login',
+          outcome: 'denied',
+          detail: { code: 'account_deactivated' },
+        });
+        throw new AppError('account_deactivated');
       }
       // Signing in over a session ends it as signing out would: its sockets and call cookies go too (S14).
       const previous = await findSession(req, config, store);
@@ -67,7 +86,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: AppContext): Prom
   );
 
   // The browser may be shared: nothing it was given for a consultation may outlive the sign-out.
-  app.delete('/api/session', async (req, reply) => {
+  app.delete('/api/session', documented(doc('Sign out', {}, null)), async (req, reply) => {
     const session = await requireSession(req, config, store);
     const grant = await presentedGrant(req, ctx);
     await ctx.revocation.endSession(session.idHash, grant?.id ?? null);

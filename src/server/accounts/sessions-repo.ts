@@ -73,6 +73,18 @@ export class SessionsRepo {
     return new Set(rows.map((r) => r.id_hash));
   }
 
+  /** A user's sessions still live: what deactivating them or setting a new password must end. */
+  async liveHashesOf(userId: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('sessions')
+      .select('id_hash')
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', this.clock.now())
+      .execute();
+    return rows.map((r) => r.id_hash);
+  }
+
   async deleteExpired(): Promise<number> {
     const r = await this.db
       .deleteFrom('sessions')

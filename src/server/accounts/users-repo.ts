@@ -44,7 +44,7 @@ export class UsersRepo {
     return this.db.selectFrom('hospitals').selectAll().where('name', '=', name).executeTakeFirst();
   }
 
-  async create(input: NewUser): Promise<UserRow> {
+  async create(input: NewUser, db: Kysely<Database> = this.db): Promise<UserRow> {
     if (input.role !== 'patient' && !input.hospitalId)
       throw new Error(`a ${input.role} must belong to a hospital`);
     const row: UserRow = {
@@ -57,7 +57,7 @@ export class UsersRepo {
       created_at: this.clock.now(),
       disabled_at: null,
     };
-    await this.db.insertInto('users').values(row).execute();
+    await db.insertInto('users').values(row).execute();
     return row;
   }
 
@@ -73,8 +73,8 @@ export class UsersRepo {
     return this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
-  async setPassword(id: string, passwordHash: string): Promise<void> {
-    await this.db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', id).execute();
+  async setPassword(id: string, passwordHash: string, db: Kysely<Database> = this.db): Promise<void> {
+    await db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', id).execute();
   }
 
   async count(): Promise<number> {

@@ -6,10 +6,12 @@ import { authorize, type PartyAccess, permissionsFor } from '../access/appointme
 import { sessionPrincipal } from '../access/principal.js';
 import type { AppContext } from '../context.js';
 import { requireSession } from '../http/auth.js';
+import { documented, routeDocs } from '../http/openapi.js';
 import { parseWith } from '../http/validation.js';
 import { toAppointmentView } from './appointments-repo.js';
 
 const idParams = z.object({ id: z.string().min(1).max(64) });
+const doc = routeDocs('appointments');
 
 export async function appointmentRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const { config, store, calls, waitingRoom } = ctx;
@@ -23,7 +25,8 @@ export async function appointmentRoutes(app: FastifyInstance, ctx: AppContext): 
     };
   };
 
-  app.get('/api/appointments', async (req): Promise<AppointmentList> => {
+  const listDoc = doc("The caller's appointments (an admin: the hospital's)", {}, 'AppointmentList');
+  app.get('/api/appointments', documented(listDoc), async (req): Promise<AppointmentList> => {
     const { user } = await requireSession(req, config, store);
     const rows =
       user.role === 'doctor'
@@ -38,7 +41,12 @@ export async function appointmentRoutes(app: FastifyInstance, ctx: AppContext): 
 
   app.get(
     '/api/appointments/:id',
-    { config: { audit: 'appointment.view' } },
+    {
+      config: { audit: 'appointment.view' },
+      ...documented(
+        doc('One appointment with what the caller may do', { params: idParams }, 'AppointmentDetail'),
+      ),
+    },
     async (req): Promise<AppointmentDetail> => {
       const session = await requireSession(req, config, store);
       const { id } = parseWith(idParams, req.params);

@@ -10,12 +10,14 @@ import type {
 } from '../../protocol/api.js';
 import { isCallActive } from '../../protocol/call-status.js';
 import type { CallStatusView } from '../../protocol/messages.js';
+import { callStatusViewSchema } from '../../protocol/server-messages.js';
 import { authorize, requireRole, wrongRole } from '../access/appointment-access.js';
 import type { Principal, SessionInfo } from '../access/principal.js';
 import type { AppointmentRow } from '../appointments/appointments-repo.js';
 import type { AppContext } from '../context.js';
 import { AppError } from '../errors.js';
 import { originAllowed, requireSession } from '../http/auth.js';
+import { documented, objectOf, routeDocs } from '../http/openapi.js';
 import {
   clearCallCookie,
   findPrincipal,
@@ -38,6 +40,10 @@ const inspectBody = z
 const exchangeBody = z
   .object({ token: z.string().min(1).max(256), displayName: z.string().max(200).optional() })
   .strict();
+
+const callAnswer = z.object({ call: callStatusViewSchema });
+
+const doc = routeDocs('calls');
 
 /** The call endpoints (docs/api.md): lifecycle, call links, the call page's context. */
 export async function callRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
@@ -96,7 +102,10 @@ export async function callRoutes(app: FastifyInstance, ctx: AppContext): Promise
 
   app.get(
     '/api/appointments/:id/call',
-    { config: { audit: 'call.info' } },
+    {
+      config: { audit: 'call.info' },
+      ...documented(doc('The active call, with fresh ICE servers', { params: idParams }, 'CallJoinInfo')),
+    },
     async (req): Promise<CallJoinInfo> => {
       const { id } = parseWith(idParams, req.params);
       const { user, appointment } = await requireParty(req, ctx, id);
@@ -109,7 +118,10 @@ export async function callRoutes(app: FastifyInstance, ctx: AppContext): Promise
   // relay; the credentials last minutes. Calls get theirs from the call routes, parties only.
   app.get(
     '/api/ice-servers',
-    { config: { audit: 'call.ice-servers', rateLimit: { max: 30, timeWindow: '1 minute' } } },
+    {
+      config: { audit: 'call.ice-servers', rateLimit: { max: 30, timeWindow: '1 minute' } },
+      ...documented(doc('Short-lived ICE servers for the connection test', {}, 'IceConfig')),
+    },
     async (req): Promise<IceConfig> => {
       const principal = await requirePrincipal(req, ctx);
       // Admins take part in no call: they have no relay to test.
@@ -122,7 +134,10 @@ export async function callRoutes(app: FastifyInstance, ctx: AppContext): Promise
 
   app.get(
     '/api/appointments/:id/call/status',
-    { config: { audit: 'call.status' } },
+    {
+      config: { audit: 'call.status' },
+      ...documented(doc("The appointment's call status", { params: idParams }, callAnswer)),
+    },
     async (req): Promise<{ call: CallStatusView }> => {
       const { id } = parseWith(idParams, req.params);
       const principal = await findPrincipal(req, ctx);
@@ -134,7 +149,10 @@ export async function callRoutes(app: FastifyInstance, ctx: AppContext): Promise
 
   app.post(
     '/api/appointments/:id/call/start',
-    { config: { audit: 'call.start' } },
+    {
+      config: { audit: 'call.start' },
+      ...documented(doc('Start (or restart) the call: the doctor', { params: idParams }, 'CallStartInfo')),
+    },
     async (req, reply): Promise<CallStartInfo> => {
       const session = await requireSession(req, config, store);
       const { id } = parseWith(idParams, req.params);
@@ -169,18 +187,33 @@ export async function callRoutes(app: FastifyInstance, ctx: AppContext): Promise
 
   app.post(
     '/api/appointments/:id/call/join',
-    { config: { audit: 'call.join' } },
+    {
+      config: { audit: 'call.join' },
+      ...documented(doc('Join the started call: the patient', { params: idParams }, 'CallJoinInfo')),
+    },
     (req, reply): Promise<CallJoinInfo> => enter(req, reply, true),
   );
   app.post(
     '/api/appointments/:id/call/enter',
-    { config: { audit: 'call.enter' } },
+    {
+      config: { audit: 'call.enter' },
+      ...documented(doc('Enter the active call from this browser', { params: idParams }, 'CallJoinInfo')),
+    },
     (req, reply): Promise<CallJoinInfo> => enter(req, reply, false),
   );
 
   app.post(
     '/api/appointments/:id/call/invite',
-    { config: { audit: 'call.invite' } },
+    {
+      config: { audit: 'call.invite' },
+      ...documented(
+        doc(
+          'A new patient call link: the doctor',
+          { params: idParams },
+          z.object({ link: objectOf('CallLinkView') }),
+        ),
+      ),
+    },
     async (req): Promise<{ link: CallLinkView }> => {
       const session = await requireSession(req, config, store);
       const { id } = parseWith(idParams, req.params);
@@ -191,7 +224,12 @@ export async function callRoutes(app: FastifyInstance, ctx: AppContext): Promise
 
   app.post(
     '/api/appointments/:id/call/end',
-    { config: { audit: 'call.end' } },
+    {
+      config: { audit: 'call.end' },
+      ...documented(
+        doc('End the call for both: the doctor', { params: idParams, body: endBody }, callAnswer),
+      ),
+    },
     async (req): Promise<{ call: CallStatusView }> => {
       const { id } = parseWith(idParams, req.params);
       const party = await requireParty(req, ctx, id);
@@ -206,7 +244,12 @@ export async function callRoutes(app: FastifyInstance, ctx: AppContext): Promise
   // the query string, which would reach logs) carries the token. Limited like the exchange it precedes.
   app.post(
     '/api/call-links/inspect',
-    { config: { rateLimit: { max: 20, timeWindow: '1 minute' } } },
+    {
+      config: { rateLimit: { max: 20, timeWindow: '1 minute' } },
+      ...documented(
+        doc('What a call link is for, exchanging nothing', { body: inspectBody }, 'CallLinkInfo'),
+      ),
+    },
     async (req): Promise<CallLinkInfo> => {
       const body = parseWith(inspectBody, req.body);
       const current = await findPrincipal(req, ctx);
@@ -220,7 +263,10 @@ export async function callRoutes(app: FastifyInstance, ctx: AppContext): Promise
 
   app.post(
     '/api/call-links/exchange',
-    { config: { rateLimit: { max: 20, timeWindow: '1 minute' } } },
+    {
+      config: { rateLimit: { max: 20, timeWindow: '1 minute' } },
+      ...documented(doc('Exchange a call link for a call cookie', { body: exchangeBody }, 'CallContext')),
+    },
     async (req, reply): Promise<CallContext> => {
       // No session to carry a CSRF token yet: the link's secret is the proof, the Origin must be ours.
       if (!originAllowed(req, config)) throw new AppError('origin_not_allowed');
@@ -250,7 +296,8 @@ export async function callRoutes(app: FastifyInstance, ctx: AppContext): Promise
 
   // A link guest's way out (the sign-out of someone who never signed in): this browser's call cookie is
   // revoked and cleared, and its connections close (4004), so the next person at this computer gets nothing.
-  app.delete('/api/call-cookie', async (req, reply) => {
+  const forgetDoc = doc("Give up this browser's call cookie", {}, null);
+  app.delete('/api/call-cookie', documented(forgetDoc), async (req, reply) => {
     const principal = await requirePrincipal(req, ctx);
     const grant = await presentedGrant(req, ctx);
     if (grant) await ctx.revocation.endCallCookies([grant.id]);
@@ -264,9 +311,16 @@ export async function callRoutes(app: FastifyInstance, ctx: AppContext): Promise
     return reply.code(204).send();
   });
 
-  app.get('/api/call/context', { config: { audit: 'call.context' } }, async (req): Promise<CallContext> => {
-    const { appointmentId } = parseWith(contextQuery, req.query);
-    const { principal, appointment, role } = await requireParty(req, ctx, appointmentId);
-    return contextFor(principal, appointment, role);
-  });
+  app.get(
+    '/api/call/context',
+    {
+      config: { audit: 'call.context' },
+      ...documented(doc("The call page's context", { querystring: contextQuery }, 'CallContext')),
+    },
+    async (req): Promise<CallContext> => {
+      const { appointmentId } = parseWith(contextQuery, req.query);
+      const { principal, appointment, role } = await requireParty(req, ctx, appointmentId);
+      return contextFor(principal, appointment, role);
+    },
+  );
 }

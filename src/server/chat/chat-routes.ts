@@ -2,7 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { ChatHistory } from '../../protocol/api.js';
 import type { ChatMessageView } from '../../protocol/messages.js';
+import { chatMessageViewSchema } from '../../protocol/server-messages.js';
 import type { AppContext } from '../context.js';
+import { documented, routeDocs } from '../http/openapi.js';
 import { byUser, requireParty } from '../http/principal.js';
 import { parseWith } from '../http/validation.js';
 
@@ -12,6 +14,7 @@ const historyQuery = z.object({
   before: z.coerce.number().int().positive().optional(),
 });
 const chatBody = z.object({ clientId: z.string().min(1).max(64), body: z.string().max(10_000) });
+const doc = routeDocs('chat');
 
 /** The appointment's chat over HTTP (docs/api.md); signaling carries the same chat (S7). */
 export async function chatRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
@@ -19,7 +22,16 @@ export async function chatRoutes(app: FastifyInstance, ctx: AppContext): Promise
 
   app.get(
     '/api/appointments/:id/messages',
-    { config: { audit: 'chat.read' } },
+    {
+      config: { audit: 'chat.read' },
+      ...documented(
+        doc(
+          'Chat history, oldest first',
+          { params: idParams, querystring: historyQuery },
+          z.object({ messages: z.array(chatMessageViewSchema) }),
+        ),
+      ),
+    },
     async (req): Promise<ChatHistory> => {
       const { id } = parseWith(idParams, req.params);
       const { appointment } = await requireParty(req, ctx, id);
@@ -35,6 +47,14 @@ export async function chatRoutes(app: FastifyInstance, ctx: AppContext): Promise
   app.post(
     '/api/appointments/:id/messages',
     {
+      ...documented(
+        doc(
+          'Send a chat message (idempotent on clientId)',
+          { params: idParams, body: chatBody },
+          z.object({ message: chatMessageViewSchema }),
+          201,
+        ),
+      ),
       config: {
         audit: 'chat.write',
         rateLimit: {

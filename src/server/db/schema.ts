@@ -122,6 +122,26 @@ export interface AuditEventTable {
   detail: string | null;
 }
 
+/** A patient of a hospital: added there by an admin, or given an appointment there. */
+export interface PatientHospitalTable {
+  patient_id: string;
+  hospital_id: string;
+  created_at: number;
+}
+
+/** A one-time "set your password" link; only the token's hash is kept. */
+export interface PasswordLinkTable {
+  id: string;
+  user_id: string;
+  token_hash: string;
+  created_by: string | null;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+  /** A newer link for the same person ends this one. */
+  revoked_at: number | null;
+}
+
 export interface Database {
   hospitals: HospitalTable;
   users: UserTable;
@@ -132,6 +152,8 @@ export interface Database {
   call_grants: CallGrantTable;
   chat_messages: ChatMessageTable;
   audit_events: AuditEventTable;
+  patient_hospitals: PatientHospitalTable;
+  password_links: PasswordLinkTable;
 }
 
 export type { PartyRole };

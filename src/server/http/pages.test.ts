@@ -25,6 +25,7 @@ describe('built client pages and assets', () => {
     };
     write('login.html', PAGE);
     write('call.html', PAGE);
+    write('set-password.html', PAGE);
     write('assets/call-1.js', SCRIPT);
     writeFileSync(join(dir, 'assets', 'plain-1.js'), SCRIPT);
     app = Fastify();
@@ -65,6 +66,12 @@ describe('built client pages and assets', () => {
     const plain = await app.inject({ url: '/assets/plain-1.js', headers: { 'accept-encoding': 'gzip, br' } });
     expect(plain.headers['content-encoding']).toBeUndefined();
     expect(plain.payload).toBe(SCRIPT);
+  });
+
+  it('serves the public set-password page; its token stays in the fragment, which no request carries', async () => {
+    const response = await app.inject({ url: '/set-password' });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
   });
 
   it('serves pages as no-cache HTML, compressed when accepted', async () => {

@@ -8,6 +8,8 @@ import { findSession } from './auth.js';
 
 const PAGES: Record<string, string> = {
   '/login': 'login.html',
+  '/set-password': 'set-password.html',
+  '/people': 'people.html',
   '/appointments': 'appointments.html',
   '/appointments/:id': 'appointment.html',
   '/appointments/:id/call': 'call.html',

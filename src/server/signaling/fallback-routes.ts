@@ -7,6 +7,7 @@ import type { Principal } from '../access/principal.js';
 import type { AppContext } from '../context.js';
 import { AppError } from '../errors.js';
 import { sessionCookieName } from '../http/auth.js';
+import { documented, routeDocs } from '../http/openapi.js';
 import { callCookieName, requirePrincipal } from '../http/principal.js';
 import { parseWith } from '../http/validation.js';
 import { hashSecret } from '../ids.js';
@@ -16,6 +17,7 @@ import { LongPollTransport } from './long-poll.js';
 const idParams = z.object({ id: z.string().min(1).max(64) });
 const pollQuery = z.object({ cursor: z.coerce.number().int().min(0).default(0) });
 const sendBody = z.object({ message: z.unknown() }).strict();
+const doc = routeDocs('signaling');
 
 interface Entry {
   conn: Connection;
@@ -61,7 +63,10 @@ export async function signalFallbackRoutes(app: FastifyInstance, ctx: AppContext
 
   app.post(
     '/api/signal',
-    { config: { audit: 'signal.open', rateLimit: { max: 60, timeWindow: '1 minute' } } },
+    {
+      config: { audit: 'signal.open', rateLimit: { max: 60, timeWindow: '1 minute' } },
+      ...documented(doc('Open a signaling connection over HTTP (S22)', {}, 'SignalOpenResult')),
+    },
     async (req): Promise<SignalOpenResult> => {
       const principal = await requirePrincipal(req, ctx);
       const refusal = await hub.refusal(principal);
@@ -93,14 +98,25 @@ export async function signalFallbackRoutes(app: FastifyInstance, ctx: AppContext
     },
   );
 
-  app.post('/api/signal/:id/send', async (req, reply) => {
+  const sendDoc = doc(
+    'Send one client message (S22)',
+    { params: idParams, body: sendBody },
+    z.object({}),
+    202,
+  );
+  app.post('/api/signal/:id/send', documented(sendDoc), async (req, reply) => {
     const entry = await lookup(req);
     const { message } = parseWith(sendBody, req.body);
     hub.receive(entry.conn, JSON.stringify(message));
     return reply.code(202).send({});
   });
 
-  app.get('/api/signal/:id/poll', async (req, reply) => {
+  const pollDoc = doc(
+    'Wait for server messages after a cursor (S22)',
+    { params: idParams, querystring: pollQuery },
+    'SignalPollResult',
+  );
+  app.get('/api/signal/:id/poll', documented(pollDoc), async (req, reply) => {
     const entry = await lookup(req, true);
     const { cursor } = parseWith(pollQuery, req.query);
     hub.pong(entry.conn);
@@ -110,12 +126,16 @@ export async function signalFallbackRoutes(app: FastifyInstance, ctx: AppContext
     return reply.type('application/json; charset=utf-8').send(body);
   });
 
-  app.delete('/api/signal/:id', async (req, reply) => {
-    const entry = await lookup(req);
-    open.delete(entry.conn.id);
-    entry.transport.close(1000, 'closed by the client');
-    return reply.code(204).send();
-  });
+  app.delete(
+    '/api/signal/:id',
+    documented(doc('Close the connection (S22)', { params: idParams }, null)),
+    async (req, reply) => {
+      const entry = await lookup(req);
+      open.delete(entry.conn.id);
+      entry.transport.close(1000, 'closed by the client');
+      return reply.code(204).send();
+    },
+  );
 
   app.addHook('onClose', async () => {
     for (const { transport } of open.values()) transport.close(1001, 'server shutting down');
