@@ -35,6 +35,10 @@ export interface AppointmentView {
   callDurationSeconds: number | null;
   recordingEnabled: boolean;
   screenSharingActive: boolean;
+  /** Planned length in minutes (null when none was given). */
+  lengthMinutes: number | null;
+  /** Set once the appointment is cancelled: it starts no call (docs/protocol.md S25). */
+  cancelledAt: number | null;
 }
 
 export interface AppointmentPermissions {
@@ -156,7 +160,10 @@ export interface CallContext extends IceConfig {
   grantExpiresAt: number | null;
   /** Send in `x-csrf-token` on this page's POSTs. */
   csrfToken: string;
+  /** The current call's maximum length, or the one the next call will have (the hospital's policy). */
   maxDurationMinutes: number;
+  /** The hospital allows recording: a recording control hides itself when this is false. */
+  recordingAllowed: boolean;
 }
 
 /** HTTP signaling fallback (docs/protocol.md S22): the same messages as the WebSocket, over long polls. */

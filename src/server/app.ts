@@ -32,6 +32,8 @@ import { loggerOptions } from './http/logging.js';
 import { pageRoutes } from './http/pages.js';
 import { findPrincipal } from './http/principal.js';
 import { appointmentIdOf } from './http/refusals.js';
+import { policyRoutes } from './policy/policy-routes.js';
+import { PolicyService } from './policy/policy-service.js';
 import { Broadcaster } from './realtime/broadcaster.js';
 import { signalFallbackRoutes } from './signaling/fallback-routes.js';
 import { type HubLimits, SignalingHub } from './signaling/hub.js';
@@ -99,17 +101,22 @@ export async function buildApp(
   const store = createStore(deps.db, clock);
   const broadcaster = new Broadcaster(deps.bus);
   const maxDurationMs = config.maxCallMinutes * 60_000;
-  const calls = new CallService(store, clock, broadcaster, {
-    maxDurationMs,
-    linkTtlMs: config.tokenExpiryHours * 3_600_000,
-  });
+  const idleTimeoutMs = config.idleTimeoutMinutes * 60_000;
+  const policy = new PolicyService(store, config, clock);
+  const calls = new CallService(
+    store,
+    clock,
+    broadcaster,
+    { maxDurationMs, idleTimeoutMs, linkTtlMs: config.tokenExpiryHours * 3_600_000 },
+    policy,
+  );
   const callGrants = new CallGrantsService(store, clock, calls);
   const waitingRoom = new WaitingRoomService({
     store,
     bus: deps.bus,
     broadcaster,
     clock,
-    checkInMs: config.checkInMinutes * 60_000,
+    policy,
   });
   const chat = new ChatService(store.chat, broadcaster);
   const hub = new SignalingHub({
@@ -134,7 +141,7 @@ export async function buildApp(
       intervalMs: deps.sweepIntervalMs ?? 5_000,
       maxDurationMs,
       warnBeforeMs: 5 * 60_000,
-      idleTimeoutMs: config.idleTimeoutMinutes * 60_000,
+      idleTimeoutMs,
     },
   );
   const revocation = new RevocationService(store, broadcaster, clock);
@@ -150,6 +157,7 @@ export async function buildApp(
     hub,
     sweeper,
     revocation,
+    policy,
   };
 
   app.setErrorHandler(async (err, req, reply) => {
@@ -276,6 +284,7 @@ export async function buildApp(
   await accountRoutes(app, ctx);
   await appointmentRoutes(app, ctx);
   await chatRoutes(app, ctx);
+  await policyRoutes(app, ctx);
   await callRoutes(app, ctx);
   await signalFallbackRoutes(app, ctx);
   await pageRoutes(app, ctx, deps.clientDir ?? defaultClientDir);

@@ -7,6 +7,7 @@ import type { WaitingRoomService } from './calls/waiting-room-service.js';
 import type { ChatService } from './chat/chat-service.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
+import type { PolicyService } from './policy/policy-service.js';
 import type { SignalingHub } from './signaling/hub.js';
 import type { Store } from './store.js';
 
@@ -23,4 +24,5 @@ export interface AppContext {
   hub: SignalingHub;
   sweeper: CallSweeper;
   revocation: RevocationService;
+  policy: PolicyService;
 }

@@ -34,6 +34,8 @@ export interface NewAppointment {
   patientId: string;
   scheduledAt: number;
   reason: string;
+  /** Planned length in minutes. */
+  lengthMinutes?: number | null;
 }
 
 export function toAppointmentView(a: AppointmentWithNames): AppointmentView {
@@ -51,6 +53,8 @@ export function toAppointmentView(a: AppointmentWithNames): AppointmentView {
     callDurationSeconds: a.call_duration_seconds,
     recordingEnabled: a.recording_enabled === 1,
     screenSharingActive: a.screen_sharing_active === 1,
+    lengthMinutes: a.length_minutes,
+    cancelledAt: a.cancelled_at,
   };
 }
 
@@ -83,6 +87,9 @@ export class AppointmentsRepo {
       created_at: now,
       updated_at: now,
       checked_in_at: null,
+      length_minutes: input.lengthMinutes ?? null,
+      cancelled_at: null,
+      cancelled_by: null,
     };
     await this.db.insertInto('appointments').values(row).execute();
     return row;
@@ -175,6 +182,8 @@ export class AppointmentsRepo {
         warned_at: number | null;
         last_presence_at: number | null;
         started_at: number;
+        max_duration_ms: number | null;
+        idle_timeout_ms: number | null;
       }
     >
   > {
@@ -189,6 +198,8 @@ export class AppointmentsRepo {
         's.warned_at',
         's.last_presence_at',
         's.started_at',
+        's.max_duration_ms',
+        's.idle_timeout_ms',
       ])
       .where('a.video_call_status', 'in', ['waiting', 'in_progress'])
       .execute();

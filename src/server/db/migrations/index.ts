@@ -3,6 +3,7 @@ import * as m0001 from './0001_initial.js';
 import * as m0002 from './0002_call_links.js';
 import * as m0003 from './0003_appointment_indexes.js';
 import * as m0004 from './0004_grant_sessions.js';
+import * as m0006 from './0006_appointments_policy.js';
 
 /** Listed here rather than read from disk so the bundle and the tests see the same set. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '0002_call_links': m0002,
   '0003_appointment_indexes': m0003,
   '0004_grant_sessions': m0004,
+  '0006_appointments_policy': m0006,
 };
