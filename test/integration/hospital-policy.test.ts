@@ -137,6 +137,27 @@ describe.each(testDatabases())('hospital policy on $name', (database) => {
     expect(session).toMatchObject({ max_duration_ms: 20 * MINUTE, idle_timeout_ms: 10 * MINUTE });
   });
 
+  it("an admin reads an appointment's chat only where the policy allows it, audited", async () => {
+    const id = world.appointment.id;
+    await agents.patient.request('POST', `/api/appointments/${id}/messages`, { clientId: 'k1', body: 'hi' });
+    const read = () => agents.admin.request('GET', `/api/appointments/${id}/messages`);
+    expect((await read()).status).toBe(403);
+    await agents.admin.request('PUT', path(), { adminsReadChat: true });
+    const r = await read();
+    expect(r.status).toBe(200);
+    expect((r.body as { messages: unknown[] }).messages).toHaveLength(1);
+    expect((await agents.otherAdmin.request('GET', `/api/appointments/${id}/messages`)).status).toBe(403);
+    // Writing stays the parties'.
+    expect(
+      (await agents.admin.request('POST', `/api/appointments/${id}/messages`, { clientId: 'k2', body: 'x' }))
+        .status,
+    ).toBe(403);
+    const reads = (await server.ctx.store.audit.list({ actorId: world.admin.id })).filter(
+      (e) => e.action === 'chat.read',
+    );
+    expect(reads.map((e) => e.outcome)).toEqual(['denied', 'ok']);
+  });
+
   it('the sweeper ends an empty call at the idle timeout its hospital had when it started', async () => {
     const id = world.appointment.id;
     await agents.admin.request('PUT', path(), { idleTimeoutMinutes: 2 });
