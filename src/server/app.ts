@@ -11,7 +11,10 @@ import { MAX_FRAME_BYTES } from '../protocol/messages.js';
 import type { Principal } from './access/principal.js';
 import { accountRoutes } from './accounts/account-routes.js';
 import { RevocationService } from './accounts/revocation-service.js';
+import { appointmentAdminRoutes } from './appointments/appointment-admin-routes.js';
+import { AppointmentImport } from './appointments/appointment-import.js';
 import { appointmentRoutes } from './appointments/appointment-routes.js';
+import { AppointmentService } from './appointments/appointment-service.js';
 import { isAuditedRefusal, recordRefusal } from './audit/audit-service.js';
 import type { Bus } from './bus/bus.js';
 import { CallGrantsService } from './calls/call-grants-service.js';
@@ -158,6 +161,8 @@ export async function buildApp(
     sweeper,
     revocation,
     policy,
+    appointments: new AppointmentService(store, clock),
+    appointmentImport: new AppointmentImport(store, clock),
   };
 
   app.setErrorHandler(async (err, req, reply) => {
@@ -173,7 +178,7 @@ export async function buildApp(
           err,
         }).catch((auditErr: unknown) => req.log.error({ err: auditErr }, 'could not audit a refusal'));
       }
-      return reply.code(err.status).send(errorBody(err.code, err.message));
+      return reply.code(err.status).send(errorBody(err.code, err.message, err.details));
     }
     if (err instanceof ZodError) return reply.code(400).send(errorBody('validation_failed'));
     const e = err as { code?: string; statusCode?: number };
@@ -283,6 +288,7 @@ export async function buildApp(
 
   await accountRoutes(app, ctx);
   await appointmentRoutes(app, ctx);
+  await appointmentAdminRoutes(app, ctx);
   await chatRoutes(app, ctx);
   await policyRoutes(app, ctx);
   await callRoutes(app, ctx);

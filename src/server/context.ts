@@ -1,4 +1,6 @@
 import type { RevocationService } from './accounts/revocation-service.js';
+import type { AppointmentImport } from './appointments/appointment-import.js';
+import type { AppointmentService } from './appointments/appointment-service.js';
 import type { Bus } from './bus/bus.js';
 import type { CallGrantsService } from './calls/call-grants-service.js';
 import type { CallService } from './calls/call-service.js';
@@ -25,4 +27,6 @@ export interface AppContext {
   sweeper: CallSweeper;
   revocation: RevocationService;
   policy: PolicyService;
+  appointments: AppointmentService;
+  appointmentImport: AppointmentImport;
 }

@@ -175,6 +175,8 @@ export class CallService {
       if (event.type === 'join' && read && a.room_id !== read.appointment.room_id) {
         throw new AppError('call_not_active');
       }
+      // A cancelled appointment starts no call (S26).
+      if (event.type === 'start' && a.cancelled_at !== null) throw new AppError('appointment_cancelled');
       const result = transition(a.video_call_status, event);
       // A refusal is decided on a fresh read only.
       if (!result.ok && given) continue;

@@ -53,6 +53,7 @@ export class WaitingRoomService {
   async checkIn(party: PartyAccess): Promise<number> {
     requireRole(party, 'patient', 'onlyPatientChecksIn');
     const a = party.appointment;
+    if (a.cancelled_at !== null) throw new AppError('appointment_cancelled');
     if (isCallActive(a.video_call_status)) {
       throw new AppError('illegal_transition', { message: 'The call has started: join it.' });
     }
