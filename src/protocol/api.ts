@@ -181,3 +181,34 @@ export interface SignalPollResult {
   /** Set when the connection was closed by the server (same codes as a WebSocket close). */
   closed?: { code: number; reason: string };
 }
+
+/** A hospital admin's page of appointments (GET /api/hospitals/:hospitalId/appointments). */
+export interface AppointmentPage {
+  appointments: AppointmentView[];
+  page: number;
+  pageSize: number;
+  total: number;
+}
+
+/** A problem with one row of an appointments CSV; the header is row 1. */
+export interface ImportRowError {
+  row: number;
+  column: 'doctor_email' | 'patient_email' | 'start' | 'length_minutes' | 'reason' | null;
+  message: string;
+}
+
+export interface ImportRowWarning {
+  row: number;
+  code: 'in_past' | 'overlaps';
+  message: string;
+  appointmentId?: string;
+  otherRow?: number;
+}
+
+/** What an import would do, checked whole and written nowhere. */
+export interface ImportPreview {
+  rows: number;
+  maxRows: number;
+  errors: ImportRowError[];
+  warnings: ImportRowWarning[];
+}

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { AppointmentView } from '../../protocol/api.js';
+import type { AppointmentPage, AppointmentView, ImportPreview } from '../../protocol/api.js';
 import { type CALL_END_REASONS, CALL_STATUSES } from '../../protocol/call-status.js';
 import { requireHospitalAdmin } from '../access/hospital-access.js';
 import type { SessionInfo } from '../access/principal.js';
@@ -9,7 +9,7 @@ import { AppError } from '../errors.js';
 import { requireSession } from '../http/auth.js';
 import { parseWith } from '../http/validation.js';
 import { hospitalParams } from '../policy/policy-routes.js';
-import { type ImportPreview, MAX_IMPORT_ROWS } from './appointment-import.js';
+import { MAX_IMPORT_ROWS } from './appointment-import.js';
 import { MAX_LENGTH_MINUTES, toAppointmentView } from './appointments-repo.js';
 
 const DAY = 86_400_000;
@@ -68,13 +68,6 @@ export const appointmentCancelBody = z.object({}).strict();
 export const appointmentImportBody = z
   .object({ csv: z.string().min(1).max(IMPORT_BODY_LIMIT), confirm: z.boolean().default(false) })
   .strict();
-
-export interface AppointmentPage {
-  appointments: AppointmentView[];
-  page: number;
-  pageSize: number;
-  total: number;
-}
 
 export interface CallSessionView {
   id: string;

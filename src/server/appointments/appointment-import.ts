@@ -1,5 +1,6 @@
 import { CsvError, parse } from 'csv-parse/sync';
 import { z } from 'zod';
+import type { ImportPreview, ImportRowError, ImportRowWarning } from '../../protocol/api.js';
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
 import type { Store } from '../store.js';
@@ -13,27 +14,9 @@ const REQUIRED_COLUMNS = ['doctor_email', 'patient_email', 'start', 'length_minu
 type Column = (typeof IMPORT_COLUMNS)[number];
 
 /** Rows are numbered as a spreadsheet shows them: the header is row 1, the first appointment row 2. */
-export interface RowError {
-  row: number;
-  column: Column | null;
-  message: string;
-}
-
-export interface RowWarning {
-  row: number;
-  code: 'in_past' | 'overlaps';
-  message: string;
-  /** The overlapping appointment, or the row of the file it overlaps. */
-  appointmentId?: string;
-  otherRow?: number;
-}
-
-export interface ImportPreview {
-  rows: number;
-  maxRows: number;
-  errors: RowError[];
-  warnings: RowWarning[];
-}
+export type RowError = ImportRowError;
+export type RowWarning = ImportRowWarning;
+export type { ImportPreview };
 
 interface GoodRow {
   row: number;
