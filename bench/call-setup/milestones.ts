@@ -105,9 +105,9 @@ export const MILESTONES: readonly Milestone[] = [
  * the getStats ones (first encoded frame, first packet) are polled and can lag by tens of milliseconds.
  */
 export const CRITICAL_PATH: readonly { label: string; side: Side; key: string }[] = [
-  // The call cookie, the call page and its context come before the pre-join screen's Join now.
-  { label: 'Join now click → getUserMedia resolved (preview released)', side: 'patient', key: 'gum' },
-  { label: '→ join sent (after media and welcome)', side: 'patient', key: 'join-sent' },
+  // The call cookie, the call page and its context come before the pre-join screen's Join now, and the
+  // call takes over the preview's camera and microphone (no getUserMedia when the preview had them).
+  { label: 'Join now click → join sent', side: 'patient', key: 'join-sent' },
   { label: '→ peer-joined at the doctor', side: 'doctor', key: 'peer-joined' },
   { label: '→ doctor sends the offer', side: 'doctor', key: 'offer' },
   { label: '→ patient sends the answer', side: 'patient', key: 'answer' },

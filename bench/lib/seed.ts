@@ -35,6 +35,7 @@ export class CallSeeder {
     const broadcaster = new Broadcaster(new MemoryBus());
     this.service = new CallService(store, systemClock, broadcaster, {
       maxDurationMs: 60 * 60_000,
+      idleTimeoutMs: 10 * 60_000,
       linkTtlMs: options.linkTtlMs ?? 24 * 3_600_000,
     });
     this.access = new CallGrantsService(store, systemClock, this.service);

@@ -35,6 +35,10 @@ export interface AppointmentView {
   callDurationSeconds: number | null;
   recordingEnabled: boolean;
   screenSharingActive: boolean;
+  /** Planned length in minutes (null when none was given). */
+  lengthMinutes: number | null;
+  /** Set once the appointment is cancelled: it starts no call (docs/protocol.md S25). */
+  cancelledAt: number | null;
 }
 
 export interface AppointmentPermissions {
@@ -156,7 +160,10 @@ export interface CallContext extends IceConfig {
   grantExpiresAt: number | null;
   /** Send in `x-csrf-token` on this page's POSTs. */
   csrfToken: string;
+  /** The current call's maximum length, or the one the next call will have (the hospital's policy). */
   maxDurationMinutes: number;
+  /** The hospital allows recording: a recording control hides itself when this is false. */
+  recordingAllowed: boolean;
 }
 
 /** HTTP signaling fallback (docs/protocol.md S22): the same messages as the WebSocket, over long polls. */
@@ -173,4 +180,35 @@ export interface SignalPollResult {
   cursor: number;
   /** Set when the connection was closed by the server (same codes as a WebSocket close). */
   closed?: { code: number; reason: string };
+}
+
+/** A hospital admin's page of appointments (GET /api/hospitals/:hospitalId/appointments). */
+export interface AppointmentPage {
+  appointments: AppointmentView[];
+  page: number;
+  pageSize: number;
+  total: number;
+}
+
+/** A problem with one row of an appointments CSV; the header is row 1. */
+export interface ImportRowError {
+  row: number;
+  column: 'doctor_email' | 'patient_email' | 'start' | 'length_minutes' | 'reason' | null;
+  message: string;
+}
+
+export interface ImportRowWarning {
+  row: number;
+  code: 'in_past' | 'overlaps';
+  message: string;
+  appointmentId?: string;
+  otherRow?: number;
+}
+
+/** What an import would do, checked whole and written nowhere. */
+export interface ImportPreview {
+  rows: number;
+  maxRows: number;
+  errors: ImportRowError[];
+  warnings: ImportRowWarning[];
 }

@@ -62,6 +62,22 @@ export const ERRORS = {
     status: 429,
     message: 'Too many call links for this call. Restart the call for new ones.',
   },
+  appointment_cancelled: {
+    status: 409,
+    message: 'This appointment was cancelled: it has no call. Ask the clinic for a new appointment.',
+  },
+  appointment_in_call: {
+    status: 409,
+    message: 'The call of this appointment is waiting or in progress: end it first.',
+  },
+  appointment_needs_confirmation: {
+    status: 409,
+    message: 'The appointment is in the past or overlaps another of the doctor: send it again with confirm.',
+  },
+  doctor_not_in_hospital: { status: 400, message: 'The doctor is not a doctor of this hospital.' },
+  patient_not_in_hospital: { status: 400, message: 'The patient is not a patient of this hospital.' },
+  import_invalid: { status: 400, message: 'Some rows of the file are wrong: nothing was imported.' },
+  import_too_large: { status: 413, message: 'The file has too many rows for one import.' },
   check_in_not_open: { status: 409, message: 'Check-in opens shortly before the appointment.' },
   signal_connection_unknown: {
     status: 404,

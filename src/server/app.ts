@@ -13,7 +13,10 @@ import { accountRoutes } from './accounts/account-routes.js';
 import { peopleRoutes } from './accounts/people-routes.js';
 import { PeopleService } from './accounts/people-service.js';
 import { RevocationService } from './accounts/revocation-service.js';
+import { appointmentAdminRoutes } from './appointments/appointment-admin-routes.js';
+import { AppointmentImport } from './appointments/appointment-import.js';
 import { appointmentRoutes } from './appointments/appointment-routes.js';
+import { AppointmentService } from './appointments/appointment-service.js';
 import { isAuditedRefusal, recordRefusal } from './audit/audit-service.js';
 import type { Bus } from './bus/bus.js';
 import { CallGrantsService } from './calls/call-grants-service.js';
@@ -36,6 +39,8 @@ import { pageRoutes } from './http/pages.js';
 import { findPrincipal } from './http/principal.js';
 import { appointmentIdOf } from './http/refusals.js';
 import { type Mailer, smtpMailer } from './mail/mailer.js';
+import { policyRoutes } from './policy/policy-routes.js';
+import { PolicyService } from './policy/policy-service.js';
 import { Broadcaster } from './realtime/broadcaster.js';
 import { signalFallbackRoutes } from './signaling/fallback-routes.js';
 import { type HubLimits, SignalingHub } from './signaling/hub.js';
@@ -110,17 +115,22 @@ export async function buildApp(
   const store = createStore(deps.db, clock);
   const broadcaster = new Broadcaster(deps.bus);
   const maxDurationMs = config.maxCallMinutes * 60_000;
-  const calls = new CallService(store, clock, broadcaster, {
-    maxDurationMs,
-    linkTtlMs: config.tokenExpiryHours * 3_600_000,
-  });
+  const idleTimeoutMs = config.idleTimeoutMinutes * 60_000;
+  const policy = new PolicyService(store, config, clock);
+  const calls = new CallService(
+    store,
+    clock,
+    broadcaster,
+    { maxDurationMs, idleTimeoutMs, linkTtlMs: config.tokenExpiryHours * 3_600_000 },
+    policy,
+  );
   const callGrants = new CallGrantsService(store, clock, calls);
   const waitingRoom = new WaitingRoomService({
     store,
     bus: deps.bus,
     broadcaster,
     clock,
-    checkInMs: config.checkInMinutes * 60_000,
+    policy,
   });
   const chat = new ChatService(store.chat, broadcaster);
   const hub = new SignalingHub({
@@ -145,7 +155,7 @@ export async function buildApp(
       intervalMs: deps.sweepIntervalMs ?? 5_000,
       maxDurationMs,
       warnBeforeMs: 5 * 60_000,
-      idleTimeoutMs: config.idleTimeoutMinutes * 60_000,
+      idleTimeoutMs,
     },
   );
   const revocation = new RevocationService(store, broadcaster, clock);
@@ -172,6 +182,9 @@ export async function buildApp(
     sweeper,
     revocation,
     people,
+    policy,
+    appointments: new AppointmentService(store, clock),
+    appointmentImport: new AppointmentImport(store, clock),
   };
 
   app.setErrorHandler(async (err, req, reply) => {
@@ -187,7 +200,7 @@ export async function buildApp(
           err,
         }).catch((auditErr: unknown) => req.log.error({ err: auditErr }, 'could not audit a refusal'));
       }
-      return reply.code(err.status).send(errorBody(err.code, err.message));
+      return reply.code(err.status).send(errorBody(err.code, err.message, err.details));
     }
     if (err instanceof ZodError) return reply.code(400).send(errorBody('validation_failed'));
     const shape = schemaValidationMessage(err);
@@ -301,7 +314,9 @@ export async function buildApp(
   await accountRoutes(app, ctx);
   await peopleRoutes(app, ctx);
   await appointmentRoutes(app, ctx);
+  await appointmentAdminRoutes(app, ctx);
   await chatRoutes(app, ctx);
+  await policyRoutes(app, ctx);
   await callRoutes(app, ctx);
   await signalFallbackRoutes(app, ctx);
   openApiRoute(app);

@@ -48,6 +48,10 @@ const envSchema = z
     VIDEO_CALL_MAX_DURATION_MINUTES: positiveInt(24 * 60).default(60),
     VIDEO_CALL_CHECK_IN_MINUTES: positiveInt(24 * 60).default(15),
     VIDEO_CALL_IDLE_TIMEOUT_MINUTES: positiveInt(24 * 60).default(10),
+    RECORDING_ALLOWED: bool.default(false),
+    RECORDING_PATIENT_ACCESS: bool.default(false),
+    RECORDING_RETENTION_DAYS: positiveInt(3650).default(90),
+    ADMIN_CHAT_ACCESS: bool.default(false),
     SESSION_TTL_HOURS: positiveInt(24 * 30).default(12),
     SIGNALING_RESUME_WINDOW_SECONDS: positiveInt(24 * 3600).default(600),
     PUBLIC_ORIGIN: origin.optional(),
@@ -143,6 +147,11 @@ export interface Config {
   maxCallMinutes: number;
   checkInMinutes: number;
   idleTimeoutMinutes: number;
+  /** Defaults of the per-hospital policy (policy/policy-service.ts); a hospital's admin may change them. */
+  recordingAllowed: boolean;
+  patientsSeeRecordings: boolean;
+  recordingRetentionDays: number;
+  adminsReadChat: boolean;
   sessionTtlHours: number;
   /** How long a room's messages are kept for a reconnecting client (S17): the bus's stream TTL. */
   resumeWindowMs: number;
@@ -232,6 +241,10 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     maxCallMinutes: env.VIDEO_CALL_MAX_DURATION_MINUTES,
     checkInMinutes: env.VIDEO_CALL_CHECK_IN_MINUTES,
     idleTimeoutMinutes: env.VIDEO_CALL_IDLE_TIMEOUT_MINUTES,
+    recordingAllowed: env.RECORDING_ALLOWED,
+    patientsSeeRecordings: env.RECORDING_PATIENT_ACCESS,
+    recordingRetentionDays: env.RECORDING_RETENTION_DAYS,
+    adminsReadChat: env.ADMIN_CHAT_ACCESS,
     sessionTtlHours: env.SESSION_TTL_HOURS,
     resumeWindowMs: env.SIGNALING_RESUME_WINDOW_SECONDS * 1000,
     publicOrigin,

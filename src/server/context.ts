@@ -1,5 +1,7 @@
 import type { PeopleService } from './accounts/people-service.js';
 import type { RevocationService } from './accounts/revocation-service.js';
+import type { AppointmentImport } from './appointments/appointment-import.js';
+import type { AppointmentService } from './appointments/appointment-service.js';
 import type { Bus } from './bus/bus.js';
 import type { CallGrantsService } from './calls/call-grants-service.js';
 import type { CallService } from './calls/call-service.js';
@@ -8,6 +10,7 @@ import type { WaitingRoomService } from './calls/waiting-room-service.js';
 import type { ChatService } from './chat/chat-service.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
+import type { PolicyService } from './policy/policy-service.js';
 import type { SignalingHub } from './signaling/hub.js';
 import type { Store } from './store.js';
 
@@ -25,4 +28,7 @@ export interface AppContext {
   sweeper: CallSweeper;
   revocation: RevocationService;
   people: PeopleService;
+  policy: PolicyService;
+  appointments: AppointmentService;
+  appointmentImport: AppointmentImport;
 }

@@ -15,8 +15,13 @@ export class AppError extends Error {
   readonly code: ErrorCode;
   readonly category: ErrorCategory;
   readonly status: number;
+  /** What the caller needs besides the code to act on it (the rows at fault, the overlapping appointment). */
+  readonly details: Record<string, unknown> | undefined;
 
-  constructor(code: ErrorCode, options?: { message?: string; cause?: unknown }) {
+  constructor(
+    code: ErrorCode,
+    options?: { message?: string; cause?: unknown; details?: Record<string, unknown> },
+  ) {
     super(
       options?.message ?? ERRORS[code].message,
       options?.cause === undefined ? undefined : { cause: options.cause },
@@ -25,9 +30,10 @@ export class AppError extends Error {
     this.code = code;
     this.category = categoryOf(code);
     this.status = ERRORS[code].status;
+    this.details = options?.details;
   }
 }
 
-export function errorBody(code: ErrorCode, message?: string) {
-  return { error: { code, message: message ?? ERRORS[code].message } };
+export function errorBody(code: ErrorCode, message?: string, details?: Record<string, unknown>) {
+  return { error: { ...details, code, message: message ?? ERRORS[code].message } };
 }

@@ -8,6 +8,7 @@ import { CallSessionsRepo } from './calls/call-sessions-repo.js';
 import { ChatRepo } from './chat/chat-repo.js';
 import type { Clock } from './clock.js';
 import type { Db } from './db/database.js';
+import { PolicyRepo } from './policy/policy-repo.js';
 
 /** Every repository over one database; the same code serves SQLite and PostgreSQL. */
 export interface Store {
@@ -20,6 +21,7 @@ export interface Store {
   readonly callLinks: CallLinksRepo;
   readonly chat: ChatRepo;
   readonly audit: AuditRepo;
+  readonly policies: PolicyRepo;
 }
 
 export function createStore(db: Db, clock: Clock): Store {
@@ -34,5 +36,6 @@ export function createStore(db: Db, clock: Clock): Store {
     callLinks: new CallLinksRepo(k),
     chat: new ChatRepo(k, clock),
     audit: new AuditRepo(k, clock),
+    policies: new PolicyRepo(k),
   };
 }

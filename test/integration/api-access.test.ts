@@ -18,15 +18,29 @@ const EVERYONE: Who[] = [
 
 interface RouteCase {
   name: string;
-  method: 'GET' | 'POST';
-  path: (id: string) => string;
-  body?: unknown;
+  method: 'GET' | 'POST' | 'PUT';
+  /** `id` is the appointment's; `world` gives the hospital for the admin routes under /api/hospitals. */
+  path: (id: string, world: World) => string;
+  /** Refusals are audited without an appointment (the route names a hospital). */
+  hospitalRoute?: boolean;
+  body?: unknown | ((w: World) => unknown);
   /** Call state the route is tried in. */
   callState: 'not_started' | 'waiting';
   expect: Record<Who, number>;
 }
 
 const OUTSIDERS = { otherDoctor: 403, otherPatient: 403, otherAdmin: 403, anonymous: 401 } as const;
+
+/** The hospital admin's tools: that hospital's admins only (docs/admin-api-appointments.md). */
+const ADMIN_ONLY = {
+  doctor: 403,
+  patient: 403,
+  otherDoctor: 403,
+  otherPatient: 403,
+  otherAdmin: 403,
+  anonymous: 401,
+} as const;
+const TOMORROW = Date.now() + 86_400_000;
 
 const ROUTES: RouteCase[] = [
   {
@@ -90,6 +104,87 @@ const ROUTES: RouteCase[] = [
     // A patient leaves; ending the call for both is the doctor's decision (S11, S15).
     expect: { doctor: 200, patient: 403, admin: 403, ...OUTSIDERS },
   },
+  {
+    name: 'list hospital appointments',
+    method: 'GET',
+    path: (_id, w) => `/api/hospitals/${w.hospitalA}/appointments`,
+    hospitalRoute: true,
+    callState: 'not_started',
+    expect: { admin: 200, ...ADMIN_ONLY },
+  },
+  {
+    name: 'create appointment',
+    method: 'POST',
+    path: (_id, w) => `/api/hospitals/${w.hospitalA}/appointments`,
+    body: (w: World) => ({
+      doctorId: w.doctor.id,
+      patientId: w.patient.id,
+      scheduledAt: TOMORROW,
+      lengthMinutes: 30,
+      confirm: true,
+    }),
+    hospitalRoute: true,
+    callState: 'not_started',
+    expect: { admin: 201, ...ADMIN_ONLY },
+  },
+  {
+    name: 'preview appointment import',
+    method: 'POST',
+    path: (_id, w) => `/api/hospitals/${w.hospitalA}/appointments/import/preview`,
+    body: { csv: 'doctor_email,patient_email,start,length_minutes\n' },
+    hospitalRoute: true,
+    callState: 'not_started',
+    expect: { admin: 200, ...ADMIN_ONLY },
+  },
+  {
+    name: 'import appointments',
+    method: 'POST',
+    path: (_id, w) => `/api/hospitals/${w.hospitalA}/appointments/import`,
+    body: { csv: 'doctor_email,patient_email,start,length_minutes\n' },
+    hospitalRoute: true,
+    callState: 'not_started',
+    expect: { admin: 201, ...ADMIN_ONLY },
+  },
+  {
+    name: 'read hospital policy',
+    method: 'GET',
+    path: (_id, w) => `/api/hospitals/${w.hospitalA}/policy`,
+    hospitalRoute: true,
+    callState: 'not_started',
+    expect: { admin: 200, ...ADMIN_ONLY },
+  },
+  {
+    name: 'change hospital policy',
+    method: 'PUT',
+    path: (_id, w) => `/api/hospitals/${w.hospitalA}/policy`,
+    body: { checkInMinutes: 20 },
+    hospitalRoute: true,
+    callState: 'not_started',
+    expect: { admin: 200, ...ADMIN_ONLY },
+  },
+  {
+    name: 'reschedule appointment',
+    method: 'POST',
+    path: (id) => `/api/appointments/${id}/reschedule`,
+    body: { scheduledAt: TOMORROW, confirm: true },
+    callState: 'not_started',
+    expect: { admin: 200, ...ADMIN_ONLY },
+  },
+  {
+    name: "appointment's call history",
+    method: 'GET',
+    path: (id) => `/api/appointments/${id}/calls`,
+    callState: 'waiting',
+    expect: { admin: 200, ...ADMIN_ONLY },
+  },
+  {
+    name: 'cancel appointment',
+    method: 'POST',
+    path: (id) => `/api/appointments/${id}/cancel`,
+    body: {},
+    callState: 'not_started',
+    expect: { admin: 200, ...ADMIN_ONLY },
+  },
 ];
 
 describe.each(testDatabases())('API access control on $name', (database) => {
@@ -124,7 +219,8 @@ describe.each(testDatabases())('API access control on $name', (database) => {
         const before = await server.ctx.store.appointments.get(id);
         const chatBefore = await server.ctx.store.chat.list(id, { limit: 100 });
         const deniedBefore = await denials(who);
-        const r = await agents[who].request(route.method, route.path(id), route.body);
+        const body = typeof route.body === 'function' ? route.body(world) : route.body;
+        const r = await agents[who].request(route.method, route.path(id, world), body);
         const expected = route.expect[who];
         expect({ who, status: r.status }).toEqual({ who, status: expected });
         if (expected >= 400) {
@@ -136,7 +232,13 @@ describe.each(testDatabases())('API access control on $name', (database) => {
             const code = (r.body as { error: { code: string } }).error.code;
             expect({ who, audited: (await denials(who)).slice(deniedBefore.length) }).toEqual({
               who,
-              audited: [{ appointment_id: id, outcome: 'denied', detail: JSON.stringify({ code }) }],
+              audited: [
+                {
+                  appointment_id: route.hospitalRoute ? null : id,
+                  outcome: 'denied',
+                  detail: JSON.stringify({ code }),
+                },
+              ],
             });
           }
         }

@@ -65,6 +65,8 @@ describe('the carecall CLI', { timeout: CLI_CASE_TIMEOUT_MS }, () => {
       'Review',
     ]);
     expect(appt.code).toBe(0);
+    // Made through the admins' service: a past time is reported to the operator, not refused.
+    expect(appt.err).toBe('warning: the appointment is in the past');
 
     const db = openDatabase({ kind: 'sqlite', file });
     const store = createStore(db, systemClock);
@@ -100,6 +102,19 @@ describe('the carecall CLI', { timeout: CLI_CASE_TIMEOUT_MS }, () => {
       ]).err,
     ).toBe('--doctor must be the email of a doctor');
     expect(cli(['create-appointment', '--at', 'tomorrow-ish']).code).toBe(2);
+    expect(
+      cli([
+        'create-appointment',
+        '--doctor',
+        'dr@x.org',
+        '--patient',
+        'pat@x.org',
+        '--at',
+        '2030-01-01T09:00:00Z',
+        '--length',
+        '0',
+      ]).err,
+    ).toBe('--length must be a whole number of minutes from 5 to 480');
     expect(cli(['frobnicate']).err).toMatch(/^unknown command: frobnicate/);
   });
 

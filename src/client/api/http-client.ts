@@ -1,6 +1,8 @@
 import type {
   AppointmentDetail,
   AppointmentList,
+  AppointmentPage,
+  AppointmentView,
   CallContext,
   CallJoinInfo,
   CallLinkInfo,
@@ -9,6 +11,7 @@ import type {
   ChatHistory,
   ExchangeLinkRequest,
   IceConfig,
+  ImportPreview,
   InspectLinkRequest,
   SessionView,
   SignalOpenResult,
@@ -230,6 +233,27 @@ export class ApiClient {
 
   getCall(id: string): Promise<CallJoinInfo> {
     return this.#request('GET', `/api/appointments/${enc(id)}/call`);
+  }
+
+  /** A hospital admin's appointments: one page, filtered (docs/admin-api-appointments.md). */
+  listHospitalAppointments(hospitalId: string, query: Record<string, string>): Promise<AppointmentPage> {
+    const search = new URLSearchParams(query).toString();
+    return this.#request(
+      'GET',
+      `/api/hospitals/${enc(hospitalId)}/appointments${search ? `?${search}` : ''}`,
+    );
+  }
+
+  previewAppointmentImport(hospitalId: string, csv: string): Promise<ImportPreview> {
+    return this.#request('POST', `/api/hospitals/${enc(hospitalId)}/appointments/import/preview`, { csv });
+  }
+
+  importAppointments(hospitalId: string, csv: string, confirm: boolean): Promise<{ imported: number }> {
+    return this.#request('POST', `/api/hospitals/${enc(hospitalId)}/appointments/import`, { csv, confirm });
+  }
+
+  cancelAppointment(id: string): Promise<{ appointment: AppointmentView }> {
+    return this.#request('POST', `/api/appointments/${enc(id)}/cancel`, {});
   }
 
   /** Short-lived ICE servers for the device test page's connection test (signed in or call cookie). */

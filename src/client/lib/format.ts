@@ -14,6 +14,16 @@ export function callStatusWords(status: CallStatus, viewer: Role): string {
   }
 }
 
+/** An appointment's status as its lists and page say it: cancelled, or its call's status. */
+export function appointmentStatusWords(
+  appointment: { videoCallStatus: CallStatus; cancelledAt: number | null },
+  viewer: Role,
+): string {
+  return appointment.cancelledAt !== null
+    ? 'Cancelled'
+    : callStatusWords(appointment.videoCallStatus, viewer);
+}
+
 /** "45 s", "3 min 12 s", "1 h 0 min 5 s". */
 export function formatDuration(totalSeconds: number): string {
   const seconds = Math.max(0, Math.round(totalSeconds));

@@ -49,6 +49,8 @@ export function appointment(overrides: Partial<AppointmentView> = {}): Appointme
     callDurationSeconds: null,
     recordingEnabled: false,
     screenSharingActive: false,
+    lengthMinutes: 30,
+    cancelledAt: null,
     ...overrides,
   };
 }
@@ -118,6 +120,7 @@ export function callContext(overrides: Partial<CallContext> = {}): CallContext {
     expiresAt: 123_000,
     csrfToken: `ctx-csrf-${self.userId}`,
     maxDurationMinutes: 60,
+    recordingAllowed: false,
     ...overrides,
   };
 }

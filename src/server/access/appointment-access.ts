@@ -97,7 +97,7 @@ export function permissionsFor(access: PartyAccess | ViewerAccess): AppointmentP
   const role = access.role;
   const active = isCallActive(access.appointment.video_call_status);
   return {
-    canStart: role === 'doctor' && !active,
+    canStart: role === 'doctor' && !active && access.appointment.cancelled_at === null,
     canJoin: role === 'patient' && active,
     canEnd: role === 'doctor' && active,
     canChat: role !== null,

@@ -20,7 +20,7 @@ export async function appointmentRoutes(app: FastifyInstance, ctx: AppContext): 
     const session = isCallActive(a.video_call_status) ? await calls.currentSession(a) : undefined;
     const joinedAt = role === 'doctor' ? session?.doctor_joined_at : session?.patient_joined_at;
     return {
-      checkInOpensAt: waitingRoom.checkInOpensAt(a),
+      checkInOpensAt: await waitingRoom.checkInOpensAt(a),
       joinedRoomId: session && joinedAt != null ? session.room_id : null,
     };
   };

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable, Updateable } from 'kysely';
+import { type Kysely, type Selectable, type SqlBool, sql, type Updateable } from 'kysely';
 import type { AppointmentView } from '../../protocol/api.js';
 import type { Clock } from '../clock.js';
 import { PreparedQuery } from '../db/prepared.js';
@@ -22,6 +22,33 @@ const appointmentRowById = new PreparedQuery((db, id: string) =>
   db.selectFrom('appointments').selectAll().where('id', '=', id),
 );
 
+/** An appointment without a planned length is taken to last this long (overlap warnings). */
+export const DEFAULT_LENGTH_MINUTES = 30;
+/** The longest planned length; bounds the overlap search to an index range. */
+export const MAX_LENGTH_MINUTES = 480;
+
+export interface AppointmentSearch {
+  hospitalId: string;
+  from?: number;
+  to?: number;
+  doctorId?: string;
+  callStatus?: AppointmentRow['video_call_status'];
+  /** Whether the patient checked in (to the coming call) or joined one of its calls. */
+  checkedIn?: boolean;
+  /** Planned end passed, not cancelled, and no call of it ever connected both parties. */
+  noShow?: boolean;
+  cancelled?: boolean;
+  /** Part of the patient's name or email. */
+  patient?: string;
+  now: number;
+  limit: number;
+  offset: number;
+}
+
+function likePattern(text: string): string {
+  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
 export interface AppointmentWithNames extends AppointmentRow {
   hospital_name: string;
   doctor_name: string;
@@ -34,6 +61,18 @@ export interface NewAppointment {
   patientId: string;
   scheduledAt: number;
   reason: string;
+  /** Planned length in minutes. */
+  lengthMinutes?: number | null;
+}
+
+/** Whether the appointment, planned as it is, overlaps [start, end). */
+export function overlaps(
+  a: Pick<AppointmentRow, 'scheduled_at' | 'length_minutes'>,
+  start: number,
+  end: number,
+) {
+  const aEnd = a.scheduled_at + (a.length_minutes ?? DEFAULT_LENGTH_MINUTES) * 60_000;
+  return a.scheduled_at < end && aEnd > start;
 }
 
 export function toAppointmentView(a: AppointmentWithNames): AppointmentView {
@@ -51,6 +90,8 @@ export function toAppointmentView(a: AppointmentWithNames): AppointmentView {
     callDurationSeconds: a.call_duration_seconds,
     recordingEnabled: a.recording_enabled === 1,
     screenSharingActive: a.screen_sharing_active === 1,
+    lengthMinutes: a.length_minutes,
+    cancelledAt: a.cancelled_at,
   };
 }
 
@@ -60,7 +101,14 @@ export class AppointmentsRepo {
     private readonly clock: Clock,
   ) {}
 
-  async create(input: NewAppointment): Promise<AppointmentRow> {
+  async create(input: NewAppointment, db: Kysely<Database> = this.db): Promise<AppointmentRow> {
+    const row = this.newRow(input);
+    await db.insertInto('appointments').values(row).execute();
+    return row;
+  }
+
+  /** A new appointment's row, not yet written. */
+  newRow(input: NewAppointment): AppointmentRow {
     const now = this.clock.now();
     const row: AppointmentRow = {
       id: newId(),
@@ -83,8 +131,10 @@ export class AppointmentsRepo {
       created_at: now,
       updated_at: now,
       checked_in_at: null,
+      length_minutes: input.lengthMinutes ?? null,
+      cancelled_at: null,
+      cancelled_by: null,
     };
-    await this.db.insertInto('appointments').values(row).execute();
     return row;
   }
 
@@ -108,6 +158,93 @@ export class AppointmentsRepo {
 
   listForPatient(patientId: string): Promise<AppointmentWithNames[]> {
     return this.withNames().where('a.patient_id', '=', patientId).orderBy('a.scheduled_at').execute();
+  }
+
+  /** The doctor's appointments, not cancelled, overlapping [start, end). */
+  async findOverlapping(
+    doctorId: string,
+    start: number,
+    end: number,
+    excludeId?: string,
+  ): Promise<AppointmentRow | undefined> {
+    const rows = await this.doctorsBetween([doctorId], start, end);
+    return rows.find((r) => r.id !== excludeId && overlaps(r, start, end));
+  }
+
+  /** The doctors' appointments, not cancelled, that may overlap [from, to): one index range per doctor. */
+  doctorsBetween(doctorIds: readonly string[], from: number, to: number): Promise<AppointmentRow[]> {
+    if (doctorIds.length === 0) return Promise.resolve([]);
+    return this.db
+      .selectFrom('appointments')
+      .selectAll()
+      .where('doctor_id', 'in', [...new Set(doctorIds)])
+      .where('scheduled_at', '>', from - MAX_LENGTH_MINUTES * 60_000)
+      .where('scheduled_at', '<', to)
+      .where('cancelled_at', 'is', null)
+      .orderBy('scheduled_at')
+      .execute();
+  }
+
+  /** The hospital's appointments matching the filter, a page of them, and how many match in all. */
+  async search(f: AppointmentSearch): Promise<{ rows: AppointmentWithNames[]; total: number }> {
+    let q = this.withNames().where('a.hospital_id', '=', f.hospitalId);
+    if (f.from !== undefined) q = q.where('a.scheduled_at', '>=', f.from);
+    if (f.to !== undefined) q = q.where('a.scheduled_at', '<', f.to);
+    if (f.doctorId !== undefined) q = q.where('a.doctor_id', '=', f.doctorId);
+    if (f.callStatus !== undefined) q = q.where('a.video_call_status', '=', f.callStatus);
+    if (f.cancelled !== undefined) q = q.where('a.cancelled_at', f.cancelled ? 'is not' : 'is', null);
+    if (f.patient) {
+      const pattern = likePattern(f.patient);
+      q = q.where((eb) =>
+        eb.or([
+          eb(eb.fn('lower', ['p.display_name']), 'like', sql<string>`${pattern} escape '\\'`),
+          eb(eb.fn('lower', ['p.email']), 'like', sql<string>`${pattern} escape '\\'`),
+        ]),
+      );
+    }
+    if (f.checkedIn !== undefined) {
+      q = q.where((eb) => {
+        const joined = eb.exists(
+          eb
+            .selectFrom('call_sessions as s')
+            .select('s.id')
+            .whereRef('s.appointment_id', '=', 'a.id')
+            .where('s.patient_joined_at', 'is not', null),
+        );
+        const yes = eb.or([eb('a.checked_in_at', 'is not', null), joined]);
+        return f.checkedIn ? yes : eb.not(yes);
+      });
+    }
+    if (f.noShow !== undefined) {
+      q = q.where((eb) => {
+        const ended = sql<SqlBool>`a.scheduled_at + coalesce(a.length_minutes, ${DEFAULT_LENGTH_MINUTES}) * 60000 < ${f.now}`;
+        const connected = eb.exists(
+          eb
+            .selectFrom('call_sessions as s')
+            .select('s.id')
+            .whereRef('s.appointment_id', '=', 'a.id')
+            .where('s.connected_at', 'is not', null),
+        );
+        const yes = eb.and([eb('a.cancelled_at', 'is', null), ended, eb.not(connected)]);
+        return f.noShow ? yes : eb.not(yes);
+      });
+    }
+    const total = await q
+      .clearSelect()
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .executeTakeFirst();
+    const rows = await q.orderBy('a.scheduled_at').orderBy('a.id').limit(f.limit).offset(f.offset).execute();
+    return { rows, total: Number(total?.n ?? 0) };
+  }
+
+  /** Inserts many (an import), in `db`'s transaction, a few hundred rows per statement. */
+  async insertMany(rows: AppointmentRow[], db: Kysely<Database> = this.db): Promise<void> {
+    for (let i = 0; i < rows.length; i += 400) {
+      await db
+        .insertInto('appointments')
+        .values(rows.slice(i, i + 400))
+        .execute();
+    }
   }
 
   listForHospital(hospitalId: string): Promise<AppointmentWithNames[]> {
@@ -175,6 +312,8 @@ export class AppointmentsRepo {
         warned_at: number | null;
         last_presence_at: number | null;
         started_at: number;
+        max_duration_ms: number | null;
+        idle_timeout_ms: number | null;
       }
     >
   > {
@@ -189,6 +328,8 @@ export class AppointmentsRepo {
         's.warned_at',
         's.last_presence_at',
         's.started_at',
+        's.max_duration_ms',
+        's.idle_timeout_ms',
       ])
       .where('a.video_call_status', 'in', ['waiting', 'in_progress'])
       .execute();

@@ -47,7 +47,7 @@ const doc = routeDocs('calls');
 
 /** The call endpoints (docs/api.md): lifecycle, call links, the call page's context. */
 export async function callRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  const { config, store, calls, callGrants, waitingRoom, clock } = ctx;
+  const { config, store, calls, callGrants, waitingRoom, clock, policy } = ctx;
 
   const noRelay: IceConfig = {
     iceServers: [],
@@ -81,13 +81,15 @@ export async function callRoutes(app: FastifyInstance, ctx: AppContext): Promise
     const otherId = role === 'doctor' ? a.patient_id : a.doctor_id;
     const other = await store.users.findById(otherId);
     const grant = principal.grant && (await callGrants.admits(principal.grant, a)) ? principal.grant : null;
+    const hospitalPolicy = await policy.effective(a.hospital_id);
+    const callView = await calls.limitsOf(a);
     const result: CallContext = {
       via: principal.session ? 'session' : 'link',
       appointmentId: a.id,
       self: { userId: principal.user.id, role, displayName: principal.user.display_name },
       other: { role: role === 'doctor' ? 'patient' : 'doctor', displayName: other?.display_name ?? '' },
       scheduledAt: a.scheduled_at,
-      checkInOpensAt: waitingRoom.checkInOpensAt(a),
+      checkInOpensAt: await waitingRoom.checkInOpensAt(a),
       call: await calls.viewOf(a),
       lobby: await waitingRoom.view(a),
       hasGrant: grant !== null,
@@ -95,7 +97,8 @@ export async function callRoutes(app: FastifyInstance, ctx: AppContext): Promise
       // Relay credentials only with a call cookie admitting to the active call; the others get them from join.
       ...(grant === null ? noRelay : iceConfigFor(config, principal.user.id, clock.now())),
       csrfToken: principal.session?.csrfToken ?? principal.grant?.csrfToken ?? '',
-      maxDurationMinutes: config.maxCallMinutes,
+      maxDurationMinutes: Math.round(callView.maxDurationMs / 60_000),
+      recordingAllowed: hospitalPolicy.recordingAllowed,
     };
     return result;
   };

@@ -6,6 +6,7 @@ import type { AppointmentRow } from '../appointments/appointments-repo.js';
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
 import { hashSecret, newId, newSecret } from '../ids.js';
+import type { CallLimits } from '../policy/policy-service.js';
 import type { Broadcaster } from '../realtime/broadcaster.js';
 import type { Store } from '../store.js';
 import { type CallEvent, transition } from './call-lifecycle.js';
@@ -22,6 +23,8 @@ export function toCallStatusView(
   maxDurationMs: number,
 ): CallStatusView {
   const connectedAt = session?.connected_at ?? null;
+  // A call keeps the limit it started with; older rows have none and take the server's default.
+  const maxMs = session?.max_duration_ms ?? maxDurationMs;
   return {
     appointmentId: a.id,
     status: a.video_call_status,
@@ -31,7 +34,7 @@ export function toCallStatusView(
     endedAt: a.video_call_ended_at,
     durationSeconds: a.call_duration_seconds,
     endReason: session?.end_reason ?? null,
-    endsAt: connectedAt === null || a.video_call_status === 'ended' ? null : connectedAt + maxDurationMs,
+    endsAt: connectedAt === null || a.video_call_status === 'ended' ? null : connectedAt + maxMs,
   };
 }
 
@@ -54,7 +57,11 @@ export class CallService {
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly broadcaster: Broadcaster,
-    private readonly limits: { maxDurationMs: number; linkTtlMs: number },
+    private readonly limits: { maxDurationMs: number; idleTimeoutMs: number; linkTtlMs: number },
+    /** The hospital's limits, read when a call starts: a policy change applies to the next call. */
+    private readonly policy: { callLimits(hospitalId: string): Promise<CallLimits> } = {
+      callLimits: async () => ({ maxDurationMs: limits.maxDurationMs, idleTimeoutMs: limits.idleTimeoutMs }),
+    },
   ) {}
 
   get linkTtlMs(): number {
@@ -63,6 +70,13 @@ export class CallService {
 
   view(a: AppointmentRow, session: CallSessionRow | undefined): CallStatusView {
     return toCallStatusView(a, session, this.limits.maxDurationMs);
+  }
+
+  /** The limits of the appointment's active call, or those its next call would start with. */
+  async limitsOf(a: AppointmentRow): Promise<{ maxDurationMs: number }> {
+    const session = a.room_id && a.video_call_status !== 'ended' ? await this.currentSession(a) : undefined;
+    if (session?.max_duration_ms != null) return { maxDurationMs: session.max_duration_ms };
+    return this.policy.callLimits(a.hospital_id);
   }
 
   /** The appointment's latest call session (the current one while the call is active). */
@@ -151,6 +165,7 @@ export class CallService {
     event: CallEvent,
     read?: { appointment: AppointmentRow; session: CallSessionRow },
   ): Promise<{ view: CallStatusView; started?: Omit<CallStart, 'view'> }> {
+    let limits: CallLimits | null = null;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const given = attempt === 0 && read?.appointment.id === appointmentId ? read : undefined;
       const a = given?.appointment ?? (await this.store.appointments.getRow(appointmentId));
@@ -160,6 +175,8 @@ export class CallService {
       if (event.type === 'join' && read && a.room_id !== read.appointment.room_id) {
         throw new AppError('call_not_active');
       }
+      // A cancelled appointment starts no call (S26).
+      if (event.type === 'start' && a.cancelled_at !== null) throw new AppError('appointment_cancelled');
       const result = transition(a.video_call_status, event);
       // A refusal is decided on a fresh read only.
       if (!result.ok && given) continue;
@@ -182,6 +199,7 @@ export class CallService {
         switch (effect.type) {
           case 'open-session': {
             if (actorId === null) throw new AppError('internal');
+            limits ??= await this.policy.callLimits(a.hospital_id);
             newSession = {
               id: newId(),
               appointment_id: a.id,
@@ -197,6 +215,8 @@ export class CallService {
               ended_by: null,
               warned_at: null,
               last_presence_at: now,
+              max_duration_ms: limits.maxDurationMs,
+              idle_timeout_ms: limits.idleTimeoutMs,
             };
             Object.assign(changes, {
               room_id: newSession.room_id,

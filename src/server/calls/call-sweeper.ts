@@ -11,6 +11,7 @@ import type { WaitingRoomService } from './waiting-room-service.js';
 
 export interface SweeperLimits {
   intervalMs: number;
+  /** Defaults for calls started before sessions kept their own limits (call_sessions.max_duration_ms). */
   maxDurationMs: number;
   /** The max-duration warning goes out this long before the end (S19). */
   warnBeforeMs: number;
@@ -70,7 +71,7 @@ export class CallSweeper {
       const now = clock.now();
       try {
         if (c.connected_at !== null) {
-          const endsAt = c.connected_at + this.limits.maxDurationMs;
+          const endsAt = c.connected_at + (c.max_duration_ms ?? this.limits.maxDurationMs);
           if (now >= endsAt) {
             await calls.endBySystem(c.id, 'max_duration');
             continue;
@@ -103,7 +104,8 @@ export class CallSweeper {
             await calls.touchPresence(roomId);
           }
         }
-        if (present === 0 && now - (c.last_presence_at ?? c.started_at) >= this.limits.idleTimeoutMs) {
+        const idleTimeoutMs = c.idle_timeout_ms ?? this.limits.idleTimeoutMs;
+        if (present === 0 && now - (c.last_presence_at ?? c.started_at) >= idleTimeoutMs) {
           await calls.endBySystem(c.id, 'timed_out');
         }
       } catch (err) {

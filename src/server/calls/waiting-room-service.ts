@@ -21,13 +21,13 @@ export class WaitingRoomService {
       bus: Bus;
       broadcaster: Broadcaster;
       clock: Clock;
-      /** How long before the scheduled time the patient may check in (VIDEO_CALL_CHECK_IN_MINUTES). */
-      checkInMs: number;
+      /** How long before the scheduled time the patient may check in: the hospital's policy. */
+      policy: { checkInMs(hospitalId: string): Promise<number> };
     },
   ) {}
 
-  checkInOpensAt(a: Pick<AppointmentRow, 'scheduled_at'>): number {
-    return a.scheduled_at - this.deps.checkInMs;
+  async checkInOpensAt(a: Pick<AppointmentRow, 'scheduled_at' | 'hospital_id'>): Promise<number> {
+    return a.scheduled_at - (await this.deps.policy.checkInMs(a.hospital_id));
   }
 
   /** The waiting room as the doctor sees it. */
@@ -53,11 +53,12 @@ export class WaitingRoomService {
   async checkIn(party: PartyAccess): Promise<number> {
     requireRole(party, 'patient', 'onlyPatientChecksIn');
     const a = party.appointment;
+    if (a.cancelled_at !== null) throw new AppError('appointment_cancelled');
     if (isCallActive(a.video_call_status)) {
       throw new AppError('illegal_transition', { message: 'The call has started: join it.' });
     }
     const now = this.deps.clock.now();
-    const opensAt = this.checkInOpensAt(a);
+    const opensAt = await this.checkInOpensAt(a);
     if (now < opensAt) {
       throw new AppError('check_in_not_open', {
         message: `Check-in opens ${Math.ceil((opensAt - now) / 60_000)} minutes before the appointment.`,

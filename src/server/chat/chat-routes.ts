@@ -1,11 +1,13 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ChatHistory } from '../../protocol/api.js';
 import type { ChatMessageView } from '../../protocol/messages.js';
 import { chatMessageViewSchema } from '../../protocol/server-messages.js';
+import { authorize } from '../access/appointment-access.js';
 import type { AppContext } from '../context.js';
+import { AppError } from '../errors.js';
 import { documented, routeDocs } from '../http/openapi.js';
-import { byUser, requireParty } from '../http/principal.js';
+import { byUser, findPrincipal, requireParty } from '../http/principal.js';
 import { parseWith } from '../http/validation.js';
 
 const idParams = z.object({ id: z.string().min(1).max(64) });
@@ -18,7 +20,29 @@ const doc = routeDocs('chat');
 
 /** The appointment's chat over HTTP (docs/api.md); signaling carries the same chat (S7). */
 export async function chatRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  const { config, chat } = ctx;
+  const { config, chat, store, policy } = ctx;
+
+  /**
+   * The parties read their chat. A hospital admin reads it only where the hospital's policy allows it
+   * (adminsReadChat, off by default), and every such read is audited; admins never write.
+   */
+  const readableChat = async (req: FastifyRequest, id: string) => {
+    const principal = await findPrincipal(req, ctx);
+    if (principal?.session && principal.user.role === 'admin') {
+      const access = authorize(principal, await store.appointments.get(id), 'view');
+      if (!(await policy.effective(access.appointment.hospital_id)).adminsReadChat) {
+        throw new AppError('wrong_role', { message: 'This hospital does not let its admins read chats.' });
+      }
+      await store.audit.record({
+        actorId: principal.user.id,
+        action: 'chat.read',
+        appointmentId: id,
+        outcome: 'ok',
+      });
+      return access.appointment;
+    }
+    return (await requireParty(req, ctx, id)).appointment;
+  };
 
   app.get(
     '/api/appointments/:id/messages',
@@ -34,7 +58,7 @@ export async function chatRoutes(app: FastifyInstance, ctx: AppContext): Promise
     },
     async (req): Promise<ChatHistory> => {
       const { id } = parseWith(idParams, req.params);
-      const { appointment } = await requireParty(req, ctx, id);
+      const appointment = await readableChat(req, id);
       const q = parseWith(historyQuery, req.query);
       const messages = await chat.history(
         appointment.id,

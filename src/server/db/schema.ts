@@ -49,6 +49,11 @@ export interface AppointmentTable {
   token_created_at: number | null;
   /** The patient's first check-in to the waiting room for the coming call; cleared when a call starts. */
   checked_in_at: number | null;
+  /** Planned length in minutes (null for appointments made before it was asked). */
+  length_minutes: number | null;
+  /** A cancelled appointment starts no call; both parties still see it, marked cancelled. */
+  cancelled_at: number | null;
+  cancelled_by: string | null;
   version: number;
   created_at: number;
   updated_at: number;
@@ -71,6 +76,9 @@ export interface CallSessionTable {
   warned_at: number | null;
   /** The last time a party entered or left the room; an empty room times out from here. */
   last_presence_at: number | null;
+  /** The hospital's limits when this call started (null for calls started before they were kept). */
+  max_duration_ms: number | null;
+  idle_timeout_ms: number | null;
 }
 
 export interface CallLinkTable {
@@ -142,6 +150,20 @@ export interface PasswordLinkTable {
   revoked_at: number | null;
 }
 
+/** A hospital's choices; null columns take the server's defaults (config.ts). Flags are 0/1. */
+export interface HospitalPolicyTable {
+  hospital_id: string;
+  recording_allowed: number | null;
+  patients_see_recordings: number | null;
+  retention_days: number | null;
+  check_in_minutes: number | null;
+  max_call_minutes: number | null;
+  idle_timeout_minutes: number | null;
+  admins_read_chat: number | null;
+  updated_at: number;
+  updated_by: string | null;
+}
+
 export interface Database {
   hospitals: HospitalTable;
   users: UserTable;
@@ -154,6 +176,7 @@ export interface Database {
   audit_events: AuditEventTable;
   patient_hospitals: PatientHospitalTable;
   password_links: PasswordLinkTable;
+  hospital_policies: HospitalPolicyTable;
 }
 
 export type { PartyRole };

@@ -474,3 +474,12 @@ describe('AppointmentViewModel', () => {
     expect(model.state.chat?.entries).toEqual([expect.objectContaining({ id: 'm1', status: 'sent' })]);
   });
 });
+
+describe('a cancelled appointment', () => {
+  it('offers no way into a call, to either party, and says why', () => {
+    const cancelled = appointment({ cancelledAt: 1 });
+    for (const user of [doctorUser, patientUser]) {
+      expect(callChoice(cancelled, user, null, 0)).toEqual({ action: null, hint: CALL_HINTS.cancelled });
+    }
+  });
+});

@@ -9,7 +9,7 @@ import type { CallStatusView, ServerMessage } from '../../../protocol/messages.j
 import { ApiError, errorMessage } from '../../api/api-error.js';
 import type { ApiClient } from '../../api/http-client.js';
 import { ChatController, type ChatState } from '../../chat/chat-controller.js';
-import { callStatusWords, endReasonWords, formatDuration, formatTime } from '../../lib/format.js';
+import { appointmentStatusWords, endReasonWords, formatDuration, formatTime } from '../../lib/format.js';
 import { appointmentTitle } from '../../lib/people.js';
 import { appointmentIdFromPath, callPath } from '../../lib/routes.js';
 import type { Platform } from '../../platform/platform.js';
@@ -47,6 +47,7 @@ export interface CallChoice {
 
 export const CALL_HINTS = {
   ended: 'The call has ended.',
+  cancelled: 'This appointment was cancelled: there is no call.',
   waitForDoctor: 'You can join once the doctor starts the call.',
   checkInOpens: (time: string) => `You can check in from ${time}.`,
 } as const;
@@ -92,6 +93,7 @@ export function callChoice(
   now: number,
 ): CallChoice {
   const active = isCallActive(appointment.videoCallStatus);
+  if (appointment.cancelledAt !== null && !active) return { action: null, hint: CALL_HINTS.cancelled };
   if (user.id === appointment.doctor.id) {
     return {
       action: active
@@ -387,7 +389,7 @@ export class AppointmentViewModel extends ViewModel<AppointmentPageState> {
     this.update({
       appointment,
       title: appointmentTitle(appointment, user),
-      statusWords: callStatusWords(appointment.videoCallStatus, user.role),
+      statusWords: appointmentStatusWords(appointment, user.role),
       lastCall: lastCallWords(appointment),
       action: choice.action,
       callHint: choice.hint,

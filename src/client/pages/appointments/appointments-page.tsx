@@ -1,9 +1,18 @@
 import { SiteHeader } from '../../ui/site-header.js';
 import { useViewModel } from '../../ui/use-view-model.js';
 import { NotificationsBlocked } from '../notifications-blocked.js';
+import { AdminAppointments } from './admin-appointments.js';
+import type { AdminAppointmentsViewModel } from './admin-appointments-view-model.js';
 import type { AppointmentsViewModel } from './appointments-view-model.js';
 
-export function AppointmentsPage({ model }: { model: AppointmentsViewModel }) {
+export function AppointmentsPage({
+  model,
+  admin,
+}: {
+  model: AppointmentsViewModel;
+  /** A hospital admin's filters and import; the plain list stays for everyone else. */
+  admin?: AdminAppointmentsViewModel;
+}) {
   const { phase, user, items, error, signingOut, notifications, queue, starting, startError } =
     useViewModel(model);
   const startButton = (id: string, name: string) => (
@@ -72,6 +81,7 @@ export function AppointmentsPage({ model }: { model: AppointmentsViewModel }) {
             )}
           </section>
         )}
+        {phase === 'ready' && user?.role === 'admin' && admin && <AdminAppointments model={admin} />}
         {phase === 'ready' && items.length === 0 && <p class="muted">You have no appointments.</p>}
         {phase === 'ready' && user?.role === 'doctor' && items.length > 0 && (
           <h2 class="appointment-list__heading">All appointments</h2>

@@ -14,6 +14,7 @@ import {
   AppointmentsViewModel,
   appointmentsToWatch,
   MAX_LIVE_APPOINTMENTS,
+  toItem,
 } from './appointments-view-model.js';
 
 const NOW = 10_000_000;
@@ -157,5 +158,12 @@ describe('AppointmentsViewModel', () => {
     await patient.model.load();
     expect(patient.model.state.items.map((i) => i.canStart)).toEqual([false, false]);
     expect(patient.model.state.queue).toEqual([]);
+  });
+});
+
+describe('a cancelled appointment in a list', () => {
+  it('says Cancelled and cannot be started', () => {
+    const item = toItem(appointment({ cancelledAt: 1 }), doctorUser);
+    expect(item).toMatchObject({ status: 'cancelled', statusWords: 'Cancelled', canStart: false });
   });
 });

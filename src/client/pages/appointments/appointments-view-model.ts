@@ -3,7 +3,7 @@ import { type CallStatus, isCallActive } from '../../../protocol/call-status.js'
 import type { ServerMessage } from '../../../protocol/messages.js';
 import { ApiError, errorMessage } from '../../api/api-error.js';
 import type { ApiClient } from '../../api/http-client.js';
-import { callStatusWords, formatClock, formatDateTime } from '../../lib/format.js';
+import { appointmentStatusWords, formatClock, formatDateTime } from '../../lib/format.js';
 import { otherParty } from '../../lib/people.js';
 import { appointmentPath, callPath } from '../../lib/routes.js';
 import type { Platform } from '../../platform/platform.js';
@@ -29,7 +29,7 @@ export interface AppointmentItem {
   isoDate: string;
   reason: string;
   hospital: string;
-  status: CallStatus;
+  status: CallStatus | 'cancelled';
   statusWords: string;
   /** "Patient waiting · 3:12" on a doctor's list. */
   waitingRoomBadge: string | null;
@@ -81,10 +81,13 @@ export function toItem(appointment: AppointmentView, user: UserView, locale?: st
     isoDate: new Date(appointment.scheduledAt).toISOString(),
     reason: appointment.reason,
     hospital: appointment.hospital.name,
-    status: appointment.videoCallStatus,
-    statusWords: callStatusWords(appointment.videoCallStatus, user.role),
+    status: appointment.cancelledAt !== null ? 'cancelled' : appointment.videoCallStatus,
+    statusWords: appointmentStatusWords(appointment, user.role),
     waitingRoomBadge: null,
-    canStart: user.role === 'doctor' && !isCallActive(appointment.videoCallStatus),
+    canStart:
+      user.role === 'doctor' &&
+      !isCallActive(appointment.videoCallStatus) &&
+      appointment.cancelledAt === null,
   };
 }
 

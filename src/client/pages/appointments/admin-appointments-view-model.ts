@@ -1,0 +1,224 @@
+import type { AppointmentView, ImportPreview } from '../../../protocol/api.js';
+import type { CallStatus } from '../../../protocol/call-status.js';
+import { errorMessage } from '../../api/api-error.js';
+import type { ApiClient } from '../../api/http-client.js';
+import { appointmentStatusWords, formatDateTime } from '../../lib/format.js';
+import { ViewModel } from '../../ui/view-model.js';
+
+export const PAGE_SIZE = 25;
+
+export interface AdminFilters {
+  /** YYYY-MM-DD in the viewer's time zone; empty: every day. */
+  day: string;
+  callStatus: CallStatus | '';
+  checkedIn: '' | 'true' | 'false';
+  noShow: '' | 'true' | 'false';
+  patient: string;
+}
+
+export interface AdminRow {
+  id: string;
+  href: string;
+  when: string;
+  isoDate: string;
+  doctor: string;
+  patient: string;
+  reason: string;
+  statusWords: string;
+  canCancel: boolean;
+}
+
+export interface AdminAppointmentsState {
+  filters: AdminFilters;
+  page: number;
+  total: number;
+  rows: AdminRow[];
+  loading: boolean;
+  error: string | null;
+  cancelling: string | null;
+  /** The appointment whose cancellation waits for a second click. */
+  confirmingCancel: string | null;
+  csv: string;
+  preview: ImportPreview | null;
+  confirmWarnings: boolean;
+  importing: boolean;
+  importMessage: string | null;
+  importError: string | null;
+}
+
+export const NO_FILTERS: AdminFilters = { day: '', callStatus: '', checkedIn: '', noShow: '', patient: '' };
+
+function toRow(a: AppointmentView): AdminRow {
+  return {
+    id: a.id,
+    href: `/appointments/${encodeURIComponent(a.id)}`,
+    when: formatDateTime(a.scheduledAt),
+    isoDate: new Date(a.scheduledAt).toISOString(),
+    doctor: a.doctor.displayName,
+    patient: a.patient.displayName,
+    reason: a.reason,
+    statusWords: appointmentStatusWords(a, 'admin'),
+    canCancel:
+      a.cancelledAt === null && a.videoCallStatus !== 'waiting' && a.videoCallStatus !== 'in_progress',
+  };
+}
+
+/** The query the server's list route takes for these filters (the day in the viewer's time zone). */
+export function listQuery(
+  filters: AdminFilters,
+  page: number,
+  tzOffsetMinutes: number,
+): Record<string, string> {
+  const q: Record<string, string> = { page: String(page), pageSize: String(PAGE_SIZE) };
+  if (filters.day) {
+    q['day'] = filters.day;
+    q['tzOffsetMinutes'] = String(tzOffsetMinutes);
+  }
+  if (filters.callStatus) q['callStatus'] = filters.callStatus;
+  if (filters.checkedIn) q['checkedIn'] = filters.checkedIn;
+  if (filters.noShow) q['noShow'] = filters.noShow;
+  if (filters.patient.trim()) q['patient'] = filters.patient.trim();
+  return q;
+}
+
+/** A hospital admin's tools on the appointments page: the filtered list, cancelling, the CSV import. */
+export class AdminAppointmentsViewModel extends ViewModel<AdminAppointmentsState> {
+  readonly #api: ApiClient;
+  /** Minutes east of UTC, as the server's `tzOffsetMinutes` wants them. */
+  readonly #tzOffsetMinutes: number;
+  #hospitalId: string | null = null;
+
+  constructor(api: ApiClient, tzOffsetMinutes: number) {
+    super({
+      filters: NO_FILTERS,
+      page: 1,
+      total: 0,
+      rows: [],
+      loading: false,
+      error: null,
+      cancelling: null,
+      confirmingCancel: null,
+      csv: '',
+      preview: null,
+      confirmWarnings: false,
+      importing: false,
+      importMessage: null,
+      importError: null,
+    });
+    this.#api = api;
+    this.#tzOffsetMinutes = tzOffsetMinutes;
+  }
+
+  get pages(): number {
+    return Math.max(1, Math.ceil(this.state.total / PAGE_SIZE));
+  }
+
+  async load(hospitalId: string): Promise<void> {
+    this.#hospitalId = hospitalId;
+    await this.#fetch();
+  }
+
+  setFilters(patch: Partial<AdminFilters>): void {
+    this.update({ filters: { ...this.state.filters, ...patch }, page: 1 });
+  }
+
+  async search(): Promise<void> {
+    await this.#fetch();
+  }
+
+  async goToPage(page: number): Promise<void> {
+    this.update({ page: Math.min(Math.max(1, page), this.pages) });
+    await this.#fetch();
+  }
+
+  askCancel(id: string | null): void {
+    this.update({ confirmingCancel: id });
+  }
+
+  async cancel(id: string): Promise<void> {
+    if (this.state.cancelling) return;
+    this.update({ cancelling: id, error: null });
+    try {
+      await this.#api.cancelAppointment(id);
+      await this.#fetch();
+    } catch (error) {
+      this.update({ error: errorMessage(error) });
+    } finally {
+      this.update({ cancelling: null, confirmingCancel: null });
+    }
+  }
+
+  setCsv(csv: string): void {
+    this.update({ csv, preview: null, confirmWarnings: false, importMessage: null, importError: null });
+  }
+
+  setConfirmWarnings(confirm: boolean): void {
+    this.update({ confirmWarnings: confirm });
+  }
+
+  /** Whether the checked file may be imported: checked, no errors, warnings confirmed. */
+  get canImport(): boolean {
+    const p = this.state.preview;
+    return (
+      p !== null &&
+      p.rows > 0 &&
+      p.errors.length === 0 &&
+      (p.warnings.length === 0 || this.state.confirmWarnings) &&
+      !this.state.importing
+    );
+  }
+
+  async previewImport(): Promise<void> {
+    const hospitalId = this.#hospitalId;
+    if (!hospitalId || !this.state.csv.trim()) return;
+    this.update({ importing: true, importError: null, importMessage: null, preview: null });
+    try {
+      this.update({ preview: await this.#api.previewAppointmentImport(hospitalId, this.state.csv) });
+    } catch (error) {
+      this.update({ importError: errorMessage(error) });
+    } finally {
+      this.update({ importing: false });
+    }
+  }
+
+  async runImport(): Promise<void> {
+    const hospitalId = this.#hospitalId;
+    if (!hospitalId || !this.canImport) return;
+    this.update({ importing: true, importError: null });
+    try {
+      const { imported } = await this.#api.importAppointments(
+        hospitalId,
+        this.state.csv,
+        this.state.confirmWarnings,
+      );
+      this.update({
+        importMessage: `Imported ${imported} appointment${imported === 1 ? '' : 's'}.`,
+        csv: '',
+        preview: null,
+        confirmWarnings: false,
+      });
+      await this.#fetch();
+    } catch (error) {
+      this.update({ importError: `Nothing was imported. ${errorMessage(error)}` });
+    } finally {
+      this.update({ importing: false });
+    }
+  }
+
+  async #fetch(): Promise<void> {
+    const hospitalId = this.#hospitalId;
+    if (!hospitalId) return;
+    this.update({ loading: true, error: null });
+    try {
+      const result = await this.#api.listHospitalAppointments(
+        hospitalId,
+        listQuery(this.state.filters, this.state.page, this.#tzOffsetMinutes),
+      );
+      this.update({ rows: result.appointments.map(toRow), total: result.total });
+    } catch (error) {
+      this.update({ error: errorMessage(error) });
+    } finally {
+      this.update({ loading: false });
+    }
+  }
+}

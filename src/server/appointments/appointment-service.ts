@@ -1,0 +1,201 @@
+import type { AppointmentView } from '../../protocol/api.js';
+import { isCallActive } from '../../protocol/call-status.js';
+import type { Clock } from '../clock.js';
+import { AppError } from '../errors.js';
+import type { Store } from '../store.js';
+import {
+  type AppointmentRow,
+  type AppointmentWithNames,
+  DEFAULT_LENGTH_MINUTES,
+  type NewAppointment,
+  toAppointmentView,
+} from './appointments-repo.js';
+import { isPatientOfHospital } from './patients-of-hospital.js';
+
+export interface AppointmentInput {
+  doctorId: string;
+  patientId: string;
+  scheduledAt: number;
+  lengthMinutes: number;
+  reason: string;
+}
+
+/** Why an appointment needs `confirm: true`: it is in the past, or overlaps another of the doctor's. */
+export type AppointmentWarning =
+  | { code: 'in_past' }
+  | { code: 'overlaps'; appointment: AppointmentView | { id: string; scheduledAt: number; row?: number } };
+
+const MAX_ATTEMPTS = 3;
+
+/**
+ * Making, moving and cancelling appointments, for a hospital's admins (routes check who) and the CLI.
+ * A past time or an overlap with the doctor's other appointments is a warning the caller confirms; a
+ * doctor of another hospital, a patient who is not the hospital's, a call under way are refusals.
+ */
+export class AppointmentService {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * `operator`: the command line, run by whoever runs the server; its first appointment is what makes a
+   * patient the hospital's (today's schema has no other link).
+   */
+  async create(
+    actorId: string | null,
+    hospitalId: string,
+    input: AppointmentInput,
+    options: { confirm: boolean; operator?: boolean },
+  ): Promise<AppointmentRow> {
+    await this.checkPeople(hospitalId, input, options.operator ?? false);
+    await this.checkWarnings(input, options.confirm);
+    const newAppointment: NewAppointment = { hospitalId, ...input };
+    return this.store.db.kysely.transaction().execute(async (trx) => {
+      const row = await this.store.appointments.create(newAppointment, trx);
+      await this.store.audit.record(
+        {
+          actorId,
+          action: 'appointment.create',
+          appointmentId: row.id,
+          outcome: 'ok',
+          detail: {
+            scheduledAt: row.scheduled_at,
+            lengthMinutes: input.lengthMinutes,
+            confirmed: options.confirm,
+          },
+        },
+        trx,
+      );
+      return row;
+    });
+  }
+
+  /** Moves an appointment (checked by the caller) that is not cancelled and whose call is not under way. */
+  async reschedule(
+    actorId: string,
+    appointmentId: string,
+    change: { scheduledAt: number; lengthMinutes?: number | undefined; confirm: boolean },
+  ): Promise<AppointmentWithNames> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const a = await this.changeable(appointmentId);
+      const lengthMinutes = change.lengthMinutes ?? a.length_minutes ?? DEFAULT_LENGTH_MINUTES;
+      await this.checkWarnings(
+        { doctorId: a.doctor_id, scheduledAt: change.scheduledAt, lengthMinutes },
+        change.confirm,
+        a.id,
+      );
+      const done = await this.store.db.kysely.transaction().execute(async (trx) => {
+        const written = await this.store.appointments.updateIfVersion(
+          a.id,
+          a.version,
+          { scheduled_at: change.scheduledAt, length_minutes: lengthMinutes, checked_in_at: null },
+          trx,
+        );
+        if (!written) return false;
+        await this.store.audit.record(
+          {
+            actorId,
+            action: 'appointment.reschedule',
+            appointmentId: a.id,
+            outcome: 'ok',
+            detail: {
+              'scheduledAt.old': a.scheduled_at,
+              'scheduledAt.new': change.scheduledAt,
+              'lengthMinutes.old': a.length_minutes,
+              'lengthMinutes.new': lengthMinutes,
+              confirmed: change.confirm,
+            },
+          },
+          trx,
+        );
+        return true;
+      });
+      if (done) return this.required(a.id);
+    }
+    throw new AppError('internal', { message: 'The appointment changed too often to move it; try again.' });
+  }
+
+  /** Cancels an appointment (checked by the caller) whose call is not under way; cancelling twice is a no-op. */
+  async cancel(actorId: string, appointmentId: string): Promise<AppointmentWithNames> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const a = await this.required(appointmentId);
+      if (a.cancelled_at !== null) return a;
+      if (isCallActive(a.video_call_status)) throw new AppError('appointment_in_call');
+      const now = this.clock.now();
+      const done = await this.store.db.kysely.transaction().execute(async (trx) => {
+        const written = await this.store.appointments.updateIfVersion(
+          a.id,
+          a.version,
+          { cancelled_at: now, cancelled_by: actorId, checked_in_at: null },
+          trx,
+        );
+        if (!written) return false;
+        await this.store.audit.record(
+          { actorId, action: 'appointment.cancel', appointmentId: a.id, outcome: 'ok' },
+          trx,
+        );
+        return true;
+      });
+      if (done) return this.required(a.id);
+    }
+    throw new AppError('internal', { message: 'The appointment changed too often to cancel it; try again.' });
+  }
+
+  private async required(id: string): Promise<AppointmentWithNames> {
+    const a = await this.store.appointments.get(id);
+    if (!a) throw new AppError('not_found');
+    return a;
+  }
+
+  private async changeable(id: string): Promise<AppointmentWithNames> {
+    const a = await this.required(id);
+    if (a.cancelled_at !== null) throw new AppError('appointment_cancelled');
+    if (isCallActive(a.video_call_status)) throw new AppError('appointment_in_call');
+    return a;
+  }
+
+  private async checkPeople(hospitalId: string, input: AppointmentInput, operator: boolean): Promise<void> {
+    const doctor = await this.store.users.findById(input.doctorId);
+    if (doctor?.role !== 'doctor' || doctor.hospital_id !== hospitalId || doctor.disabled_at !== null) {
+      throw new AppError('doctor_not_in_hospital');
+    }
+    const patient = await this.store.users.findById(input.patientId);
+    if (patient?.role !== 'patient' || patient.disabled_at !== null)
+      throw new AppError('patient_not_in_hospital');
+    if (!operator && !(await isPatientOfHospital(this.store.db.kysely, patient.id, hospitalId))) {
+      throw new AppError('patient_not_in_hospital');
+    }
+  }
+
+  /** The warnings of a time for the doctor; thrown (409) unless confirmed. */
+  async warningsFor(
+    input: Pick<AppointmentInput, 'doctorId' | 'scheduledAt' | 'lengthMinutes'>,
+    excludeId?: string,
+  ): Promise<AppointmentWarning[]> {
+    const warnings: AppointmentWarning[] = [];
+    if (input.scheduledAt < this.clock.now()) warnings.push({ code: 'in_past' });
+    const end = input.scheduledAt + input.lengthMinutes * 60_000;
+    const other = await this.store.appointments.findOverlapping(
+      input.doctorId,
+      input.scheduledAt,
+      end,
+      excludeId,
+    );
+    if (other) {
+      const named = await this.store.appointments.get(other.id);
+      if (named) warnings.push({ code: 'overlaps', appointment: toAppointmentView(named) });
+    }
+    return warnings;
+  }
+
+  private async checkWarnings(
+    input: Pick<AppointmentInput, 'doctorId' | 'scheduledAt' | 'lengthMinutes'>,
+    confirm: boolean,
+    excludeId?: string,
+  ): Promise<void> {
+    if (confirm) return;
+    const warnings = await this.warningsFor(input, excludeId);
+    if (warnings.length > 0) throw new AppError('appointment_needs_confirmation', { details: { warnings } });
+  }
+}

@@ -1,0 +1,164 @@
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { Store } from '../store.js';
+import type { HospitalPolicyRow, PolicyColumns } from './policy-repo.js';
+
+/** A hospital's policy as it applies: its own choices over the server's defaults. */
+export interface HospitalPolicy {
+  recordingAllowed: boolean;
+  patientsSeeRecordings: boolean;
+  retentionDays: number;
+  checkInMinutes: number;
+  maxCallMinutes: number;
+  idleTimeoutMinutes: number;
+  adminsReadChat: boolean;
+}
+
+export type PolicyKey = keyof HospitalPolicy;
+
+/** A change: a value sets it, null returns it to the server's default, a key left out stays as it is. */
+export type PolicyChange = { [K in PolicyKey]?: HospitalPolicy[K] | null };
+
+export interface PolicyView {
+  hospitalId: string;
+  /** What applies now. */
+  policy: HospitalPolicy;
+  /** The hospital's own choices; null where the default applies. */
+  overrides: { [K in PolicyKey]: HospitalPolicy[K] | null };
+  defaults: HospitalPolicy;
+  updatedAt: number | null;
+}
+
+const COLUMNS: { [K in PolicyKey]: keyof PolicyColumns } = {
+  recordingAllowed: 'recording_allowed',
+  patientsSeeRecordings: 'patients_see_recordings',
+  retentionDays: 'retention_days',
+  checkInMinutes: 'check_in_minutes',
+  maxCallMinutes: 'max_call_minutes',
+  idleTimeoutMinutes: 'idle_timeout_minutes',
+  adminsReadChat: 'admins_read_chat',
+};
+
+const FLAGS = new Set<PolicyKey>(['recordingAllowed', 'patientsSeeRecordings', 'adminsReadChat']);
+export const POLICY_KEYS = Object.keys(COLUMNS) as PolicyKey[];
+
+export function policyDefaults(config: Config): HospitalPolicy {
+  return {
+    recordingAllowed: config.recordingAllowed,
+    patientsSeeRecordings: config.patientsSeeRecordings,
+    retentionDays: config.recordingRetentionDays,
+    checkInMinutes: config.checkInMinutes,
+    maxCallMinutes: config.maxCallMinutes,
+    idleTimeoutMinutes: config.idleTimeoutMinutes,
+    adminsReadChat: config.adminsReadChat,
+  };
+}
+
+function overridesOf(row: HospitalPolicyRow | undefined): PolicyView['overrides'] {
+  const out = {} as Record<PolicyKey, number | boolean | null>;
+  for (const key of POLICY_KEYS) {
+    const v = row ? row[COLUMNS[key]] : null;
+    out[key] = v === null ? null : FLAGS.has(key) ? v === 1 : v;
+  }
+  return out as PolicyView['overrides'];
+}
+
+function merge(defaults: HospitalPolicy, overrides: PolicyView['overrides']): HospitalPolicy {
+  const out = { ...defaults } as Record<PolicyKey, number | boolean>;
+  for (const key of POLICY_KEYS) {
+    const v = overrides[key];
+    if (v !== null) out[key] = v;
+  }
+  return out as unknown as HospitalPolicy;
+}
+
+/** The limits a call keeps from its start (call_sessions.max_duration_ms, idle_timeout_ms). */
+export interface CallLimits {
+  maxDurationMs: number;
+  idleTimeoutMs: number;
+}
+
+/**
+ * Per-hospital policy (docs/admin-api-appointments.md). One primary-key read per question: asked when a
+ * call starts, a patient checks in or a page needs it, never per signaling message; the sweeper reads the
+ * limits kept on each call session instead.
+ */
+export class PolicyService {
+  private readonly defaults: HospitalPolicy;
+
+  constructor(
+    private readonly store: Store,
+    config: Config,
+    private readonly clock: Clock,
+  ) {
+    this.defaults = policyDefaults(config);
+  }
+
+  async view(hospitalId: string): Promise<PolicyView> {
+    const row = await this.store.policies.find(hospitalId);
+    const overrides = overridesOf(row);
+    return {
+      hospitalId,
+      policy: merge(this.defaults, overrides),
+      overrides,
+      defaults: { ...this.defaults },
+      updatedAt: row?.updated_at ?? null,
+    };
+  }
+
+  async effective(hospitalId: string): Promise<HospitalPolicy> {
+    return (await this.view(hospitalId)).policy;
+  }
+
+  async callLimits(hospitalId: string): Promise<CallLimits> {
+    const p = await this.effective(hospitalId);
+    return { maxDurationMs: p.maxCallMinutes * 60_000, idleTimeoutMs: p.idleTimeoutMinutes * 60_000 };
+  }
+
+  async checkInMs(hospitalId: string): Promise<number> {
+    return (await this.effective(hospitalId)).checkInMinutes * 60_000;
+  }
+
+  /**
+   * Applies `change` (checked by the caller: the admin of this hospital) and records old and new values of
+   * what changed in the audit trail, in one transaction.
+   */
+  async update(actorId: string, hospitalId: string, change: PolicyChange): Promise<PolicyView> {
+    await this.store.db.kysely.transaction().execute(async (trx) => {
+      const row = await this.store.policies.find(hospitalId, trx);
+      const before = overridesOf(row);
+      const after = { ...before } as Record<PolicyKey, number | boolean | null>;
+      for (const key of POLICY_KEYS) {
+        const v = change[key];
+        if (v !== undefined) after[key] = v;
+      }
+      const next: HospitalPolicyRow = {
+        hospital_id: hospitalId,
+        recording_allowed: null,
+        patients_see_recordings: null,
+        retention_days: null,
+        check_in_minutes: null,
+        max_call_minutes: null,
+        idle_timeout_minutes: null,
+        admins_read_chat: null,
+        updated_at: this.clock.now(),
+        updated_by: actorId,
+      };
+      const detail: Record<string, string | number | boolean | null> = { hospitalId };
+      const oldEffective = merge(this.defaults, before);
+      const newEffective = merge(this.defaults, after as PolicyView['overrides']);
+      for (const key of POLICY_KEYS) {
+        const v = after[key] ?? null;
+        next[COLUMNS[key]] = v === null ? null : typeof v === 'boolean' ? (v ? 1 : 0) : v;
+        if (before[key] !== v) {
+          detail[`${key}.old`] = oldEffective[key];
+          detail[`${key}.new`] = newEffective[key];
+          if (v === null) detail[`${key}.default`] = true;
+        }
+      }
+      await this.store.policies.save(next, trx);
+      await this.store.audit.record({ actorId, action: 'policy.update', outcome: 'ok', detail }, trx);
+    });
+    return this.view(hospitalId);
+  }
+}
