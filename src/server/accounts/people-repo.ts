@@ -1,4 +1,4 @@
-import { type Kysely, type Selectable, sql } from 'kysely';
+import { type ExpressionBuilder, type Kysely, type Selectable, sql } from 'kysely';
 import type { Role } from '../../protocol/call-status.js';
 import type { Clock } from '../clock.js';
 import type { Database, PasswordLinkTable } from '../db/schema.js';
@@ -6,6 +6,37 @@ import { hashSecret, newId, newSecret } from '../ids.js';
 import type { UserRow } from './users-repo.js';
 
 export type PasswordLinkRow = Selectable<PasswordLinkTable>;
+
+/**
+ * The one rule for "a patient of this hospital", as a condition on `users as u`: a patient row names no
+ * hospital of its own (a patient may be seen at several), so a patient belongs to a hospital whose admin
+ * added them (`patient_hospitals`), that set their `hospital_id`, or where they have had an appointment.
+ */
+export function patientOfHospital(
+  eb: ExpressionBuilder<Database & { u: Database['users'] }, 'u'>,
+  hospitalId: string,
+) {
+  return eb.and([
+    eb('u.role', '=', 'patient'),
+    eb.or([
+      eb('u.hospital_id', '=', hospitalId),
+      eb.exists(
+        eb
+          .selectFrom('patient_hospitals as ph')
+          .select('ph.patient_id')
+          .whereRef('ph.patient_id', '=', 'u.id')
+          .where('ph.hospital_id', '=', hospitalId),
+      ),
+      eb.exists(
+        eb
+          .selectFrom('appointments as a')
+          .select('a.id')
+          .whereRef('a.patient_id', '=', 'u.id')
+          .where('a.hospital_id', '=', hospitalId),
+      ),
+    ]),
+  ]);
+}
 
 export interface PeopleFilter {
   /** Part of a name or an email, any case. */
@@ -46,25 +77,7 @@ export class PeopleRepo {
       .where((eb) =>
         eb.or([
           eb.and([eb('u.role', '!=', 'patient'), eb('u.hospital_id', '=', hospitalId)]),
-          eb.and([
-            eb('u.role', '=', 'patient'),
-            eb.or([
-              eb.exists(
-                eb
-                  .selectFrom('patient_hospitals as ph')
-                  .select('ph.patient_id')
-                  .whereRef('ph.patient_id', '=', 'u.id')
-                  .where('ph.hospital_id', '=', hospitalId),
-              ),
-              eb.exists(
-                eb
-                  .selectFrom('appointments as a')
-                  .select('a.id')
-                  .whereRef('a.patient_id', '=', 'u.id')
-                  .where('a.hospital_id', '=', hospitalId),
-              ),
-            ]),
-          ]),
+          patientOfHospital(eb, hospitalId),
         ]),
       );
     if (f.role) q = q.where('u.role', '=', f.role);
@@ -92,21 +105,13 @@ export class PeopleRepo {
   }
 
   async isPatientOf(patientId: string, hospitalId: string): Promise<boolean> {
-    const linked = await this.db
-      .selectFrom('patient_hospitals')
-      .select('patient_id')
-      .where('patient_id', '=', patientId)
-      .where('hospital_id', '=', hospitalId)
+    const row = await this.db
+      .selectFrom('users as u')
+      .select('u.id')
+      .where('u.id', '=', patientId)
+      .where((eb) => patientOfHospital(eb, hospitalId))
       .executeTakeFirst();
-    if (linked) return true;
-    const booked = await this.db
-      .selectFrom('appointments')
-      .select('id')
-      .where('patient_id', '=', patientId)
-      .where('hospital_id', '=', hospitalId)
-      .limit(1)
-      .executeTakeFirst();
-    return booked !== undefined;
+    return row !== undefined;
   }
 
   /** The hospitals, other than this one, a patient belongs to. */

@@ -1,12 +1,9 @@
 import type { Kysely, Selectable } from 'kysely';
+import { patientOfHospital } from '../accounts/people-repo.js';
 import { normaliseEmail } from '../accounts/users-repo.js';
 import type { Database, UserTable } from '../db/schema.js';
 
-/**
- * Whether a patient is a patient of the hospital. A patient row names no hospital (a patient may be seen
- * at several), so a patient belongs to a hospital whose admin added them (`patient_hospitals`), that set
- * their `hospital_id`, or where they have had an appointment.
- */
+/** Whether a patient is a patient of the hospital (the rule: `patientOfHospital` in people-repo.ts). */
 export async function isPatientOfHospital(
   db: Kysely<Database>,
   patientId: string,
@@ -29,27 +26,7 @@ export async function patientsOfHospital(
       .selectFrom('users as u')
       .select('u.id')
       .where('u.id', 'in', ids)
-      .where('u.role', '=', 'patient')
-      .where((eb) =>
-        eb.or([
-          eb('u.hospital_id', '=', hospitalId),
-          // Added to the hospital by its admin (the people service's link).
-          eb.exists(
-            eb
-              .selectFrom('patient_hospitals as ph')
-              .select('ph.patient_id')
-              .whereRef('ph.patient_id', '=', 'u.id')
-              .where('ph.hospital_id', '=', hospitalId),
-          ),
-          eb.exists(
-            eb
-              .selectFrom('appointments as a')
-              .select('a.id')
-              .whereRef('a.patient_id', '=', 'u.id')
-              .where('a.hospital_id', '=', hospitalId),
-          ),
-        ]),
-      )
+      .where((eb) => patientOfHospital(eb, hospitalId))
       .execute();
     for (const r of rows) found.add(r.id);
   }
