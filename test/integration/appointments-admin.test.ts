@@ -200,6 +200,44 @@ describe.each(testDatabases())('appointments for hospital admins on $name', (dat
     }
   });
 
+  it('a patient sees their appointments across hospitals; each doctor sees only their own', async () => {
+    // Hospital B's admin adds Patient A by email: the account is linked, not duplicated.
+    const linked = await server.ctx.people.create(
+      { userId: world.otherAdmin.id, hospitalId: world.hospitalB },
+      { displayName: 'Patient A', email: 'PATIENT@a.test', role: 'patient' },
+    );
+    expect([linked.linkedExisting, linked.person.id]).toEqual([true, world.patient.id]);
+    const atB = await otherAdmin.request('POST', `/api/hospitals/${world.hospitalB}/appointments`, {
+      doctorId: world.otherDoctor.id,
+      patientId: world.patient.id,
+      scheduledAt: tomorrow,
+      lengthMinutes: 20,
+      reason: 'Second opinion',
+    });
+    expect(atB.status).toBe(201);
+    const listOf = async (who: Agent) => {
+      const r = await who.request('GET', '/api/appointments');
+      expect(r.status).toBe(200);
+      return (r.body as AppointmentList).appointments.map((a) => [a.hospital.id, a.reason]);
+    };
+    expect(await listOf(patient)).toEqual(
+      expect.arrayContaining([
+        [world.hospitalA, 'Check-up'],
+        [world.hospitalB, 'Second opinion'],
+      ]),
+    );
+    expect(await listOf(patient)).toHaveLength(2);
+    expect(await listOf(doctor)).toEqual([[world.hospitalA, 'Check-up']]);
+    const otherDoctor = (await setup.signInAll('otherDoctor')).otherDoctor;
+    expect(await listOf(otherDoctor)).toEqual(
+      expect.arrayContaining([
+        [world.hospitalB, 'Other'],
+        [world.hospitalB, 'Second opinion'],
+      ]),
+    );
+    expect(await listOf(otherDoctor)).toHaveLength(2);
+  });
+
   it('lists every call session of an appointment', async () => {
     const id = world.appointment.id;
     await doctor.request('POST', `/api/appointments/${id}/call/start`, {});

@@ -95,6 +95,11 @@ export function AppointmentsPage({
                   <span class="appointment-card__when">
                     <time dateTime={item.isoDate}>{item.when}</time>
                   </span>{' '}
+                  {item.hospital && (
+                    <>
+                      <span class="appointment-card__hospital">at {item.hospital}</span>{' '}
+                    </>
+                  )}
                   <span class="appointment-card__reason">{item.reason}</span>{' '}
                   <span class={`badge badge--${item.status}`}>{item.statusWords}</span>
                   {item.waitingRoomBadge && (

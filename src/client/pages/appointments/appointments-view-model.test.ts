@@ -74,6 +74,19 @@ describe('AppointmentsViewModel', () => {
     expect(model.state.items[1]?.waitingRoomBadge).toBe('Patient waiting · 1:05');
   });
 
+  it("names each appointment's hospital only when the patient's list spans several", async () => {
+    const elsewhere = appointment({ id: 'a3', hospital: { id: 'h2', name: 'Riverside Clinic' } });
+    const one = setup(list(patientUser));
+    await one.model.load();
+    expect(one.model.state.items.map((i) => i.hospital)).toEqual([null, null]);
+    const several = setup(list(patientUser, [appointment(), elsewhere]));
+    await several.model.load();
+    expect(several.model.state.items.map((i) => i.hospital)).toEqual([
+      'General Hospital',
+      'Riverside Clinic',
+    ]);
+  });
+
   it('updates a status badge from live call status', async () => {
     const { model, connection } = setup(list());
     await model.load();

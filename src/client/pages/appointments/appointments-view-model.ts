@@ -28,7 +28,8 @@ export interface AppointmentItem {
   when: string;
   isoDate: string;
   reason: string;
-  hospital: string;
+  /** The hospital's name, when the list spans several hospitals (a patient of more than one); else null. */
+  hospital: string | null;
   status: CallStatus | 'cancelled';
   statusWords: string;
   /** "Patient waiting · 3:12" on a doctor's list. */
@@ -80,7 +81,7 @@ export function toItem(appointment: AppointmentView, user: UserView, locale?: st
     when: formatDateTime(appointment.scheduledAt, locale),
     isoDate: new Date(appointment.scheduledAt).toISOString(),
     reason: appointment.reason,
-    hospital: appointment.hospital.name,
+    hospital: null,
     status: appointment.cancelledAt !== null ? 'cancelled' : appointment.videoCallStatus,
     statusWords: appointmentStatusWords(appointment, user.role),
     waitingRoomBadge: null,
@@ -236,9 +237,11 @@ export class AppointmentsViewModel extends ViewModel<AppointmentsState> {
         waited: waitedMs === null ? null : formatClock(waitedMs),
       });
     }
+    const severalHospitals = new Set(this.#appointments.map((a) => a.hospital.id)).size > 1;
     this.update({
       items: this.#appointments.map((a) => ({
         ...toItem(a, user),
+        hospital: severalHospitals ? a.hospital.name : null,
         waitingRoomBadge: watch?.badge(a.id) ?? null,
       })),
       queue,
