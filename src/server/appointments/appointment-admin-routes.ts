@@ -82,7 +82,6 @@ export const appointmentImportBody = z
 
 const doc = routeDocs('admin: appointments');
 
-
 /**
  * The hospital admin's appointment routes (docs/admin-api-appointments.md): list, create, reschedule,
  * cancel, call history and the CSV import. Admins of that hospital only; everyone else gets 403.
