@@ -53,6 +53,15 @@ export interface DashboardState {
   signingOut: boolean;
 }
 
+/** What the hospital's channel brings (S28). */
+type DashboardMessage = Extract<ServerMessage, { type: 'call-status' | 'lobby' | 'appointments-changed' }>;
+
+function isDashboardMessage(message: ServerMessage): message is DashboardMessage {
+  return (
+    message.type === 'call-status' || message.type === 'lobby' || message.type === 'appointments-changed'
+  );
+}
+
 const TICK_MS = 1000;
 /** Several changes at once (an import) are read again once. */
 const RELOAD_DELAY_MS = 150;
@@ -80,7 +89,7 @@ export class DashboardViewModel extends ViewModel<DashboardState> {
   /** The server's clock minus this browser's, from the last snapshot. */
   #skew = 0;
   /** Messages that arrived while the day was being read: applied on top of it, in order. */
-  #pending: ServerMessage[] | null = null;
+  #pending: DashboardMessage[] | null = null;
   #reloading = false;
   #reloadAgain = false;
   #reloadTimer: unknown = null;
@@ -254,8 +263,7 @@ export class DashboardViewModel extends ViewModel<DashboardState> {
   }
 
   #receive(message: ServerMessage): void {
-    if (message.type !== 'call-status' && message.type !== 'lobby' && message.type !== 'appointments-changed')
-      return;
+    if (!isDashboardMessage(message)) return;
     if (this.#pending) {
       this.#pending.push(message);
       return;
@@ -264,18 +272,13 @@ export class DashboardViewModel extends ViewModel<DashboardState> {
     this.#render();
   }
 
-  #apply(message: ServerMessage, announce: boolean): void {
+  #apply(message: DashboardMessage, announce: boolean): void {
     if (message.type === 'appointments-changed') {
       if (message.hospitalId === this.#hospitalId) this.#scheduleReload();
       return;
     }
     const appointmentId =
-      message.type === 'call-status'
-        ? message.call.appointmentId
-        : message.type === 'lobby'
-          ? message.lobby.appointmentId
-          : null;
-    if (appointmentId === null) return;
+      message.type === 'call-status' ? message.call.appointmentId : message.lobby.appointmentId;
     const before = this.#rows.get(appointmentId);
     if (!before) {
       // Not on today's list: an appointment of another day whose call starts now is read in once.
@@ -286,11 +289,7 @@ export class DashboardViewModel extends ViewModel<DashboardState> {
       return;
     }
     const after =
-      message.type === 'call-status'
-        ? withCall(before, message.call)
-        : message.type === 'lobby'
-          ? withLobby(before, message.lobby)
-          : before;
+      message.type === 'call-status' ? withCall(before, message.call) : withLobby(before, message.lobby);
     this.#rows.set(appointmentId, after);
     if (!announce) return;
     const words = changeWords(before, after, this.#now());
