@@ -266,6 +266,18 @@ describe.each(testDatabases())('S28 hospital dashboard on $name', (database) => 
     expect(east.from).toBe(snapshot.from - 120 * MINUTE);
   });
 
+  it("the site's root leads a hospital admin to the day at a glance, and everyone else to their appointments", async () => {
+    const { server, agents } = await open();
+    const home = async (agent: Agent) => {
+      const r = await agent.request('GET', '/');
+      return [r.status, r.headers.get('location')];
+    };
+    expect(await home(agents.admin)).toEqual([302, '/dashboard']);
+    expect(await home(agents.doctor)).toEqual([302, '/appointments']);
+    expect(await home(agents.patient)).toEqual([302, '/appointments']);
+    expect(await home(new Agent(server))).toEqual([302, '/login']);
+  });
+
   it('S28 the dashboard route: other roles and other hospitals get 403 (audited), no session 401, a bad query 400', async () => {
     const { server, world, agents, dashboardPath } = await open();
     const refused: Person[] = ['doctor', 'patient', 'otherAdmin', 'otherDoctor', 'otherPatient'];

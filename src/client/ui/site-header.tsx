@@ -10,7 +10,7 @@ export interface SiteHeaderProps {
 export function SiteHeader({ user, onSignOut, signingOut = false }: SiteHeaderProps) {
   return (
     <header class="site-header">
-      <a class="brand" href="/appointments">
+      <a class="brand" href={user?.role === 'admin' ? '/dashboard' : '/appointments'}>
         carecall
       </a>
       {user?.role === 'admin' && (
