@@ -25,6 +25,9 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ping'), id }).strict(),
   z.object({ type: z.literal('subscribe'), id, appointmentId: entityId }).strict(),
   z.object({ type: z.literal('unsubscribe'), id, appointmentId: entityId }).strict(),
+  /** A hospital admin's live dashboard: every appointment's call status and waiting room (S28). */
+  z.object({ type: z.literal('subscribe-hospital'), id, hospitalId: entityId }).strict(),
+  z.object({ type: z.literal('unsubscribe-hospital'), id, hospitalId: entityId }).strict(),
   z
     .object({
       type: z.literal('join'),

@@ -81,6 +81,8 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
   /** On an appointment's channel without `seq`; in a room with the recipient's `seq` (S17). */
   z.object({ type: z.literal('call-status'), call: callStatusViewSchema, seq: seq.optional() }).strict(),
   z.object({ type: z.literal('lobby'), lobby: waitingRoomViewSchema }).strict(),
+  /** On a hospital's channel: an appointment was booked, moved or cancelled; read the day again (S28). */
+  z.object({ type: z.literal('appointments-changed'), hospitalId: entityId }).strict(),
   z
     .object({
       type: z.literal('joined'),

@@ -29,6 +29,8 @@ import { ChatService } from './chat/chat-service.js';
 import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config.js';
 import type { AppContext } from './context.js';
+import { dashboardRoutes } from './dashboard/dashboard-routes.js';
+import { DashboardService } from './dashboard/dashboard-service.js';
 import type { Db } from './db/database.js';
 import { AppError, errorBody } from './errors.js';
 import { originAllowed } from './http/auth.js';
@@ -183,8 +185,9 @@ export async function buildApp(
     revocation,
     people,
     policy,
-    appointments: new AppointmentService(store, clock),
-    appointmentImport: new AppointmentImport(store, clock),
+    appointments: new AppointmentService(store, clock, broadcaster),
+    appointmentImport: new AppointmentImport(store, clock, broadcaster),
+    dashboard: new DashboardService({ store, calls, waitingRoom, clock }),
   };
 
   app.setErrorHandler(async (err, req, reply) => {
@@ -317,6 +320,7 @@ export async function buildApp(
   await appointmentAdminRoutes(app, ctx);
   await chatRoutes(app, ctx);
   await policyRoutes(app, ctx);
+  await dashboardRoutes(app, ctx);
   await callRoutes(app, ctx);
   await signalFallbackRoutes(app, ctx);
   openApiRoute(app);

@@ -10,6 +10,7 @@ import type { WaitingRoomService } from './calls/waiting-room-service.js';
 import type { ChatService } from './chat/chat-service.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
+import type { DashboardService } from './dashboard/dashboard-service.js';
 import type { PolicyService } from './policy/policy-service.js';
 import type { SignalingHub } from './signaling/hub.js';
 import type { Store } from './store.js';
@@ -31,4 +32,5 @@ export interface AppContext {
   policy: PolicyService;
   appointments: AppointmentService;
   appointmentImport: AppointmentImport;
+  dashboard: DashboardService;
 }

@@ -1,4 +1,5 @@
 import type { Page } from '@playwright/test';
+import { bookAdminDay, checkIn } from './support/admin-day.js';
 import { expectNoSeriousAxeViolations } from './support/axe.js';
 import {
   button,
@@ -41,6 +42,28 @@ test.describe('accessibility (axe-core)', () => {
       await expectNoSeriousAxeViolations(page, `appointment (${role})`);
     });
   }
+
+  test('the hospital admin’s dashboard with a day under way, and an appointment’s calls, have no serious or critical violations', async ({
+    app,
+    page,
+    newUserPage,
+  }) => {
+    const patient = await newUserPage('patient');
+    await Promise.all([
+      signIn(page, DEMO_ACCOUNTS.admin, app.demoPassword),
+      signIn(patient, DEMO_ACCOUNTS.patient, app.demoPassword),
+    ]);
+    const [, soon] = await bookAdminDay(page, [-120, 5, 45, 90], [3]);
+    await checkIn(patient, soon ?? '');
+    await page.goto('/dashboard');
+    await expect(
+      page.getByRole('region', { name: /^In the waiting room/ }).locator(`a[href="/appointments/${soon}"]`),
+    ).toBeVisible();
+    await expectNoSeriousAxeViolations(page, 'dashboard');
+    await page.goto(`/appointments/${soon}`);
+    await expect(page.getByRole('heading', { name: 'Calls of this appointment' })).toBeVisible();
+    await expectNoSeriousAxeViolations(page, 'appointment (admin, with its calls)');
+  });
 
   test('the device test page, before and after its connection test, has no serious or critical violations', async ({
     app,

@@ -1,4 +1,5 @@
 import type { Page } from '@playwright/test';
+import { bookAdminDay, checkIn } from './support/admin-day.js';
 import {
   appointmentPathPattern,
   button,
@@ -172,6 +173,48 @@ for (const viewport of VIEWPORTS) {
       await captureScreen(doctor, 'end-call-dialog', viewport);
       await dialog.getByRole('button', { name: 'Yes, end the call' }).click();
       await expect(doctor).toHaveURL(appointmentPathPattern(id), { timeout: 20_000 });
+      expect(csp.flat(), 'Content-Security-Policy reports').toEqual([]);
+    });
+
+    test("the hospital admin's dashboard, with a day under way, and an appointment's calls", async ({
+      app,
+      newUserPage,
+    }) => {
+      const [admin, patient] = await Promise.all([newUserPage('admin'), newUserPage('patient')]);
+      const csp = [cspReports(admin), cspReports(patient)];
+      await Promise.all([
+        signIn(admin, DEMO_ACCOUNTS.admin, app.demoPassword),
+        signIn(patient, DEMO_ACCOUNTS.patient, app.demoPassword),
+      ]);
+      // The demo's own appointment, whose call the walk above ran (when it ran first).
+      const demo = (
+        (await (await admin.request.get('/api/appointments')).json()) as { appointments: { id: string }[] }
+      ).appointments[0]?.id;
+      const [, soon] = await bookAdminDay(admin, [-120, 5, 45, 90], [3]);
+      await checkIn(patient, soon ?? '');
+      await admin.goto('/dashboard');
+      const waiting = admin.getByRole('region', { name: /^In the waiting room \(\d+\)$/ });
+      await expect(waiting.locator(`a[href="/appointments/${soon}"]`)).toContainText('Waiting for');
+      await expect(admin.getByRole('region', { name: /^Cancelled \(1\)$/ })).toBeVisible();
+      // Every row and count is a link: at least 44 px tall, its text at least 14 px.
+      const targets = await admin.locator('.dashboard a').evaluateAll((links) =>
+        links.map((a) => ({
+          text: a.textContent ?? '',
+          height: a.getBoundingClientRect().height,
+          fontPx: Math.min(
+            ...[a, ...Array.from(a.querySelectorAll('*'))].map((e) =>
+              Number.parseFloat(getComputedStyle(e).fontSize),
+            ),
+          ),
+        })),
+      );
+      expect(targets.length).toBeGreaterThan(0);
+      expect(targets.filter((t) => t.height < 44 || t.fontPx < 14)).toEqual([]);
+      await captureScreen(admin, 'dashboard', viewport);
+
+      await admin.goto(`/appointments/${demo}`);
+      await expect(admin.getByRole('heading', { name: 'Calls of this appointment' })).toBeVisible();
+      await captureScreen(admin, 'appointment-admin', viewport);
       expect(csp.flat(), 'Content-Security-Policy reports').toEqual([]);
     });
   });

@@ -18,6 +18,7 @@ import type {
   SignalPollResult,
 } from '../../protocol/api.js';
 import type { CallEndReason, Role } from '../../protocol/call-status.js';
+import type { CallSessionView, DashboardSnapshot } from '../../protocol/dashboard.js';
 import type { ErrorCode } from '../../protocol/errors.js';
 import type { CallStatusView, ChatMessageView, ClientMessage } from '../../protocol/messages.js';
 import type {
@@ -254,6 +255,17 @@ export class ApiClient {
 
   cancelAppointment(id: string): Promise<{ appointment: AppointmentView }> {
     return this.#request('POST', `/api/appointments/${enc(id)}/cancel`, {});
+  }
+
+  /** The hospital's day for its admins' dashboard (S28); the day in the viewer's time zone. */
+  getDashboard(hospitalId: string, day: string, tzOffsetMinutes: number): Promise<DashboardSnapshot> {
+    const query = new URLSearchParams({ day, tzOffsetMinutes: String(tzOffsetMinutes) }).toString();
+    return this.#request('GET', `/api/hospitals/${enc(hospitalId)}/dashboard?${query}`);
+  }
+
+  /** Every call session of an appointment, for the hospital's admins. */
+  getCallHistory(id: string): Promise<{ calls: CallSessionView[] }> {
+    return this.#request('GET', `/api/appointments/${enc(id)}/calls`);
   }
 
   /** Short-lived ICE servers for the device test page's connection test (signed in or call cookie). */

@@ -10,12 +10,12 @@ export interface SiteHeaderProps {
 export function SiteHeader({ user, onSignOut, signingOut = false }: SiteHeaderProps) {
   return (
     <header class="site-header">
-      <a class="brand" href="/appointments">
+      <a class="brand" href={user?.role === 'admin' ? '/dashboard' : '/appointments'}>
         carecall
       </a>
       {user?.role === 'admin' && (
         <nav aria-label="Hospital" class="site-header__nav">
-          <a href="/appointments">Appointments</a> <a href="/people">People</a>
+          <a href="/dashboard">Today</a> <a href="/appointments">Appointments</a> <a href="/people">People</a>
         </nav>
       )}
       {user && (

@@ -1,5 +1,5 @@
 import { AppError } from '../errors.js';
-import type { SessionInfo } from './principal.js';
+import type { Principal, SessionInfo } from './principal.js';
 
 /** The refusal of the hospital's admin tools, worded once. */
 export const NOT_HOSPITAL_ADMIN = "Only this hospital's admins may do this.";
@@ -14,4 +14,13 @@ export function requireHospitalAdmin(session: SessionInfo, hospitalId: string): 
   if (user.role !== 'admin' || user.hospital_id !== hospitalId) {
     throw new AppError('forbidden', { message: NOT_HOSPITAL_ADMIN });
   }
+}
+
+/**
+ * The same rule for a signaling connection (S28): only a signed-in admin of the hospital; someone holding
+ * only a call cookie is a party to one appointment and no admin.
+ */
+export function requireHospitalAdminPrincipal(principal: Principal, hospitalId: string): void {
+  if (!principal.session) throw new AppError('forbidden', { message: NOT_HOSPITAL_ADMIN });
+  requireHospitalAdmin(principal.session, hospitalId);
 }

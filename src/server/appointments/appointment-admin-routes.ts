@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AppointmentPage, AppointmentView, ImportPreview } from '../../protocol/api.js';
-import { type CALL_END_REASONS, CALL_STATUSES } from '../../protocol/call-status.js';
+import { CALL_STATUSES } from '../../protocol/call-status.js';
+import type { CallSessionView } from '../../protocol/dashboard.js';
 import { requireHospitalAdmin } from '../access/hospital-access.js';
 import type { SessionInfo } from '../access/principal.js';
 import type { AppContext } from '../context.js';
@@ -14,6 +15,15 @@ import { MAX_IMPORT_ROWS } from './appointment-import.js';
 import { MAX_LENGTH_MINUTES, toAppointmentView } from './appointments-repo.js';
 
 const DAY = 86_400_000;
+
+/** A calendar day as the browser sees it (`tzOffsetMinutes` east of UTC): [from, to) in epoch ms. */
+export function dayBounds(day: string, tzOffsetMinutes: number): { from: number; to: number } {
+  const from = Date.parse(`${day}T00:00:00Z`) - tzOffsetMinutes * 60_000;
+  return { from, to: from + DAY };
+}
+
+/** The browser's offset from UTC in minutes, as the `day` queries take it. */
+export const tzOffsetMinutes = z.coerce.number().int().min(-840).max(840).default(0);
 /** A CSV of MAX_IMPORT_ROWS rows fits with room to spare; a bigger body is refused before it is parsed. */
 export const IMPORT_BODY_LIMIT = 2 * 1024 * 1024;
 
@@ -25,7 +35,7 @@ const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
 export const appointmentListQuery = z
   .object({
     day: z.iso.date().optional(),
-    tzOffsetMinutes: z.coerce.number().int().min(-840).max(840).default(0),
+    tzOffsetMinutes,
     from: z.coerce.number().int().min(0).optional(),
     to: z.coerce.number().int().min(0).optional(),
     doctorId: z.string().min(1).max(64).optional(),
@@ -72,17 +82,6 @@ export const appointmentImportBody = z
 
 const doc = routeDocs('admin: appointments');
 
-export interface CallSessionView {
-  id: string;
-  startedAt: number;
-  connectedAt: number | null;
-  endedAt: number | null;
-  durationSeconds: number | null;
-  doctorJoinedAt: number | null;
-  patientJoinedAt: number | null;
-  endReason: (typeof CALL_END_REASONS)[number] | null;
-}
-
 /**
  * The hospital admin's appointment routes (docs/admin-api-appointments.md): list, create, reschedule,
  * cancel, call history and the CSV import. Admins of that hospital only; everyone else gets 403.
@@ -120,10 +119,7 @@ export async function appointmentAdminRoutes(app: FastifyInstance, ctx: AppConte
       requireHospitalAdmin(session, hospitalId);
       const q = parseWith(appointmentListQuery, req.query);
       let { from, to } = q;
-      if (q.day !== undefined) {
-        from = Date.parse(`${q.day}T00:00:00Z`) - q.tzOffsetMinutes * 60_000;
-        to = from + DAY;
-      }
+      if (q.day !== undefined) ({ from, to } = dayBounds(q.day, q.tzOffsetMinutes));
       const { rows, total } = await store.appointments.search({
         hospitalId,
         ...(from === undefined ? {} : { from }),
@@ -219,7 +215,7 @@ export async function appointmentAdminRoutes(app: FastifyInstance, ctx: AppConte
         doc(
           'Every call session of an appointment',
           { params: appointmentIdParams },
-          z.looseObject({}).describe('{calls: CallSessionView[]} (appointment-admin-routes.ts)'),
+          z.looseObject({}).describe('{calls: CallSessionView[]} (src/protocol/dashboard.ts)'),
         ),
       ),
     },

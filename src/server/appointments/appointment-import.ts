@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { ImportPreview, ImportRowError, ImportRowWarning } from '../../protocol/api.js';
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
+import type { Broadcaster } from '../realtime/broadcaster.js';
 import type { Store } from '../store.js';
 import { type AppointmentRow, MAX_LENGTH_MINUTES, overlaps } from './appointments-repo.js';
 import { accountsByEmail, patientsOfHospital } from './patients-of-hospital.js';
@@ -59,6 +60,8 @@ export class AppointmentImport {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
+    /** Tells the hospital's dashboards (S28). */
+    private readonly dashboards: Pick<Broadcaster, 'appointmentsChanged'> | null = null,
   ) {}
 
   async preview(hospitalId: string, csv: string): Promise<ImportPreview> {
@@ -114,6 +117,7 @@ export class AppointmentImport {
         trx,
       );
     });
+    await this.dashboards?.appointmentsChanged(hospitalId);
     return { imported: rows.length };
   }
 

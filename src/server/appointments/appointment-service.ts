@@ -2,6 +2,7 @@ import type { AppointmentView } from '../../protocol/api.js';
 import { isCallActive } from '../../protocol/call-status.js';
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
+import type { Broadcaster } from '../realtime/broadcaster.js';
 import type { Store } from '../store.js';
 import {
   type AppointmentRow,
@@ -36,6 +37,8 @@ export class AppointmentService {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
+    /** Tells the hospital's dashboards (S28); the command line, which reaches no node, has none. */
+    private readonly dashboards: Pick<Broadcaster, 'appointmentsChanged'> | null = null,
   ) {}
 
   /**
@@ -51,7 +54,7 @@ export class AppointmentService {
     await this.checkPeople(hospitalId, input, options.operator ?? false);
     await this.checkWarnings(input, options.confirm);
     const newAppointment: NewAppointment = { hospitalId, ...input };
-    return this.store.db.kysely.transaction().execute(async (trx) => {
+    const created = await this.store.db.kysely.transaction().execute(async (trx) => {
       const row = await this.store.appointments.create(newAppointment, trx);
       await this.store.audit.record(
         {
@@ -69,6 +72,12 @@ export class AppointmentService {
       );
       return row;
     });
+    await this.changed(hospitalId);
+    return created;
+  }
+
+  private async changed(hospitalId: string): Promise<void> {
+    await this.dashboards?.appointmentsChanged(hospitalId);
   }
 
   /** Moves an appointment (checked by the caller) that is not cancelled and whose call is not under way. */
@@ -111,7 +120,10 @@ export class AppointmentService {
         );
         return true;
       });
-      if (done) return this.required(a.id);
+      if (done) {
+        await this.changed(a.hospital_id);
+        return this.required(a.id);
+      }
     }
     throw new AppError('internal', { message: 'The appointment changed too often to move it; try again.' });
   }
@@ -137,7 +149,10 @@ export class AppointmentService {
         );
         return true;
       });
-      if (done) return this.required(a.id);
+      if (done) {
+        await this.changed(a.hospital_id);
+        return this.required(a.id);
+      }
     }
     throw new AppError('internal', { message: 'The appointment changed too often to cancel it; try again.' });
   }

@@ -1,5 +1,6 @@
 import { type Kysely, type Selectable, type SqlBool, sql, type Updateable } from 'kysely';
 import type { AppointmentView } from '../../protocol/api.js';
+import { DEFAULT_APPOINTMENT_LENGTH_MINUTES } from '../../protocol/dashboard.js';
 import type { Clock } from '../clock.js';
 import { PreparedQuery } from '../db/prepared.js';
 import type { AppointmentTable, Database } from '../db/schema.js';
@@ -22,8 +23,8 @@ const appointmentRowById = new PreparedQuery((db, id: string) =>
   db.selectFrom('appointments').selectAll().where('id', '=', id),
 );
 
-/** An appointment without a planned length is taken to last this long (overlap warnings). */
-export const DEFAULT_LENGTH_MINUTES = 30;
+/** An appointment without a planned length is taken to last this long (overlap warnings, no-shows). */
+export const DEFAULT_LENGTH_MINUTES = DEFAULT_APPOINTMENT_LENGTH_MINUTES;
 /** The longest planned length; bounds the overlap search to an index range. */
 export const MAX_LENGTH_MINUTES = 480;
 

@@ -16,14 +16,22 @@ export function isAuditedRefusal(err: AppError): boolean {
  */
 export async function recordRefusal(
   audit: AuditRepo,
-  refusal: { actorId: string | null; action: string; appointmentId: string | null; err: AppError },
+  refusal: {
+    actorId: string | null;
+    action: string;
+    appointmentId: string | null;
+    /** What was asked for when it is not an appointment (a hospital's dashboard). */
+    hospitalId?: string;
+    err: AppError;
+  },
 ): Promise<void> {
   if (refusal.actorId === null || !isAuditedRefusal(refusal.err)) return;
+  const { hospitalId } = refusal;
   await audit.record({
     actorId: refusal.actorId,
     action: refusal.action,
     appointmentId: refusal.appointmentId,
     outcome: 'denied',
-    detail: { code: refusal.err.code },
+    detail: hospitalId === undefined ? { code: refusal.err.code } : { code: refusal.err.code, hospitalId },
   });
 }

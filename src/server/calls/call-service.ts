@@ -318,7 +318,7 @@ export class CallService {
           currentSessionId: newSession.id,
         });
       }
-      await this.broadcaster.callStatus(view);
+      await this.broadcaster.callStatus(view, a.hospital_id);
       if (newSession && links) return { view, started: { session: newSession, links } };
       return { view };
     }

@@ -67,25 +67,28 @@ export class WaitingRoomService {
     return this.deps.store.appointments.markCheckedIn(a.id, now);
   }
 
-  /** Tells the appointment's subscribers (S20). */
-  announce(view: WaitingRoomView): Promise<void> {
-    return this.deps.broadcaster.waitingRoom(view);
+  /** Tells the appointment's subscribers (S20) and its hospital's dashboards (S28). */
+  announce(view: WaitingRoomView, hospitalId: string): Promise<void> {
+    return this.deps.broadcaster.waitingRoom(view, hospitalId);
   }
 
   /** Tells the appointment's subscribers the waiting room as it is now. */
   async announceCurrent(appointmentId: string): Promise<void> {
     const a = await this.deps.store.appointments.getRow(appointmentId);
-    if (a) await this.announce(await this.view(a));
+    if (a) await this.announce(await this.view(a), a.hospital_id);
   }
 
   /** Frees the place of a patient whose node stopped refreshing it (it died), and says so. */
-  async releaseIfStale(a: Pick<AppointmentRow, 'id' | 'checked_in_at'>): Promise<void> {
+  async releaseIfStale(a: Pick<AppointmentRow, 'id' | 'checked_in_at' | 'hospital_id'>): Promise<void> {
     const { bus, clock } = this.deps;
     const key = presenceKeys.waitingRoom(a.id);
     const entry = decodePresence((await bus.members(key))['patient']);
     if (!entry || isFresh(entry, clock.now())) return;
     if (await bus.release(key, 'patient', ownerPrefix(entry.connectionId))) {
-      await this.announce({ appointmentId: a.id, patientWaiting: false, checkedInAt: a.checked_in_at });
+      await this.announce(
+        { appointmentId: a.id, patientWaiting: false, checkedInAt: a.checked_in_at },
+        a.hospital_id,
+      );
     }
   }
 }

@@ -10,6 +10,7 @@ const PAGES: Record<string, string> = {
   '/login': 'login.html',
   '/set-password': 'set-password.html',
   '/people': 'people.html',
+  '/dashboard': 'dashboard.html',
   '/appointments': 'appointments.html',
   '/appointments/:id': 'appointment.html',
   '/appointments/:id/call': 'call.html',
@@ -48,6 +49,8 @@ export async function pageRoutes(app: FastifyInstance, ctx: AppContext, clientDi
   for (const [path, file] of Object.entries(PAGES)) app.get(path, (_req, reply) => send(reply, file));
   app.get('/', async (req, reply) => {
     const session = await findSession(req, ctx.config, ctx.store);
-    return reply.redirect(session ? '/appointments' : '/login');
+    // A hospital admin's home is the day at a glance; everyone else's, their appointments.
+    if (!session) return reply.redirect('/login');
+    return reply.redirect(session.user.role === 'admin' ? '/dashboard' : '/appointments');
   });
 }

@@ -45,18 +45,39 @@ export class Broadcaster {
     ]);
   }
 
-  /** To the appointment's subscribers, and into its room: an `ended` status closes the room (S11). */
-  async callStatus(call: CallStatusView): Promise<void> {
-    await this.publish(channels.appointment(call.appointmentId), 'all', { type: 'call-status', call });
+  /**
+   * To the appointment's subscribers and its hospital's dashboards (S28), and into its room: an `ended`
+   * status closes the room (S11).
+   */
+  async callStatus(call: CallStatusView, hospitalId: string): Promise<void> {
+    await this.toAppointmentAndHospital(call.appointmentId, hospitalId, { type: 'call-status', call });
     if (call.roomId) await this.toBoth(call.roomId, { type: 'call-status', call }, call.status === 'ended');
   }
 
-  waitingRoom(view: WaitingRoomView): Promise<void> {
-    return this.publish(channels.appointment(view.appointmentId), 'all', { type: 'lobby', lobby: view });
+  waitingRoom(view: WaitingRoomView, hospitalId: string): Promise<void> {
+    return this.toAppointmentAndHospital(view.appointmentId, hospitalId, { type: 'lobby', lobby: view });
+  }
+
+  /** An appointment of the hospital was booked, moved or cancelled: its dashboards read the day again (S28). */
+  appointmentsChanged(hospitalId: string): Promise<void> {
+    return this.publish(channels.hospital(hospitalId), 'all', { type: 'appointments-changed', hospitalId });
   }
 
   chat(message: ChatMessageView): Promise<void> {
     return this.publish(channels.appointment(message.appointmentId), 'parties', { type: 'chat', message });
+  }
+
+  private async toAppointmentAndHospital(
+    appointmentId: string,
+    hospitalId: string,
+    message: ServerMessage,
+  ): Promise<void> {
+    // Serialised once for both channels (architecture: "Serialise once").
+    const payload = encodeEnvelope({ audience: 'all', except: '', json: JSON.stringify(message) });
+    await Promise.all([
+      this.bus.publish(channels.appointment(appointmentId), payload),
+      this.bus.publish(channels.hospital(hospitalId), payload),
+    ]);
   }
 
   control(message: ControlMessage): Promise<void> {

@@ -20,6 +20,8 @@ export const streams = {
 
 export const channels = {
   appointment: (id: string) => `appt:${id}`,
+  /** Every appointment's call status and waiting room of one hospital, for its admins (S28). */
+  hospital: (id: string) => `hosp:${id}`,
   room: (roomId: string) => `room:${roomId}`,
   control: 'control',
 } as const;

@@ -3,10 +3,11 @@ import { decodeEnvelope } from '../realtime/envelope.js';
 import type { Connection } from './connection.js';
 
 /**
- * An appointment's channel reaches its subscribers by audience; a room's reaches the members of the
- * role each message was sequenced for (the recipient's stream, S17).
+ * An appointment's channel reaches its subscribers by audience, and so does a hospital's (its admins,
+ * S28); a room's reaches the members of the role each message was sequenced for (the recipient's
+ * stream, S17).
  */
-export type ChannelKind = 'appointment' | 'room';
+export type ChannelKind = 'appointment' | 'hospital' | 'room';
 
 interface Channel {
   kind: ChannelKind;

@@ -11,6 +11,7 @@ import {
   type ViewerAccess,
   wrongRole,
 } from '../access/appointment-access.js';
+import { requireHospitalAdminPrincipal } from '../access/hospital-access.js';
 import type { Principal } from '../access/principal.js';
 import { recordRefusal } from '../audit/audit-service.js';
 import type { Bus } from '../bus/bus.js';
@@ -204,11 +205,12 @@ export class SignalingHub {
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       this.refuse(conn, err.code, 'id' in msg ? msg.id : undefined, err.message);
-      if ('appointmentId' in msg) {
+      if ('appointmentId' in msg || 'hospitalId' in msg) {
         await recordRefusal(this.deps.store.audit, {
           actorId: conn.user.id,
           action: `ws.${msg.type}`,
-          appointmentId: msg.appointmentId,
+          appointmentId: 'appointmentId' in msg ? msg.appointmentId : null,
+          ...('hospitalId' in msg ? { hospitalId: msg.hospitalId } : {}),
           err,
         });
       }
@@ -225,7 +227,11 @@ export class SignalingHub {
       case 'subscribe':
         return this.subscribe(conn, msg.appointmentId, msg.id);
       case 'unsubscribe':
-        return this.unsubscribe(conn, msg.appointmentId, msg.id);
+        return this.unsubscribe(conn, channels.appointment(msg.appointmentId), msg.id);
+      case 'subscribe-hospital':
+        return this.subscribeHospital(conn, msg.hospitalId, msg.id);
+      case 'unsubscribe-hospital':
+        return this.unsubscribe(conn, channels.hospital(msg.hospitalId), msg.id);
       case 'check-in':
         return this.checkIn(conn, msg.appointmentId, msg.id);
       case 'join':
@@ -260,8 +266,23 @@ export class SignalingHub {
     conn.send({ type: 'lobby', lobby: await this.deps.waitingRoom.view(appointment) });
   }
 
-  private async unsubscribe(conn: Connection, appointmentId: string, id: string | undefined): Promise<void> {
-    const channel = channels.appointment(appointmentId);
+  /**
+   * A hospital admin's dashboard (S28): every call status and waiting room of the hospital's
+   * appointments, from now on; the page reads the day's state over HTTP after the `ack`.
+   */
+  private async subscribeHospital(
+    conn: Connection,
+    hospitalId: string,
+    id: string | undefined,
+  ): Promise<void> {
+    requireHospitalAdminPrincipal(conn.principal, hospitalId);
+    const channel = channels.hospital(hospitalId);
+    conn.subscriptions.add(channel);
+    await this.fanout.add(channel, 'hospital', conn);
+    this.ack(conn, id);
+  }
+
+  private async unsubscribe(conn: Connection, channel: string, id: string | undefined): Promise<void> {
     if (conn.subscriptions.delete(channel)) await this.fanout.remove(channel, conn);
     this.ack(conn, id);
   }
@@ -271,7 +292,10 @@ export class SignalingHub {
     const { waitingRoom } = this.deps;
     const checkedInAt = await waitingRoom.checkIn(party);
     await this.rooms.enterWaitingRoom(conn, appointmentId);
-    await waitingRoom.announce({ appointmentId, patientWaiting: true, checkedInAt });
+    await waitingRoom.announce(
+      { appointmentId, patientWaiting: true, checkedInAt },
+      party.appointment.hospital_id,
+    );
     this.ack(conn, id);
   }
 

@@ -139,7 +139,7 @@ export class RoomMembership {
     if (!resumed) await broadcaster.toRole(roomId, otherRole(role), { type: 'peer-joined', peer });
     // The waiting room view reads the appointment's id, room and check-in time, which a join does not
     // change (check-in is refused while the call is active): the row read at the start of the join serves.
-    if (role === 'patient' && !resumed) await waitingRoom.announce(await waitingRoom.view(a));
+    if (role === 'patient' && !resumed) await waitingRoom.announce(await waitingRoom.view(a), a.hospital_id);
   }
 
   /** The client acknowledged its room's messages up to `seq`: the stream may forget them (S17). */

@@ -177,6 +177,22 @@ export function AppointmentPage({ model }: { model: AppointmentViewModel }) {
                   </p>
                 )}
               </section>
+              {state.callHistory && (
+                <section class="card call-history" aria-labelledby="call-history-heading">
+                  <h2 id="call-history-heading">Calls of this appointment</h2>
+                  {state.callHistory.length === 0 ? (
+                    <p class="muted">No call yet.</p>
+                  ) : (
+                    <ol class="call-history__list">
+                      {state.callHistory.map((call) => (
+                        <li key={call.id}>
+                          <time dateTime={call.isoStarted}>{call.started}</time>: {call.summary}
+                        </li>
+                      ))}
+                    </ol>
+                  )}
+                </section>
+              )}
             </div>
             {state.chat && (
               <ChatPanel

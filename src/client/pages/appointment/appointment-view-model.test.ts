@@ -270,6 +270,46 @@ describe('AppointmentViewModel', () => {
     expect(api.requests.some((r) => r.path.endsWith('/messages'))).toBe(false);
   });
 
+  it('shows an admin every call of the appointment, and reads them again when a call ends', async () => {
+    const call = {
+      id: 's1',
+      startedAt: 1_000,
+      connectedAt: 2_000,
+      endedAt: null,
+      durationSeconds: null,
+      doctorJoinedAt: 1_000,
+      patientJoinedAt: 2_000,
+      endReason: null,
+    };
+    const history = (calls: unknown[]): Route => ({
+      method: 'GET',
+      path: '/api/appointments/a1/calls',
+      status: 200,
+      body: { calls },
+    });
+    const ended = { ...call, endedAt: 97_000, durationSeconds: 95, endReason: 'hung_up' };
+    const { model, connection } = setup([
+      ...baseRoutes(adminUser, appointment({ videoCallStatus: 'in_progress' })),
+      history([call]),
+      history([ended]),
+    ]);
+    await model.load();
+    expect(model.state.callHistory?.map((c) => c.summary)).toEqual(['In progress']);
+    connection().welcome();
+    connection().receive({ type: 'call-status', call: callStatus('ended', 95) });
+    await flush();
+    expect(model.state.callHistory?.map((c) => c.summary)).toEqual([
+      expect.stringMatching(/^Lasted 1 min 35 s, ended .* \(the doctor ended it\)$/),
+    ]);
+  });
+
+  it('reads no call history for the parties', async () => {
+    const { model, api } = setup(baseRoutes(doctorUser));
+    await model.load();
+    expect(model.state.callHistory).toBeNull();
+    expect(api.requests.some((r) => r.path.endsWith('/calls'))).toBe(false);
+  });
+
   it('lets the doctor back into a running call with enter, then goes to the call page', async () => {
     const { model, platform, api } = setup([
       ...baseRoutes(doctorUser, appointment({ videoCallStatus: 'in_progress' })),

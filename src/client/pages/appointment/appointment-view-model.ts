@@ -26,6 +26,7 @@ import {
 } from '../notifications.js';
 import { redirectIfSignedOut, requireSession, signOut } from '../session.js';
 import { openCallSession } from '../start-call.js';
+import { type CallHistoryItem, callHistoryItems } from './call-history.js';
 
 /**
  * The one way into the call the page offers, for the state it is in. The doctor starts, or returns to a
@@ -80,6 +81,8 @@ export interface AppointmentPageState {
   signingOut: boolean;
   /** The conversation, for a party (an admin has none). */
   chat: ChatState | null;
+  /** Every call of the appointment, for the hospital's admins (null for the parties). */
+  callHistory: CallHistoryItem[] | null;
 }
 
 /**
@@ -180,6 +183,7 @@ export class AppointmentViewModel extends ViewModel<AppointmentPageState> {
       liveNotice: null,
       liveNoticeIsError: false,
       signingOut: false,
+      callHistory: null,
       chat: null,
     });
     this.#api = api;
@@ -206,6 +210,7 @@ export class AppointmentViewModel extends ViewModel<AppointmentPageState> {
       this.#applyAppointment(detail.appointment, session.user);
       this.update({ phase: 'ready', permissions: detail.permissions });
       this.#connectLive(id);
+      await this.#readCallHistory();
       if (detail.permissions.canChat) {
         const chat = new ChatController({
           appointmentId: id,
@@ -332,6 +337,8 @@ export class AppointmentViewModel extends ViewModel<AppointmentPageState> {
         endReason: message.call.status === 'ended' ? endReasonWords(message.call.endReason ?? null) : null,
       });
       if (appointment && user) this.#applyAppointment(withCall(appointment, message.call), user);
+      // A call that starts or ends is a new line, or a finished one, in the admin's call history.
+      if (message.call.status === 'waiting' || message.call.status === 'ended') void this.#readCallHistory();
     } else if (message.type === 'lobby' && message.lobby.appointmentId === this.#appointmentId) {
       this.#waitingRoomWatch?.apply(message.lobby);
     }
@@ -377,6 +384,19 @@ export class AppointmentViewModel extends ViewModel<AppointmentPageState> {
       this.#callEntry = detail.callEntry;
       this.#applyAppointment(detail.appointment, user);
       this.update({ permissions: detail.permissions });
+      await this.#readCallHistory();
+    } catch (error) {
+      redirectIfSignedOut(error, this.#platform);
+    }
+  }
+
+  /** The hospital's admins see every call session; a failed read leaves the last one shown. */
+  async #readCallHistory(): Promise<void> {
+    const id = this.#appointmentId;
+    if (!id || this.state.user?.role !== 'admin') return;
+    try {
+      const { calls } = await this.#api.getCallHistory(id);
+      this.update({ callHistory: callHistoryItems(calls) });
     } catch (error) {
       redirectIfSignedOut(error, this.#platform);
     }
