@@ -29,6 +29,36 @@ describe('the hospital admin appointment tools', () => {
     });
   });
 
+  it('filters by doctor; Reschedule opens the form on that appointment; a save reloads the list', async () => {
+    expect(listQuery({ ...NO_FILTERS, doctorId: 'd1' }, 1, 0)).toEqual({
+      page: '1',
+      pageSize: '25',
+      doctorId: 'd1',
+    });
+    const a = appointment({ id: 'a1', scheduledAt: Date.UTC(2026, 11, 10, 9), lengthMinutes: 20 });
+    const { model, api } = setup([
+      page([a, appointment({ id: 'a2', cancelledAt: 1 })]),
+      {
+        method: 'POST',
+        path: '/api/appointments/a1/reschedule',
+        status: 200,
+        body: { appointment: a },
+      },
+    ]);
+    await model.load('h1');
+    expect(model.state.rows.map((r) => r.canReschedule)).toEqual([true, false]);
+    model.reschedule('a1');
+    expect(model.form.state.mode).toEqual({
+      kind: 'reschedule',
+      id: 'a1',
+      patient: a.patient.displayName,
+      doctor: a.doctor.displayName,
+    });
+    expect(model.form.state.draft.lengthMinutes).toBe('20');
+    await model.form.submit();
+    expect(api.requests.filter((r) => r.path === LIST)).toHaveLength(2);
+  });
+
   it('lists, and shows a cancelled appointment as cancelled with no Cancel', async () => {
     const { model } = setup([page([appointment(), appointment({ id: 'a2', cancelledAt: 1 })])]);
     await model.load('h1');

@@ -4,12 +4,15 @@ import { errorMessage } from '../../api/api-error.js';
 import type { ApiClient } from '../../api/http-client.js';
 import { appointmentStatusWords, formatDateTime } from '../../lib/format.js';
 import { ViewModel } from '../../ui/view-model.js';
+import { AppointmentFormViewModel } from './appointment-form-view-model.js';
 
 export const PAGE_SIZE = 25;
 
 export interface AdminFilters {
   /** YYYY-MM-DD in the viewer's time zone; empty: every day. */
   day: string;
+  /** A doctor's id; empty: every doctor. */
+  doctorId: string;
   callStatus: CallStatus | '';
   checkedIn: '' | 'true' | 'false';
   noShow: '' | 'true' | 'false';
@@ -26,6 +29,8 @@ export interface AdminRow {
   reason: string;
   statusWords: string;
   canCancel: boolean;
+  /** Not cancelled: it may be moved (the server refuses while its call is under way). */
+  canReschedule: boolean;
 }
 
 export interface AdminAppointmentsState {
@@ -46,7 +51,14 @@ export interface AdminAppointmentsState {
   importError: string | null;
 }
 
-export const NO_FILTERS: AdminFilters = { day: '', callStatus: '', checkedIn: '', noShow: '', patient: '' };
+export const NO_FILTERS: AdminFilters = {
+  day: '',
+  doctorId: '',
+  callStatus: '',
+  checkedIn: '',
+  noShow: '',
+  patient: '',
+};
 
 function toRow(a: AppointmentView): AdminRow {
   return {
@@ -60,6 +72,7 @@ function toRow(a: AppointmentView): AdminRow {
     statusWords: appointmentStatusWords(a, 'admin'),
     canCancel:
       a.cancelledAt === null && a.videoCallStatus !== 'waiting' && a.videoCallStatus !== 'in_progress',
+    canReschedule: a.cancelledAt === null,
   };
 }
 
@@ -74,6 +87,7 @@ export function listQuery(
     q['day'] = filters.day;
     q['tzOffsetMinutes'] = String(tzOffsetMinutes);
   }
+  if (filters.doctorId) q['doctorId'] = filters.doctorId;
   if (filters.callStatus) q['callStatus'] = filters.callStatus;
   if (filters.checkedIn) q['checkedIn'] = filters.checkedIn;
   if (filters.noShow) q['noShow'] = filters.noShow;
@@ -81,9 +95,15 @@ export function listQuery(
   return q;
 }
 
-/** A hospital admin's tools on the appointments page: the filtered list, cancelling, the CSV import. */
+/**
+ * A hospital admin's tools on the appointments page: the filtered list, the form for a new appointment
+ * and for moving one, cancelling, the CSV import.
+ */
 export class AdminAppointmentsViewModel extends ViewModel<AdminAppointmentsState> {
+  /** The new-appointment and reschedule form; a save reloads the list. */
+  readonly form: AppointmentFormViewModel;
   readonly #api: ApiClient;
+  #appointments: AppointmentView[] = [];
   /** Minutes east of UTC, as the server's `tzOffsetMinutes` wants them. */
   readonly #tzOffsetMinutes: number;
   #hospitalId: string | null = null;
@@ -107,6 +127,7 @@ export class AdminAppointmentsViewModel extends ViewModel<AdminAppointmentsState
     });
     this.#api = api;
     this.#tzOffsetMinutes = tzOffsetMinutes;
+    this.form = new AppointmentFormViewModel(api, () => this.#fetch());
   }
 
   get pages(): number {
@@ -115,7 +136,13 @@ export class AdminAppointmentsViewModel extends ViewModel<AdminAppointmentsState
 
   async load(hospitalId: string): Promise<void> {
     this.#hospitalId = hospitalId;
-    await this.#fetch();
+    await Promise.all([this.#fetch(), this.form.load(hospitalId)]);
+  }
+
+  /** Opens the form on a listed appointment, to move it. */
+  reschedule(id: string): void {
+    const a = this.#appointments.find((x) => x.id === id);
+    if (a) this.form.openReschedule(a);
   }
 
   setFilters(patch: Partial<AdminFilters>): void {
@@ -214,6 +241,7 @@ export class AdminAppointmentsViewModel extends ViewModel<AdminAppointmentsState
         hospitalId,
         listQuery(this.state.filters, this.state.page, this.#tzOffsetMinutes),
       );
+      this.#appointments = result.appointments;
       this.update({ rows: result.appointments.map(toRow), total: result.total });
     } catch (error) {
       this.update({ error: errorMessage(error) });
