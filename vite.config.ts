@@ -12,6 +12,7 @@ const PAGES = [
   'login',
   'set-password',
   'people',
+  'policy',
   'appointments',
   'appointment',
   'call',
@@ -23,6 +24,7 @@ function pageFor(pathname: string): string | null {
   if (pathname === '/login') return 'login';
   if (pathname === '/set-password') return 'set-password';
   if (pathname === '/people') return 'people';
+  if (pathname === '/policy') return 'policy';
   if (pathname === '/appointments') return 'appointments';
   if (pathname === '/device-test') return 'device-test';
   if (/^\/appointments\/[^/]+\/call\/?$/.test(pathname)) return 'call';

@@ -10,6 +10,7 @@ const PAGES: Record<string, string> = {
   '/login': 'login.html',
   '/set-password': 'set-password.html',
   '/people': 'people.html',
+  '/policy': 'policy.html',
   '/appointments': 'appointments.html',
   '/appointments/:id': 'appointment.html',
   '/appointments/:id/call': 'call.html',
