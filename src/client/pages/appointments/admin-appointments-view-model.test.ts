@@ -79,8 +79,10 @@ describe('the hospital admin appointment tools', () => {
       },
     ]);
     await model.load('h1');
-    model.setCsv('doctor_email,...');
     expect(model.canImport).toBe(false);
+    model.setCsv('doctor_email,...');
+    // The server checks every row of an unchecked file too.
+    expect(model.canImport).toBe(true);
     await model.previewImport();
     expect(model.state.preview?.errors).toEqual([{ row: 3, column: 'start', message: 'bad' }]);
     expect(model.canImport).toBe(false);
@@ -114,6 +116,32 @@ describe('the hospital admin appointment tools', () => {
     expect(model.state.importMessage).toBe('Imported 1 appointment.');
     expect(api.requests.find((r) => r.path.endsWith('/import'))?.body).toEqual({ csv: 'csv', confirm: true });
     expect(api.requests.filter((r) => r.path === LIST)).toHaveLength(2);
+  });
+
+  it('an import refused for a wrong row imports nothing and names the row', async () => {
+    const rowError = { row: 137, column: 'patient_email', message: 'nobody@x is not a patient here.' };
+    const { model } = setup([
+      page(),
+      {
+        method: 'POST',
+        path: '/api/hospitals/h1/appointments/import',
+        status: 400,
+        body: {
+          error: {
+            code: 'import_invalid',
+            message: 'Nothing was imported: row 137 is wrong.',
+            errors: [rowError],
+          },
+        },
+      },
+    ]);
+    await model.load('h1');
+    model.setCsv('csv');
+    await model.runImport();
+    expect(model.state.importError).toBe('Nothing was imported: row 137 is wrong.');
+    expect(model.state.importRowErrors).toEqual([rowError]);
+    expect(model.state.importMessage).toBeNull();
+    expect(model.state.csv).toBe('csv');
   });
 
   it('cancels after a second click', async () => {

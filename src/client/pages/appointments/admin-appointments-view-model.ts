@@ -1,6 +1,6 @@
-import type { AppointmentView, ImportPreview } from '../../../protocol/api.js';
+import type { AppointmentView, ImportPreview, ImportRowError } from '../../../protocol/api.js';
 import type { CallStatus } from '../../../protocol/call-status.js';
-import { errorMessage } from '../../api/api-error.js';
+import { ApiError, errorMessage } from '../../api/api-error.js';
 import type { ApiClient } from '../../api/http-client.js';
 import { appointmentStatusWords, formatDateTime } from '../../lib/format.js';
 import { ViewModel } from '../../ui/view-model.js';
@@ -49,6 +49,8 @@ export interface AdminAppointmentsState {
   importing: boolean;
   importMessage: string | null;
   importError: string | null;
+  /** The rows an import found wrong (it imported nothing). */
+  importRowErrors: ImportRowError[];
 }
 
 export const NO_FILTERS: AdminFilters = {
@@ -74,6 +76,18 @@ function toRow(a: AppointmentView): AdminRow {
       a.cancelledAt === null && a.videoCallStatus !== 'waiting' && a.videoCallStatus !== 'in_progress',
     canReschedule: a.cancelledAt === null,
   };
+}
+
+/** What a refused import shows: the server's words (naming the rows) and the rows. */
+function importRefusal(error: unknown): Partial<AdminAppointmentsState> {
+  if (error instanceof ApiError && error.code === 'import_invalid') {
+    const rows = error.details['errors'];
+    return {
+      importError: error.message,
+      importRowErrors: Array.isArray(rows) ? (rows as ImportRowError[]) : [],
+    };
+  }
+  return { importError: `Nothing was imported. ${errorMessage(error)}` };
 }
 
 /** The query the server's list route takes for these filters (the day in the viewer's time zone). */
@@ -124,6 +138,7 @@ export class AdminAppointmentsViewModel extends ViewModel<AdminAppointmentsState
       importing: false,
       importMessage: null,
       importError: null,
+      importRowErrors: [],
     });
     this.#api = api;
     this.#tzOffsetMinutes = tzOffsetMinutes;
@@ -176,29 +191,41 @@ export class AdminAppointmentsViewModel extends ViewModel<AdminAppointmentsState
   }
 
   setCsv(csv: string): void {
-    this.update({ csv, preview: null, confirmWarnings: false, importMessage: null, importError: null });
+    this.update({
+      csv,
+      preview: null,
+      confirmWarnings: false,
+      importMessage: null,
+      importError: null,
+      importRowErrors: [],
+    });
   }
 
   setConfirmWarnings(confirm: boolean): void {
     this.update({ confirmWarnings: confirm });
   }
 
-  /** Whether the checked file may be imported: checked, no errors, warnings confirmed. */
+  /**
+   * Whether the file may be sent: the server checks every row again and imports all or nothing, so an
+   * unchecked file may be sent too; a checked one only without errors and with its warnings confirmed.
+   */
   get canImport(): boolean {
     const p = this.state.preview;
-    return (
-      p !== null &&
-      p.rows > 0 &&
-      p.errors.length === 0 &&
-      (p.warnings.length === 0 || this.state.confirmWarnings) &&
-      !this.state.importing
-    );
+    if (!this.state.csv.trim() || this.state.importing) return false;
+    if (p === null) return true;
+    return p.rows > 0 && p.errors.length === 0 && (p.warnings.length === 0 || this.state.confirmWarnings);
   }
 
   async previewImport(): Promise<void> {
     const hospitalId = this.#hospitalId;
     if (!hospitalId || !this.state.csv.trim()) return;
-    this.update({ importing: true, importError: null, importMessage: null, preview: null });
+    this.update({
+      importing: true,
+      importError: null,
+      importRowErrors: [],
+      importMessage: null,
+      preview: null,
+    });
     try {
       this.update({ preview: await this.#api.previewAppointmentImport(hospitalId, this.state.csv) });
     } catch (error) {
@@ -211,7 +238,7 @@ export class AdminAppointmentsViewModel extends ViewModel<AdminAppointmentsState
   async runImport(): Promise<void> {
     const hospitalId = this.#hospitalId;
     if (!hospitalId || !this.canImport) return;
-    this.update({ importing: true, importError: null });
+    this.update({ importing: true, importError: null, importRowErrors: [] });
     try {
       const { imported } = await this.#api.importAppointments(
         hospitalId,
@@ -226,7 +253,14 @@ export class AdminAppointmentsViewModel extends ViewModel<AdminAppointmentsState
       });
       await this.#fetch();
     } catch (error) {
-      this.update({ importError: `Nothing was imported. ${errorMessage(error)}` });
+      if (error instanceof ApiError && error.code === 'appointment_needs_confirmation') {
+        // Sent unchecked, and some rows need a second look: show them, with the box to confirm.
+        this.update({ importing: false });
+        await this.previewImport();
+        this.update({ importError: 'Nothing was imported yet: some rows need a second look (below).' });
+        return;
+      }
+      this.update(importRefusal(error));
     } finally {
       this.update({ importing: false });
     }

@@ -1,3 +1,4 @@
+import type { ImportRowError } from '../../../protocol/api.js';
 import { CALL_STATUSES } from '../../../protocol/call-status.js';
 import { callStatusWords } from '../../lib/format.js';
 import { useViewModel } from '../../ui/use-view-model.js';
@@ -6,6 +7,20 @@ import { AppointmentForm } from './appointment-form.js';
 
 const CSV_EXAMPLE =
   'doctor_email,patient_email,start,length_minutes,reason\ndoctor@example.org,patient@example.org,2026-12-04T09:30:00+01:00,30,Follow-up';
+
+/** The rows of a CSV that are wrong, each with its column and problem. */
+function ImportErrors({ errors }: { errors: readonly ImportRowError[] }) {
+  return (
+    <ul class="import-errors">
+      {errors.map((e) => (
+        <li key={`${e.row}-${e.column ?? ''}-${e.message}`}>
+          Row {e.row}
+          {e.column ? `, ${e.column}` : ''}: {e.message}
+        </li>
+      ))}
+    </ul>
+  );
+}
 
 /** The hospital admin's list with filters, the new-appointment form, and the CSV import with its preview. */
 export function AdminAppointments({ model }: { model: AdminAppointmentsViewModel }) {
@@ -246,9 +261,10 @@ export function AdminAppointments({ model }: { model: AdminAppointmentsViewModel
           </button>
         </p>
         {s.importError && (
-          <p role="alert" class="alert alert--error">
-            {s.importError}
-          </p>
+          <div role="alert" class="alert alert--error">
+            <p>{s.importError}</p>
+            {s.importRowErrors.length > 0 && <ImportErrors errors={s.importRowErrors} />}
+          </div>
         )}
         {s.importMessage && <p role="status">{s.importMessage}</p>}
         {s.preview && (
@@ -259,16 +275,7 @@ export function AdminAppointments({ model }: { model: AdminAppointmentsViewModel
                 ? 'no errors.'
                 : `${s.preview.errors.length} error${s.preview.errors.length === 1 ? '' : 's'}; nothing can be imported until they are fixed.`}
             </p>
-            {s.preview.errors.length > 0 && (
-              <ul class="import-errors">
-                {s.preview.errors.map((e) => (
-                  <li key={`${e.row}-${e.column ?? ''}-${e.message}`}>
-                    Row {e.row}
-                    {e.column ? `, ${e.column}` : ''}: {e.message}
-                  </li>
-                ))}
-              </ul>
-            )}
+            {s.preview.errors.length > 0 && <ImportErrors errors={s.preview.errors} />}
             {s.preview.warnings.length > 0 && (
               <>
                 <ul class="import-warnings">
