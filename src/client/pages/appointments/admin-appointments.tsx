@@ -115,7 +115,7 @@ export function AdminAppointments({ model }: { model: AdminAppointmentsViewModel
             {s.error}
           </p>
         )}
-        <p role="status" class="muted">
+        <p role="status" class="muted admin-count">
           {s.loading ? 'Loading…' : `${s.total} appointment${s.total === 1 ? '' : 's'}`}
         </p>
         {s.rows.length > 0 && (
