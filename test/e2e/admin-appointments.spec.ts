@@ -230,3 +230,71 @@ test('the policy page: a change is saved, stays after a reload, and the next cal
   const refused = await doctor.request.get('/api/hospitals/anything/policy');
   expect(refused.status()).toBe(403);
 });
+
+test('a deactivated doctor’s coming appointment is given to another doctor from the People page (overlap confirmed), and the patient sees the new doctor', async ({
+  app,
+  newUserPage,
+}) => {
+  const [admin, patient] = await Promise.all([newUserPage('admin'), newUserPage('patient')]);
+  await Promise.all([
+    signIn(admin, DEMO_ACCOUNTS.admin, app.demoPassword),
+    signIn(patient, DEMO_ACCOUNTS.patient, app.demoPassword),
+  ]);
+  const headers = { 'x-csrf-token': await csrf(admin) };
+  const session = (await (await admin.request.get('/api/session')).json()) as {
+    user: { hospitalId: string };
+  };
+  const personId = async (email: string) => {
+    const r = await admin.request.get(`/api/admin/people?q=${encodeURIComponent(email)}`);
+    return ((await r.json()) as { people: { id: string }[] }).people[0]?.id ?? '';
+  };
+  const added = await admin.request.post('/api/admin/people', {
+    headers,
+    data: { displayName: 'Dr. Leaving', email: 'leaving@demo.test', role: 'doctor' },
+  });
+  expect(added.status()).toBe(201);
+  const [leaving, ada, pat] = await Promise.all([
+    personId('leaving@demo.test'),
+    personId(DEMO_ACCOUNTS.doctor),
+    personId(DEMO_ACCOUNTS.patient),
+  ]);
+  // The same hour, five days from now, for both doctors: giving it to Dr. Ada Demo overlaps her day.
+  const at = instant(localDay(5), '18:00');
+  for (const doctorId of [leaving, ada]) {
+    const made = await admin.request.post(`/api/hospitals/${session.user.hospitalId}/appointments`, {
+      headers,
+      data: {
+        doctorId,
+        patientId: pat,
+        scheduledAt: at,
+        lengthMinutes: 30,
+        reason: doctorId === leaving ? 'E2E handed over' : 'E2E already booked',
+        confirm: true,
+      },
+    });
+    expect(made.status()).toBe(201);
+  }
+
+  await admin.goto('/people');
+  await admin.getByLabel('Name or email', { exact: true }).fill('leaving@demo.test');
+  await admin.getByRole('button', { name: 'Search', exact: true }).click();
+  await admin.getByRole('button', { name: 'Deactivate Dr. Leaving', exact: true }).click();
+  await admin.getByRole('alertdialog').getByRole('button', { name: 'Deactivate', exact: true }).click();
+  const section = admin.getByRole('region', {
+    name: 'Appointments of Dr. Leaving to give to another doctor',
+  });
+  await expect(section.getByRole('listitem')).toHaveCount(1);
+  const giveTo = section.getByLabel('Give to', { exact: true });
+  // Only active doctors are offered: not the one just deactivated.
+  await expect(giveTo.locator('option', { hasText: 'Dr. Leaving' })).toHaveCount(0);
+  await giveTo.selectOption({ label: 'Dr. Ada Demo' });
+  await section.getByRole('button', { name: /^Give the appointment of Pat Demo/ }).click();
+  await expect(section.getByRole('alert')).toContainText('Dr. Ada Demo already sees Pat Demo on');
+  await section.getByRole('button', { name: 'Give anyway', exact: true }).click();
+  await expect(section.getByText('Given to Dr. Ada Demo.')).toBeVisible();
+
+  await patient.reload();
+  await expect(patient.locator('.appointment-card').filter({ hasText: 'E2E handed over' })).toContainText(
+    'Dr. Ada Demo',
+  );
+});
