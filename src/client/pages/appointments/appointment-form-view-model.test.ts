@@ -118,6 +118,20 @@ describe('the admin’s appointment form', () => {
     expect(model.state.fieldErrors.patient).toBe('Choose a patient.');
   });
 
+  it('loads the doctors again when the form opens if the page could not', async () => {
+    const api = fakeApi([
+      { method: 'GET', path: DOCTORS, status: 500, body: { error: { code: 'internal', message: 'down' } } },
+      { method: 'GET', path: DOCTORS, status: 200, body: peoplePage(doctors) },
+      { method: 'GET', path: PATIENTS, status: 200, body: peoplePage(patients) },
+    ]);
+    const model = new AppointmentFormViewModel(new ApiClient(api.fetch), async () => {});
+    await model.load('h1');
+    expect(model.state.doctors).toEqual([]);
+    model.openCreate();
+    await expect.poll(() => model.state.doctors.length).toBe(2);
+    expect(model.state.error).toBeNull();
+  });
+
   it('narrows the patients by a search, picks the only match, and drops a late answer', async () => {
     const { model } = setup([
       {

@@ -174,6 +174,8 @@ export class AppointmentFormViewModel extends ViewModel<AppointmentFormState> {
       error: null,
       message: null,
     });
+    // The doctors could not be loaded with the page: try again now that they are needed.
+    if (this.state.doctors.length === 0 && this.#hospitalId) void this.load(this.#hospitalId);
     void this.searchPatients('');
   }
 
