@@ -120,6 +120,11 @@ export class ApiClient {
     return this.#request('GET', `/api/admin/people${qs ? `?${qs}` : ''}`);
   }
 
+  /** The hospital's active doctors (up to 200): whom an appointment may be given to. */
+  async activeDoctors(): Promise<PersonAccount[]> {
+    return (await this.listPeople({ role: 'doctor', status: 'active', pageSize: 200 })).people;
+  }
+
   createPerson(person: { displayName: string; email: string; role: Role }): Promise<CreatedPerson> {
     return this.#request('POST', '/api/admin/people', person);
   }

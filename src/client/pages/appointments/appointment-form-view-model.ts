@@ -155,8 +155,7 @@ export class AppointmentFormViewModel extends ViewModel<AppointmentFormState> {
   async load(hospitalId: string): Promise<void> {
     this.#hospitalId = hospitalId;
     try {
-      const { people } = await this.#api.listPeople({ role: 'doctor', status: 'active', pageSize: 200 });
-      this.update({ doctors: people });
+      this.update({ doctors: await this.#api.activeDoctors() });
     } catch (error) {
       this.update({ error: `The list of doctors could not be loaded. ${errorMessage(error)}` });
     }

@@ -32,8 +32,7 @@ export class ReassignViewModel extends ViewModel<ReassignState> {
 
   async load(): Promise<void> {
     try {
-      const { people } = await this.#api.listPeople({ role: 'doctor', status: 'active', pageSize: 200 });
-      this.update({ doctors: people, error: null });
+      this.update({ doctors: await this.#api.activeDoctors(), error: null });
     } catch (error) {
       this.update({
         error: { id: null, message: `The doctors could not be loaded. ${errorMessage(error)}` },
