@@ -128,7 +128,8 @@ export class AdminAppointmentsViewModel extends ViewModel<AdminAppointmentsState
       page: 1,
       total: 0,
       rows: [],
-      loading: false,
+      // Until the first page arrives: the count says "Loading…", not "0 appointments".
+      loading: true,
       error: null,
       cancelling: null,
       confirmingCancel: null,
