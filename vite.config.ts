@@ -13,6 +13,7 @@ const PAGES = [
   'set-password',
   'people',
   'dashboard',
+  'policy',
   'appointments',
   'appointment',
   'call',
@@ -25,6 +26,7 @@ function pageFor(pathname: string): string | null {
   if (pathname === '/set-password') return 'set-password';
   if (pathname === '/people') return 'people';
   if (pathname === '/dashboard') return 'dashboard';
+  if (pathname === '/policy') return 'policy';
   if (pathname === '/appointments') return 'appointments';
   if (pathname === '/device-test') return 'device-test';
   if (/^\/appointments\/[^/]+\/call\/?$/.test(pathname)) return 'call';

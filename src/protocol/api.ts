@@ -212,3 +212,33 @@ export interface ImportPreview {
   errors: ImportRowError[];
   warnings: ImportRowWarning[];
 }
+
+/** Why an admin's appointment change needs `confirm: true` (409 appointment_needs_confirmation). */
+export type AppointmentWarningView = { code: 'in_past' } | { code: 'overlaps'; appointment: AppointmentView };
+
+/** A hospital's policy as it applies: its own choices over the server's defaults. */
+export interface HospitalPolicy {
+  recordingAllowed: boolean;
+  patientsSeeRecordings: boolean;
+  retentionDays: number;
+  checkInMinutes: number;
+  maxCallMinutes: number;
+  idleTimeoutMinutes: number;
+  adminsReadChat: boolean;
+}
+
+export type PolicyKey = keyof HospitalPolicy;
+
+/** A change: a value sets it, null returns it to the server's default, a key left out stays as it is. */
+export type PolicyChange = { [K in PolicyKey]?: HospitalPolicy[K] | null };
+
+/** GET/PUT /api/hospitals/:hospitalId/policy. */
+export interface PolicyView {
+  hospitalId: string;
+  /** What applies now. */
+  policy: HospitalPolicy;
+  /** The hospital's own choices; null where the default applies. */
+  overrides: { [K in PolicyKey]: HospitalPolicy[K] | null };
+  defaults: HospitalPolicy;
+  updatedAt: number | null;
+}

@@ -30,6 +30,27 @@ test.describe('accessibility (axe-core)', () => {
     await expectNoSeriousAxeViolations(page, 'appointments');
   });
 
+  test('the admin’s appointments with the new-appointment form and its warning, and the policy page, have no serious or critical violations', async ({
+    app,
+    page,
+  }) => {
+    await signIn(page, DEMO_ACCOUNTS.admin, app.demoPassword);
+    await page.getByRole('button', { name: 'New appointment', exact: true }).click();
+    const form = page.getByRole('region', { name: 'New appointment' });
+    await expect(form.getByLabel('Doctor', { exact: true })).toBeVisible();
+    await expectNoSeriousAxeViolations(page, 'admin appointments (new appointment form)');
+    // Sent without a day or time: each problem beside its field.
+    await form.getByRole('button', { name: 'Create appointment', exact: true }).click();
+    await expect(form.getByText('Enter the day.')).toBeVisible();
+    await expectNoSeriousAxeViolations(page, 'admin appointments (form errors)');
+    await page.goto('/policy');
+    await expect(page.getByLabel('Calls may be recorded', { exact: true })).toBeVisible();
+    await page.getByLabel('Longest call, in minutes', { exact: true }).fill('1');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect(page.getByText(/^Enter a whole number from 10 to/)).toBeVisible();
+    await expectNoSeriousAxeViolations(page, 'policy (a field error)');
+  });
+
   for (const role of ['doctor', 'patient'] as const) {
     test(`the appointment page seen by the ${role} has no serious or critical violations`, async ({
       app,

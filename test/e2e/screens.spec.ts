@@ -101,6 +101,42 @@ for (const viewport of VIEWPORTS) {
       expect(csp.flat(), 'Content-Security-Policy reports').toEqual([]);
     });
 
+    test('the hospital admin’s appointments (the new-appointment form and its warning) and policy page fit', async ({
+      app,
+      newUserPage,
+    }) => {
+      const admin = await newUserPage('admin');
+      const csp = cspReports(admin);
+      await signIn(admin, DEMO_ACCOUNTS.admin, app.demoPassword);
+      await admin.getByRole('button', { name: 'New appointment', exact: true }).click();
+      const form = admin.getByRole('region', { name: 'New appointment' });
+      await form.getByLabel('Doctor', { exact: true }).selectOption({ label: 'Dr. Ada Demo' });
+      await form.getByLabel('Find the patient (name or email)').fill('pat');
+      await form
+        .getByLabel('Patient', { exact: true })
+        .selectOption({ label: 'Pat Demo · patient@demo.test' });
+      // The demo appointment's hour today: the form's warning (an overlap, likely in the past too).
+      const now = new Date();
+      const pad = (n: number) => String(n).padStart(2, '0');
+      await form
+        .getByLabel('Day', { exact: true })
+        .fill(`${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`);
+      await form.getByLabel('Time', { exact: true }).fill(`${pad(now.getHours())}:00`);
+      await form.getByLabel('Reason (optional)').fill('Blood test results');
+      await expectTouchFriendlyControls(admin, '.appointment-form', 'new appointment form');
+      await captureScreen(admin, 'admin-appointment-form', viewport);
+      await form.getByRole('button', { name: 'Create appointment', exact: true }).click();
+      await expect(form.getByRole('button', { name: 'Create anyway', exact: true })).toBeVisible();
+      await expectTouchFriendlyControls(admin, '.appointment-form', 'new appointment warning');
+      await captureScreen(admin, 'admin-appointment-warning', viewport);
+
+      await admin.goto('/policy');
+      await expect(admin.getByLabel('Calls may be recorded', { exact: true })).toBeVisible();
+      await expectTouchFriendlyControls(admin, '.policy', 'policy');
+      await captureScreen(admin, 'policy', viewport);
+      expect(csp, 'Content-Security-Policy reports').toEqual([]);
+    });
+
     test('the waiting room and the call, for both sides', async ({ app, newUserPage }) => {
       test.setTimeout(CALL_SCENARIO_TIMEOUT_MS);
       const [doctor, patient] = await Promise.all([newUserPage('doctor'), newUserPage('patient')]);

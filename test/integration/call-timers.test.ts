@@ -161,6 +161,27 @@ describe.each(testDatabases())('call timers and the sweeper on $name', (database
     expect(count(d, 'call-status') + count(p, 'call-status')).toBe(0);
   });
 
+  it("S19 a hospital's shorter maximum (its policy) is the next call's: the server ends it at that length", async () => {
+    await boot();
+    const admin = await Agent.signIn(server as TestServer, 'admin@a.test');
+    const policy = await admin.request('PUT', `/api/hospitals/${world.hospitalA}/policy`, {
+      maxCallMinutes: 20,
+    });
+    expect(policy.status).toBe(200);
+    const { d, p, call } = await inCall();
+    expect(call.endsAt).toBe((call.connectedAt ?? 0) + 20 * MINUTE);
+    const endsAt = call.endsAt ?? 0;
+    await advanceTo(endsAt - 1);
+    await ctx().sweeper.runOnce();
+    expect((await ctx().store.appointments.get(world.appointment.id))?.video_call_status).toBe('in_progress');
+    await advanceTo(endsAt);
+    await ctx().sweeper.runOnce();
+    for (const s of [d, p]) {
+      const ended = await s.next('call-status', (m) => m.call.status === 'ended');
+      expect(ended.call).toMatchObject({ endReason: 'max_duration', durationSeconds: 20 * 60 });
+    }
+  });
+
   it('S24 an active call whose room stays empty for VIDEO_CALL_IDLE_TIMEOUT_MINUTES ends as timed_out', async () => {
     await boot();
     await start();

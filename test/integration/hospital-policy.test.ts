@@ -112,6 +112,17 @@ describe.each(testDatabases())('hospital policy on $name', (database) => {
       const r = await agents.admin.request('PUT', path(), body);
       expect({ body, status: r.status }).toEqual({ body, status: 400 });
     }
+    // Each refusal names its field, so the policy page can show it there.
+    for (const [body, field] of [
+      [{ maxCallMinutes: 61 }, 'maxCallMinutes'],
+      [{ checkInMinutes: -1 }, 'checkInMinutes'],
+      [{ recordingAllowed: 'yes' }, 'recordingAllowed'],
+    ] as const) {
+      const r = await agents.admin.request('PUT', path(), body);
+      expect((r.body as { error: { fields?: Record<string, string> } }).error.fields).toEqual({
+        [field]: expect.any(String),
+      });
+    }
     expect(await server.ctx.store.policies.find(world.hospitalA)).toBeUndefined();
   });
 

@@ -13,6 +13,8 @@ import type {
   IceConfig,
   ImportPreview,
   InspectLinkRequest,
+  PolicyChange,
+  PolicyView,
   SessionView,
   SignalOpenResult,
   SignalPollResult,
@@ -40,7 +42,17 @@ export interface PeopleQuery {
 
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
 
-type Method = 'GET' | 'POST' | 'DELETE';
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+/** POST /api/hospitals/:hospitalId/appointments. */
+export interface NewAppointmentRequest {
+  doctorId: string;
+  patientId: string;
+  scheduledAt: number;
+  lengthMinutes: number;
+  reason: string;
+  confirm: boolean;
+}
 
 /** The reasons a client may give for ending (docs/api.md); the server sets the others. */
 export type EndReasonSent = Extract<CallEndReason, 'hung_up' | 'failed'>;
@@ -53,7 +65,9 @@ const FALLBACK_MESSAGES: Record<number, string> = {
   429: 'Too many requests. Slow down.',
 };
 
-function isErrorBody(value: unknown): value is { error: { code: ErrorCode; message: string } } {
+function isErrorBody(
+  value: unknown,
+): value is { error: { code: ErrorCode; message: string; [detail: string]: unknown } } {
   if (typeof value !== 'object' || value === null || !('error' in value)) return false;
   const error = (value as { error: unknown }).error;
   return (
@@ -105,6 +119,11 @@ export class ApiClient {
     }
     const qs = query.toString();
     return this.#request('GET', `/api/admin/people${qs ? `?${qs}` : ''}`);
+  }
+
+  /** The hospital's active doctors (up to 200): whom an appointment may be given to. */
+  async activeDoctors(): Promise<PersonAccount[]> {
+    return (await this.listPeople({ role: 'doctor', status: 'active', pageSize: 200 })).people;
   }
 
   createPerson(person: { displayName: string; email: string; role: Role }): Promise<CreatedPerson> {
@@ -253,6 +272,36 @@ export class ApiClient {
     return this.#request('POST', `/api/hospitals/${enc(hospitalId)}/appointments/import`, { csv, confirm });
   }
 
+  createAppointment(
+    hospitalId: string,
+    input: NewAppointmentRequest,
+  ): Promise<{ appointment: AppointmentView }> {
+    return this.#request('POST', `/api/hospitals/${enc(hospitalId)}/appointments`, input);
+  }
+
+  rescheduleAppointment(
+    id: string,
+    change: { scheduledAt: number; lengthMinutes?: number; confirm: boolean },
+  ): Promise<{ appointment: AppointmentView }> {
+    return this.#request('POST', `/api/appointments/${enc(id)}/reschedule`, change);
+  }
+
+  /** Gives the appointment to another active doctor of its hospital. */
+  reassignAppointment(
+    id: string,
+    change: { doctorId: string; confirm: boolean },
+  ): Promise<{ appointment: AppointmentView }> {
+    return this.#request('POST', `/api/appointments/${enc(id)}/reassign`, change);
+  }
+
+  getPolicy(hospitalId: string): Promise<PolicyView> {
+    return this.#request('GET', `/api/hospitals/${enc(hospitalId)}/policy`);
+  }
+
+  updatePolicy(hospitalId: string, change: PolicyChange): Promise<PolicyView> {
+    return this.#request('PUT', `/api/hospitals/${enc(hospitalId)}/policy`, change);
+  }
+
   cancelAppointment(id: string): Promise<{ appointment: AppointmentView }> {
     return this.#request('POST', `/api/appointments/${enc(id)}/cancel`, {});
   }
@@ -307,7 +356,10 @@ export class ApiClient {
       }
     }
     if (!response.ok) {
-      if (isErrorBody(data)) throw new ApiError(response.status, data.error.code, data.error.message);
+      if (isErrorBody(data)) {
+        const { code, message, ...details } = data.error;
+        throw new ApiError(response.status, code, message, { details });
+      }
       const message = FALLBACK_MESSAGES[response.status] ?? 'Something went wrong on our side. Try again.';
       throw new ApiError(response.status, 'unexpected_response', message);
     }

@@ -15,7 +15,8 @@ export function SiteHeader({ user, onSignOut, signingOut = false }: SiteHeaderPr
       </a>
       {user?.role === 'admin' && (
         <nav aria-label="Hospital" class="site-header__nav">
-          <a href="/dashboard">Today</a> <a href="/appointments">Appointments</a> <a href="/people">People</a>
+          <a href="/dashboard">Today</a> <a href="/appointments">Appointments</a> <a href="/people">People</a>{' '}
+          <a href="/policy">Policy</a>
         </nav>
       )}
       {user && (

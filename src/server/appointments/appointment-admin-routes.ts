@@ -74,6 +74,10 @@ export const appointmentRescheduleBody = z
   })
   .strict();
 
+export const appointmentReassignBody = z
+  .object({ doctorId: z.string().min(1).max(64), confirm: z.boolean().default(false) })
+  .strict();
+
 export const appointmentCancelBody = z.object({}).strict();
 
 export const appointmentImportBody = z
@@ -183,6 +187,27 @@ export async function appointmentAdminRoutes(app: FastifyInstance, ctx: AppConte
       const body = parseWith(appointmentRescheduleBody, req.body);
       const a = await appointments.reschedule(session.user.id, id, body);
       return { appointment: toAppointmentView(a) };
+    },
+  );
+
+  app.post(
+    '/api/appointments/:id/reassign',
+    {
+      config: { audit: 'appointment.reassign' },
+      ...documented(
+        doc(
+          'Give an appointment to another active doctor of its hospital (an overlap needs confirm: true)',
+          { params: appointmentIdParams, body: appointmentReassignBody },
+          'AppointmentView',
+        ),
+      ),
+    },
+    async (req): Promise<{ appointment: AppointmentView }> => {
+      const session = await requireSession(req, config, store);
+      const { id } = parseWith(appointmentIdParams, req.params);
+      await adminsAppointment(session, id);
+      const body = parseWith(appointmentReassignBody, req.body);
+      return { appointment: toAppointmentView(await appointments.reassign(session.user.id, id, body)) };
     },
   );
 

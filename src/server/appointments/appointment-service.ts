@@ -81,43 +81,99 @@ export class AppointmentService {
   }
 
   /** Moves an appointment (checked by the caller) that is not cancelled and whose call is not under way. */
-  async reschedule(
+  reschedule(
     actorId: string,
     appointmentId: string,
     change: { scheduledAt: number; lengthMinutes?: number | undefined; confirm: boolean },
   ): Promise<AppointmentWithNames> {
+    return this.change(actorId, appointmentId, 'appointment.reschedule', change.confirm, (a) => ({
+      doctorId: a.doctor_id,
+      scheduledAt: change.scheduledAt,
+      lengthMinutes: change.lengthMinutes ?? a.length_minutes ?? DEFAULT_LENGTH_MINUTES,
+      // A check-in was for the old time.
+      clearCheckIn: true,
+    }));
+  }
+
+  /**
+   * Gives an appointment (checked by the caller) to another active doctor of its hospital, at the same
+   * time: an overlap with the new doctor's appointments is a warning; a doctor of another hospital, a
+   * deactivated one or a non-doctor is refused, as is a cancelled appointment or one whose call is under
+   * way. The patient's check-in stays: they wait for the same appointment.
+   */
+  async reassign(
+    actorId: string,
+    appointmentId: string,
+    change: { doctorId: string; confirm: boolean },
+  ): Promise<AppointmentWithNames> {
+    const current = await this.changeable(appointmentId);
+    try {
+      await this.checkDoctor(current.hospital_id, change.doctorId);
+    } catch (err) {
+      // A 400 is not audited by the routes' plumbing; an attempt to hand a patient to the wrong person is.
+      await this.store.audit.record({
+        actorId,
+        action: 'appointment.reassign',
+        appointmentId,
+        outcome: 'denied',
+        detail: { code: 'doctor_not_in_hospital', doctorId: change.doctorId },
+      });
+      throw err;
+    }
+    if (current.doctor_id === change.doctorId) return current;
+    return this.change(actorId, appointmentId, 'appointment.reassign', change.confirm, (a) => ({
+      doctorId: change.doctorId,
+      scheduledAt: a.scheduled_at,
+      lengthMinutes: a.length_minutes ?? DEFAULT_LENGTH_MINUTES,
+      clearCheckIn: false,
+    }));
+  }
+
+  /**
+   * One change of doctor, time or length: warnings for the doctor at the new time unless confirmed, then a
+   * write guarded by the row's version with its audit event (old and new values) in the same transaction.
+   */
+  private async change(
+    actorId: string,
+    appointmentId: string,
+    action: 'appointment.reschedule' | 'appointment.reassign',
+    confirm: boolean,
+    next: (a: AppointmentWithNames) => {
+      doctorId: string;
+      scheduledAt: number;
+      lengthMinutes: number;
+      clearCheckIn: boolean;
+    },
+  ): Promise<AppointmentWithNames> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const a = await this.changeable(appointmentId);
-      const lengthMinutes = change.lengthMinutes ?? a.length_minutes ?? DEFAULT_LENGTH_MINUTES;
-      await this.checkWarnings(
-        { doctorId: a.doctor_id, scheduledAt: change.scheduledAt, lengthMinutes },
-        change.confirm,
-        a.id,
-      );
+      const n = next(a);
+      await this.checkWarnings(n, confirm, a.id);
       const done = await this.store.db.kysely.transaction().execute(async (trx) => {
         const written = await this.store.appointments.updateIfVersion(
           a.id,
           a.version,
-          { scheduled_at: change.scheduledAt, length_minutes: lengthMinutes, checked_in_at: null },
-          trx,
-        );
-        if (!written) return false;
-        await this.store.audit.record(
           {
-            actorId,
-            action: 'appointment.reschedule',
-            appointmentId: a.id,
-            outcome: 'ok',
-            detail: {
-              'scheduledAt.old': a.scheduled_at,
-              'scheduledAt.new': change.scheduledAt,
-              'lengthMinutes.old': a.length_minutes,
-              'lengthMinutes.new': lengthMinutes,
-              confirmed: change.confirm,
-            },
+            doctor_id: n.doctorId,
+            scheduled_at: n.scheduledAt,
+            length_minutes: n.lengthMinutes,
+            ...(n.clearCheckIn ? { checked_in_at: null } : {}),
           },
           trx,
         );
+        if (!written) return false;
+        const detail: Record<string, string | number | boolean | null> = { confirmed: confirm };
+        if (n.doctorId !== a.doctor_id) {
+          detail['doctorId.old'] = a.doctor_id;
+          detail['doctorId.new'] = n.doctorId;
+        }
+        if (action === 'appointment.reschedule') {
+          detail['scheduledAt.old'] = a.scheduled_at;
+          detail['scheduledAt.new'] = n.scheduledAt;
+          detail['lengthMinutes.old'] = a.length_minutes;
+          detail['lengthMinutes.new'] = n.lengthMinutes;
+        }
+        await this.store.audit.record({ actorId, action, appointmentId: a.id, outcome: 'ok', detail }, trx);
         return true;
       });
       if (done) {
@@ -125,7 +181,7 @@ export class AppointmentService {
         return this.required(a.id);
       }
     }
-    throw new AppError('internal', { message: 'The appointment changed too often to move it; try again.' });
+    throw new AppError('internal', { message: 'The appointment changed too often to change it; try again.' });
   }
 
   /** Cancels an appointment (checked by the caller) whose call is not under way; cancelling twice is a no-op. */
@@ -170,11 +226,16 @@ export class AppointmentService {
     return a;
   }
 
-  private async checkPeople(hospitalId: string, input: AppointmentInput, operator: boolean): Promise<void> {
-    const doctor = await this.store.users.findById(input.doctorId);
+  /** An active doctor of this hospital, or `doctor_not_in_hospital`. */
+  private async checkDoctor(hospitalId: string, doctorId: string): Promise<void> {
+    const doctor = await this.store.users.findById(doctorId);
     if (doctor?.role !== 'doctor' || doctor.hospital_id !== hospitalId || doctor.disabled_at !== null) {
       throw new AppError('doctor_not_in_hospital');
     }
+  }
+
+  private async checkPeople(hospitalId: string, input: AppointmentInput, operator: boolean): Promise<void> {
+    await this.checkDoctor(hospitalId, input.doctorId);
     const patient = await this.store.users.findById(input.patientId);
     if (patient?.role !== 'patient' || patient.disabled_at !== null)
       throw new AppError('patient_not_in_hospital');

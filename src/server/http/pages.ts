@@ -11,6 +11,7 @@ const PAGES: Record<string, string> = {
   '/set-password': 'set-password.html',
   '/people': 'people.html',
   '/dashboard': 'dashboard.html',
+  '/policy': 'policy.html',
   '/appointments': 'appointments.html',
   '/appointments/:id': 'appointment.html',
   '/appointments/:id/call': 'call.html',

@@ -10,8 +10,26 @@ export function issuesDetail(issues: readonly { path: readonly PropertyKey[]; me
   return `The request does not match the expected shape (${detail}).`;
 }
 
+/**
+ * The first problem of each top-level field (`{lengthMinutes: "Too small: …"}`), so a form can show it
+ * beside the field; problems of the body as a whole are not listed.
+ */
+export function fieldIssues(
+  issues: readonly { path: readonly PropertyKey[]; message: string }[],
+): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const issue of issues) {
+    const key = issue.path[0];
+    if (typeof key === 'string' && !(key in fields)) fields[key] = issue.message;
+  }
+  return fields;
+}
+
 export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
-  throw new AppError('validation_failed', { message: issuesDetail(r.error.issues) });
+  throw new AppError('validation_failed', {
+    message: issuesDetail(r.error.issues),
+    details: { fields: fieldIssues(r.error.issues) },
+  });
 }

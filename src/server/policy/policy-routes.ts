@@ -75,6 +75,7 @@ export async function policyRoutes(app: FastifyInstance, ctx: AppContext): Promi
       if (change.maxCallMinutes != null && change.maxCallMinutes > config.maxCallMinutes) {
         throw new AppError('validation_failed', {
           message: `maxCallMinutes may be at most ${config.maxCallMinutes} (the server's VIDEO_CALL_MAX_DURATION_MINUTES).`,
+          details: { fields: { maxCallMinutes: `at most ${config.maxCallMinutes}` } },
         });
       }
       const cleaned = Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined));

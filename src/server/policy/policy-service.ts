@@ -1,33 +1,10 @@
+import type { HospitalPolicy, PolicyChange, PolicyKey, PolicyView } from '../../protocol/api.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Store } from '../store.js';
 import type { HospitalPolicyRow, PolicyColumns } from './policy-repo.js';
 
-/** A hospital's policy as it applies: its own choices over the server's defaults. */
-export interface HospitalPolicy {
-  recordingAllowed: boolean;
-  patientsSeeRecordings: boolean;
-  retentionDays: number;
-  checkInMinutes: number;
-  maxCallMinutes: number;
-  idleTimeoutMinutes: number;
-  adminsReadChat: boolean;
-}
-
-export type PolicyKey = keyof HospitalPolicy;
-
-/** A change: a value sets it, null returns it to the server's default, a key left out stays as it is. */
-export type PolicyChange = { [K in PolicyKey]?: HospitalPolicy[K] | null };
-
-export interface PolicyView {
-  hospitalId: string;
-  /** What applies now. */
-  policy: HospitalPolicy;
-  /** The hospital's own choices; null where the default applies. */
-  overrides: { [K in PolicyKey]: HospitalPolicy[K] | null };
-  defaults: HospitalPolicy;
-  updatedAt: number | null;
-}
+export type { HospitalPolicy, PolicyChange, PolicyKey, PolicyView };
 
 const COLUMNS: { [K in PolicyKey]: keyof PolicyColumns } = {
   recordingAllowed: 'recording_allowed',

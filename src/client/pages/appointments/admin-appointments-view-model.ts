@@ -1,15 +1,18 @@
-import type { AppointmentView, ImportPreview } from '../../../protocol/api.js';
+import type { AppointmentView, ImportPreview, ImportRowError } from '../../../protocol/api.js';
 import type { CallStatus } from '../../../protocol/call-status.js';
-import { errorMessage } from '../../api/api-error.js';
+import { ApiError, errorMessage } from '../../api/api-error.js';
 import type { ApiClient } from '../../api/http-client.js';
 import { appointmentStatusWords, formatDateTime } from '../../lib/format.js';
 import { ViewModel } from '../../ui/view-model.js';
+import { AppointmentFormViewModel } from './appointment-form-view-model.js';
 
 export const PAGE_SIZE = 25;
 
 export interface AdminFilters {
   /** YYYY-MM-DD in the viewer's time zone; empty: every day. */
   day: string;
+  /** A doctor's id; empty: every doctor. */
+  doctorId: string;
   callStatus: CallStatus | '';
   checkedIn: '' | 'true' | 'false';
   noShow: '' | 'true' | 'false';
@@ -26,6 +29,8 @@ export interface AdminRow {
   reason: string;
   statusWords: string;
   canCancel: boolean;
+  /** Not cancelled: it may be moved (the server refuses while its call is under way). */
+  canReschedule: boolean;
 }
 
 export interface AdminAppointmentsState {
@@ -44,9 +49,18 @@ export interface AdminAppointmentsState {
   importing: boolean;
   importMessage: string | null;
   importError: string | null;
+  /** The rows an import found wrong (it imported nothing). */
+  importRowErrors: ImportRowError[];
 }
 
-export const NO_FILTERS: AdminFilters = { day: '', callStatus: '', checkedIn: '', noShow: '', patient: '' };
+export const NO_FILTERS: AdminFilters = {
+  day: '',
+  doctorId: '',
+  callStatus: '',
+  checkedIn: '',
+  noShow: '',
+  patient: '',
+};
 
 function toRow(a: AppointmentView): AdminRow {
   return {
@@ -60,7 +74,20 @@ function toRow(a: AppointmentView): AdminRow {
     statusWords: appointmentStatusWords(a, 'admin'),
     canCancel:
       a.cancelledAt === null && a.videoCallStatus !== 'waiting' && a.videoCallStatus !== 'in_progress',
+    canReschedule: a.cancelledAt === null,
   };
+}
+
+/** What a refused import shows: the server's words (naming the rows) and the rows. */
+function importRefusal(error: unknown): Partial<AdminAppointmentsState> {
+  if (error instanceof ApiError && error.code === 'import_invalid') {
+    const rows = error.details['errors'];
+    return {
+      importError: error.message,
+      importRowErrors: Array.isArray(rows) ? (rows as ImportRowError[]) : [],
+    };
+  }
+  return { importError: `Nothing was imported. ${errorMessage(error)}` };
 }
 
 /** The query the server's list route takes for these filters (the day in the viewer's time zone). */
@@ -74,6 +101,7 @@ export function listQuery(
     q['day'] = filters.day;
     q['tzOffsetMinutes'] = String(tzOffsetMinutes);
   }
+  if (filters.doctorId) q['doctorId'] = filters.doctorId;
   if (filters.callStatus) q['callStatus'] = filters.callStatus;
   if (filters.checkedIn) q['checkedIn'] = filters.checkedIn;
   if (filters.noShow) q['noShow'] = filters.noShow;
@@ -81,9 +109,15 @@ export function listQuery(
   return q;
 }
 
-/** A hospital admin's tools on the appointments page: the filtered list, cancelling, the CSV import. */
+/**
+ * A hospital admin's tools on the appointments page: the filtered list, the form for a new appointment
+ * and for moving one, cancelling, the CSV import.
+ */
 export class AdminAppointmentsViewModel extends ViewModel<AdminAppointmentsState> {
+  /** The new-appointment and reschedule form; a save reloads the list. */
+  readonly form: AppointmentFormViewModel;
   readonly #api: ApiClient;
+  #appointments: AppointmentView[] = [];
   /** Minutes east of UTC, as the server's `tzOffsetMinutes` wants them. */
   readonly #tzOffsetMinutes: number;
   #hospitalId: string | null = null;
@@ -94,7 +128,8 @@ export class AdminAppointmentsViewModel extends ViewModel<AdminAppointmentsState
       page: 1,
       total: 0,
       rows: [],
-      loading: false,
+      // Until the first page arrives: the count says "Loading…", not "0 appointments".
+      loading: true,
       error: null,
       cancelling: null,
       confirmingCancel: null,
@@ -104,9 +139,11 @@ export class AdminAppointmentsViewModel extends ViewModel<AdminAppointmentsState
       importing: false,
       importMessage: null,
       importError: null,
+      importRowErrors: [],
     });
     this.#api = api;
     this.#tzOffsetMinutes = tzOffsetMinutes;
+    this.form = new AppointmentFormViewModel(api, () => this.#fetch());
   }
 
   get pages(): number {
@@ -115,7 +152,13 @@ export class AdminAppointmentsViewModel extends ViewModel<AdminAppointmentsState
 
   async load(hospitalId: string): Promise<void> {
     this.#hospitalId = hospitalId;
-    await this.#fetch();
+    await Promise.all([this.#fetch(), this.form.load(hospitalId)]);
+  }
+
+  /** Opens the form on a listed appointment, to move it. */
+  reschedule(id: string): void {
+    const a = this.#appointments.find((x) => x.id === id);
+    if (a) this.form.openReschedule(a);
   }
 
   setFilters(patch: Partial<AdminFilters>): void {
@@ -149,29 +192,41 @@ export class AdminAppointmentsViewModel extends ViewModel<AdminAppointmentsState
   }
 
   setCsv(csv: string): void {
-    this.update({ csv, preview: null, confirmWarnings: false, importMessage: null, importError: null });
+    this.update({
+      csv,
+      preview: null,
+      confirmWarnings: false,
+      importMessage: null,
+      importError: null,
+      importRowErrors: [],
+    });
   }
 
   setConfirmWarnings(confirm: boolean): void {
     this.update({ confirmWarnings: confirm });
   }
 
-  /** Whether the checked file may be imported: checked, no errors, warnings confirmed. */
+  /**
+   * Whether the file may be sent: the server checks every row again and imports all or nothing, so an
+   * unchecked file may be sent too; a checked one only without errors and with its warnings confirmed.
+   */
   get canImport(): boolean {
     const p = this.state.preview;
-    return (
-      p !== null &&
-      p.rows > 0 &&
-      p.errors.length === 0 &&
-      (p.warnings.length === 0 || this.state.confirmWarnings) &&
-      !this.state.importing
-    );
+    if (!this.state.csv.trim() || this.state.importing) return false;
+    if (p === null) return true;
+    return p.rows > 0 && p.errors.length === 0 && (p.warnings.length === 0 || this.state.confirmWarnings);
   }
 
   async previewImport(): Promise<void> {
     const hospitalId = this.#hospitalId;
     if (!hospitalId || !this.state.csv.trim()) return;
-    this.update({ importing: true, importError: null, importMessage: null, preview: null });
+    this.update({
+      importing: true,
+      importError: null,
+      importRowErrors: [],
+      importMessage: null,
+      preview: null,
+    });
     try {
       this.update({ preview: await this.#api.previewAppointmentImport(hospitalId, this.state.csv) });
     } catch (error) {
@@ -184,7 +239,7 @@ export class AdminAppointmentsViewModel extends ViewModel<AdminAppointmentsState
   async runImport(): Promise<void> {
     const hospitalId = this.#hospitalId;
     if (!hospitalId || !this.canImport) return;
-    this.update({ importing: true, importError: null });
+    this.update({ importing: true, importError: null, importRowErrors: [] });
     try {
       const { imported } = await this.#api.importAppointments(
         hospitalId,
@@ -199,7 +254,14 @@ export class AdminAppointmentsViewModel extends ViewModel<AdminAppointmentsState
       });
       await this.#fetch();
     } catch (error) {
-      this.update({ importError: `Nothing was imported. ${errorMessage(error)}` });
+      if (error instanceof ApiError && error.code === 'appointment_needs_confirmation') {
+        // Sent unchecked, and some rows need a second look: show them, with the box to confirm.
+        this.update({ importing: false });
+        await this.previewImport();
+        this.update({ importError: 'Nothing was imported yet: some rows need a second look (below).' });
+        return;
+      }
+      this.update(importRefusal(error));
     } finally {
       this.update({ importing: false });
     }
@@ -214,6 +276,7 @@ export class AdminAppointmentsViewModel extends ViewModel<AdminAppointmentsState
         hospitalId,
         listQuery(this.state.filters, this.state.page, this.#tzOffsetMinutes),
       );
+      this.#appointments = result.appointments;
       this.update({ rows: result.appointments.map(toRow), total: result.total });
     } catch (error) {
       this.update({ error: errorMessage(error) });

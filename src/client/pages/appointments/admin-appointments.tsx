@@ -1,19 +1,50 @@
+import type { ImportRowError } from '../../../protocol/api.js';
 import { CALL_STATUSES } from '../../../protocol/call-status.js';
 import { callStatusWords } from '../../lib/format.js';
 import { useViewModel } from '../../ui/use-view-model.js';
 import type { AdminAppointmentsViewModel, AdminFilters } from './admin-appointments-view-model.js';
+import { AppointmentForm } from './appointment-form.js';
 
 const CSV_EXAMPLE =
   'doctor_email,patient_email,start,length_minutes,reason\ndoctor@example.org,patient@example.org,2026-12-04T09:30:00+01:00,30,Follow-up';
 
-/** The hospital admin's list with filters, and the CSV import with its preview. */
+/** The rows of a CSV that are wrong, each with its column and problem. */
+function ImportErrors({ errors }: { errors: readonly ImportRowError[] }) {
+  return (
+    <ul class="import-errors">
+      {errors.map((e) => (
+        <li key={`${e.row}-${e.column ?? ''}-${e.message}`}>
+          Row {e.row}
+          {e.column ? `, ${e.column}` : ''}: {e.message}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** The hospital admin's list with filters, the new-appointment form, and the CSV import with its preview. */
 export function AdminAppointments({ model }: { model: AdminAppointmentsViewModel }) {
   const s = useViewModel(model);
+  const form = useViewModel(model.form);
   const f = s.filters;
   const set = (patch: Partial<AdminFilters>) => model.setFilters(patch);
   const value = (e: Event) => (e.currentTarget as HTMLInputElement | HTMLSelectElement).value;
   return (
     <>
+      <div class="actions">
+        <button
+          type="button"
+          class="button button--primary"
+          aria-expanded={form.mode?.kind === 'create'}
+          onClick={() => model.form.openCreate()}
+        >
+          New appointment
+        </button>
+      </div>
+      <p role="status" class="appointment-form__message">
+        {form.message}
+      </p>
+      <AppointmentForm model={model.form} />
       <section class="admin-tools card" aria-labelledby="admin-list-heading">
         <h2 id="admin-list-heading">Find appointments</h2>
         <form
@@ -26,6 +57,17 @@ export function AdminAppointments({ model }: { model: AdminAppointmentsViewModel
           <label>
             Day
             <input type="date" value={f.day} onInput={(e) => set({ day: value(e) })} />
+          </label>
+          <label>
+            Doctor
+            <select value={f.doctorId} onChange={(e) => set({ doctorId: value(e) })}>
+              <option value="">Any</option>
+              {form.doctors.map((d) => (
+                <option key={d.id} value={d.id}>
+                  {d.displayName}
+                </option>
+              ))}
+            </select>
           </label>
           <label>
             Call status
@@ -73,7 +115,7 @@ export function AdminAppointments({ model }: { model: AdminAppointmentsViewModel
             {s.error}
           </p>
         )}
-        <p role="status" class="muted">
+        <p role="status" class="muted admin-count">
           {s.loading ? 'Loading…' : `${s.total} appointment${s.total === 1 ? '' : 's'}`}
         </p>
         {s.rows.length > 0 && (
@@ -104,7 +146,17 @@ export function AdminAppointments({ model }: { model: AdminAppointmentsViewModel
                     <td>{row.doctor}</td>
                     <td>{row.reason}</td>
                     <td>{row.statusWords}</td>
-                    <td>
+                    <td class="admin-table__actions">
+                      {row.canReschedule && s.confirmingCancel !== row.id && (
+                        <button
+                          type="button"
+                          class="button"
+                          aria-label={`Reschedule the appointment of ${row.patient} on ${row.when}`}
+                          onClick={() => model.reschedule(row.id)}
+                        >
+                          Reschedule
+                        </button>
+                      )}{' '}
                       {row.canCancel && s.confirmingCancel !== row.id && (
                         <button
                           type="button"
@@ -209,9 +261,10 @@ export function AdminAppointments({ model }: { model: AdminAppointmentsViewModel
           </button>
         </p>
         {s.importError && (
-          <p role="alert" class="alert alert--error">
-            {s.importError}
-          </p>
+          <div role="alert" class="alert alert--error">
+            <p>{s.importError}</p>
+            {s.importRowErrors.length > 0 && <ImportErrors errors={s.importRowErrors} />}
+          </div>
         )}
         {s.importMessage && <p role="status">{s.importMessage}</p>}
         {s.preview && (
@@ -222,16 +275,7 @@ export function AdminAppointments({ model }: { model: AdminAppointmentsViewModel
                 ? 'no errors.'
                 : `${s.preview.errors.length} error${s.preview.errors.length === 1 ? '' : 's'}; nothing can be imported until they are fixed.`}
             </p>
-            {s.preview.errors.length > 0 && (
-              <ul class="import-errors">
-                {s.preview.errors.map((e) => (
-                  <li key={`${e.row}-${e.column ?? ''}-${e.message}`}>
-                    Row {e.row}
-                    {e.column ? `, ${e.column}` : ''}: {e.message}
-                  </li>
-                ))}
-              </ul>
-            )}
+            {s.preview.errors.length > 0 && <ImportErrors errors={s.preview.errors} />}
             {s.preview.warnings.length > 0 && (
               <>
                 <ul class="import-warnings">

@@ -4,8 +4,10 @@ import { browserPlatform } from '../../platform/browser-platform.js';
 import { mount } from '../../platform/mount.js';
 import { PeoplePage } from './people-page.js';
 import { PeopleViewModel } from './people-view-model.js';
+import { ReassignViewModel } from './reassign-view-model.js';
 
 const platform = browserPlatform();
-const model = new PeopleViewModel(new ApiClient(platform.fetch), platform);
-mount(<PeoplePage model={model} />);
+const api = new ApiClient(platform.fetch);
+const model = new PeopleViewModel(api, platform);
+mount(<PeoplePage model={model} giveTo={new ReassignViewModel(api)} />);
 void model.load();

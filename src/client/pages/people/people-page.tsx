@@ -3,8 +3,10 @@ import { formatDateTime, roleWords } from '../../lib/format.js';
 import { SiteHeader } from '../../ui/site-header.js';
 import { useViewModel } from '../../ui/use-view-model.js';
 import type { PeopleViewModel } from './people-view-model.js';
+import { ReassignList } from './reassign-list.js';
+import type { ReassignViewModel } from './reassign-view-model.js';
 
-export function PeoplePage({ model }: { model: PeopleViewModel }) {
+export function PeoplePage({ model, giveTo }: { model: PeopleViewModel; giveTo: ReassignViewModel }) {
   const s = useViewModel(model);
   return (
     <>
@@ -60,15 +62,7 @@ export function PeoplePage({ model }: { model: PeopleViewModel }) {
         {s.reassign && (
           <section class="card stack" aria-labelledby="reassign-heading">
             <h2 id="reassign-heading">Appointments of {s.reassign.name} to give to another doctor</h2>
-            <ul>
-              {s.reassign.appointments.map((a) => (
-                <li key={a.id}>
-                  <a href={`/appointments/${a.id}`}>
-                    {formatDateTime(a.scheduledAt)} · {a.patient.displayName}
-                  </a>
-                </li>
-              ))}
-            </ul>
+            <ReassignList model={giveTo} appointments={s.reassign.appointments} />
           </section>
         )}
         {s.confirming && (
