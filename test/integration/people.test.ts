@@ -227,6 +227,56 @@ describe.each(testDatabases())('people on $name', (database) => {
     expect(await snapshot()).toEqual(before);
   });
 
+  it("a deactivated person's link, an email in use in any letter case, another hospital's people, an oversized body: refused, nothing changed", async () => {
+    const made = (await create({ displayName: 'Dr. Soon Gone', email: 'soon@a.test', role: 'doctor' }))
+      .body as CreatedPerson;
+    const token = tokenOf(made.setPasswordLink?.url ?? '');
+    expect((await admin.request('POST', `${people()}/${made.person.id}/deactivate`)).status).toBe(200);
+    const before = await snapshot();
+
+    const deactivated = await setPassword(token, 'a good long password');
+    expect({ status: deactivated.status, body: deactivated.body }).toMatchObject({
+      status: 403,
+      body: { error: { code: 'account_deactivated' } },
+    });
+    for (const email of ['SOON@a.test', 'Doctor@A.TEST', 'Admin@a.test', 'ADMIN@B.TEST']) {
+      const r = await create({ displayName: 'Again', email, role: 'doctor' });
+      expect({ email, status: r.status, body: r.body }).toMatchObject({
+        email,
+        status: 409,
+        body: { error: { code: 'email_taken' } },
+      });
+    }
+    // Hospital B's doctor and patient are not hospital A's to manage, even named under A.
+    for (const [method, suffix] of [
+      ['GET', ''],
+      ['POST', '/set-password-link'],
+      ['POST', '/deactivate'],
+      ['POST', '/reactivate'],
+      ['GET', '/future-appointments'],
+    ] as const) {
+      for (const id of [world.otherDoctor.id, world.otherPatient.id]) {
+        const r = await admin.request(method, `${people()}/${id}${suffix}`);
+        expect({ suffix, status: r.status, body: r.body }).toMatchObject({
+          suffix,
+          status: 403,
+          body: { error: { code: 'forbidden' } },
+        });
+      }
+    }
+    const huge = { displayName: 'x'.repeat(70_000), email: 'huge@a.test', role: 'doctor' };
+    const tooLarge = await create(huge);
+    expect({ status: tooLarge.status, body: tooLarge.body }).toMatchObject({
+      status: 413,
+      body: { error: { code: 'payload_too_large' } },
+    });
+    const hugePassword = await setPassword(token, 'x'.repeat(70_000));
+    expect(hugePassword.status).toBe(413);
+    const broken = await new Agent(server).request('POST', '/api/set-password', '{"token":');
+    expect(broken.body).toMatchObject({ error: { code: 'invalid_json' } });
+    expect(await snapshot()).toEqual(before);
+  });
+
   it('set-password is refused from a foreign origin and rate limited', async () => {
     const foreign = await new Agent(server).request(
       'POST',
