@@ -12,6 +12,7 @@ export function ModalDialog({
   headingId,
   describedBy,
   role = 'dialog',
+  fallbackFocusId,
   children,
 }: {
   open: boolean;
@@ -20,6 +21,8 @@ export function ModalDialog({
   describedBy?: string;
   /** `alertdialog` for a question that needs an answer (a confirmation). */
   role?: 'dialog' | 'alertdialog';
+  /** Where the focus goes on closing when no control had it on opening (its button was busy, say). */
+  fallbackFocusId?: string;
   children: ComponentChildren;
 }) {
   const dialog = useRef<HTMLDialogElement>(null);
@@ -35,10 +38,15 @@ export function ModalDialog({
     }
     if (!open && element.open) {
       element.close();
-      if (opener.current?.isConnected) opener.current.focus();
+      const back = opener.current?.isConnected
+        ? opener.current
+        : fallbackFocusId
+          ? element.ownerDocument.getElementById(fallbackFocusId)
+          : null;
+      back?.focus();
       opener.current = null;
     }
-  }, [open]);
+  }, [open, fallbackFocusId]);
 
   return (
     <dialog

@@ -212,10 +212,12 @@ function RoleSelect<V extends Role | ''>({
 /** One person: who they are, and what the admin may do about them (each button names the person). */
 function PersonRow({ person: p, s, model }: Parts & { person: PersonAccount }) {
   const action = (verb: string, label: ComponentChildren, onClick: () => void, danger = false) => (
+    // aria-disabled rather than disabled while busy: a disabled button loses the focus, and the keyboard
+    // user their place in the list (the view model ignores a press while it is busy).
     <button
       type="button"
       class={`button${danger ? ' button--danger' : ''}`}
-      disabled={s.busyId !== null}
+      aria-disabled={s.busyId !== null}
       aria-label={`${verb} ${p.displayName}`}
       onClick={onClick}
     >
@@ -247,7 +249,12 @@ function PersonRow({ person: p, s, model }: Parts & { person: PersonAccount }) {
 function LinkDialog({ s, model }: Parts) {
   const link = s.link;
   return (
-    <ModalDialog open={link !== null} onClose={() => model.dismissLink()} headingId="link-heading">
+    <ModalDialog
+      open={link !== null}
+      onClose={() => model.dismissLink()}
+      headingId="link-heading"
+      fallbackFocusId="new-name"
+    >
       {link && (
         <>
           <h2 id="link-heading" class="dialog__title">
