@@ -80,7 +80,7 @@ test('a password reset: the admin gives a new link, the person sets a new passwo
 
   await admin.getByLabel('Name or email', { exact: true }).fill(email);
   await admin.keyboard.press('Enter');
-  const newLink = admin.getByRole('button', { name: `New set-password link for ${name}`, exact: true });
+  const newLink = admin.getByRole('button', { name: `New password link for ${name}`, exact: true });
   await expect(newLink).toHaveCount(1);
   await newLink.click();
   const second = await shownLink(admin, name);

@@ -1,4 +1,3 @@
-import type { ComponentChildren } from 'preact';
 import { ROLES, type Role } from '../../../protocol/call-status.js';
 import type { PersonAccount } from '../../../protocol/people.js';
 import { formatDateTime, roleWords } from '../../lib/format.js';
@@ -91,7 +90,7 @@ export function PeoplePage({ model }: { model: PeopleViewModel }) {
               </SubmitForm>
             </section>
 
-            <section aria-labelledby="list-heading">
+            <section class="people__section" aria-labelledby="list-heading">
               <h2 id="list-heading">Your hospital’s people</h2>
               <form
                 class="people__filters"
@@ -211,17 +210,18 @@ function RoleSelect<V extends Role | ''>({
 
 /** One person: who they are, and what the admin may do about them (each button names the person). */
 function PersonRow({ person: p, s, model }: Parts & { person: PersonAccount }) {
-  const action = (verb: string, label: ComponentChildren, onClick: () => void, danger = false) => (
+  /** The button says `words`; its name adds the person after them (the name starts with what is seen). */
+  const action = (words: string, forWhom: string, onClick: () => void, danger = false) => (
     // aria-disabled rather than disabled while busy: a disabled button loses the focus, and the keyboard
     // user their place in the list (the view model ignores a press while it is busy).
     <button
       type="button"
       class={`button${danger ? ' button--danger' : ''}`}
       aria-disabled={s.busyId !== null}
-      aria-label={`${verb} ${p.displayName}`}
+      aria-label={`${words} ${forWhom}${p.displayName}`}
       onClick={onClick}
     >
-      {label}
+      {words}
     </button>
   );
   return (
@@ -233,11 +233,11 @@ function PersonRow({ person: p, s, model }: Parts & { person: PersonAccount }) {
       </div>
       <div class="people__actions">
         {p.deactivatedAt !== null ? (
-          action('Reactivate', 'Reactivate', () => void model.reactivate(p))
+          action('Reactivate', '', () => void model.reactivate(p))
         ) : (
           <>
-            {action('New set-password link for', 'New link', () => void model.newLink(p))}
-            {p.id !== s.user?.id && action('Deactivate', 'Deactivate', () => model.askDeactivate(p), true)}
+            {action('New password link', 'for ', () => void model.newLink(p))}
+            {p.id !== s.user?.id && action('Deactivate', '', () => model.askDeactivate(p), true)}
           </>
         )}
       </div>
@@ -266,7 +266,15 @@ function LinkDialog({ s, model }: Parts) {
           </p>
           <div class="field">
             <label for="link-url">Link</label>
-            <input id="link-url" class="people__url" type="text" readOnly value={link.url} />
+            <input
+              id="link-url"
+              class="people__url"
+              type="text"
+              readOnly
+              value={link.url}
+              // Selected when it has the focus (the dialog opens on it): a copy by keyboard takes it whole.
+              onFocus={(e) => e.currentTarget.select()}
+            />
           </div>
           <p role="status" class="hint">
             {link.copy === 'copied'
