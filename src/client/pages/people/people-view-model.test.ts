@@ -41,13 +41,19 @@ describe('PeopleViewModel', () => {
     );
   });
 
-  it('shows who may not manage people', async () => {
-    const { api } = server((url) =>
-      url === '/api/session' ? json(200, { user: { ...admin, role: 'doctor' }, csrfToken: 't' }) : null,
-    );
-    const model = new PeopleViewModel(api, fakePlatform());
-    await model.load();
-    expect(model.state.phase).toBe('forbidden');
+  it('shows who may not manage people: another role, or an admin of no hospital; asks for no list', async () => {
+    for (const user of [
+      { ...admin, role: 'doctor' },
+      { ...admin, hospitalId: null },
+    ]) {
+      const { api, calls } = server((url) =>
+        url === '/api/session' ? json(200, { user, csrfToken: 't' }) : null,
+      );
+      const model = new PeopleViewModel(api, fakePlatform());
+      await model.load();
+      expect(model.state.phase).toBe('forbidden');
+      expect(calls).toEqual(['GET /api/session']);
+    }
   });
 
   it('adds a person and shows the link to copy', async () => {
