@@ -11,7 +11,7 @@ import { MAX_FRAME_BYTES } from '../protocol/messages.js';
 import type { Principal } from './access/principal.js';
 import { accountRoutes } from './accounts/account-routes.js';
 import { peopleRoutes } from './accounts/people-routes.js';
-import { PeopleService } from './accounts/people-service.js';
+import { linkSettings, PeopleService } from './accounts/people-service.js';
 import { RevocationService } from './accounts/revocation-service.js';
 import { appointmentAdminRoutes } from './appointments/appointment-admin-routes.js';
 import { AppointmentImport } from './appointments/appointment-import.js';
@@ -167,8 +167,7 @@ export async function buildApp(
     clock,
     revocation,
     mailer,
-    publicOrigin: config.publicOrigin,
-    linkTtlMs: config.setPasswordLinkHours * 3_600_000,
+    ...linkSettings(config),
     log: app.log,
   });
   const ctx: AppContext = {

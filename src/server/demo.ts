@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hashPassword } from './accounts/passwords.js';
+import type { PeopleService } from './accounts/people-service.js';
 import type { Clock } from './clock.js';
 import type { Store } from './store.js';
 
@@ -17,14 +18,15 @@ export interface DemoResult {
 }
 
 /**
- * Makes the demo usable on any database: creates what is missing, sets the demo accounts' password to
- * the one printed, and makes sure there is an appointment today.
+ * Makes the demo usable on any database: creates what is missing (its people as an admin or the operator
+ * adds them, through the people service), sets the demo accounts' password to the one printed, and makes
+ * sure there is an appointment today.
  */
 export async function seedDemo(
-  store: Store,
-  clock: Clock,
+  deps: { store: Store; people: PeopleService; clock: Clock },
   fixedPassword: string | null,
 ): Promise<DemoResult> {
+  const { store, people, clock } = deps;
   const password = fixedPassword ?? randomBytes(9).toString('base64url');
   const passwordHash = await hashPassword(password);
   const hospital =
@@ -37,14 +39,12 @@ export async function seedDemo(
       await store.users.setPassword(existing.id, passwordHash);
       ids[account.role] = existing.id;
     } else {
-      const created = await store.users.create({
-        email: account.email,
-        passwordHash,
-        role: account.role,
-        displayName: account.displayName,
-        hospitalId: account.role === 'patient' ? null : hospital.id,
-      });
-      ids[account.role] = created.id;
+      const created = await people.createWithPassword(
+        { userId: null, hospitalId: hospital.id },
+        { email: account.email, role: account.role, displayName: account.displayName },
+        password,
+      );
+      ids[account.role] = created.person.id;
     }
   }
   const doctorId = ids['doctor'] as string;

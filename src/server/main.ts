@@ -1,8 +1,9 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ROLES, type Role } from '../protocol/call-status.js';
-import { MIN_PASSWORD_LENGTH } from '../protocol/people.js';
-import { PeopleService } from './accounts/people-service.js';
+import type { ErrorCode } from '../protocol/errors.js';
+import { MIN_PASSWORD_LENGTH, type SetPasswordLink } from '../protocol/people.js';
+import { linkSettings, PeopleService } from './accounts/people-service.js';
 import { RevocationService } from './accounts/revocation-service.js';
 import { buildApp } from './app.js';
 import { AppointmentService } from './appointments/appointment-service.js';
@@ -16,6 +17,7 @@ import { migrateToLatest, openDatabase } from './db/database.js';
 import { DEMO_ACCOUNTS, seedDemo } from './demo.js';
 import { AppError } from './errors.js';
 import { newSecret } from './ids.js';
+import { smtpMailer } from './mail/mailer.js';
 import { Broadcaster } from './realtime/broadcaster.js';
 import { createStore, type Store } from './store.js';
 import {
@@ -31,12 +33,14 @@ Usage:
   carecall serve [--demo]        start the server (--demo: create demo data and print the sign-in)
   carecall migrate               run database migrations
   carecall create-hospital --name NAME
+                                 prints the new hospital's id
   carecall create-user --email EMAIL --name NAME --role doctor|patient|admin [--hospital ID] [--link]
                                  the password is read from CARECALL_PASSWORD or generated and printed;
                                  --link: print a one-time set-password link for the person instead
-  carecall create-appointment --doctor EMAIL --patient EMAIL --at ISO-TIME [--reason TEXT]
-  carecall create-user --email EMAIL --name NAME --role doctor|patient|admin [--hospital ID]
-                                 the password is read from CARECALL_PASSWORD or generated and printed
+                                 (mailed too when SMTP_URL is set). A new hospital's first admin:
+                                 carecall create-user --role admin --hospital ID --link ...
+  carecall reset-password-link --email EMAIL
+                                 print a new one-time set-password link (the previous one stops working)
   carecall create-appointment --doctor EMAIL --patient EMAIL --at ISO-TIME [--length MINUTES] [--reason TEXT]
   carecall turn-config [--listening-ip IP]... [--relay-ip IP]... [--external-ip IP[/PRIVATE-IP]]...
                        [--allowed-peer-ip IP]... [--cert FILE --pkey FILE] [--min-port N --max-port N]
@@ -74,27 +78,46 @@ async function withStore<T>(
   }
 }
 
-/** The people service as the browser's admins use it, without a bus to other nodes or mail. */
+/** The people service as the browser's admins use it (mailing links when SMTP_URL is set), without a bus to other nodes. */
 async function withPeople<T>(
   cfg: Config,
-  store: Store,
-  fn: (people: PeopleService) => Promise<T>,
+  fn: (people: PeopleService, store: Store) => Promise<T>,
 ): Promise<T> {
-  const bus = new MemoryBus();
-  try {
-    const revocation = new RevocationService(store, new Broadcaster(bus), systemClock);
-    const people = new PeopleService({
-      store,
-      clock: systemClock,
-      revocation,
-      mailer: null,
-      publicOrigin: cfg.publicOrigin,
-      linkTtlMs: cfg.setPasswordLinkHours * 3_600_000,
-    });
-    return await fn(people);
-  } finally {
-    await bus.close();
-  }
+  return withStore(cfg, async (store) => {
+    const bus = new MemoryBus();
+    const mailer = cfg.mail ? smtpMailer(cfg.mail) : null;
+    try {
+      const revocation = new RevocationService(store, new Broadcaster(bus), systemClock);
+      const people = new PeopleService({
+        store,
+        clock: systemClock,
+        revocation,
+        mailer,
+        ...linkSettings(cfg),
+      });
+      return await fn(people, store);
+    } finally {
+      mailer?.close();
+      await bus.close();
+    }
+  });
+}
+
+/** The operator is told a refusal in one line (exit 2); anything else is a fault. */
+function refusedAs(lines: Partial<Record<ErrorCode, string>>): (err: unknown) => never {
+  return (err) => {
+    const line = err instanceof AppError ? lines[err.code] : undefined;
+    if (line) fail(line);
+    throw err;
+  };
+}
+
+/** A one-time link, printed for the operator to pass on (never logged). */
+function printLink(link: SetPasswordLink): void {
+  process.stdout.write(`set-password link: ${link.url}\n`);
+  process.stdout.write(
+    `it works once, until ${new Date(link.expiresAt).toISOString()}${link.emailed ? '; it was also sent by email' : ''}\n`,
+  );
 }
 
 async function serve(demo: boolean): Promise<void> {
@@ -107,7 +130,7 @@ async function serve(demo: boolean): Promise<void> {
     : new MemoryBus(undefined, streams);
   const { app, ctx } = await buildApp(cfg, { db, bus });
   let seeded: Awaited<ReturnType<typeof seedDemo>> | null = null;
-  if (demo) seeded = await seedDemo(ctx.store, systemClock, cfg.demoPassword);
+  if (demo) seeded = await seedDemo(ctx, cfg.demoPassword);
   const sweep = setInterval(() => {
     ctx.store.sessions.deleteExpired().catch((err: unknown) => app.log.warn({ err }, 'session sweep failed'));
   }, 3_600_000).unref();
@@ -191,32 +214,35 @@ async function main(argv: string[]): Promise<void> {
       if (role !== 'patient' && !values.hospital) fail(`--hospital is required for a ${role}`);
       const fromEnv = process.env['CARECALL_PASSWORD'];
       const password = fromEnv && fromEnv.length >= MIN_PASSWORD_LENGTH ? fromEnv : newSecret().slice(0, 16);
-      const cfg = config();
-      const created = await withStore(cfg, async (s) => {
+      // The same path as an admin adding someone in the browser: with the link to pass on, or, unless the
+      // operator asked for the link, with the password chosen here.
+      const created = await withPeople(config(), async (people, s) => {
         if (values.hospital && !(await s.users.findHospital(values.hospital)))
           fail('no hospital with that id');
-        // The same path as an admin adding someone in the browser, then the link used at once, unless
-        // the operator asked for the link to pass on.
-        return withPeople(cfg, s, async (people) => {
-          const made = await people
-            .create({ userId: null, hospitalId: values.hospital ?? null }, { email, displayName: name, role })
-            .catch((err: unknown) => {
-              if (err instanceof AppError && err.code === 'email_taken')
-                fail('a user with that email exists');
-              throw err;
-            });
-          const link = made.setPasswordLink;
-          if (link && !values.link)
-            await people.setPassword(new URL(link.url).hash.slice('#token='.length), password);
-          return made;
-        });
+        const actor = { userId: null, hospitalId: values.hospital ?? null };
+        const input = { email, displayName: name, role };
+        const made = values.link
+          ? people.create(actor, input)
+          : people.createWithPassword(actor, input, password);
+        return made.catch(refusedAs({ email_taken: 'a user with that email exists' }));
       });
       process.stdout.write(`${created.person.id}\n`);
       if (created.linkedExisting) process.stdout.write('an existing patient, now also of this hospital\n');
-      else if (values.link && created.setPasswordLink) {
-        // The operator asked for it: a one-time link to pass on to the person, not a log line.
-        process.stdout.write(`set-password link: ${created.setPasswordLink.url}\n`);
-      } else if (!fromEnv) process.stdout.write(`password: ${password}\n`);
+      else if (created.setPasswordLink) printLink(created.setPasswordLink);
+      else if (!fromEnv) process.stdout.write(`password: ${password}\n`);
+      return;
+    }
+    case 'reset-password-link': {
+      const email = values.email ?? fail('--email is required');
+      const { setPasswordLink } = await withPeople(config(), (people) =>
+        people.resetLinkByEmail(email).catch(
+          refusedAs({
+            not_found: 'no account with that email',
+            account_deactivated: 'that account is deactivated: reactivate it first',
+          }),
+        ),
+      );
+      printLink(setPasswordLink);
       return;
     }
     case 'create-appointment': {

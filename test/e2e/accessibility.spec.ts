@@ -12,6 +12,7 @@ import {
   returnedToAppointment,
 } from './support/call-flow.js';
 import { DEMO_ACCOUNTS, expect, signIn, test } from './support/fixtures.js';
+import { addPerson, openPeopleAsAdmin } from './support/people-flow.js';
 
 // addScriptTag inserts axe as an inline <script>, which the app's Content-Security-Policy rightly refuses.
 // Lifting the CSP for this file only changes what may be injected, not what the pages render.
@@ -22,6 +23,37 @@ test.describe('accessibility (axe-core)', () => {
     await page.goto('/login');
     await expect(page.getByLabel('Email', { exact: true })).toBeVisible();
     await expectNoSeriousAxeViolations(page, 'login');
+  });
+
+  test('the People page, with its link dialog and its deactivate question, and the set-password page have no serious or critical violations', async ({
+    app,
+    page,
+  }) => {
+    await openPeopleAsAdmin(page, app.demoPassword);
+    await expect(page.locator('.people__person').first()).toBeVisible();
+    await expectNoSeriousAxeViolations(page, 'people');
+    const name = `Dr. Axe ${Date.now()}`;
+    const link = await addPerson(page, name, `axe-${Date.now()}@e2e.test`, 'doctor');
+    await expectNoSeriousAxeViolations(page, 'people (link dialog open)');
+    await page.getByRole('button', { name: 'Done', exact: true }).click();
+    await page.getByRole('button', { name: `Deactivate ${name}`, exact: true }).click();
+    await expect(page.getByRole('alertdialog')).toBeVisible();
+    // The safe answer has the focus.
+    await expect(page.getByRole('alertdialog').getByRole('button', { name: 'Cancel' })).toBeFocused();
+    await expectNoSeriousAxeViolations(page, 'people (deactivate question open)');
+    await page.keyboard.press('Escape');
+    await expect(page.getByRole('alertdialog')).toHaveCount(0);
+
+    // The set-password page needs no session: the same browser opens the link.
+    const url = new URL(link);
+    await page.goto(`${url.pathname}${url.hash}`);
+    await expect(page.getByLabel('New password', { exact: true })).toBeVisible();
+    await expectNoSeriousAxeViolations(page, 'set-password');
+    await page.getByLabel('New password', { exact: true }).fill('long enough one');
+    await page.getByLabel('Type it again', { exact: true }).fill('long enough two');
+    await page.getByRole('button', { name: 'Set password', exact: true }).click();
+    await expect(page.getByRole('alert')).toContainText('The two passwords differ.');
+    await expectNoSeriousAxeViolations(page, 'set-password (refused)');
   });
 
   test('the appointments page has no serious or critical violations', async ({ app, page }) => {

@@ -244,11 +244,12 @@ test('a deactivated doctor’s coming appointment is given to another doctor fro
   const session = (await (await admin.request.get('/api/session')).json()) as {
     user: { hospitalId: string };
   };
+  const people = `/api/hospitals/${session.user.hospitalId}/people`;
   const personId = async (email: string) => {
-    const r = await admin.request.get(`/api/admin/people?q=${encodeURIComponent(email)}`);
+    const r = await admin.request.get(`${people}?q=${encodeURIComponent(email)}`);
     return ((await r.json()) as { people: { id: string }[] }).people[0]?.id ?? '';
   };
-  const added = await admin.request.post('/api/admin/people', {
+  const added = await admin.request.post(people, {
     headers,
     data: { displayName: 'Dr. Leaving', email: 'leaving@demo.test', role: 'doctor' },
   });

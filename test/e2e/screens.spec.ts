@@ -10,6 +10,7 @@ import {
   joinNow,
 } from './support/call-flow.js';
 import { DEMO_ACCOUNTS, expect, signIn, test, waitForFramesGrowing } from './support/fixtures.js';
+import { addPerson, openPeopleAsAdmin } from './support/people-flow.js';
 import {
   captureScreen,
   cspReports,
@@ -135,6 +136,40 @@ for (const viewport of VIEWPORTS) {
       await expectTouchFriendlyControls(admin, '.policy', 'policy');
       await captureScreen(admin, 'policy', viewport);
       expect(csp, 'Content-Security-Policy reports').toEqual([]);
+    });
+
+    test('the People page, its link and deactivate dialogs, and the set-password page', async ({
+      app,
+      newUserPage,
+    }) => {
+      const [admin, newcomer] = await Promise.all([newUserPage('admin'), newUserPage('newcomer')]);
+      const csp = [cspReports(admin), cspReports(newcomer)];
+      await openPeopleAsAdmin(admin, app.demoPassword);
+      await expect(admin.locator('.people__person').first()).toBeVisible();
+      await expectTouchFriendlyControls(admin, 'main', 'people');
+      await captureScreen(admin, 'people', viewport);
+
+      const name = `Dr. Screen ${viewport.width}`;
+      const link = await addPerson(admin, name, `screen-${viewport.width}-${Date.now()}@e2e.test`, 'doctor');
+      await expectTouchFriendlyControls(admin, '.dialog[open]', 'people: link dialog');
+      await expectNoSidewaysScroll(admin, 'people: link dialog');
+      await captureScreen(admin, 'people-link', viewport);
+      await admin.getByRole('button', { name: 'Done', exact: true }).click();
+
+      await admin.getByRole('button', { name: `Deactivate ${name}`, exact: true }).click();
+      const question = admin.getByRole('alertdialog', { name: `Deactivate ${name}?` });
+      await expect(question).toBeVisible();
+      await expectTouchFriendlyControls(admin, '.dialog[open]', 'people: deactivate question');
+      await captureScreen(admin, 'people-deactivate', viewport);
+      await question.getByRole('button', { name: 'Cancel', exact: true }).click();
+      await expect(question).toHaveCount(0);
+
+      const url = new URL(link);
+      await newcomer.goto(`${url.pathname}${url.hash}`);
+      await expect(newcomer.getByLabel('New password', { exact: true })).toBeVisible();
+      await expectTouchFriendlyControls(newcomer, 'main', 'set-password');
+      await captureScreen(newcomer, 'set-password', viewport);
+      expect(csp.flat(), 'Content-Security-Policy reports').toEqual([]);
     });
 
     test('the waiting room and the call, for both sides', async ({ app, newUserPage }) => {

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { AppointmentDetail } from '../../src/protocol/api.js';
+import type { AppointmentDetail, CallStartInfo } from '../../src/protocol/api.js';
 import type { World } from '../support/fixtures.js';
 import { Agent, type TestServer } from '../support/server.js';
 import { testDatabases } from '../support/suites.js';
@@ -19,28 +19,14 @@ const EVERYONE: Who[] = [
 interface RouteCase {
   name: string;
   method: 'GET' | 'POST' | 'PUT';
-  /** `id` is the appointment's; `world` gives the hospital for the admin routes under /api/hospitals. */
-  path: (id: string, world: World) => string;
-  /** Refusals are audited without an appointment (the route names a hospital). */
-  hospitalRoute?: boolean;
-  body?: unknown | ((w: World) => unknown);
+  path: (id: string) => string;
+  body?: unknown;
   /** Call state the route is tried in. */
   callState: 'not_started' | 'waiting';
   expect: Record<Who, number>;
 }
 
 const OUTSIDERS = { otherDoctor: 403, otherPatient: 403, otherAdmin: 403, anonymous: 401 } as const;
-
-/** The hospital admin's tools: that hospital's admins only (docs/admin-api-appointments.md). */
-const ADMIN_ONLY = {
-  doctor: 403,
-  patient: 403,
-  otherDoctor: 403,
-  otherPatient: 403,
-  otherAdmin: 403,
-  anonymous: 401,
-} as const;
-const TOMORROW = Date.now() + 86_400_000;
 
 const ROUTES: RouteCase[] = [
   {
@@ -104,87 +90,6 @@ const ROUTES: RouteCase[] = [
     // A patient leaves; ending the call for both is the doctor's decision (S11, S15).
     expect: { doctor: 200, patient: 403, admin: 403, ...OUTSIDERS },
   },
-  {
-    name: 'list hospital appointments',
-    method: 'GET',
-    path: (_id, w) => `/api/hospitals/${w.hospitalA}/appointments`,
-    hospitalRoute: true,
-    callState: 'not_started',
-    expect: { admin: 200, ...ADMIN_ONLY },
-  },
-  {
-    name: 'create appointment',
-    method: 'POST',
-    path: (_id, w) => `/api/hospitals/${w.hospitalA}/appointments`,
-    body: (w: World) => ({
-      doctorId: w.doctor.id,
-      patientId: w.patient.id,
-      scheduledAt: TOMORROW,
-      lengthMinutes: 30,
-      confirm: true,
-    }),
-    hospitalRoute: true,
-    callState: 'not_started',
-    expect: { admin: 201, ...ADMIN_ONLY },
-  },
-  {
-    name: 'preview appointment import',
-    method: 'POST',
-    path: (_id, w) => `/api/hospitals/${w.hospitalA}/appointments/import/preview`,
-    body: { csv: 'doctor_email,patient_email,start,length_minutes\n' },
-    hospitalRoute: true,
-    callState: 'not_started',
-    expect: { admin: 200, ...ADMIN_ONLY },
-  },
-  {
-    name: 'import appointments',
-    method: 'POST',
-    path: (_id, w) => `/api/hospitals/${w.hospitalA}/appointments/import`,
-    body: { csv: 'doctor_email,patient_email,start,length_minutes\n' },
-    hospitalRoute: true,
-    callState: 'not_started',
-    expect: { admin: 201, ...ADMIN_ONLY },
-  },
-  {
-    name: 'read hospital policy',
-    method: 'GET',
-    path: (_id, w) => `/api/hospitals/${w.hospitalA}/policy`,
-    hospitalRoute: true,
-    callState: 'not_started',
-    expect: { admin: 200, ...ADMIN_ONLY },
-  },
-  {
-    name: 'change hospital policy',
-    method: 'PUT',
-    path: (_id, w) => `/api/hospitals/${w.hospitalA}/policy`,
-    body: { checkInMinutes: 20 },
-    hospitalRoute: true,
-    callState: 'not_started',
-    expect: { admin: 200, ...ADMIN_ONLY },
-  },
-  {
-    name: 'reschedule appointment',
-    method: 'POST',
-    path: (id) => `/api/appointments/${id}/reschedule`,
-    body: { scheduledAt: TOMORROW, confirm: true },
-    callState: 'not_started',
-    expect: { admin: 200, ...ADMIN_ONLY },
-  },
-  {
-    name: "appointment's call history",
-    method: 'GET',
-    path: (id) => `/api/appointments/${id}/calls`,
-    callState: 'waiting',
-    expect: { admin: 200, ...ADMIN_ONLY },
-  },
-  {
-    name: 'cancel appointment',
-    method: 'POST',
-    path: (id) => `/api/appointments/${id}/cancel`,
-    body: {},
-    callState: 'not_started',
-    expect: { admin: 200, ...ADMIN_ONLY },
-  },
 ];
 
 describe.each(testDatabases())('API access control on $name', (database) => {
@@ -219,8 +124,7 @@ describe.each(testDatabases())('API access control on $name', (database) => {
         const before = await server.ctx.store.appointments.get(id);
         const chatBefore = await server.ctx.store.chat.list(id, { limit: 100 });
         const deniedBefore = await denials(who);
-        const body = typeof route.body === 'function' ? route.body(world) : route.body;
-        const r = await agents[who].request(route.method, route.path(id, world), body);
+        const r = await agents[who].request(route.method, route.path(id), route.body);
         const expected = route.expect[who];
         expect({ who, status: r.status }).toEqual({ who, status: expected });
         if (expected >= 400) {
@@ -234,7 +138,7 @@ describe.each(testDatabases())('API access control on $name', (database) => {
               who,
               audited: [
                 {
-                  appointment_id: route.hospitalRoute ? null : id,
+                  appointment_id: id,
                   outcome: 'denied',
                   detail: JSON.stringify({ code }),
                 },
@@ -290,127 +194,252 @@ describe.each(testDatabases())('API access control on $name', (database) => {
   });
 });
 
-interface PeopleRouteCase {
-  name: string;
-  method: 'GET' | 'POST';
-  /** The route is about hospital A's doctor (a person of `admin`'s hospital, not `otherAdmin`'s). */
-  path: (w: World) => string;
-  body?: (who: Who) => unknown;
-  action: string;
-  expect: Record<Who, number>;
+/** Who asks: the hospital's admin and everyone who is not. */
+type Caller = 'anonymous' | 'linkGuest' | 'patient' | 'doctor' | 'otherAdmin' | 'admin';
+/** The admin last: what it changes (a deactivated doctor) must not change what the others are told. */
+const CALLERS: Caller[] = ['anonymous', 'linkGuest', 'patient', 'doctor', 'otherAdmin', 'admin'];
+
+/**
+ * Everyone but the hospital's own admin is refused alike (docs/admin-api-appointments.md): no session is
+ * 401, and a link guest, who holds only a call cookie, has none; any other role, and an admin of another
+ * hospital, is 403 `forbidden`.
+ */
+const REFUSED: Record<Exclude<Caller, 'admin'>, { status: number; code: string }> = {
+  anonymous: { status: 401, code: 'unauthenticated' },
+  linkGuest: { status: 401, code: 'unauthenticated' },
+  patient: { status: 403, code: 'forbidden' },
+  doctor: { status: 403, code: 'forbidden' },
+  otherAdmin: { status: 403, code: 'forbidden' },
+};
+
+interface AdminRoute {
+  /** As the API document lists it: `METHOD /api/...` with `:params`. */
+  route: string;
+  /** The audit action of its refusals. */
+  audit: string;
+  /** What the hospital's admin gets. */
+  ok: number;
+  body?: (w: World) => unknown;
+  /** `:id`: the hospital's appointment unless it is a person (the hospital's doctor). */
+  person?: true;
+  /** A query string the route needs, without the `?`. */
+  query?: string;
 }
 
-const NOT_ADMINS = {
-  doctor: 403,
-  patient: 403,
-  otherDoctor: 403,
-  otherPatient: 403,
-  anonymous: 401,
-} as const;
+const TOMORROW = Date.now() + 86_400_000;
+const NO_ROWS_CSV = { csv: 'doctor_email,patient_email,start,length_minutes\n' };
 
-const PEOPLE_ROUTES: PeopleRouteCase[] = [
+/** Every admin route, one line each (a test below fails when the API document has one this lacks). */
+const ADMIN_ROUTES: AdminRoute[] = [
+  { route: 'GET /api/hospitals/:hospitalId/appointments', audit: 'appointment.list', ok: 200 },
   {
-    name: 'list people',
-    method: 'GET',
-    path: () => '/api/admin/people',
-    action: 'people.list',
-    // Each admin sees their own hospital's people (api-access of the lists is checked in people.test.ts).
-    expect: { admin: 200, otherAdmin: 200, ...NOT_ADMINS },
+    route: 'POST /api/hospitals/:hospitalId/appointments',
+    audit: 'appointment.create',
+    ok: 201,
+    body: (w) => ({
+      doctorId: w.doctor.id,
+      patientId: w.patient.id,
+      scheduledAt: TOMORROW,
+      lengthMinutes: 30,
+      confirm: true,
+    }),
   },
   {
-    name: 'create a person',
-    method: 'POST',
-    path: () => '/api/admin/people',
-    body: (who) => ({ displayName: `made by ${who}`, email: `${who}-made@x.test`, role: 'doctor' }),
-    action: 'people.create',
-    expect: { admin: 201, otherAdmin: 201, ...NOT_ADMINS },
+    route: 'POST /api/hospitals/:hospitalId/appointments/import/preview',
+    audit: 'appointment.import',
+    ok: 200,
+    body: () => NO_ROWS_CSV,
   },
   {
-    name: 'view a person',
-    method: 'GET',
-    path: (w) => `/api/admin/people/${w.doctor.id}`,
-    action: 'people.view',
-    expect: { admin: 200, otherAdmin: 403, ...NOT_ADMINS },
+    route: 'POST /api/hospitals/:hospitalId/appointments/import',
+    audit: 'appointment.import',
+    ok: 201,
+    body: () => NO_ROWS_CSV,
   },
   {
-    name: 'new set-password link',
-    method: 'POST',
-    path: (w) => `/api/admin/people/${w.doctor.id}/set-password-link`,
-    action: 'people.reset-link',
-    expect: { admin: 201, otherAdmin: 403, ...NOT_ADMINS },
+    route: 'POST /api/appointments/:id/reschedule',
+    audit: 'appointment.reschedule',
+    ok: 200,
+    body: () => ({ scheduledAt: TOMORROW, confirm: true }),
   },
   {
-    name: 'future appointments',
-    method: 'GET',
-    path: (w) => `/api/admin/people/${w.doctor.id}/future-appointments`,
-    action: 'people.future-appointments',
-    expect: { admin: 200, otherAdmin: 403, ...NOT_ADMINS },
+    route: 'POST /api/appointments/:id/reassign',
+    audit: 'appointment.reassign',
+    ok: 200,
+    body: (w) => ({ doctorId: w.doctor.id }),
+  },
+  { route: 'POST /api/appointments/:id/cancel', audit: 'appointment.cancel', ok: 200, body: () => ({}) },
+  { route: 'GET /api/appointments/:id/calls', audit: 'appointment.calls', ok: 200 },
+  {
+    route: 'GET /api/hospitals/:hospitalId/dashboard',
+    audit: 'dashboard.read',
+    ok: 200,
+    query: 'day=2026-12-04&tzOffsetMinutes=60',
+  },
+  { route: 'GET /api/hospitals/:hospitalId/policy', audit: 'policy.read', ok: 200 },
+  {
+    route: 'PUT /api/hospitals/:hospitalId/policy',
+    audit: 'policy.update',
+    ok: 200,
+    body: () => ({ checkInMinutes: 20 }),
+  },
+  { route: 'GET /api/hospitals/:hospitalId/people', audit: 'people.list', ok: 200 },
+  {
+    route: 'POST /api/hospitals/:hospitalId/people',
+    audit: 'people.create',
+    ok: 201,
+    body: () => ({ displayName: 'Dr. Made', email: 'made@a.test', role: 'doctor' }),
+  },
+  { route: 'GET /api/hospitals/:hospitalId/people/:id', audit: 'people.view', ok: 200, person: true },
+  {
+    route: 'POST /api/hospitals/:hospitalId/people/:id/set-password-link',
+    audit: 'people.reset-link',
+    ok: 201,
+    person: true,
   },
   {
-    name: 'reactivate',
-    method: 'POST',
-    path: (w) => `/api/admin/people/${w.doctor.id}/reactivate`,
-    action: 'people.reactivate',
-    expect: { admin: 200, otherAdmin: 403, ...NOT_ADMINS },
+    route: 'GET /api/hospitals/:hospitalId/people/:id/future-appointments',
+    audit: 'people.future-appointments',
+    ok: 200,
+    person: true,
   },
   {
-    name: 'deactivate',
-    method: 'POST',
-    path: (w) => `/api/admin/people/${w.doctor.id}/deactivate`,
-    action: 'people.deactivate',
-    expect: { admin: 200, otherAdmin: 403, ...NOT_ADMINS },
+    route: 'POST /api/hospitals/:hospitalId/people/:id/reactivate',
+    audit: 'people.reactivate',
+    ok: 200,
+    person: true,
+  },
+  {
+    route: 'POST /api/hospitals/:hospitalId/people/:id/deactivate',
+    audit: 'people.deactivate',
+    ok: 200,
+    person: true,
   },
 ];
 
-describe.each(testDatabases())('people routes access control on $name', (database) => {
+/** An admin route of the API document: under a hospital, or tagged as an admin tool. */
+function isAdminOperation(path: string, tags: readonly string[]): boolean {
+  return path.startsWith('/api/hospitals/') || tags.some((t) => t.startsWith('admin'));
+}
+
+describe.each(testDatabases())('admin routes × every caller on $name', (database) => {
   const setup = useWorld({ database });
   let server: TestServer;
   let world: World;
-  const agents = {} as Record<Who, Agent>;
+  const agents = {} as Record<Caller, Agent>;
 
   beforeEach(async () => {
     ({ server, world } = await setup.open());
-    for (const who of EVERYONE) {
-      agents[who] = who === 'anonymous' ? new Agent(server) : await setup.signIn(who);
-    }
+    for (const who of ['patient', 'doctor', 'otherAdmin', 'admin'] as const)
+      agents[who] = await setup.signIn(who);
+    agents.anonymous = new Agent(server);
+    // A link guest: the patient's call link of another appointment of the hospital, exchanged in a
+    // browser that never signed in, so the appointment the routes are about stays as it was.
+    const second = await server.ctx.store.appointments.create({
+      hospitalId: world.hospitalA,
+      doctorId: world.doctor.id,
+      patientId: world.patient.id,
+      scheduledAt: TOMORROW,
+      reason: 'Second',
+    });
+    const doctor = await setup.signIn('doctor');
+    const started = await doctor.request('POST', `/api/appointments/${second.id}/call/start`, {});
+    expect(started.status).toBe(200);
+    const link = (started.body as CallStartInfo).links.patient;
+    agents.linkGuest = new Agent(server);
+    const token = new URL(link.url).hash.replace('#token=', '');
+    const exchanged = await agents.linkGuest.request('POST', '/api/call-links/exchange', {
+      token,
+      displayName: 'Pat',
+    });
+    expect(exchanged.status).toBe(200);
+    expect({ session: agents.linkGuest.cookie, call: agents.linkGuest.callCookie !== '' }).toEqual({
+      session: '',
+      call: true,
+    });
   });
 
+  /** Every row of every table but the audit trail, which a refusal adds to. */
   const state = async () => {
     const k = server.ctx.store.db.kysely;
-    return {
-      users: await k.selectFrom('users').selectAll().orderBy('id').execute(),
-      links: await k.selectFrom('password_links').selectAll().orderBy('id').execute(),
-      patients: await k.selectFrom('patient_hospitals').selectAll().orderBy('patient_id').execute(),
-      sessions: await k.selectFrom('sessions').select(['id_hash', 'revoked_at']).orderBy('id_hash').execute(),
-    };
+    const tables = [
+      'hospitals',
+      'users',
+      'sessions',
+      'appointments',
+      'call_sessions',
+      'call_links',
+      'call_grants',
+      'chat_messages',
+      'patient_hospitals',
+      'password_links',
+      'hospital_policies',
+    ] as const;
+    const rows: Record<string, string[]> = {};
+    for (const t of tables) {
+      rows[t] = (await k.selectFrom(t).selectAll().execute()).map((r) => JSON.stringify(r)).sort();
+    }
+    return rows;
   };
-  const denials = async (who: Who) =>
-    who === 'anonymous'
-      ? []
-      : (await server.ctx.store.audit.list({ actorId: world[who].id }))
-          .filter((e) => e.outcome === 'denied')
-          .map((e) => ({ action: e.action, detail: e.detail }));
+  /** The caller behind the request, as the audit trail names them (a link guest is the link's patient). */
+  const actorOf = (who: Caller): string | null =>
+    who === 'anonymous' ? null : who === 'linkGuest' ? world.patient.id : world[who].id;
+  const denials = async (who: Caller) => {
+    const actorId = actorOf(who);
+    if (actorId === null) return [];
+    return (await server.ctx.store.audit.list({ actorId }))
+      .filter((e) => e.outcome === 'denied')
+      .map((e) => ({ action: e.action, detail: e.detail }));
+  };
+  const pathOf = (route: AdminRoute) =>
+    (route.route.split(' ')[1] ?? '')
+      .replace(':hospitalId', world.hospitalA)
+      .replace(':id', route.person ? world.doctor.id : world.appointment.id) +
+    (route.query ? `?${route.query}` : '');
 
-  for (const route of PEOPLE_ROUTES) {
-    it(`${route.name}: only an admin of the person's hospital gets through; a refusal changes nothing`, async () => {
-      for (const who of EVERYONE) {
+  for (const route of ADMIN_ROUTES) {
+    it(`${route.route}: only the hospital's admin gets through; every refusal is audited and changes nothing`, async () => {
+      const method = route.route.split(' ')[0] ?? '';
+      for (const who of CALLERS) {
         const before = await state();
         const deniedBefore = await denials(who);
-        const r = await agents[who].request(route.method, route.path(world), route.body?.(who));
-        const expected = route.expect[who];
-        expect({ who, status: r.status }).toEqual({ who, status: expected });
-        if (expected < 400) continue;
-        expect(r.body).toMatchObject({ error: { code: expect.any(String), message: expect.any(String) } });
-        expect(await state()).toEqual(before);
-        if (who !== 'anonymous') {
-          const code = (r.body as { error: { code: string } }).error.code;
-          expect(code).toBe(who === 'otherAdmin' ? 'forbidden' : 'wrong_role');
-          expect({ who, audited: (await denials(who)).slice(deniedBefore.length) }).toEqual({
-            who,
-            audited: [{ action: route.action, detail: JSON.stringify({ code }) }],
-          });
+        const r = await agents[who].request(method, pathOf(route), route.body?.(world));
+        if (who === 'admin') {
+          expect({ who, status: r.status, body: r.body }).toMatchObject({ who, status: route.ok });
+          continue;
         }
+        const refused = REFUSED[who];
+        expect({ who, status: r.status, body: r.body }).toEqual({
+          who,
+          status: refused.status,
+          body: { error: { code: refused.code, message: expect.any(String) } },
+        });
+        expect({ who, state: await state() }).toEqual({ who, state: before });
+        // Anonymous refusals name nobody and are not kept; a link guest's names the link's patient.
+        expect({ who, audited: (await denials(who)).slice(deniedBefore.length) }).toEqual({
+          who,
+          audited:
+            who === 'anonymous'
+              ? []
+              : [{ action: route.audit, detail: JSON.stringify({ code: refused.code }) }],
+        });
       }
     });
   }
+
+  it('every admin route of the API document is in this matrix, and every row of it is a real route', async () => {
+    const r = await agents.anonymous.request('GET', '/api/openapi.json');
+    const doc = r.body as { paths: Record<string, Record<string, { tags?: string[] }>> };
+    const inDocument = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.entries(ops).map(([method, op]) => ({
+        route: `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`,
+        admin: isAdminOperation(path, op.tags ?? []),
+      })),
+    );
+    const inMatrix = ADMIN_ROUTES.map((a) => a.route);
+    expect(inDocument.filter((d) => d.admin && !inMatrix.includes(d.route)).map((d) => d.route)).toEqual([]);
+    const documented = inDocument.map((d) => d.route);
+    expect(inMatrix.filter((m) => !documented.includes(m))).toEqual([]);
+    expect(new Set(inMatrix).size).toBe(inMatrix.length);
+  });
 });

@@ -7,6 +7,7 @@ import { verifyPassword } from '../../src/server/accounts/passwords.js';
 import { systemClock } from '../../src/server/clock.js';
 import { openDatabase } from '../../src/server/db/database.js';
 import { createStore } from '../../src/server/store.js';
+import { Agent, startServer } from '../support/server.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'carecall-cli-'));
 const file = join(dir, 'nested', 'carecall.db');
@@ -170,6 +171,102 @@ describe('the carecall CLI', { timeout: CLI_CASE_TIMEOUT_MS }, () => {
     expect(
       await db.kysely.selectFrom('users').select('id').where('email', '=', 'shared@p.org').execute(),
     ).toHaveLength(1);
+    await db.close();
+  });
+
+  it('help lists each command once', () => {
+    const help = cli(['help']);
+    expect(help.code).toBe(0);
+    const commands = help.out
+      .split('\n')
+      .map((line) => /^ {2}carecall ([a-z-]+)/.exec(line)?.[1])
+      .filter((c) => c !== undefined);
+    expect(commands).toEqual([
+      'serve',
+      'migrate',
+      'create-hospital',
+      'create-user',
+      'reset-password-link',
+      'create-appointment',
+      'turn-config',
+    ]);
+  });
+
+  it("a new hospital's first admin: create-hospital, create-user --role admin --link; the link signs them in, reset-password-link replaces it", async () => {
+    const hospital = cli(['create-hospital', '--name', 'First Light Clinic']);
+    expect(hospital.code).toBe(0);
+    const admin = cli([
+      'create-user',
+      '--email',
+      'First@Light.org',
+      '--name',
+      'First Admin',
+      '--role',
+      'admin',
+      '--hospital',
+      hospital.out,
+      '--link',
+    ]);
+    expect(admin.code).toBe(0);
+    const tokenIn = (out: string) => /set-password link: \S+#token=([\w-]{43})$/m.exec(out)?.[1] ?? '';
+    const first = tokenIn(admin.out);
+    expect(first).not.toBe('');
+    expect(admin.out).toMatch(/^it works once, until \d{4}-\d\d-\d\dT/m);
+    const reset = cli(['reset-password-link', '--email', 'first@LIGHT.org']);
+    expect(reset.code).toBe(0);
+    const second = tokenIn(reset.out);
+    expect(second).not.toBe('');
+    expect(second).not.toBe(first);
+
+    const db = openDatabase({ kind: 'sqlite', file });
+    const server = await startServer(db);
+    try {
+      const browser = new Agent(server);
+      const old = await browser.request('POST', '/api/set-password', {
+        token: first,
+        password: 'first admin pw',
+      });
+      expect(old.body).toMatchObject({ error: { code: 'password_link_used' } });
+      const set = await browser.request('POST', '/api/set-password', {
+        token: second,
+        password: 'first admin pw',
+      });
+      expect(set.status).toBe(204);
+      const signedIn = await Agent.signIn(server, 'first@light.org', 'first admin pw');
+      const people = await signedIn.request('GET', `/api/hospitals/${hospital.out}/people`);
+      expect(people.body).toMatchObject({ total: 1, people: [{ email: 'first@light.org', role: 'admin' }] });
+      const audited = (await server.ctx.store.audit.list()).filter((e) => e.action === 'people.reset-link');
+      expect(audited.map((e) => e.actor_id)).toEqual([null]);
+    } finally {
+      await server.close();
+      await db.close();
+    }
+  });
+
+  it('reset-password-link refuses an unknown email and a deactivated account with a clear line, changing nothing', async () => {
+    const db = openDatabase({ kind: 'sqlite', file });
+    const links = () => db.kysely.selectFrom('password_links').selectAll().execute();
+    const before = await links();
+    expect(cli(['reset-password-link'])).toMatchObject({ code: 2, err: '--email is required' });
+    expect(cli(['reset-password-link', '--email', 'nobody@x.org'])).toMatchObject({
+      code: 2,
+      err: 'no account with that email',
+      out: '',
+    });
+    const made = cli(['create-user', '--email', 'gone@x.org', '--name', 'Gone', '--role', 'patient']);
+    await db.kysely
+      .updateTable('users')
+      .set({ disabled_at: 1 })
+      .where('id', '=', made.out.split('\n')[0] ?? '')
+      .execute();
+    const linksBefore = await links();
+    expect(cli(['reset-password-link', '--email', 'gone@x.org'])).toMatchObject({
+      code: 2,
+      err: 'that account is deactivated: reactivate it first',
+      out: '',
+    });
+    expect(await links()).toEqual(linksBefore);
+    expect(linksBefore).toEqual(before);
     await db.close();
   });
 

@@ -25,9 +25,9 @@ describe.each(testDatabases())('people on $name', (database) => {
     admin = await setup.signIn('admin');
   });
 
-  const create = async (body: unknown, as = admin) => as.request('POST', '/api/admin/people', body);
-  const list = async (query = '') =>
-    (await admin.request('GET', `/api/admin/people${query}`)).body as PeoplePage;
+  const people = () => `/api/hospitals/${world.hospitalA}/people`;
+  const create = async (body: unknown, as = admin) => as.request('POST', people(), body);
+  const list = async (query = '') => (await admin.request('GET', `${people()}${query}`)).body as PeoplePage;
   const setPassword = (token: string, password: string) =>
     new Agent(server).request('POST', '/api/set-password', { token, password });
   const snapshot = async () => ({
@@ -109,9 +109,9 @@ describe.each(testDatabases())('people on $name', (database) => {
   it('a reset gives a new link, ends the old one, and setting the password signs out old sessions', async () => {
     const doctor = await setup.signIn('doctor');
     const socket = await setup.socket(doctor);
-    const first = await admin.request('POST', `/api/admin/people/${world.doctor.id}/set-password-link`);
+    const first = await admin.request('POST', `${people()}/${world.doctor.id}/set-password-link`);
     expect(first.status).toBe(201);
-    const second = await admin.request('POST', `/api/admin/people/${world.doctor.id}/set-password-link`);
+    const second = await admin.request('POST', `${people()}/${world.doctor.id}/set-password-link`);
     const url = (x: unknown) => (x as { setPasswordLink: { url: string } }).setPasswordLink.url;
     expect((await setPassword(tokenOf(url(first.body)), 'a good long password')).status).toBe(410);
     expect((await setPassword(tokenOf(url(second.body)), 'a good long password')).status).toBe(204);
@@ -142,7 +142,7 @@ describe.each(testDatabases())('people on $name', (database) => {
     ]);
     expect((await create({ displayName: 'X', email: 'patient@b.test', role: 'patient' })).status).toBe(409);
     // Shared with hospital B now: one hospital cannot lock the patient out of the other's care.
-    const shared = await admin.request('POST', `/api/admin/people/${world.otherPatient.id}/deactivate`);
+    const shared = await admin.request('POST', `${people()}/${world.otherPatient.id}/deactivate`);
     expect(shared.status).toBe(409);
     expect(shared.body).toMatchObject({ error: { code: 'patient_elsewhere' } });
   });
@@ -150,7 +150,7 @@ describe.each(testDatabases())('people on $name', (database) => {
   it('deactivating a doctor ends their sessions and sockets at once, lists their coming appointments, and blocks sign-in', async () => {
     const doctor = await setup.signIn('doctor');
     const socket = await setup.socket(doctor);
-    const r = await admin.request('POST', `/api/admin/people/${world.doctor.id}/deactivate`);
+    const r = await admin.request('POST', `${people()}/${world.doctor.id}/deactivate`);
     expect(r.status).toBe(200);
     const body = r.body as DeactivatedPerson;
     expect(body.person.deactivatedAt).toBe(clock.now());
@@ -164,19 +164,19 @@ describe.each(testDatabases())('people on $name', (database) => {
     });
     expect(signIn.status).toBe(403);
     expect(signIn.body).toMatchObject({ error: { code: 'account_deactivated' } });
-    const future = await admin.request('GET', `/api/admin/people/${world.doctor.id}/future-appointments`);
+    const future = await admin.request('GET', `${people()}/${world.doctor.id}/future-appointments`);
     expect(future.body).toEqual({ appointments: body.futureAppointments });
     expect((await list('?status=deactivated')).people.map((p) => p.id)).toEqual([world.doctor.id]);
     // No new link for a deactivated account.
-    expect(
-      (await admin.request('POST', `/api/admin/people/${world.doctor.id}/set-password-link`)).status,
-    ).toBe(403);
+    expect((await admin.request('POST', `${people()}/${world.doctor.id}/set-password-link`)).status).toBe(
+      403,
+    );
 
-    const back = await admin.request('POST', `/api/admin/people/${world.doctor.id}/reactivate`);
+    const back = await admin.request('POST', `${people()}/${world.doctor.id}/reactivate`);
     expect(back.status).toBe(200);
     expect(back.body).toMatchObject({ person: { deactivatedAt: null } });
     await setup.signIn('doctor');
-    const own = await admin.request('POST', `/api/admin/people/${world.admin.id}/deactivate`);
+    const own = await admin.request('POST', `${people()}/${world.admin.id}/deactivate`);
     expect(own.status).toBe(403);
     const actions = (await server.ctx.store.audit.list({ actorId: world.admin.id })).map((e) => e.action);
     expect(actions).toEqual(expect.arrayContaining(['people.deactivate', 'people.reactivate']));
@@ -209,10 +209,10 @@ describe.each(testDatabases())('people on $name', (database) => {
       '?pageSize=1000',
       '?role=x',
       '?status=gone',
-      '?q=' + 'x'.repeat(201),
+      `?q=${'x'.repeat(201)}`,
       '?other=1',
     ]) {
-      const r = await admin.request('GET', `/api/admin/people${q}`);
+      const r = await admin.request('GET', `${people()}${q}`);
       expect({ q, status: r.status }).toEqual({ q, status: 400 });
     }
     for (const body of [
@@ -223,7 +223,57 @@ describe.each(testDatabases())('people on $name', (database) => {
     ]) {
       expect((await new Agent(server).request('POST', '/api/set-password', body)).status).toBe(400);
     }
-    expect((await admin.request('GET', `/api/admin/people/${'x'.repeat(65)}`)).status).toBe(400);
+    expect((await admin.request('GET', `${people()}/${'x'.repeat(65)}`)).status).toBe(400);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it("a deactivated person's link, an email in use in any letter case, another hospital's people, an oversized body: refused, nothing changed", async () => {
+    const made = (await create({ displayName: 'Dr. Soon Gone', email: 'soon@a.test', role: 'doctor' }))
+      .body as CreatedPerson;
+    const token = tokenOf(made.setPasswordLink?.url ?? '');
+    expect((await admin.request('POST', `${people()}/${made.person.id}/deactivate`)).status).toBe(200);
+    const before = await snapshot();
+
+    const deactivated = await setPassword(token, 'a good long password');
+    expect({ status: deactivated.status, body: deactivated.body }).toMatchObject({
+      status: 403,
+      body: { error: { code: 'account_deactivated' } },
+    });
+    for (const email of ['SOON@a.test', 'Doctor@A.TEST', 'Admin@a.test', 'ADMIN@B.TEST']) {
+      const r = await create({ displayName: 'Again', email, role: 'doctor' });
+      expect({ email, status: r.status, body: r.body }).toMatchObject({
+        email,
+        status: 409,
+        body: { error: { code: 'email_taken' } },
+      });
+    }
+    // Hospital B's doctor and patient are not hospital A's to manage, even named under A.
+    for (const [method, suffix] of [
+      ['GET', ''],
+      ['POST', '/set-password-link'],
+      ['POST', '/deactivate'],
+      ['POST', '/reactivate'],
+      ['GET', '/future-appointments'],
+    ] as const) {
+      for (const id of [world.otherDoctor.id, world.otherPatient.id]) {
+        const r = await admin.request(method, `${people()}/${id}${suffix}`);
+        expect({ suffix, status: r.status, body: r.body }).toMatchObject({
+          suffix,
+          status: 403,
+          body: { error: { code: 'forbidden' } },
+        });
+      }
+    }
+    const huge = { displayName: 'x'.repeat(70_000), email: 'huge@a.test', role: 'doctor' };
+    const tooLarge = await create(huge);
+    expect({ status: tooLarge.status, body: tooLarge.body }).toMatchObject({
+      status: 413,
+      body: { error: { code: 'payload_too_large' } },
+    });
+    const hugePassword = await setPassword(token, 'x'.repeat(70_000));
+    expect(hugePassword.status).toBe(413);
+    const broken = await new Agent(server).request('POST', '/api/set-password', '{"token":');
+    expect(broken.body).toMatchObject({ error: { code: 'invalid_json' } });
     expect(await snapshot()).toEqual(before);
   });
 
@@ -280,12 +330,12 @@ describe('set-password links by mail', () => {
         cb();
       },
     });
-    const { server } = await setup.open({
+    const { server, world } = await setup.open({
       env: { SMTP_URL: `smtp://127.0.0.1:${port}`, SMTP_FROM: 'clinic@a.test' },
       logger: { level: 'trace', stream },
     });
     const admin = await setup.signIn('admin');
-    const r = await admin.request('POST', '/api/admin/people', {
+    const r = await admin.request('POST', `/api/hospitals/${world.hospitalA}/people`, {
       displayName: 'Mailed Doctor',
       email: 'mailed@a.test',
       role: 'doctor',

@@ -82,6 +82,12 @@ function enc(id: string): string {
   return encodeURIComponent(id);
 }
 
+/** `/api/hospitals/:hospitalId/people[/:id[/:action]]`, each part escaped. */
+function peoplePath(hospitalId: string, id?: string, action?: string): string {
+  const person = id === undefined ? '' : `/${enc(id)}${action === undefined ? '' : `/${action}`}`;
+  return `/api/hospitals/${enc(hospitalId)}/people${person}`;
+}
+
 /** The JSON API. Holds the CSRF token that every state-changing request must carry. */
 export class ApiClient {
   readonly #fetch: FetchLike;
@@ -111,41 +117,44 @@ export class ApiClient {
     return session;
   }
 
-  /** The admin's hospital's people, filtered and paged (docs/api.md, people). */
-  listPeople(filter: PeopleQuery): Promise<PeoplePage> {
+  /** A hospital's people, filtered and paged (docs/api.md, people): for that hospital's admins. */
+  listPeople(hospitalId: string, filter: PeopleQuery): Promise<PeoplePage> {
     const query = new URLSearchParams();
     for (const [key, value] of Object.entries(filter)) {
       if (value !== undefined && value !== '') query.set(key, String(value));
     }
     const qs = query.toString();
-    return this.#request('GET', `/api/admin/people${qs ? `?${qs}` : ''}`);
+    return this.#request('GET', `${peoplePath(hospitalId)}${qs ? `?${qs}` : ''}`);
   }
 
   /** The hospital's active doctors (up to 200): whom an appointment may be given to. */
-  async activeDoctors(): Promise<PersonAccount[]> {
-    return (await this.listPeople({ role: 'doctor', status: 'active', pageSize: 200 })).people;
+  async activeDoctors(hospitalId: string): Promise<PersonAccount[]> {
+    return (await this.listPeople(hospitalId, { role: 'doctor', status: 'active', pageSize: 200 })).people;
   }
 
-  createPerson(person: { displayName: string; email: string; role: Role }): Promise<CreatedPerson> {
-    return this.#request('POST', '/api/admin/people', person);
+  createPerson(
+    hospitalId: string,
+    person: { displayName: string; email: string; role: Role },
+  ): Promise<CreatedPerson> {
+    return this.#request('POST', peoplePath(hospitalId), person);
   }
 
-  async newPasswordLink(id: string): Promise<SetPasswordLink> {
+  async newPasswordLink(hospitalId: string, id: string): Promise<SetPasswordLink> {
     const result = await this.#request<{ setPasswordLink: SetPasswordLink }>(
       'POST',
-      `/api/admin/people/${enc(id)}/set-password-link`,
+      peoplePath(hospitalId, id, 'set-password-link'),
     );
     return result.setPasswordLink;
   }
 
-  deactivatePerson(id: string): Promise<DeactivatedPerson> {
-    return this.#request('POST', `/api/admin/people/${enc(id)}/deactivate`);
+  deactivatePerson(hospitalId: string, id: string): Promise<DeactivatedPerson> {
+    return this.#request('POST', peoplePath(hospitalId, id, 'deactivate'));
   }
 
-  async reactivatePerson(id: string): Promise<PersonAccount> {
+  async reactivatePerson(hospitalId: string, id: string): Promise<PersonAccount> {
     const result = await this.#request<{ person: PersonAccount }>(
       'POST',
-      `/api/admin/people/${enc(id)}/reactivate`,
+      peoplePath(hospitalId, id, 'reactivate'),
     );
     return result.person;
   }

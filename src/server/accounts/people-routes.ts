@@ -9,15 +9,19 @@ import {
   type ReassignableAppointment,
   type SetPasswordLink,
 } from '../../protocol/people.js';
+import { requireHospitalAdmin } from '../access/hospital-access.js';
 import type { AppContext } from '../context.js';
 import { AppError } from '../errors.js';
 import { originAllowed, requireSession } from '../http/auth.js';
 import { routeDocs } from '../http/openapi.js';
+import { parseWith } from '../http/validation.js';
+import { hospitalParams } from '../policy/policy-routes.js';
 import type { PeopleActor } from './people-service.js';
 
-const doc = routeDocs('people');
+const doc = routeDocs('admin: people');
+const sessionDoc = routeDocs('session');
 
-const personId = z.object({ id: z.string().min(1).max(64) });
+const personParams = hospitalParams.extend({ id: z.string().min(1).max(64) });
 const listQuery = z
   .object({
     q: z.string().max(200).optional().describe('part of a name or an email'),
@@ -64,9 +68,9 @@ const appointmentSchema = z.object({
 }) satisfies z.ZodType<ReassignableAppointment>;
 
 /**
- * A hospital admin manages the people of their own hospital (docs/api.md); everyone else, and an admin
- * of another hospital, is refused (403) and the refusal audited. The person setting a password needs no
- * session: the one-time link is the proof.
+ * `/api/hospitals/:hospitalId/people…`: the admins of that hospital manage its people (docs/api.md);
+ * everyone else, and an admin of another hospital, is refused (403 `forbidden`) and the refusal audited.
+ * The person setting a password needs no session: the one-time link is the proof.
  */
 export async function peopleRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const { config, store, people } = ctx;
@@ -75,11 +79,10 @@ export async function peopleRoutes(app: FastifyInstance, ctx: AppContext): Promi
 
   // Before the body is checked: a caller who may not manage people learns nothing about the shapes.
   const asAdmin = async (req: FastifyRequest): Promise<void> => {
-    const { user } = await requireSession(req, config, store);
-    if (user.role !== 'admin' || !user.hospital_id) {
-      throw new AppError('wrong_role', { message: 'Only a hospital admin may manage people.' });
-    }
-    actors.set(req, { userId: user.id, hospitalId: user.hospital_id });
+    const session = await requireSession(req, config, store);
+    const { hospitalId } = parseWith(hospitalParams, req.params);
+    requireHospitalAdmin(session, hospitalId);
+    actors.set(req, { userId: session.user.id, hospitalId });
   };
   const actor = (req: FastifyRequest): PeopleActor => {
     const a = actors.get(req);
@@ -88,13 +91,13 @@ export async function peopleRoutes(app: FastifyInstance, ctx: AppContext): Promi
   };
 
   r.get(
-    '/api/admin/people',
+    '/api/hospitals/:hospitalId/people',
     {
       config: { audit: 'people.list' },
       preValidation: asAdmin,
       schema: doc(
         "Search the hospital's doctors, admins and patients",
-        { querystring: listQuery },
+        { params: hospitalParams, querystring: listQuery },
         z.object({
           people: z.array(personSchema),
           total: z.number(),
@@ -107,13 +110,13 @@ export async function peopleRoutes(app: FastifyInstance, ctx: AppContext): Promi
   );
 
   r.post(
-    '/api/admin/people',
+    '/api/hospitals/:hospitalId/people',
     {
       config: { audit: 'people.create' },
       preValidation: asAdmin,
       schema: doc(
         'Add a person: a new account with a set-password link, or an existing patient linked here',
-        { body: newPersonBody },
+        { params: hospitalParams, body: newPersonBody },
         z.object({
           person: personSchema,
           linkedExisting: z.boolean(),
@@ -129,23 +132,23 @@ export async function peopleRoutes(app: FastifyInstance, ctx: AppContext): Promi
   );
 
   r.get(
-    '/api/admin/people/:id',
+    '/api/hospitals/:hospitalId/people/:id',
     {
       config: { audit: 'people.view' },
       preValidation: asAdmin,
-      schema: doc('One person of the hospital', { params: personId }, z.object({ person: personSchema })),
+      schema: doc('One person of the hospital', { params: personParams }, z.object({ person: personSchema })),
     },
     async (req) => ({ person: await people.get(actor(req), req.params.id) }),
   );
 
   r.post(
-    '/api/admin/people/:id/set-password-link',
+    '/api/hospitals/:hospitalId/people/:id/set-password-link',
     {
       config: { audit: 'people.reset-link' },
       preValidation: asAdmin,
       schema: doc(
         'A new one-time set-password link (the previous one stops working)',
-        { params: personId },
+        { params: personParams },
         z.object({ setPasswordLink: linkSchema }),
         201,
       ),
@@ -155,13 +158,13 @@ export async function peopleRoutes(app: FastifyInstance, ctx: AppContext): Promi
   );
 
   r.post(
-    '/api/admin/people/:id/deactivate',
+    '/api/hospitals/:hospitalId/people/:id/deactivate',
     {
       config: { audit: 'people.deactivate' },
       preValidation: asAdmin,
       schema: doc(
         'Deactivate: sessions end and sockets close at once; a doctor’s coming appointments are listed',
-        { params: personId },
+        { params: personParams },
         z.object({ person: personSchema, futureAppointments: z.array(appointmentSchema) }),
       ),
     },
@@ -169,23 +172,23 @@ export async function peopleRoutes(app: FastifyInstance, ctx: AppContext): Promi
   );
 
   r.post(
-    '/api/admin/people/:id/reactivate',
+    '/api/hospitals/:hospitalId/people/:id/reactivate',
     {
       config: { audit: 'people.reactivate' },
       preValidation: asAdmin,
-      schema: doc('Reactivate', { params: personId }, z.object({ person: personSchema })),
+      schema: doc('Reactivate', { params: personParams }, z.object({ person: personSchema })),
     },
     async (req) => ({ person: await people.reactivate(actor(req), req.params.id) }),
   );
 
   r.get(
-    '/api/admin/people/:id/future-appointments',
+    '/api/hospitals/:hospitalId/people/:id/future-appointments',
     {
       config: { audit: 'people.future-appointments' },
       preValidation: asAdmin,
       schema: doc(
         "A doctor's appointments still to come (to reassign)",
-        { params: personId },
+        { params: personParams },
         z.object({ appointments: z.array(appointmentSchema) }),
       ),
     },
@@ -201,7 +204,7 @@ export async function peopleRoutes(app: FastifyInstance, ctx: AppContext): Promi
       preValidation: async (req) => {
         if (!originAllowed(req, config)) throw new AppError('origin_not_allowed');
       },
-      schema: doc('Choose a password with a one-time link', { body: setPasswordBody }, null),
+      schema: sessionDoc('Choose a password with a one-time link', { body: setPasswordBody }, null),
     },
     async (req, reply) => {
       await people.setPassword(req.body.token, req.body.password);

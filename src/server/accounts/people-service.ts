@@ -1,13 +1,16 @@
 import type { Role } from '../../protocol/call-status.js';
-import type {
-  CreatedPerson,
-  DeactivatedPerson,
-  PeoplePage,
-  PersonAccount,
-  ReassignableAppointment,
-  SetPasswordLink,
+import {
+  type CreatedPerson,
+  type DeactivatedPerson,
+  MAX_PASSWORD_LENGTH,
+  MIN_PASSWORD_LENGTH,
+  type PeoplePage,
+  type PersonAccount,
+  type ReassignableAppointment,
+  type SetPasswordLink,
 } from '../../protocol/people.js';
 import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { Store } from '../store.js';
@@ -18,6 +21,14 @@ import { normaliseEmail, type UserRow } from './users-repo.js';
 
 /** No password matches it (passwords.ts reads only `scrypt$…`): an account waits for its link. */
 const NO_PASSWORD = '!';
+
+/** Where a set-password link points and how long it lasts, from the configuration. */
+export function linkSettings(config: Pick<Config, 'publicOrigin' | 'setPasswordLinkHours'>): {
+  publicOrigin: string;
+  linkTtlMs: number;
+} {
+  return { publicOrigin: config.publicOrigin, linkTtlMs: config.setPasswordLinkHours * 3_600_000 };
+}
 
 /** Who manages people: an admin of one hospital, or the operator at the command line (no actor). */
 export interface PeopleActor {
@@ -84,52 +95,43 @@ export class PeopleService {
   }
 
   /**
-   * Adds a person to the actor's hospital. An email already in use is refused (409), except a patient's:
-   * a patient may be a patient of several hospitals, so the existing account is linked here instead.
+   * Adds a person to the actor's hospital with a one-time link to choose their password. An email already
+   * in use is refused (409), except a patient's: a patient may be a patient of several hospitals, so the
+   * existing account is linked here instead.
    */
   async create(actor: CreatingActor, input: NewPerson): Promise<CreatedPerson> {
-    const { store } = this.deps;
-    const { hospitalId } = actor;
-    if (input.role !== 'patient' && hospitalId === null) throw new Error(`a ${input.role} needs a hospital`);
-    const email = normaliseEmail(input.email);
-    const existing = await store.users.findByEmail(email);
-    if (existing) {
-      if (existing.role !== 'patient' || input.role !== 'patient' || hospitalId === null) {
-        throw new AppError('email_taken');
-      }
-      if (await store.people.isPatientOf(existing.id, hospitalId)) {
-        throw new AppError('email_taken', { message: 'This patient is already a patient of this hospital.' });
-      }
-      await store.people.linkPatient(existing.id, hospitalId);
-      await this.audit(actor, 'people.link-patient', existing.id);
-      return { person: toPersonAccount(existing), linkedExisting: true, setPasswordLink: null };
+    const { user, linkedExisting } = await this.add(actor, input, NO_PASSWORD);
+    const setPasswordLink = linkedExisting ? null : await this.issueLink(actor, user, 'welcome');
+    return { person: toPersonAccount(user), linkedExisting, setPasswordLink };
+  }
+
+  /**
+   * As create(), for the operator at the command line and the demo: a new account starts with the
+   * password given instead of a link. An existing patient linked here keeps their own.
+   */
+  async createWithPassword(actor: CreatingActor, input: NewPerson, password: string): Promise<CreatedPerson> {
+    if (password.length < MIN_PASSWORD_LENGTH || password.length > MAX_PASSWORD_LENGTH) {
+      throw new AppError('validation_failed', {
+        message: `A password has ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters.`,
+      });
     }
-    const user = await store.db.kysely.transaction().execute(async (trx) => {
-      const created = await store.users.create(
-        {
-          email,
-          displayName: input.displayName.trim(),
-          role: input.role,
-          hospitalId,
-          passwordHash: NO_PASSWORD,
-        },
-        trx,
-      );
-      if (input.role === 'patient' && hospitalId) await store.people.linkPatient(created.id, hospitalId, trx);
-      return created;
-    });
-    await this.audit(actor, 'people.create', user.id, { role: user.role });
-    const setPasswordLink = await this.issueLink(actor, user, 'welcome');
-    return { person: toPersonAccount(user), linkedExisting: false, setPasswordLink };
+    const { user, linkedExisting } = await this.add(actor, input, await hashPassword(password));
+    return { person: toPersonAccount(user), linkedExisting, setPasswordLink: null };
   }
 
   /** A new one-time link for a person of the hospital (the old one stops working). */
   async resetLink(actor: PeopleActor, userId: string): Promise<SetPasswordLink> {
-    const user = await this.member(actor, userId);
-    if (user.disabled_at !== null) throw new AppError('account_deactivated');
-    const link = await this.issueLink(actor, user, 'reset');
-    await this.audit(actor, 'people.reset-link', user.id);
-    return link;
+    return this.reset(actor, await this.member(actor, userId));
+  }
+
+  /** The operator at the command line: a new link for anyone, found by email. */
+  async resetLinkByEmail(
+    email: string,
+  ): Promise<{ person: PersonAccount; setPasswordLink: SetPasswordLink }> {
+    const user = await this.deps.store.users.findByEmail(normaliseEmail(email));
+    if (!user) throw new AppError('not_found', { message: 'No account has this email.' });
+    const setPasswordLink = await this.reset({ userId: null, hospitalId: user.hospital_id }, user);
+    return { person: toPersonAccount(user), setPasswordLink };
   }
 
   /**
@@ -192,6 +194,46 @@ export class PeopleService {
     if (!used) throw new AppError('password_link_used');
     for (const h of await store.sessions.liveHashesOf(user.id)) await revocation.endSession(h, null);
     await store.audit.record({ actorId: user.id, action: 'people.set-password', outcome: 'ok' });
+  }
+
+  private async add(
+    actor: CreatingActor,
+    input: NewPerson,
+    passwordHash: string,
+  ): Promise<{ user: UserRow; linkedExisting: boolean }> {
+    const { store } = this.deps;
+    const { hospitalId } = actor;
+    if (input.role !== 'patient' && hospitalId === null) throw new Error(`a ${input.role} needs a hospital`);
+    const email = normaliseEmail(input.email);
+    const existing = await store.users.findByEmail(email);
+    if (existing) {
+      if (existing.role !== 'patient' || input.role !== 'patient' || hospitalId === null) {
+        throw new AppError('email_taken');
+      }
+      if (await store.people.isPatientOf(existing.id, hospitalId)) {
+        throw new AppError('email_taken', { message: 'This patient is already a patient of this hospital.' });
+      }
+      await store.people.linkPatient(existing.id, hospitalId);
+      await this.audit(actor, 'people.link-patient', existing.id);
+      return { user: existing, linkedExisting: true };
+    }
+    const user = await store.db.kysely.transaction().execute(async (trx) => {
+      const created = await store.users.create(
+        { email, displayName: input.displayName.trim(), role: input.role, hospitalId, passwordHash },
+        trx,
+      );
+      if (input.role === 'patient' && hospitalId) await store.people.linkPatient(created.id, hospitalId, trx);
+      return created;
+    });
+    await this.audit(actor, 'people.create', user.id, { role: user.role });
+    return { user, linkedExisting: false };
+  }
+
+  private async reset(actor: CreatingActor, user: UserRow): Promise<SetPasswordLink> {
+    if (user.disabled_at !== null) throw new AppError('account_deactivated');
+    const link = await this.issueLink(actor, user, 'reset');
+    await this.audit(actor, 'people.reset-link', user.id);
+    return link;
   }
 
   /** A person of the actor's hospital; anyone else is refused as not the actor's to manage. */

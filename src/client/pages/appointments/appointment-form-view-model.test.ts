@@ -22,8 +22,8 @@ const person = (id: string, displayName: string, role: PersonAccount['role']): P
 const doctors = [person('d1', 'Dr. Ada', 'doctor'), person('d2', 'Dr. Bo', 'doctor')];
 const patients = [person('p1', 'Pat', 'patient'), person('p2', 'Paula', 'patient')];
 const peoplePage = (people: PersonAccount[]) => ({ people, total: people.length, page: 1, pageSize: 50 });
-const DOCTORS = '/api/admin/people?role=doctor&status=active&pageSize=200';
-const PATIENTS = '/api/admin/people?role=patient&status=active&pageSize=50';
+const DOCTORS = '/api/hospitals/h1/people?role=doctor&status=active&pageSize=200';
+const PATIENTS = '/api/hospitals/h1/people?role=patient&status=active&pageSize=50';
 const CREATE = '/api/hospitals/h1/appointments';
 const at = instantOf('2026-12-10', '10:00') as number;
 

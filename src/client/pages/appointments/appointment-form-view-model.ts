@@ -155,7 +155,7 @@ export class AppointmentFormViewModel extends ViewModel<AppointmentFormState> {
   async load(hospitalId: string): Promise<void> {
     this.#hospitalId = hospitalId;
     try {
-      this.update({ doctors: await this.#api.activeDoctors() });
+      this.update({ doctors: await this.#api.activeDoctors(hospitalId) });
     } catch (error) {
       this.update({ error: `The list of doctors could not be loaded. ${errorMessage(error)}` });
     }
@@ -223,7 +223,9 @@ export class AppointmentFormViewModel extends ViewModel<AppointmentFormState> {
     this.update({ searching: true });
     try {
       const q = query.trim();
-      const { people } = await this.#api.listPeople({
+      const hospitalId = this.#hospitalId;
+      if (hospitalId === null) return;
+      const { people } = await this.#api.listPeople(hospitalId, {
         role: 'patient',
         status: 'active',
         pageSize: PATIENT_CHOICES,

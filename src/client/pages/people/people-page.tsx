@@ -1,8 +1,11 @@
-import { ROLES } from '../../../protocol/call-status.js';
+import { ROLES, type Role } from '../../../protocol/call-status.js';
+import type { PersonAccount } from '../../../protocol/people.js';
 import { formatDateTime, roleWords } from '../../lib/format.js';
+import { SubmitForm, TextField } from '../../ui/form.js';
+import { ModalDialog } from '../../ui/modal-dialog.js';
 import { SiteHeader } from '../../ui/site-header.js';
 import { useViewModel } from '../../ui/use-view-model.js';
-import type { PeopleViewModel } from './people-view-model.js';
+import type { PeopleState, PeopleViewModel } from './people-view-model.js';
 import { ReassignList } from './reassign-list.js';
 import type { ReassignViewModel } from './reassign-view-model.js';
 
@@ -33,130 +36,59 @@ export function PeoplePage({ model, giveTo }: { model: PeopleViewModel; giveTo: 
             {s.message}
           </p>
         )}
-        {s.link && (
-          <section class="card stack people__link" aria-labelledby="link-heading">
-            <h2 id="link-heading">Set-password link for {s.link.name}</h2>
-            <p>
-              Pass it on to them: it works once, until {formatDateTime(s.link.expiresAt)}, and is shown only
-              now.{s.link.emailed ? ' It was also sent by email.' : ''}
-            </p>
-            <label for="link-url">Link</label>
-            <input id="link-url" class="people__url" type="text" readOnly value={s.link.url} />
-            <div class="people__actions">
-              <button type="button" class="button button--primary" onClick={() => void model.copyLink()}>
-                Copy
-              </button>
-              <button type="button" class="button button--quiet" onClick={() => model.dismissLink()}>
-                Done
-              </button>
-              <span role="status" class="hint">
-                {s.link.copy === 'copied'
-                  ? 'Copied.'
-                  : s.link.copy === 'failed'
-                    ? 'Copying was blocked: select the link and copy it.'
-                    : ''}
-              </span>
-            </div>
-          </section>
-        )}
-        {s.reassign && (
+        <LinkDialog s={s} model={model} />
+        <ConfirmDeactivateDialog s={s} model={model} />
+        {s.reassign && s.user?.hospitalId && (
           <section class="card stack" aria-labelledby="reassign-heading">
             <h2 id="reassign-heading">Appointments of {s.reassign.name} to give to another doctor</h2>
-            <ReassignList model={giveTo} appointments={s.reassign.appointments} />
-          </section>
-        )}
-        {s.confirming && (
-          <section
-            class="card stack"
-            role="alertdialog"
-            aria-labelledby="confirm-heading"
-            aria-describedby="confirm-text"
-          >
-            <h2 id="confirm-heading">Deactivate {s.confirming.displayName}?</h2>
-            <p id="confirm-text">
-              They are signed out at once, leave any call they are in, and cannot sign in until reactivated.
-            </p>
-            <div class="people__actions">
-              <button
-                type="button"
-                class="button button--danger"
-                onClick={() => void model.confirmDeactivate()}
-              >
-                Deactivate
-              </button>
-              <button type="button" class="button button--quiet" onClick={() => model.cancelDeactivate()}>
-                Cancel
-              </button>
-            </div>
+            <ReassignList
+              model={giveTo}
+              hospitalId={s.user.hospitalId}
+              appointments={s.reassign.appointments}
+            />
           </section>
         )}
         {(s.phase === 'ready' || s.phase === 'failed') && s.user?.role === 'admin' && (
           <>
             <section class="card" aria-labelledby="add-heading">
               <h2 id="add-heading">Add a person</h2>
-              <form
-                class="stack"
-                onSubmit={(event) => {
-                  event.preventDefault();
-                  void model.create();
-                }}
+              <SubmitForm
+                onSubmit={() => void model.create()}
+                error={s.formError}
+                pending={s.creating}
+                submitLabel="Add"
               >
-                <div class="field">
-                  <label for="new-name">Name</label>
-                  <input
-                    id="new-name"
-                    required
-                    maxLength={200}
-                    autocomplete="off"
-                    value={s.draft.displayName}
-                    onInput={(e) => model.setDraft({ displayName: e.currentTarget.value })}
-                  />
-                </div>
-                <div class="field">
-                  <label for="new-email">Email</label>
-                  <input
-                    id="new-email"
-                    type="email"
-                    required
-                    maxLength={254}
-                    autocomplete="off"
-                    value={s.draft.email}
-                    onInput={(e) => model.setDraft({ email: e.currentTarget.value })}
-                  />
-                </div>
-                <div class="field">
-                  <label for="new-role">Role</label>
-                  <select
-                    id="new-role"
-                    value={s.draft.role}
-                    onChange={(e) =>
-                      model.setDraft({ role: e.currentTarget.value as (typeof ROLES)[number] })
-                    }
-                  >
-                    {ROLES.map((r) => (
-                      <option key={r} value={r}>
-                        {roleWords(r)}
-                      </option>
-                    ))}
-                  </select>
-                </div>
-                {s.formError && (
-                  <p role="alert" class="alert alert--error">
-                    {s.formError}
-                  </p>
-                )}
-                <button
-                  type="submit"
-                  class="button button--primary"
-                  disabled={s.creating}
-                  aria-busy={s.creating}
-                >
-                  Add
-                </button>
-              </form>
+                <TextField
+                  id="new-name"
+                  label="Name"
+                  required
+                  maxLength={200}
+                  autocomplete="off"
+                  value={s.draft.displayName}
+                  onValue={(displayName) => model.setDraft({ displayName })}
+                />
+                <TextField
+                  id="new-email"
+                  label="Email"
+                  type="email"
+                  required
+                  maxLength={254}
+                  autocomplete="off"
+                  value={s.draft.email}
+                  onValue={(email) => model.setDraft({ email })}
+                />
+                <RoleSelect
+                  id="new-role"
+                  label="Role"
+                  value={s.draft.role}
+                  onChange={(role) => {
+                    if (role) model.setDraft({ role });
+                  }}
+                />
+              </SubmitForm>
             </section>
 
-            <section aria-labelledby="list-heading">
+            <section class="people__section" aria-labelledby="list-heading">
               <h2 id="list-heading">Your hospital’s people</h2>
               <form
                 class="people__filters"
@@ -165,40 +97,30 @@ export function PeoplePage({ model, giveTo }: { model: PeopleViewModel; giveTo: 
                   void model.refresh();
                 }}
               >
-                <div class="field">
-                  <label for="search">Name or email</label>
-                  <input
-                    id="search"
-                    type="search"
-                    value={s.filter.q}
-                    onInput={(e) => model.setFilter({ q: e.currentTarget.value })}
-                  />
-                </div>
-                <div class="field">
-                  <label for="filter-role">Show role</label>
-                  <select
-                    id="filter-role"
-                    value={s.filter.role}
-                    onChange={(e) => {
-                      model.setFilter({ role: e.currentTarget.value as (typeof ROLES)[number] | '' });
-                      void model.refresh();
-                    }}
-                  >
-                    <option value="">Everyone</option>
-                    {ROLES.map((r) => (
-                      <option key={r} value={r}>
-                        {roleWords(r)}
-                      </option>
-                    ))}
-                  </select>
-                </div>
+                <TextField
+                  id="search"
+                  label="Name or email"
+                  type="search"
+                  value={s.filter.q}
+                  onValue={(q) => model.setFilter({ q })}
+                />
+                <RoleSelect
+                  id="filter-role"
+                  label="Show role"
+                  anyLabel="Everyone"
+                  value={s.filter.role}
+                  onChange={(role) => {
+                    model.setFilter({ role });
+                    void model.refresh();
+                  }}
+                />
                 <div class="field">
                   <label for="filter-status">Show status</label>
                   <select
                     id="filter-status"
                     value={s.filter.status}
                     onChange={(e) => {
-                      model.setFilter({ status: e.currentTarget.value as 'active' | 'deactivated' | '' });
+                      model.setFilter({ status: e.currentTarget.value as PeopleState['filter']['status'] });
                       void model.refresh();
                     }}
                   >
@@ -216,56 +138,14 @@ export function PeoplePage({ model, giveTo }: { model: PeopleViewModel; giveTo: 
               </p>
               <ul class="people__list">
                 {s.people.map((p) => (
-                  <li key={p.id} class="card people__person">
-                    <div>
-                      <strong>{p.displayName}</strong> · {roleWords(p.role)}
-                      {p.deactivatedAt !== null && <span class="people__badge"> · deactivated</span>}
-                      <div class="muted people__email">{p.email}</div>
-                    </div>
-                    <div class="people__actions">
-                      {p.deactivatedAt === null ? (
-                        <>
-                          <button
-                            type="button"
-                            class="button button--small"
-                            disabled={s.busyId !== null}
-                            aria-label={`New set-password link for ${p.displayName}`}
-                            onClick={() => void model.newLink(p)}
-                          >
-                            New link
-                          </button>
-                          {p.id !== s.user?.id && (
-                            <button
-                              type="button"
-                              class="button button--small button--danger"
-                              disabled={s.busyId !== null}
-                              aria-label={`Deactivate ${p.displayName}`}
-                              onClick={() => model.askDeactivate(p)}
-                            >
-                              Deactivate
-                            </button>
-                          )}
-                        </>
-                      ) : (
-                        <button
-                          type="button"
-                          class="button button--small"
-                          disabled={s.busyId !== null}
-                          aria-label={`Reactivate ${p.displayName}`}
-                          onClick={() => void model.reactivate(p)}
-                        >
-                          Reactivate
-                        </button>
-                      )}
-                    </div>
-                  </li>
+                  <PersonRow key={p.id} person={p} s={s} model={model} />
                 ))}
               </ul>
               {model.pageCount > 1 && (
                 <nav class="people__actions" aria-label="Pages">
                   <button
                     type="button"
-                    class="button button--small"
+                    class="button"
                     disabled={s.page <= 1}
                     onClick={() => void model.goToPage(s.page - 1)}
                   >
@@ -276,7 +156,7 @@ export function PeoplePage({ model, giveTo }: { model: PeopleViewModel; giveTo: 
                   </span>
                   <button
                     type="button"
-                    class="button button--small"
+                    class="button"
                     disabled={s.page >= model.pageCount}
                     onClick={() => void model.goToPage(s.page + 1)}
                   >
@@ -289,5 +169,166 @@ export function PeoplePage({ model, giveTo }: { model: PeopleViewModel; giveTo: 
         )}
       </main>
     </>
+  );
+}
+
+interface Parts {
+  s: PeopleState;
+  model: PeopleViewModel;
+}
+
+/** A role to choose; with `anyLabel`, also "any role" (the empty value). */
+function RoleSelect<V extends Role | ''>({
+  id,
+  label,
+  value,
+  anyLabel,
+  onChange,
+}: {
+  id: string;
+  label: string;
+  value: V;
+  anyLabel?: string;
+  onChange: (role: V) => void;
+}) {
+  return (
+    <div class="field">
+      <label for={id}>{label}</label>
+      <select id={id} value={value} onChange={(e) => onChange(e.currentTarget.value as V)}>
+        {anyLabel !== undefined && <option value="">{anyLabel}</option>}
+        {ROLES.map((r) => (
+          <option key={r} value={r}>
+            {roleWords(r)}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+/** One person: who they are, and what the admin may do about them (each button names the person). */
+function PersonRow({ person: p, s, model }: Parts & { person: PersonAccount }) {
+  /** The button says `words`; its name adds the person after them (the name starts with what is seen). */
+  const action = (words: string, forWhom: string, onClick: () => void, danger = false) => (
+    // aria-disabled rather than disabled while busy: a disabled button loses the focus, and the keyboard
+    // user their place in the list (the view model ignores a press while it is busy).
+    <button
+      type="button"
+      class={`button${danger ? ' button--danger' : ''}`}
+      aria-disabled={s.busyId !== null}
+      aria-label={`${words} ${forWhom}${p.displayName}`}
+      onClick={onClick}
+    >
+      {words}
+    </button>
+  );
+  return (
+    <li class="card people__person">
+      <div>
+        <strong>{p.displayName}</strong> · {roleWords(p.role)}
+        {p.deactivatedAt !== null && <span class="people__badge"> · deactivated</span>}
+        <div class="muted people__email">{p.email}</div>
+      </div>
+      <div class="people__actions">
+        {p.deactivatedAt !== null ? (
+          action('Reactivate', '', () => void model.reactivate(p))
+        ) : (
+          <>
+            {action('New password link', 'for ', () => void model.newLink(p))}
+            {p.id !== s.user?.id && action('Deactivate', '', () => model.askDeactivate(p), true)}
+          </>
+        )}
+      </div>
+    </li>
+  );
+}
+
+/** The one-time link just made, to copy and pass on; it is shown only now. */
+function LinkDialog({ s, model }: Parts) {
+  const link = s.link;
+  return (
+    <ModalDialog
+      open={link !== null}
+      onClose={() => model.dismissLink()}
+      headingId="link-heading"
+      fallbackFocusId="new-name"
+    >
+      {link && (
+        <>
+          <h2 id="link-heading" class="dialog__title">
+            Set-password link for {link.name}
+          </h2>
+          <p>
+            Pass it on to them: it works once, until {formatDateTime(link.expiresAt)}, and is shown only now.
+            {link.emailed ? ' It was also sent by email.' : ''}
+          </p>
+          <div class="field">
+            <label for="link-url">Link</label>
+            <input
+              id="link-url"
+              class="people__url"
+              type="text"
+              readOnly
+              value={link.url}
+              // Selected when it has the focus (the dialog opens on it): a copy by keyboard takes it whole.
+              onFocus={(e) => e.currentTarget.select()}
+            />
+          </div>
+          <p role="status" class="hint">
+            {link.copy === 'copied'
+              ? 'Copied.'
+              : link.copy === 'failed'
+                ? 'Copying was blocked: select the link and copy it.'
+                : ''}
+          </p>
+          <div class="dialog__actions">
+            <button type="button" class="button button--primary" onClick={() => void model.copyLink()}>
+              Copy
+            </button>
+            <button type="button" class="button" onClick={() => model.dismissLink()}>
+              Done
+            </button>
+          </div>
+        </>
+      )}
+    </ModalDialog>
+  );
+}
+
+/** Deactivating asks first: the person is signed out at once. */
+function ConfirmDeactivateDialog({ s, model }: Parts) {
+  const person = s.confirming;
+  return (
+    <ModalDialog
+      open={person !== null}
+      onClose={() => model.cancelDeactivate()}
+      headingId="confirm-heading"
+      describedBy="confirm-text"
+      role="alertdialog"
+    >
+      {person && (
+        <>
+          <h2 id="confirm-heading" class="dialog__title">
+            Deactivate {person.displayName}?
+          </h2>
+          <p id="confirm-text">
+            They are signed out at once, leave any call they are in, and cannot sign in until reactivated.
+          </p>
+          <div class="dialog__actions">
+            {/* First, so that it has the focus: the safe choice is the one a stray Enter makes. */}
+            <button type="button" class="button" onClick={() => model.cancelDeactivate()}>
+              Cancel
+            </button>
+            <button
+              type="button"
+              class="button button--danger"
+              onClick={() => void model.confirmDeactivate()}
+            >
+              Deactivate
+            </button>
+          </div>
+        </>
+      )}
+    </ModalDialog>
   );
 }

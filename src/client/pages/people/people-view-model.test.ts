@@ -21,7 +21,7 @@ function server(extra: (url: string, method: string) => Response | null = () => 
     const r = extra(url, init.method ?? 'GET');
     if (r) return r;
     if (url === '/api/session') return json(200, { user: admin, csrfToken: 't' });
-    if (url.startsWith('/api/admin/people?'))
+    if (url.startsWith('/api/hospitals/h/people?'))
       return json(200, { people: [doctor], total: 1, page: 1, pageSize: 25 });
     return json(404, { error: { code: 'not_found', message: 'Not found.' } });
   });
@@ -36,22 +36,30 @@ describe('PeopleViewModel', () => {
     expect(model.state).toMatchObject({ phase: 'ready', total: 1, people: [doctor] });
     model.setFilter({ q: ' dr ', role: 'doctor', status: 'active' });
     await model.refresh();
-    expect(calls.at(-1)).toBe('GET /api/admin/people?page=1&pageSize=25&q=dr&role=doctor&status=active');
+    expect(calls.at(-1)).toBe(
+      'GET /api/hospitals/h/people?page=1&pageSize=25&q=dr&role=doctor&status=active',
+    );
   });
 
-  it('shows who may not manage people', async () => {
-    const { api } = server((url) =>
-      url === '/api/session' ? json(200, { user: { ...admin, role: 'doctor' }, csrfToken: 't' }) : null,
-    );
-    const model = new PeopleViewModel(api, fakePlatform());
-    await model.load();
-    expect(model.state.phase).toBe('forbidden');
+  it('shows who may not manage people: another role, or an admin of no hospital; asks for no list', async () => {
+    for (const user of [
+      { ...admin, role: 'doctor' },
+      { ...admin, hospitalId: null },
+    ]) {
+      const { api, calls } = server((url) =>
+        url === '/api/session' ? json(200, { user, csrfToken: 't' }) : null,
+      );
+      const model = new PeopleViewModel(api, fakePlatform());
+      await model.load();
+      expect(model.state.phase).toBe('forbidden');
+      expect(calls).toEqual(['GET /api/session']);
+    }
   });
 
   it('adds a person and shows the link to copy', async () => {
     const link = { url: 'http://x/set-password#token=abc', expiresAt: 5, emailed: false };
     const { api } = server((url, method) =>
-      url === '/api/admin/people' && method === 'POST'
+      url === '/api/hospitals/h/people' && method === 'POST'
         ? json(201, { person: doctor, linkedExisting: false, setPasswordLink: link })
         : null,
     );
@@ -69,7 +77,7 @@ describe('PeopleViewModel', () => {
   it('deactivates only after confirmation and lists the appointments to reassign', async () => {
     const appointments = [{ id: 'ap1', scheduledAt: 9, reason: '', patient: { id: 'p', displayName: 'P' } }];
     const { api, calls } = server((url) =>
-      url === '/api/admin/people/d1/deactivate'
+      url === '/api/hospitals/h/people/d1/deactivate'
         ? json(200, { person: { ...doctor, deactivatedAt: 3 }, futureAppointments: appointments })
         : null,
     );
@@ -80,14 +88,14 @@ describe('PeopleViewModel', () => {
     model.cancelDeactivate();
     model.askDeactivate(doctor as never);
     await model.confirmDeactivate();
-    expect(calls).toContain('POST /api/admin/people/d1/deactivate');
+    expect(calls).toContain('POST /api/hospitals/h/people/d1/deactivate');
     expect(model.state.reassign).toEqual({ name: 'Dr. D', appointments });
     expect(model.state.confirming).toBeNull();
   });
 
   it('shows a refusal as it came', async () => {
     const { api } = server((url, method) =>
-      url === '/api/admin/people' && method === 'POST'
+      url === '/api/hospitals/h/people' && method === 'POST'
         ? json(409, {
             error: { code: 'email_taken', message: 'Someone already has an account with this email.' },
           })

@@ -44,6 +44,8 @@ export interface PeopleState {
 export class PeopleViewModel extends ViewModel<PeopleState> {
   readonly #api: ApiClient;
   readonly #platform: Platform;
+  /** The admin's hospital: the people routes name it (/api/hospitals/:hospitalId/people). */
+  #hospitalId = '';
 
   constructor(api: ApiClient, platform: Platform) {
     super({
@@ -76,10 +78,12 @@ export class PeopleViewModel extends ViewModel<PeopleState> {
     try {
       const session = await requireSession(this.#api, this.#platform);
       if (!session) return;
-      if (session.user.role !== 'admin') {
+      const hospitalId = session.user.role === 'admin' ? session.user.hospitalId : null;
+      if (hospitalId === null) {
         this.update({ user: session.user, phase: 'forbidden' });
         return;
       }
+      this.#hospitalId = hospitalId;
       this.update({ user: session.user });
       await this.refresh();
     } catch (error) {
@@ -94,7 +98,7 @@ export class PeopleViewModel extends ViewModel<PeopleState> {
     if (filter.role) query.role = filter.role;
     if (filter.status) query.status = filter.status;
     try {
-      const result = await this.#api.listPeople(query);
+      const result = await this.#api.listPeople(this.#hospitalId, query);
       this.update({ phase: 'ready', people: result.people, total: result.total, error: null });
     } catch (error) {
       this.update({ phase: this.state.phase === 'loading' ? 'failed' : 'ready', error: errorMessage(error) });
@@ -123,7 +127,7 @@ export class PeopleViewModel extends ViewModel<PeopleState> {
     }
     this.update({ creating: true, formError: null, message: null });
     try {
-      const made = await this.#api.createPerson({
+      const made = await this.#api.createPerson(this.#hospitalId, {
         displayName: draft.displayName.trim(),
         email: draft.email.trim(),
         role: draft.role,
@@ -145,7 +149,7 @@ export class PeopleViewModel extends ViewModel<PeopleState> {
 
   async newLink(person: PersonAccount): Promise<void> {
     await this.#act(person, async () => {
-      const link = await this.#api.newPasswordLink(person.id);
+      const link = await this.#api.newPasswordLink(this.#hospitalId, person.id);
       this.update({
         link: { name: person.displayName, ...link, copy: 'idle' },
         message: `A new link for ${person.displayName}; the previous one no longer works.`,
@@ -166,7 +170,7 @@ export class PeopleViewModel extends ViewModel<PeopleState> {
     if (!person) return;
     this.update({ confirming: null });
     await this.#act(person, async () => {
-      const result = await this.#api.deactivatePerson(person.id);
+      const result = await this.#api.deactivatePerson(this.#hospitalId, person.id);
       this.update({
         message: `${person.displayName} was deactivated and signed out.`,
         reassign:
@@ -179,7 +183,7 @@ export class PeopleViewModel extends ViewModel<PeopleState> {
 
   async reactivate(person: PersonAccount): Promise<void> {
     await this.#act(person, async () => {
-      await this.#api.reactivatePerson(person.id);
+      await this.#api.reactivatePerson(this.#hospitalId, person.id);
       this.update({ message: `${person.displayName} can sign in again.` });
     });
   }

@@ -7,15 +7,18 @@ import type { ReassignViewModel } from './reassign-view-model.js';
 /** A deactivated doctor's coming appointments, each with a "Give to" doctor choice. */
 export function ReassignList({
   model,
+  hospitalId,
   appointments,
 }: {
   model: ReassignViewModel;
+  /** The admin's hospital, whose active doctors may take the appointments. */
+  hospitalId: string;
   appointments: readonly ReassignableAppointment[];
 }) {
   const s = useViewModel(model);
   useEffect(() => {
-    void model.load();
-  }, [model]);
+    void model.load(hospitalId);
+  }, [model, hospitalId]);
   return (
     <>
       {s.error?.id === null && (

@@ -6,7 +6,7 @@ import { fakeApi, type Route } from '../../testing/fake-api.js';
 import { appointment } from '../../testing/fixtures.js';
 import { ReassignViewModel } from './reassign-view-model.js';
 
-const DOCTORS = '/api/admin/people?role=doctor&status=active&pageSize=200';
+const DOCTORS = '/api/hospitals/h1/people?role=doctor&status=active&pageSize=200';
 const REASSIGN = '/api/appointments/a1/reassign';
 const bo: PersonAccount = {
   id: 'd2',
@@ -35,7 +35,7 @@ const refusal = (code: string, status = 400, extra: Record<string, unknown> = {}
 describe('giving a deactivated doctor’s appointments to another doctor', () => {
   it('offers the active doctors and asks for a choice before sending', async () => {
     const { model, api } = setup([]);
-    await model.load();
+    await model.load('h1');
     expect(model.state.doctors.map((d) => d.displayName)).toEqual(['Dr. Bo']);
     await model.give('a1');
     expect(model.state.error).toEqual({ id: 'a1', message: 'Choose a doctor first.' });
@@ -57,7 +57,7 @@ describe('giving a deactivated doctor’s appointments to another doctor', () =>
       }),
       { method: 'POST', path: REASSIGN, status: 200, body: { appointment: given } },
     ]);
-    await model.load();
+    await model.load('h1');
     model.choose('a1', 'd2');
     await model.give('a1');
     expect(model.state.warnings).toEqual({
@@ -83,7 +83,7 @@ describe('giving a deactivated doctor’s appointments to another doctor', () =>
       refusal('appointment_cancelled', 409),
       refusal('forbidden', 403),
     ]);
-    await model.load();
+    await model.load('h1');
     model.choose('a1', 'd2');
     const seen: (string | undefined)[] = [];
     for (let i = 0; i < 4; i++) {

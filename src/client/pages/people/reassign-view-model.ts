@@ -30,9 +30,9 @@ export class ReassignViewModel extends ViewModel<ReassignState> {
     this.#api = api;
   }
 
-  async load(): Promise<void> {
+  async load(hospitalId: string): Promise<void> {
     try {
-      this.update({ doctors: await this.#api.activeDoctors(), error: null });
+      this.update({ doctors: await this.#api.activeDoctors(hospitalId), error: null });
     } catch (error) {
       this.update({
         error: { id: null, message: `The doctors could not be loaded. ${errorMessage(error)}` },
