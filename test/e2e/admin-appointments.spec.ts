@@ -1,4 +1,5 @@
 import type { Page } from '@playwright/test';
+import { fillNewAppointment, instant, localDay } from './support/admin-day.js';
 import { endActiveCall } from './support/call-flow.js';
 import { DEMO_ACCOUNTS, expect, signIn, test } from './support/fixtures.js';
 
@@ -7,32 +8,21 @@ import { DEMO_ACCOUNTS, expect, signIn, test } from './support/fixtures.js';
 // and sets the hospital's policy, which the next call's context reports.
 
 const pad = (n: number) => String(n).padStart(2, '0');
-/** YYYY-MM-DD of the day `days` from today, in the browser's (and this machine's) time zone. */
-function localDay(days: number): string {
-  const d = new Date();
-  d.setDate(d.getDate() + days);
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-}
-const instant = (day: string, time: string) => new Date(`${day}T${time}:00`).getTime();
 
 async function csrf(page: Page): Promise<string> {
   return ((await (await page.request.get('/api/session')).json()) as { csrfToken: string }).csrfToken;
 }
 
-async function fillNewAppointment(admin: Page, day: string, time: string, reason: string): Promise<void> {
-  await admin.getByRole('button', { name: 'New appointment', exact: true }).click();
-  const form = admin.getByRole('region', { name: 'New appointment' });
-  await expect(form).toBeVisible();
-  await form.getByLabel('Doctor', { exact: true }).selectOption({ label: 'Dr. Ada Demo' });
-  await form.getByLabel('Find the patient (name or email)').fill('patient@demo');
-  await expect(form.getByLabel('Patient', { exact: true }).locator('option')).toHaveCount(2);
-  await form.getByLabel('Patient', { exact: true }).selectOption({ label: 'Pat Demo · patient@demo.test' });
-  await form.getByLabel('Day', { exact: true }).fill(day);
-  await form.getByLabel('Time', { exact: true }).fill(time);
-  await form.getByLabel('Length in minutes').fill('30');
-  await form.getByLabel('Reason (optional)').fill(reason);
-  await form.getByRole('button', { name: 'Create appointment', exact: true }).click();
-}
+/** The demo doctor and patient's appointment through the form. */
+const fillDemoAppointment = (admin: Page, day: string, time: string, reason: string) =>
+  fillNewAppointment(admin, {
+    doctor: 'Dr. Ada Demo',
+    patientQuery: 'patient@demo',
+    patient: 'Pat Demo · patient@demo.test',
+    day,
+    time,
+    reason,
+  });
 
 /** How many appointments the admin's list counts (all days, no filter). */
 async function listedTotal(admin: Page): Promise<number> {
@@ -50,10 +40,10 @@ test('the admin makes an appointment for the demo doctor and patient (confirming
     signIn(patient, DEMO_ACCOUNTS.patient, app.demoPassword),
   ]);
   const day = localDay(1);
-  await fillNewAppointment(admin, day, '10:00', 'E2E first visit');
+  await fillDemoAppointment(admin, day, '10:00', 'E2E first visit');
   await expect(admin.getByText(/^Appointment made: Pat Demo with Dr\. Ada Demo/)).toBeVisible();
 
-  await fillNewAppointment(admin, day, '10:15', 'E2E second visit');
+  await fillDemoAppointment(admin, day, '10:15', 'E2E second visit');
   const warning = admin
     .getByRole('alert')
     .filter({ hasText: 'Please check before you make this appointment' });

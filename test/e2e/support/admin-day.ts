@@ -55,3 +55,50 @@ export async function checkIn(patient: Page, appointmentId: string): Promise<voi
   await patient.getByRole('link', { name: 'Check in', exact: true }).click();
   await expect(patient.getByText('The doctor will be with you shortly', { exact: true })).toBeVisible();
 }
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** YYYY-MM-DD of the day `days` from today, in the browser's (and this machine's) time zone. */
+export function localDay(days: number): string {
+  const d = new Date();
+  d.setDate(d.getDate() + days);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+/** HH:MM now, in this machine's time zone (the form's minute). */
+export function localTime(): string {
+  const d = new Date();
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/** The epoch time of a local day and HH:MM. */
+export const instant = (day: string, time: string) => new Date(`${day}T${time}:00`).getTime();
+
+export interface NewAppointment {
+  /** The doctor's name as the form lists it. */
+  doctor: string;
+  /** What to type in the patient search, and the choice it then offers (`Name · email`). */
+  patientQuery: string;
+  patient: string;
+  day: string;
+  time: string;
+  lengthMinutes?: number;
+  reason: string;
+}
+
+/** Fills the admin's New appointment form on the appointments page and presses Create appointment. */
+export async function fillNewAppointment(admin: Page, a: NewAppointment): Promise<void> {
+  await admin.getByRole('button', { name: 'New appointment', exact: true }).click();
+  const form = admin.getByRole('region', { name: 'New appointment' });
+  await expect(form).toBeVisible();
+  await form.getByLabel('Doctor', { exact: true }).selectOption({ label: a.doctor });
+  await form.getByLabel('Find the patient (name or email)').fill(a.patientQuery);
+  const patient = form.getByLabel('Patient', { exact: true });
+  await expect(patient.locator('option', { hasText: a.patient })).toHaveCount(1);
+  await patient.selectOption({ label: a.patient });
+  await form.getByLabel('Day', { exact: true }).fill(a.day);
+  await form.getByLabel('Time', { exact: true }).fill(a.time);
+  await form.getByLabel('Length in minutes').fill(String(a.lengthMinutes ?? 30));
+  await form.getByLabel('Reason (optional)').fill(a.reason);
+  await form.getByRole('button', { name: 'Create appointment', exact: true }).click();
+}
