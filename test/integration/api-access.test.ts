@@ -200,7 +200,7 @@ type Caller = 'anonymous' | 'linkGuest' | 'patient' | 'doctor' | 'otherAdmin' | 
 const CALLERS: Caller[] = ['anonymous', 'linkGuest', 'patient', 'doctor', 'otherAdmin', 'admin'];
 
 /**
- * Everyone but the hospital's own admin is refused alike (docs/admin-api-appointments.md): no session is
+ * Everyone but the hospital's own admin is refused alike (docs/admin-api.md): no session is
  * 401, and a link guest, who holds only a call cookie, has none; any other role, and an admin of another
  * hospital, is 403 `forbidden`.
  */

@@ -264,7 +264,7 @@ export class ApiClient {
     return this.#request('GET', `/api/appointments/${enc(id)}/call`);
   }
 
-  /** A hospital admin's appointments: one page, filtered (docs/admin-api-appointments.md). */
+  /** A hospital admin's appointments: one page, filtered (docs/admin-api.md). */
   listHospitalAppointments(hospitalId: string, query: Record<string, string>): Promise<AppointmentPage> {
     const search = new URLSearchParams(query).toString();
     return this.#request(

@@ -1,5 +1,5 @@
 import type { SessionView } from '../../protocol/api.js';
-import { ApiError } from '../api/api-error.js';
+import { ApiError, errorMessage } from '../api/api-error.js';
 import type { ApiClient } from '../api/http-client.js';
 import { loginUrl } from '../lib/next-path.js';
 import type { Platform } from '../platform/platform.js';
@@ -21,12 +21,22 @@ export async function requireSession(api: ApiClient, platform: Platform): Promis
   }
 }
 
-/** Signs out and goes to the login page; an already-ended session counts as signed out. */
-export async function signOut(api: ApiClient, platform: Platform): Promise<void> {
+/**
+ * Signs out and goes to the login page; an already-ended session counts as signed out. The page's socket,
+ * if it has one, is closed first: signing out closes this session's sockets (4004), and that close is
+ * expected, not news for the user. Returns what went wrong, in words for the page, or null.
+ */
+export async function signOut(
+  api: ApiClient,
+  platform: Platform,
+  socket?: { close(): void },
+): Promise<string | null> {
+  socket?.close();
   try {
     await api.signOut();
   } catch (error) {
-    if (!(error instanceof ApiError) || error.status !== 401) throw error;
+    if (!(error instanceof ApiError) || error.status !== 401) return errorMessage(error);
   }
   platform.replace('/login');
+  return null;
 }

@@ -87,7 +87,7 @@ export const appointmentImportBody = z
 const doc = routeDocs('admin: appointments');
 
 /**
- * The hospital admin's appointment routes (docs/admin-api-appointments.md): list, create, reschedule,
+ * The hospital admin's appointment routes (docs/admin-api.md): list, create, reschedule,
  * cancel, call history and the CSV import. Admins of that hospital only; everyone else gets 403.
  */
 export async function appointmentAdminRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {

@@ -33,7 +33,7 @@ export const policyChangeBody = z
   })
   .strict();
 
-/** `GET/PUT /api/hospitals/:hospitalId/policy`: the hospital's admins only (docs/admin-api-appointments.md). */
+/** `GET/PUT /api/hospitals/:hospitalId/policy`: the hospital's admins only (docs/admin-api.md). */
 export async function policyRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const { config, store, policy } = ctx;
 

@@ -56,7 +56,7 @@ export interface CallLimits {
 }
 
 /**
- * Per-hospital policy (docs/admin-api-appointments.md). One primary-key read per question: asked when a
+ * Per-hospital policy (docs/admin-api.md). One primary-key read per question: asked when a
  * call starts, a patient checks in or a page needs it, never per signaling message; the sweeper reads the
  * limits kept on each call session instead.
  */

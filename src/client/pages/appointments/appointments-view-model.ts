@@ -171,13 +171,8 @@ export class AppointmentsViewModel extends ViewModel<AppointmentsState> {
 
   async signOut(): Promise<void> {
     this.update({ signingOut: true });
-    // Signing out closes this session's sockets (4004); that close is expected, not news for the user.
-    this.#socket.close();
-    try {
-      await signOut(this.#api, this.#platform);
-    } catch (error) {
-      this.update({ signingOut: false, error: errorMessage(error) });
-    }
+    const failed = await signOut(this.#api, this.#platform, this.#socket);
+    if (failed) this.update({ signingOut: false, error: failed });
   }
 
   #watchWaitingRooms(): void {

@@ -103,11 +103,8 @@ export class DeviceTestViewModel extends ViewModel<DeviceTestState> {
 
   async signOut(): Promise<void> {
     this.update({ signingOut: true });
-    try {
-      await signOut(this.#api, this.#platform);
-    } catch (error) {
-      this.update({ signingOut: false, error: errorMessage(error) });
-    }
+    const failed = await signOut(this.#api, this.#platform);
+    if (failed) this.update({ signingOut: false, error: failed });
   }
 
   dispose(): void {

@@ -1,3 +1,4 @@
+import { useEffect, useRef } from 'preact/hooks';
 import { ROLES, type Role } from '../../../protocol/call-status.js';
 import type { PersonAccount } from '../../../protocol/people.js';
 import { formatDateTime, roleWords } from '../../lib/format.js';
@@ -31,11 +32,7 @@ export function PeoplePage({ model, giveTo }: { model: PeopleViewModel; giveTo: 
             {s.error}
           </p>
         )}
-        {s.message && (
-          <p role="status" class="alert alert--info">
-            {s.message}
-          </p>
-        )}
+        {s.message && <Outcome message={s.message} settled={s.busyId === null} />}
         <LinkDialog s={s} model={model} />
         <ConfirmDeactivateDialog s={s} model={model} />
         {s.reassign && s.user?.hospitalId && (
@@ -330,5 +327,23 @@ function ConfirmDeactivateDialog({ s, model }: Parts) {
         </>
       )}
     </ModalDialog>
+  );
+}
+
+/**
+ * What an action did. When the control that had the focus is gone (Deactivate becomes Reactivate), the
+ * focus comes here rather than falling back to the top of the page.
+ */
+function Outcome({ message, settled }: { message: string; settled: boolean }) {
+  const element = useRef<HTMLParagraphElement>(null);
+  useEffect(() => {
+    // Checked once the action's list has been drawn again (settled), when the old control is gone.
+    const active = element.current?.ownerDocument.activeElement;
+    if (settled && (!active || active === element.current?.ownerDocument.body)) element.current?.focus();
+  }, [message, settled]);
+  return (
+    <p ref={element} role="status" class="alert alert--info" tabIndex={-1}>
+      {message}
+    </p>
   );
 }

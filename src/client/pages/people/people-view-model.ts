@@ -205,7 +205,8 @@ export class PeopleViewModel extends ViewModel<PeopleState> {
 
   async signOut(): Promise<void> {
     this.update({ signingOut: true });
-    await signOut(this.#api, this.#platform).catch(() => this.update({ signingOut: false }));
+    const failed = await signOut(this.#api, this.#platform);
+    if (failed) this.update({ signingOut: false, error: failed });
   }
 
   async #act(person: PersonAccount, action: () => Promise<void>): Promise<void> {

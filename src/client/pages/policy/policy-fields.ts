@@ -21,7 +21,7 @@ export interface NumberField extends FieldBase<PolicyKey> {
 
 export type PolicyField = FlagField | NumberField;
 
-/** Every policy setting, in the order the page shows them (docs/admin-api-appointments.md). */
+/** Every policy setting, in the order the page shows them (docs/admin-api.md). */
 export const POLICY_FIELDS: readonly PolicyField[] = [
   {
     key: 'checkInMinutes',

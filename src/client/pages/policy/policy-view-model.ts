@@ -156,6 +156,7 @@ export class PolicyViewModel extends ViewModel<PolicyState> {
 
   async signOut(): Promise<void> {
     this.update({ signingOut: true });
-    await signOut(this.#api, this.#platform).catch(() => this.update({ signingOut: false }));
+    const failed = await signOut(this.#api, this.#platform);
+    if (failed) this.update({ signingOut: false, error: failed });
   }
 }
