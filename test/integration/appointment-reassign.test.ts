@@ -82,6 +82,32 @@ describe.each(testDatabases())('giving an appointment to another doctor on $name
     expect((await agents.doctor.request('GET', `/api/appointments/${id}`)).status).toBe(403);
   });
 
+  it('S28 the doctor it was taken from stops hearing it at once; its patient still does', async () => {
+    const old = await setup.socket(agents.doctor);
+    const patient = await setup.socket(agents.patient);
+    const patientTab = await setup.socket(agents.patient);
+    for (const s of [old, patientTab]) {
+      expect((await s.call({ type: 'subscribe', appointmentId: id })).type).toBe('ack');
+    }
+    const say = async (body: string) => {
+      const ack = await patient.call({ type: 'chat', appointmentId: id, clientId: body, body });
+      expect(ack.type).toBe('ack');
+      // Delivered to the patient's other tab: every subscriber on this node has had its turn.
+      await patientTab.next('chat', (m) => m.message.body === body);
+    };
+    await say('before');
+    expect((await old.next('chat')).message.body).toBe('before');
+
+    expect((await reassign({ doctorId: secondDoctor.id })).status).toBe(200);
+    await say('after');
+    expect(old.received.filter((m) => m.type === 'chat')).toEqual([]);
+    // Subscribing again is refused: it is no longer theirs.
+    expect(await old.call({ type: 'subscribe', appointmentId: id })).toMatchObject({
+      type: 'error',
+      code: 'not_party',
+    });
+  });
+
   it('refuses a doctor of another hospital, a deactivated doctor and anyone not a doctor; nothing changes; audited', async () => {
     const deactivated = await server.ctx.store.users.create({
       email: 'gone@a.test',

@@ -37,8 +37,11 @@ export class AppointmentService {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
-    /** Tells the hospital's dashboards (S28); the command line, which reaches no node, has none. */
-    private readonly dashboards: Pick<Broadcaster, 'appointmentsChanged'> | null = null,
+    /**
+     * Tells the hospital's dashboards, and every node when an appointment's parties change (S28); the
+     * command line, which reaches no node, has none.
+     */
+    private readonly realtime: Pick<Broadcaster, 'appointmentsChanged' | 'control'> | null = null,
   ) {}
 
   /**
@@ -77,7 +80,7 @@ export class AppointmentService {
   }
 
   private async changed(hospitalId: string): Promise<void> {
-    await this.dashboards?.appointmentsChanged(hospitalId);
+    await this.realtime?.appointmentsChanged(hospitalId);
   }
 
   /** Moves an appointment (checked by the caller) that is not cancelled and whose call is not under way. */
@@ -177,6 +180,14 @@ export class AppointmentService {
         return true;
       });
       if (done) {
+        if (n.doctorId !== a.doctor_id) {
+          await this.realtime?.control({
+            type: 'appointment-parties',
+            appointmentId: a.id,
+            doctorId: n.doctorId,
+            patientId: a.patient_id,
+          });
+        }
         await this.changed(a.hospital_id);
         return this.required(a.id);
       }

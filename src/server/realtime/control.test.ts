@@ -8,6 +8,7 @@ describe('control messages', () => {
       { type: 'revoke-grant', grantId: 'g1' },
       { type: 'revoke-call', appointmentId: 'a1', currentSessionId: 's2' },
       { type: 'replace', connectionId: 'c1' },
+      { type: 'appointment-parties', appointmentId: 'a1', doctorId: 'd2', patientId: 'p1' },
     ];
     for (const m of messages) expect(decodeControl(encodeControl(m))).toEqual(m);
     expect(encodeControl({ type: 'revoke-call', appointmentId: 'a1', currentSessionId: 's2' })).toBe(
@@ -18,5 +19,6 @@ describe('control messages', () => {
   it('ignores what it does not know', () => {
     expect(decodeControl('revoke-session')).toBeNull();
     expect(decodeControl('teleport x')).toBeNull();
+    expect(decodeControl('appointment-parties a1 d2')).toBeNull();
   });
 });

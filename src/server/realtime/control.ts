@@ -10,7 +10,12 @@ export type ControlMessage =
   /** A restart revoked the appointment's call cookies of every call but the current one. */
   | { type: 'revoke-call'; appointmentId: string; currentSessionId: string }
   /** Another connection of the same party took this one's place in its room. */
-  | { type: 'replace'; connectionId: string };
+  | { type: 'replace'; connectionId: string }
+  /**
+   * An appointment was given to another doctor: its parties are now these two, and a connection of anyone
+   * else that was subscribed to it as a party stops hearing it at once (S28).
+   */
+  | { type: 'appointment-parties'; appointmentId: string; doctorId: string; patientId: string };
 
 /** `<type> <arg> [<arg>]`: ids and digests hold no spaces. */
 export function encodeControl(m: ControlMessage): string {
@@ -23,11 +28,13 @@ export function encodeControl(m: ControlMessage): string {
       return `revoke-call ${m.appointmentId} ${m.currentSessionId}`;
     case 'replace':
       return `replace ${m.connectionId}`;
+    case 'appointment-parties':
+      return `appointment-parties ${m.appointmentId} ${m.doctorId} ${m.patientId}`;
   }
 }
 
 export function decodeControl(payload: string): ControlMessage | null {
-  const [type, arg, arg2] = payload.split(' ');
+  const [type, arg, arg2, arg3] = payload.split(' ');
   if (!arg) return null;
   switch (type) {
     case 'revoke-session':
@@ -39,6 +46,8 @@ export function decodeControl(payload: string): ControlMessage | null {
       return { type, appointmentId: arg, currentSessionId: arg2 ?? '' };
     case 'replace':
       return { type, connectionId: arg };
+    case 'appointment-parties':
+      return arg2 && arg3 ? { type, appointmentId: arg, doctorId: arg2, patientId: arg3 } : null;
     default:
       return null;
   }

@@ -32,7 +32,7 @@ export class ConnectionRegistry implements Iterable<Connection> {
     return this.byId.has(connectionId);
   }
 
-  apply(m: ControlMessage): void {
+  apply(m: Exclude<ControlMessage, { type: 'appointment-parties' }>): void {
     switch (m.type) {
       case 'revoke-session':
         for (const conn of this.connections) {

@@ -120,7 +120,8 @@ export class SignalingHub {
     );
     this.controlUnsub = bus.subscribe(channels.control, (payload) => {
       const message = decodeControl(payload);
-      if (message) this.registry.apply(message);
+      if (message?.type === 'appointment-parties') this.dropFormerParties(message);
+      else if (message) this.registry.apply(message);
     });
   }
 
@@ -382,6 +383,24 @@ export class SignalingHub {
     await this.rooms.leaveWaitingRoom(conn, departure);
     for (const channel of conn.subscriptions) await this.fanout.remove(channel, conn);
     conn.subscriptions.clear();
+  }
+
+  /**
+   * An appointment has new parties (it was given to another doctor): a connection of anyone else that is
+   * subscribed to it as a party leaves its channel now, before the next message on it is delivered, so the
+   * doctor it was taken from hears none of its chat or status. Admins watch it by their hospital, not as
+   * a party, and keep it.
+   */
+  private dropFormerParties(m: { appointmentId: string; doctorId: string; patientId: string }): void {
+    const channel = channels.appointment(m.appointmentId);
+    for (const conn of this.registry) {
+      if (!conn.subscriptions.has(channel) || conn.user.role === 'admin') continue;
+      if (conn.user.id === m.doctorId || conn.user.id === m.patientId) continue;
+      conn.subscriptions.delete(channel);
+      conn.partyOf.delete(m.appointmentId);
+      // The member leaves at once (remove's first step is synchronous); the bus unsubscribes later.
+      void this.fanout.remove(channel, conn).catch(() => {});
+    }
   }
 
   private checkCredentials(): Promise<void> {
