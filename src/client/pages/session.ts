@@ -1,4 +1,4 @@
-import type { SessionView } from '../../protocol/api.js';
+import type { SessionView, UserView } from '../../protocol/api.js';
 import { ApiError, errorMessage } from '../api/api-error.js';
 import type { ApiClient } from '../api/http-client.js';
 import { loginUrl } from '../lib/next-path.js';
@@ -19,6 +19,20 @@ export async function requireSession(api: ApiClient, platform: Platform): Promis
     if (redirectIfSignedOut(error, platform)) return null;
     throw error;
   }
+}
+
+/**
+ * The signed-in user of a hospital admin's page, with their hospital: null after starting the redirect
+ * to sign in; `hospitalId` null when they are not an admin of a hospital (the page says it is not theirs).
+ */
+export async function requireAdminSession(
+  api: ApiClient,
+  platform: Platform,
+): Promise<{ user: UserView; hospitalId: string | null } | null> {
+  const session = await requireSession(api, platform);
+  if (!session) return null;
+  const { user } = session;
+  return { user, hospitalId: user.role === 'admin' ? user.hospitalId : null };
 }
 
 /**

@@ -9,7 +9,7 @@ import type { Platform } from '../../platform/platform.js';
 import { ViewModel } from '../../ui/view-model.js';
 import { needsSignIn } from '../../ws/close-reasons.js';
 import { type ReconnectingSocket, SocketRequestError } from '../../ws/reconnecting-socket.js';
-import { redirectIfSignedOut, requireSession, signOut } from '../session.js';
+import { redirectIfSignedOut, requireAdminSession, signOut } from '../session.js';
 import {
   changeWords,
   type DashboardGroup,
@@ -123,14 +123,14 @@ export class DashboardViewModel extends ViewModel<DashboardState> {
 
   async load(): Promise<void> {
     try {
-      const session = await requireSession(this.#api, this.#platform);
-      if (!session) return;
-      const { user } = session;
-      if (user.role !== 'admin' || !user.hospitalId) {
+      const admin = await requireAdminSession(this.#api, this.#platform);
+      if (!admin) return;
+      const { user, hospitalId } = admin;
+      if (!hospitalId) {
         this.update({ user, phase: 'forbidden' });
         return;
       }
-      this.#hospitalId = user.hospitalId;
+      this.#hospitalId = hospitalId;
       this.update({ user });
       this.#connect();
     } catch (error) {

@@ -5,7 +5,7 @@ import { errorMessage } from '../../api/api-error.js';
 import type { ApiClient, PeopleQuery } from '../../api/http-client.js';
 import type { Platform } from '../../platform/platform.js';
 import { ViewModel } from '../../ui/view-model.js';
-import { requireSession, signOut } from '../session.js';
+import { requireAdminSession, signOut } from '../session.js';
 
 const PAGE_SIZE = 25;
 
@@ -76,15 +76,15 @@ export class PeopleViewModel extends ViewModel<PeopleState> {
 
   async load(): Promise<void> {
     try {
-      const session = await requireSession(this.#api, this.#platform);
-      if (!session) return;
-      const hospitalId = session.user.role === 'admin' ? session.user.hospitalId : null;
-      if (hospitalId === null) {
-        this.update({ user: session.user, phase: 'forbidden' });
+      const admin = await requireAdminSession(this.#api, this.#platform);
+      if (!admin) return;
+      const { user, hospitalId } = admin;
+      if (!hospitalId) {
+        this.update({ user, phase: 'forbidden' });
         return;
       }
       this.#hospitalId = hospitalId;
-      this.update({ user: session.user });
+      this.update({ user });
       await this.refresh();
     } catch (error) {
       this.update({ phase: 'failed', error: errorMessage(error) });

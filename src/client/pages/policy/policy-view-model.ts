@@ -3,7 +3,7 @@ import { ApiError, errorMessage } from '../../api/api-error.js';
 import type { ApiClient } from '../../api/http-client.js';
 import type { Platform } from '../../platform/platform.js';
 import { ViewModel } from '../../ui/view-model.js';
-import { requireSession, signOut } from '../session.js';
+import { requireAdminSession, signOut } from '../session.js';
 import { POLICY_FIELDS, type PolicyField } from './policy-fields.js';
 
 /**
@@ -98,14 +98,14 @@ export class PolicyViewModel extends ViewModel<PolicyState> {
 
   async load(): Promise<void> {
     try {
-      const session = await requireSession(this.#api, this.#platform);
-      if (!session) return;
-      const { user } = session;
-      if (user.role !== 'admin' || !user.hospitalId) {
+      const admin = await requireAdminSession(this.#api, this.#platform);
+      if (!admin) return;
+      const { user, hospitalId } = admin;
+      if (!hospitalId) {
         this.update({ user, phase: 'forbidden' });
         return;
       }
-      const view = await this.#api.getPolicy(user.hospitalId);
+      const view = await this.#api.getPolicy(hospitalId);
       this.update({ user, view, draft: draftOf(view), phase: 'ready' });
     } catch (error) {
       const forbidden = error instanceof ApiError && error.status === 403;
