@@ -79,6 +79,30 @@ export const ERRORS = {
   import_invalid: { status: 400, message: 'Some rows of the file are wrong: nothing was imported.' },
   import_too_large: { status: 413, message: 'The file has too many rows for one import.' },
   check_in_not_open: { status: 409, message: 'Check-in opens shortly before the appointment.' },
+  recording_not_allowed: { status: 403, message: 'This hospital does not allow recording calls.' },
+  recording_open: { status: 409, message: 'A recording of this call is already asked for or under way.' },
+  recording_not_active: { status: 409, message: 'This recording is not under way: nothing more is stored.' },
+  recording_not_finished: { status: 409, message: 'This recording is not finished yet.' },
+  chunk_checksum_mismatch: {
+    status: 422,
+    message: 'The chunk arrived damaged (its checksum does not match). Send it again.',
+  },
+  chunk_conflict: {
+    status: 409,
+    message: 'A different chunk with this number is already stored for this recording.',
+  },
+  recording_too_large: {
+    status: 413,
+    message: 'The recording has reached its maximum size: it was stopped and what was stored is kept.',
+  },
+  storage_full: {
+    status: 507,
+    message: 'The server has no room left for recordings: recording stopped. What was stored is kept.',
+  },
+  recordings_key_missing: {
+    status: 409,
+    message: 'Recording needs an encryption key (RECORDINGS_KEY or RECORDINGS_KEY_FILE) on the server.',
+  },
   signal_connection_unknown: {
     status: 404,
     message: 'This signaling connection is closed or lives on another server. Open a new one.',
