@@ -30,6 +30,7 @@ import type {
   PersonAccount,
   SetPasswordLink,
 } from '../../protocol/people.js';
+import type { AppointmentRecordings, ConsentAnswer, RecordingView } from '../../protocol/recording.js';
 import { ApiError } from './api-error.js';
 
 export interface PeopleQuery {
@@ -327,6 +328,22 @@ export class ApiClient {
   }
 
   /** Short-lived ICE servers for the device test page's connection test (signed in or call cookie). */
+  askRecording(appointmentId: string): Promise<RecordingView> {
+    return this.#request('POST', `/api/appointments/${enc(appointmentId)}/recordings`, {});
+  }
+
+  answerRecording(recordingId: string, answer: ConsentAnswer['answer']): Promise<RecordingView> {
+    return this.#request('POST', `/api/recordings/${enc(recordingId)}/consent`, { answer });
+  }
+
+  withdrawRecording(recordingId: string): Promise<RecordingView> {
+    return this.#request('POST', `/api/recordings/${enc(recordingId)}/withdraw`, {});
+  }
+
+  listRecordings(appointmentId: string): Promise<AppointmentRecordings> {
+    return this.#request('GET', `/api/appointments/${enc(appointmentId)}/recordings`);
+  }
+
   getIceServers(): Promise<IceConfig> {
     return this.#request('GET', '/api/ice-servers');
   }

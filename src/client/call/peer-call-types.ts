@@ -1,3 +1,4 @@
+import type { RecordingView } from '../../protocol/recording.js';
 import type { Timers } from '../lib/timers.js';
 import type { SignalingChannel } from '../ws/reconnecting-socket.js';
 import type { DeviceList, MediaDevicesAccess } from './devices.js';
@@ -17,6 +18,8 @@ export interface PeerCallEvents extends RemoteFeedEvents {
   'local-media': LocalMedia;
   /** The server will end the call at `endsAt` for its maximum duration (S19). */
   'call-warning': { endsAt: number };
+  /** The call's recording as the server last told it (S29): in `joined` (null: none) and on each change. */
+  recording: RecordingView | null;
   /** About once a second while a peer connection is connected or being restored; null when it goes. */
   quality: QualityReport | null;
   devices: DeviceList;

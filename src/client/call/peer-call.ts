@@ -327,6 +327,12 @@ export class PeerCall {
         });
         // Sent while the socket was down it was lost; the server and a rejoined patient need it (S10).
         this.#announceScreenShare(true);
+        if (message.recording !== undefined) this.events.emit('recording', message.recording);
+        return;
+      case 'recording':
+        if (message.recording.appointmentId === this.#options.appointmentId) {
+          this.events.emit('recording', message.recording);
+        }
         return;
       case 'call-warning':
         if (message.appointmentId === this.#options.appointmentId) {

@@ -115,6 +115,16 @@ export function CallControls({
           onClick={() => void model.toggleScreenShare()}
         />
       )}
+      {state.recording?.control && (
+        <Control
+          label={state.recording.control.label}
+          icon={state.recording.control.label === 'Stop recording' ? 'record-stop' : 'record'}
+          variant={state.recording.control.label === 'Stop recording' ? 'active' : undefined}
+          disabled={state.recording.control.disabled}
+          busy={state.recording.control.busy}
+          onClick={() => void model.toggleRecording()}
+        />
+      )}
       {chat && (
         <Control
           label="Chat"

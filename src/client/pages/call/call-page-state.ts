@@ -20,6 +20,7 @@ import { SHORTCUTS_STORAGE_KEY } from './call-shortcuts.js';
 import { ENDED_VIA_LINK, LEFT_VIA_LINK_WORDS, type LinkRefusal, statusText } from './call-words.js';
 import { NO_PEER_CALL_VIEW, type PeerCallView } from './peer-call-wiring.js';
 import { DEFAULT_PRE_JOIN, type PreJoinChoice } from './pre-join-choice.js';
+import type { RecordingPanel } from './recording-words.js';
 
 export interface CallPageState extends PeerCallView, CallClock {
   phase: CallPagePhase;
@@ -71,6 +72,8 @@ export interface CallPageState extends PeerCallView, CallClock {
   skipPreJoin: boolean;
   /** Join now was pressed: the call cookie (or the link's exchange) is on its way. */
   joining: boolean;
+  /** The call's recording (S29): the doctor's button, the indicator, the patient's question; null: none. */
+  recording: RecordingPanel | null;
   /** Derived from the fields above on every update: the words and overlays of the call screen. */
   screen: CallScreen;
   qualityView: QualityView | null;
@@ -127,6 +130,7 @@ export function initialCallPageState(
     joinWith: remembered.joinWith,
     skipPreJoin: remembered.skip,
     joining: false,
+    recording: null,
   });
 }
 

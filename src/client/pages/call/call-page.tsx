@@ -12,6 +12,7 @@ import type { LinkRefusal } from './call-words.js';
 import { EndCallDialog } from './end-call-dialog.js';
 import { Icon } from './icons.js';
 import { PreJoin, type PreJoinParts } from './pre-join.js';
+import { ConsentDialog, RecordingStatus } from './recording-panel.js';
 import { VideoView } from './video-view.js';
 
 /** A call link that does not work, said before anything is asked: what happened, then what to do. */
@@ -225,6 +226,7 @@ export function CallPage({ model, preJoin }: { model: CallViewModel; preJoin: Pr
           {state.popover === 'shortcuts' && <ShortcutsHelp state={state} model={model} />}
           {state.invite && <InviteButton invite={state.invite} model={model} />}
         </header>
+        {state.recording && <RecordingStatus panel={state.recording} model={model} />}
         {state.warning && (
           <div class="call__warning">
             <p role="status" aria-live="polite">
@@ -284,6 +286,9 @@ export function CallPage({ model, preJoin }: { model: CallViewModel; preJoin: Pr
       </div>
       {state.role === 'doctor' && showControls && (
         <EndCallDialog state={state} model={model} opener={endForEveryoneButton} />
+      )}
+      {state.role === 'patient' && (
+        <ConsentDialog question={state.recording?.question ?? null} model={model} />
       )}
       {state.chat && state.selfId && (
         <aside id="call-chat" class="call__chat" aria-label="In-call chat" inert={!state.chatOpen}>

@@ -35,10 +35,29 @@ import type { ShortcutAction } from './call-shortcuts.js';
 import { readyToJoin, statusText } from './call-words.js';
 import { WiredPeerCall } from './peer-call-wiring.js';
 import { readPreJoinChoice, writePreJoinChoice } from './pre-join-choice.js';
+import { type RecordingCapture, RecordingController } from './recording-controller.js';
 import { WaitingRoomController } from './waiting-room-controller.js';
+
+/** What the doctor's capture records: their camera (or shared screen) and the other side. */
+export interface CaptureSources {
+  local: MediaStream | null;
+  remote: MediaStream | null;
+  /** `local` carries a shared screen (it fills the picture; the other side's camera is the inset). */
+  screenSharing: boolean;
+}
+
+/** Builds the doctor's recording capture for this appointment's call (src/client/recording/). */
+export type CaptureFactory = (setup: {
+  appointmentId: string;
+  api: ApiClient;
+  /** An upload or capture problem for the doctor to see (null: solved). */
+  report: (problem: string | null) => void;
+}) => RecordingCapture & { setSources(sources: CaptureSources): void };
 
 /** Codes from ending a call that was already over: the goal (no call) is reached anyway. */
 const ALREADY_ENDED = new Set(['call_not_active', 'illegal_transition']);
+/** How long a leaving doctor's page waits for its last recording chunks to be stored. */
+const RECORDING_SETTLE_MS = 5_000;
 
 /** A call this party may join, held while the pre-join screen shows; null ICE servers: granted on Join now. */
 interface JoinOffer {
@@ -68,6 +87,12 @@ export class CallViewModel extends ViewModel<CallPageState> {
   #joinNowPressed = false;
   #ticker: unknown = null;
   #disposers: Array<() => void> = [];
+  #recording: RecordingController | null = null;
+  /** Leaving, after the recording's last chunks are stored. */
+  #closing = false;
+  #capture: (RecordingCapture & { setSources(sources: CaptureSources): void }) | null = null;
+  #sources: CaptureSources = { local: null, remote: null, screenSharing: false };
+  readonly #captureFactory: CaptureFactory | null;
 
   /** The pre-join screen's camera check, whose running devices the call takes over at Join now. */
   readonly #preview: { take(): MediaStream | null } | null;
@@ -77,9 +102,11 @@ export class CallViewModel extends ViewModel<CallPageState> {
     platform: Platform,
     socket: ReconnectingSocket,
     preview: { take(): MediaStream | null } | null = null,
+    captureFactory: CaptureFactory | null = null,
   ) {
     super(initialCallPageState(platform, readPreJoinChoice(platform)));
     this.#api = api;
+    this.#captureFactory = captureFactory;
     this.#preview = preview;
     this.#platform = platform;
     this.#socket = socket;
@@ -176,6 +203,21 @@ export class CallViewModel extends ViewModel<CallPageState> {
     if (share) await this.#peerCall?.toggleScreenShare(share.active);
   }
 
+  /** The doctor's Start recording (asks the patient) and Stop recording (S29). */
+  async toggleRecording(): Promise<void> {
+    await this.#recording?.toggle();
+  }
+
+  /** The patient's Allow recording and Decline recording. */
+  async answerRecording(answer: 'allow' | 'decline'): Promise<void> {
+    await this.#recording?.answer(answer);
+  }
+
+  /** The patient's Stop recording: consent withdrawn, capture stops at once. */
+  async withdrawRecording(): Promise<void> {
+    await this.#recording?.withdraw();
+  }
+
   async selectDevice(kind: InputKind, deviceId: string): Promise<void> {
     await this.#peerCall?.selectDevice(kind, deviceId);
   }
@@ -242,13 +284,31 @@ export class CallViewModel extends ViewModel<CallPageState> {
    * their link (S15). Only the doctor ends it for everyone.
    */
   leaveCall(): void {
-    if (this.#left) return;
+    if (this.#left || this.#closing) return;
     const id = this.#admission.appointmentId;
     const viaLink = this.state.viaLink;
-    this.leave();
-    // Someone who came by link keeps the call cookie: it is their way back into this call.
-    if (viaLink) this.update(LEFT_VIA_LINK);
-    else if (id) this.#platform.replace(appointmentPath(id));
+    const go = () => {
+      this.leave();
+      // Someone who came by link keeps the call cookie: it is their way back into this call.
+      if (viaLink) this.update(LEFT_VIA_LINK);
+      else if (id) this.#platform.replace(appointmentPath(id));
+    };
+    if (!this.#capture) {
+      go();
+      return;
+    }
+    this.#closing = true;
+    void this.#settleRecording().then(go);
+  }
+
+  /**
+   * The doctor's last recorded seconds get a moment to reach the server before the page goes (what does
+   * not make it stays in this browser and is sent when the call page opens again).
+   */
+  async #settleRecording(): Promise<void> {
+    if (!this.#capture) return;
+    this.update({ statusText: 'Saving the recording…' });
+    await this.#recording?.settle(RECORDING_SETTLE_MS);
   }
 
   /** Back into the call this link guest left: the page starts again with the call cookie it kept. */
@@ -286,6 +346,7 @@ export class CallViewModel extends ViewModel<CallPageState> {
   leave(): void {
     if (this.#left) return;
     this.#left = true;
+    this.#recording?.close();
     this.#peerCall?.close();
     this.#chrome.dispose();
     this.#socket.close();
@@ -420,6 +481,7 @@ export class CallViewModel extends ViewModel<CallPageState> {
     );
     this.#ticker = this.#platform.timers.setInterval(() => {
       this.#waitingRoom?.tick();
+      this.#recording?.tick();
       this.#renderClock();
     }, 1000);
   }
@@ -472,6 +534,7 @@ export class CallViewModel extends ViewModel<CallPageState> {
   #startPeerCall(id: string, context: CallContext, iceServers: IceServerView[]): void {
     if (this.#left) return;
     this.#chrome.startChat();
+    this.#startRecording(id, context);
     this.#peerCall = new WiredPeerCall(
       {
         appointmentId: id,
@@ -494,16 +557,50 @@ export class CallViewModel extends ViewModel<CallPageState> {
           this.#times = withWarning(this.#times, endsAt);
           this.#renderClock();
         },
+        recording: (view) => this.#recording?.apply(view),
       },
     );
     this.#peerCall.start();
     this.#renderClock();
   }
 
+  /** The call's recording on this page: the doctor's capture follows the server's view of it (S29). */
+  #startRecording(id: string, context: CallContext): void {
+    const role = context.self.role;
+    const report = (problem: string | null) => this.#recording?.report(problem);
+    this.#capture =
+      role === 'doctor' && this.#captureFactory
+        ? this.#captureFactory({ appointmentId: id, api: this.#api, report })
+        : null;
+    this.#recording = new RecordingController({
+      api: this.#api,
+      role,
+      allowed: context.recordingAllowed,
+      otherName: context.other.displayName,
+      now: () => this.#platform.now(),
+      capture: this.#capture,
+      onChange: (recording) => this.update({ recording }),
+    });
+    this.#recording.setAppointment(id);
+  }
+
   /** Both sides go back to the appointment; someone who came by link has no appointment page to go to. */
   #callOver(): void {
     // The room's call-ended message and the answer to this page's own end request both arrive, and a page
     // that has left (signed out, going away) navigates no more: a second navigation would abort the first.
+    if (this.#left || this.#closing) return;
+    if (this.#capture) {
+      this.#closing = true;
+      void this.#settleRecording().then(() => {
+        this.#closing = false;
+        this.#callOverNow();
+      });
+      return;
+    }
+    this.#callOverNow();
+  }
+
+  #callOverNow(): void {
     if (this.#left) return;
     const id = this.#admission.appointmentId;
     const viaLink = this.state.viaLink;
@@ -532,5 +629,19 @@ export class CallViewModel extends ViewModel<CallPageState> {
   /** Keeps the derived screen words in step with every change, whoever makes it. */
   protected override update(patch: Partial<CallPageState>): void {
     super.update(withDerived({ ...this.state, ...patch }));
+    if (patch.phase !== undefined) this.#recording?.setInCall(this.state.phase === 'connected');
+    if (this.#capture) this.#followSources();
+  }
+
+  /** The doctor's capture records what the call shows: their camera or shared screen, and the other side. */
+  #followSources(): void {
+    const { localStream, remoteStream, local } = this.state;
+    const next = { local: localStream, remote: remoteStream, screenSharing: local.screenSharing };
+    const was = this.#sources;
+    if (was.local === next.local && was.remote === next.remote && was.screenSharing === next.screenSharing) {
+      return;
+    }
+    this.#sources = next;
+    this.#capture?.setSources(next);
   }
 }

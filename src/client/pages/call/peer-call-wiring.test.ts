@@ -83,6 +83,7 @@ function wired(role: PartyRole, platformOverrides: Partial<Platform> = {}) {
     {
       update: (patch) => patches.push(patch),
       warning: (endsAt) => warnings.push(endsAt),
+      recording: () => {},
     },
   );
   const other = callSide(server, platform.fakeTimers, role === 'doctor' ? patientPeer : doctorPeer);

@@ -1,4 +1,5 @@
 import type { CallContext, IceServerView } from '../../../protocol/api.js';
+import type { RecordingView } from '../../../protocol/recording.js';
 import type { ApiClient } from '../../api/http-client.js';
 import { type DeviceList, type InputKind, NO_DEVICES } from '../../call/devices.js';
 import {
@@ -80,6 +81,8 @@ export interface PeerCallListener {
   update(patch: Partial<PeerCallView & PeerCallStatus>): void;
   /** The server will end the call at `endsAt` for its maximum duration (S19). */
   warning(endsAt: number): void;
+  /** The call's recording as the server last told it (S29). */
+  recording(view: RecordingView | null): void;
 }
 
 export function toRtcIceServers(servers: readonly IceServerView[]): RTCIceServer[] {
@@ -155,6 +158,7 @@ export class WiredPeerCall {
     const { events } = call;
     events.on('state', (state) => this.#status(state));
     events.on('call-warning', ({ endsAt }) => listener.warning(endsAt));
+    events.on('recording', (view) => listener.recording(view));
     events.on('local-stream', (localStream) => listener.update({ localStream }));
     events.on('local-media', (local) =>
       listener.update({ local, screenShare: screenShare(local.screenSharing) }),
