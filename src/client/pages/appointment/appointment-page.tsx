@@ -4,6 +4,7 @@ import { SiteHeader } from '../../ui/site-header.js';
 import { useViewModel } from '../../ui/use-view-model.js';
 import { NotificationsBlocked } from '../notifications-blocked.js';
 import type { AppointmentViewModel, CallAction } from './appointment-view-model.js';
+import { Recordings } from './recordings-section.js';
 
 function CallButton({
   action,
@@ -193,6 +194,7 @@ export function AppointmentPage({ model }: { model: AppointmentViewModel }) {
                   )}
                 </section>
               )}
+              {state.recordings && <Recordings section={state.recordings} />}
             </div>
             {state.chat && (
               <ChatPanel

@@ -27,6 +27,10 @@ import {
 import { redirectIfSignedOut, requireSession, signOut } from '../session.js';
 import { openCallSession } from '../start-call.js';
 import { type CallHistoryItem, callHistoryItems } from './call-history.js';
+import { type RecordingsSection, recordingsSection } from './recordings.js';
+
+/** While a recording is being saved, the list is read again this often. */
+const RECORDINGS_RECHECK_MS = 3_000;
 
 /**
  * The one way into the call the page offers, for the state it is in. The doctor starts, or returns to a
@@ -83,6 +87,8 @@ export interface AppointmentPageState {
   chat: ChatState | null;
   /** Every call of the appointment, for the hospital's admins (null for the parties). */
   callHistory: CallHistoryItem[] | null;
+  /** The appointment's recordings and their consent log (null until read, or when it could not be). */
+  recordings: RecordingsSection | null;
 }
 
 /**
@@ -158,6 +164,7 @@ export class AppointmentViewModel extends ViewModel<AppointmentPageState> {
   #chat: ChatController | null = null;
   #appointmentId: string | null = null;
   #disposers: Array<() => void> = [];
+  #recordingsTimer: unknown = null;
   #waitingRoomWatch: WaitingRoomWatch | null = null;
   #callEntry: CallEntryView | null = null;
   #checkInTimer: unknown = null;
@@ -184,6 +191,7 @@ export class AppointmentViewModel extends ViewModel<AppointmentPageState> {
       liveNoticeIsError: false,
       signingOut: false,
       callHistory: null,
+      recordings: null,
       chat: null,
     });
     this.#api = api;
@@ -240,6 +248,8 @@ export class AppointmentViewModel extends ViewModel<AppointmentPageState> {
     for (const dispose of this.#disposers) dispose();
     this.#disposers = [];
     this.#waitingRoomWatch?.dispose();
+    if (this.#recordingsTimer !== null) this.#platform.timers.clearTimeout(this.#recordingsTimer);
+    this.#recordingsTimer = null;
     if (this.#checkInTimer !== null) this.#platform.timers.clearTimeout(this.#checkInTimer);
     this.#checkInTimer = null;
     this.#socket.close();
@@ -385,8 +395,31 @@ export class AppointmentViewModel extends ViewModel<AppointmentPageState> {
     }
   }
 
+  /**
+   * The recordings and their consent log (S29), for everyone who sees the appointment; a recording being
+   * saved is read again shortly. A failed read leaves the last list shown.
+   */
+  async #readRecordings(): Promise<void> {
+    const id = this.#appointmentId;
+    if (!id) return;
+    try {
+      const section = recordingsSection(await this.#api.listRecordings(id));
+      this.update({ recordings: section });
+      if (this.#recordingsTimer !== null) this.#platform.timers.clearTimeout(this.#recordingsTimer);
+      this.#recordingsTimer = section.saving
+        ? this.#platform.timers.setTimeout(() => {
+            this.#recordingsTimer = null;
+            void this.#readRecordings();
+          }, RECORDINGS_RECHECK_MS)
+        : null;
+    } catch (error) {
+      redirectIfSignedOut(error, this.#platform);
+    }
+  }
+
   /** The hospital's admins see every call session; a failed read leaves the last one shown. */
   async #readCallHistory(): Promise<void> {
+    void this.#readRecordings();
     const id = this.#appointmentId;
     if (!id || this.state.user?.role !== 'admin') return;
     try {
