@@ -17,6 +17,8 @@ export interface AppServer {
   /** `http://127.0.0.1:<port>`, also the app's PUBLIC_ORIGIN. */
   readonly url: string;
   readonly demoPassword: string;
+  /** Where this server keeps recordings (RECORDINGS_DIR): a test reads the raw files there. */
+  readonly recordingsDir: string;
   /** The last lines the server printed, for failure reports. */
   logs(): string;
   stop(): Promise<void>;
@@ -45,12 +47,13 @@ export async function startAppServer(
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const demoPassword = randomBytes(12).toString('base64url');
+  const recordingsDir = join(dir, 'recordings');
   const env = {
     ...inheritedEnv(),
     HOST: '127.0.0.1',
     PORT: String(port),
     DATABASE_URL: `sqlite:${join(dir, 'carecall.db')}`,
-    RECORDINGS_DIR: join(dir, 'recordings'),
+    RECORDINGS_DIR: recordingsDir,
     DEMO_PASSWORD: demoPassword,
     PUBLIC_ORIGIN: url,
     LOG_LEVEL: 'warn',
@@ -91,7 +94,7 @@ export async function startAppServer(
     await stop();
     throw error;
   }
-  return { url, demoPassword, logs, stop };
+  return { url, demoPassword, recordingsDir, logs, stop };
 }
 
 async function waitUntilReady(url: string, child: ChildProcess, logs: () => string): Promise<void> {
