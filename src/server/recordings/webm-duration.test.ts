@@ -207,4 +207,36 @@ describe('WebM duration', () => {
     // A WebM cut inside its header is not patched either.
     expect(patchWebmDuration(fixture.subarray(0, 60)).edits).toEqual([]);
   });
+
+  it('a WebM cut anywhere after its Info still gets the duration of what it holds', () => {
+    const whole = patchWebmDuration(fixture).scan.durationMs;
+    let previous = 0;
+    for (const cut of [200, 1000, 17653, 17653 + 3, 52046, fixture.length - 5]) {
+      const { scan, edits } = patchWebmDuration(fixture.subarray(0, cut));
+      expect(scan.webm, `cut at ${cut}`).toBe(true);
+      expect(scan.durationMs).toBeGreaterThanOrEqual(previous);
+      expect(scan.durationMs).toBeLessThanOrEqual(whole);
+      expect(edits.length).toBe(scan.maxTimestamp === null ? 0 : 2);
+      previous = scan.durationMs;
+    }
+    expect(previous).toBeGreaterThan(whole - 100);
+  });
+
+  it('edits apply across any split of the input, including one at its very end', () => {
+    const input = Buffer.from('abcdefghij');
+    const edits = [
+      { offset: 0, deleteLength: 1, insert: Buffer.from('AA') },
+      { offset: 4, deleteLength: 3, insert: Buffer.alloc(0) },
+      { offset: 10, deleteLength: 0, insert: Buffer.from('!') },
+    ];
+    for (const size of [1, 2, 3, 10]) {
+      const stream = new EditStream(edits);
+      const out = [...split(input, [size]).flatMap((p) => stream.push(p)), ...stream.end()];
+      expect(Buffer.concat(out).toString()).toBe('AAbcdhij!');
+    }
+    expect(() => new EditStream([edits[1], edits[0]] as never)).toThrow(/overlap or are unsorted/);
+    const short = new EditStream([{ offset: 20, deleteLength: 0, insert: Buffer.from('x') }]);
+    short.push(input);
+    expect(() => short.end()).toThrow(/beyond the end/);
+  });
 });
