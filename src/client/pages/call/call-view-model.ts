@@ -38,12 +38,13 @@ import { readPreJoinChoice, writePreJoinChoice } from './pre-join-choice.js';
 import { type RecordingCapture, RecordingController } from './recording-controller.js';
 import { WaitingRoomController } from './waiting-room-controller.js';
 
-/** What the doctor's capture records: their camera (or shared screen) and the other side. */
+/** What the doctor's capture records: the other side, the doctor's camera and microphone, a shared screen. */
 export interface CaptureSources {
-  local: MediaStream | null;
   remote: MediaStream | null;
-  /** `local` carries a shared screen (it fills the picture; the other side's camera is the inset). */
-  screenSharing: boolean;
+  /** The doctor's camera and microphone as acquired (the microphone even with the camera off). */
+  local: MediaStream | null;
+  /** The doctor's shared screen while it runs: it fills the picture, the other side's camera is the inset. */
+  screen: MediaStream | null;
 }
 
 /** Builds the doctor's recording capture for this appointment's call (src/client/recording/). */
@@ -91,7 +92,7 @@ export class CallViewModel extends ViewModel<CallPageState> {
   /** Leaving, after the recording's last chunks are stored. */
   #closing = false;
   #capture: (RecordingCapture & { setSources(sources: CaptureSources): void }) | null = null;
-  #sources: CaptureSources = { local: null, remote: null, screenSharing: false };
+  #sources: CaptureSources = { remote: null, local: null, screen: null };
   readonly #captureFactory: CaptureFactory | null;
 
   /** The pre-join screen's camera check, whose running devices the call takes over at Join now. */
@@ -636,11 +637,13 @@ export class CallViewModel extends ViewModel<CallPageState> {
   /** The doctor's capture records what the call shows: their camera or shared screen, and the other side. */
   #followSources(): void {
     const { localStream, remoteStream, local } = this.state;
-    const next = { local: localStream, remote: remoteStream, screenSharing: local.screenSharing };
+    const next: CaptureSources = {
+      remote: remoteStream,
+      local: this.#peerCall?.call.localStream ?? null,
+      screen: local.screenSharing ? localStream : null,
+    };
     const was = this.#sources;
-    if (was.local === next.local && was.remote === next.remote && was.screenSharing === next.screenSharing) {
-      return;
-    }
+    if (was.local === next.local && was.remote === next.remote && was.screen === next.screen) return;
     this.#sources = next;
     this.#capture?.setSources(next);
   }
