@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CALL_END_REASONS, CALL_STATUSES, ROLES } from './call-status.js';
 import { ERRORS, type ErrorCode } from './errors.js';
 import { entityId, MAX_CHAT_CHARS, messageId, relayedFields, seq } from './message-fields.js';
+import { RECORDING_STATES, RECORDING_STOP_REASONS, type RecordingView } from './recording.js';
 
 /**
  * Every server → client message (docs/protocol.md, "Messages"). The browser imports only the types
@@ -53,6 +54,30 @@ export const waitingRoomViewSchema = z
   })
   .strict();
 
+/** A call's recording as both pages see it (S29; RecordingView in recording.ts). */
+export const recordingViewSchema = z
+  .object({
+    id: entityId,
+    appointmentId: entityId,
+    callSessionId: entityId,
+    state: z.enum(RECORDING_STATES),
+    stopReason: z.enum(RECORDING_STOP_REASONS).nullable(),
+    patientConsent: z.enum(['allowed', 'declined', 'withdrawn']).nullable(),
+    terms: z
+      .object({
+        retentionDays: z.number().int().positive(),
+        patientMaySee: z.boolean(),
+        onWithdraw: z.enum(['keep', 'discard']),
+      })
+      .strict(),
+    requestedAt: time,
+    startedAt: time.nullable(),
+    stoppedAt: time.nullable(),
+    elapsedMs: z.number().int().min(0),
+    segments: z.number().int().min(0),
+  })
+  .strict() satisfies z.ZodType<RecordingView>;
+
 const errorCodes = Object.keys(ERRORS) as [ErrorCode, ...ErrorCode[]];
 
 /** A message the other party sent, stamped with its sender and the recipient's sequence number (S9, S17). */
@@ -94,8 +119,12 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
       resumed: z.boolean(),
       /** The sequence number the room's messages to this client continue from (S17). */
       lastSeq: seq,
+      /** The call's recording while it is asked for, under way or not yet sealed, else null (S29). */
+      recording: recordingViewSchema.nullable(),
     })
     .strict(),
+  /** The call's recording changed state: to both parties of the room (S29). */
+  z.object({ type: z.literal('recording'), recording: recordingViewSchema, seq }).strict(),
   z.object({ type: z.literal('peer-joined'), peer: peerSchema, seq }).strict(),
   z.object({ type: z.literal('peer-left'), peer: peerSchema, seq }).strict(),
   z

@@ -44,6 +44,9 @@ import { type Mailer, smtpMailer } from './mail/mailer.js';
 import { policyRoutes } from './policy/policy-routes.js';
 import { PolicyService } from './policy/policy-service.js';
 import { Broadcaster } from './realtime/broadcaster.js';
+import { recordingRoutes } from './recordings/recording-routes.js';
+import { RecordingService } from './recordings/recording-service.js';
+import type { RecordingVault } from './recordings/vault.js';
 import { signalFallbackRoutes } from './signaling/fallback-routes.js';
 import { type HubLimits, SignalingHub } from './signaling/hub.js';
 import { attachWebSocket } from './signaling/ws-transport.js';
@@ -67,6 +70,8 @@ export interface AppDeps {
   sweepIntervalMs?: number;
   /** Replaces the SMTP mailer built from the configuration. */
   mailer?: Mailer;
+  /** Replaces the vault built from the configuration (null: this node records nothing). */
+  vault?: RecordingVault | null;
   /** Told of every route as it is added (the API document's test lists them). */
   onRoute?: (route: { method: string | string[]; url: string }) => void;
 }
@@ -118,7 +123,14 @@ export async function buildApp(
   const broadcaster = new Broadcaster(deps.bus);
   const maxDurationMs = config.maxCallMinutes * 60_000;
   const idleTimeoutMs = config.idleTimeoutMinutes * 60_000;
-  const policy = new PolicyService(store, config, clock);
+  const vault = deps.vault !== undefined ? deps.vault : null;
+  const policy = new PolicyService(
+    store,
+    config,
+    clock,
+    deps.vault !== undefined ? vault !== null : config.recordingsKey !== null,
+  );
+  const recordings = new RecordingService({ store, clock, broadcaster, policy, vault, log: app.log });
   const calls = new CallService(
     store,
     clock,
@@ -126,6 +138,10 @@ export async function buildApp(
     { maxDurationMs, idleTimeoutMs, linkTtlMs: config.tokenExpiryHours * 3_600_000 },
     policy,
   );
+  calls.onSessionEnded = (callSessionId) =>
+    recordings
+      .callEnded(callSessionId)
+      .catch((err: unknown) => app.log.error({ err }, 'could not stop the recordings of an ended call'));
   const callGrants = new CallGrantsService(store, clock, calls);
   const waitingRoom = new WaitingRoomService({
     store,
@@ -143,6 +159,7 @@ export async function buildApp(
     callGrants,
     chat,
     waitingRoom,
+    recordings,
     clock,
     log: app.log,
     limits: {
@@ -152,7 +169,7 @@ export async function buildApp(
     },
   });
   const sweeper = new CallSweeper(
-    { store, bus: deps.bus, calls, waitingRoom, broadcaster, clock, log: app.log },
+    { store, bus: deps.bus, calls, waitingRoom, broadcaster, recordings, clock, log: app.log },
     {
       intervalMs: deps.sweepIntervalMs ?? 5_000,
       maxDurationMs,
@@ -187,6 +204,7 @@ export async function buildApp(
     appointments: new AppointmentService(store, clock, broadcaster),
     appointmentImport: new AppointmentImport(store, clock, broadcaster),
     dashboard: new DashboardService({ store, calls, waitingRoom, clock }),
+    recordings,
   };
 
   app.setErrorHandler(async (err, req, reply) => {
@@ -321,6 +339,7 @@ export async function buildApp(
   await policyRoutes(app, ctx);
   await dashboardRoutes(app, ctx);
   await callRoutes(app, ctx);
+  await recordingRoutes(app, ctx);
   await signalFallbackRoutes(app, ctx);
   openApiRoute(app);
   await pageRoutes(app, ctx, deps.clientDir ?? defaultClientDir);
