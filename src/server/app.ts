@@ -4,7 +4,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyWebsocket from '@fastify/websocket';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { ZodError } from 'zod';
 import { CLOSE_CODES } from '../protocol/close-codes.js';
 import { MAX_FRAME_BYTES } from '../protocol/messages.js';
@@ -44,6 +44,8 @@ import { type Mailer, smtpMailer } from './mail/mailer.js';
 import { policyRoutes } from './policy/policy-routes.js';
 import { PolicyService } from './policy/policy-service.js';
 import { Broadcaster } from './realtime/broadcaster.js';
+import { FileRecordingVault } from './recordings/file-vault.js';
+import { loadRecordingsKey } from './recordings/recording-crypto.js';
 import { recordingRoutes } from './recordings/recording-routes.js';
 import { RecordingService } from './recordings/recording-service.js';
 import type { RecordingVault } from './recordings/vault.js';
@@ -92,6 +94,27 @@ const defaultClientDir = fileURLToPath(
   new URL(import.meta.url.includes('/dist/node/') ? '../../client/' : '../../dist/client/', import.meta.url),
 );
 
+/**
+ * The vault over RECORDINGS_DIR with the operator's key, or null without a key (nothing is recorded).
+ * A key that cannot be read or parsed stops the start: the message names the variable, never the key.
+ */
+function fileVault(config: Config, log: FastifyBaseLogger): RecordingVault | null {
+  const source = config.recordingsKey;
+  if (!source) return null;
+  const loaded = loadRecordingsKey(source.kind === 'file' ? { keyFile: source.path } : { key: source.value });
+  if (!loaded) return null;
+  if (loaded.fileReadableByOthers) {
+    log.warn(
+      'RECORDINGS_KEY_FILE can be read by other users: make it readable by this user only (chmod 600)',
+    );
+  }
+  return new FileRecordingVault({
+    dir: config.recordingsDir,
+    operatorKey: loaded.key,
+    maxBytesPerRecording: config.recordingMaxBytes,
+  });
+}
+
 /** Builds the whole server from a validated configuration and the resources it runs on. */
 export async function buildApp(
   config: Config,
@@ -123,13 +146,8 @@ export async function buildApp(
   const broadcaster = new Broadcaster(deps.bus);
   const maxDurationMs = config.maxCallMinutes * 60_000;
   const idleTimeoutMs = config.idleTimeoutMinutes * 60_000;
-  const vault = deps.vault !== undefined ? deps.vault : null;
-  const policy = new PolicyService(
-    store,
-    config,
-    clock,
-    deps.vault !== undefined ? vault !== null : config.recordingsKey !== null,
-  );
+  const vault = deps.vault !== undefined ? deps.vault : fileVault(config, app.log);
+  const policy = new PolicyService(store, config, clock, vault !== null);
   const recordings = new RecordingService({ store, clock, broadcaster, policy, vault, log: app.log });
   const calls = new CallService(
     store,

@@ -171,13 +171,15 @@ export async function recordingRoutes(app: FastifyInstance, ctx: AppContext): Pr
           ),
         ),
       },
-      async (req) => {
+      async (req, reply) => {
         const { recordingId, segment, seq } = parseWith(chunkParams, req.params);
         const { party, recording } = await asParty(req, recordingId);
         if (party.role !== 'doctor') throw wrongRole('onlyDoctorRecords');
         // The whole body has arrived before this runs (a dropped upload never reaches the vault).
         if (!Buffer.isBuffer(req.body)) {
-          throw new AppError('bad_request', { message: 'Send the chunk as application/octet-stream.' });
+          return reply
+            .code(415)
+            .send(errorBody('bad_request', 'Send the chunk as application/octet-stream.'));
         }
         if (req.body.length === 0) throw new AppError('bad_request', { message: 'The chunk is empty.' });
         const sha = parseWith(sha256Header, req.headers[CHUNK_SHA256_HEADER]);
@@ -249,22 +251,19 @@ export async function recordingRoutes(app: FastifyInstance, ctx: AppContext): Pr
   };
 
   const segmentDoc = (summary: string) => documented(doc(summary, { params: segmentParams }, webm));
-  app.get(
-    '/api/recordings/:recordingId/segments/:segment',
-    {
-      config: { audit: 'recording.play' },
-      exposeHeadRoute: true,
-      ...segmentDoc('Play a sealed segment (range requests): the doctor, the admins, the patient if allowed'),
-    },
-    (req, reply) => serve(req, reply, false),
-  );
-  app.get(
-    '/api/recordings/:recordingId/segments/:segment/download',
-    {
-      config: { audit: 'recording.download' },
-      exposeHeadRoute: true,
-      ...segmentDoc('Download a sealed segment as a file: as for playing'),
-    },
-    (req, reply) => serve(req, reply, true),
-  );
+  // GET and HEAD in one route: a HEAD answers the same headers (its length too) and reads nothing.
+  app.route({
+    method: ['GET', 'HEAD'],
+    url: '/api/recordings/:recordingId/segments/:segment',
+    config: { audit: 'recording.play' },
+    ...segmentDoc('Play a sealed segment (range requests): the doctor, the admins, the patient if allowed'),
+    handler: (req, reply) => serve(req, reply, false),
+  });
+  app.route({
+    method: ['GET', 'HEAD'],
+    url: '/api/recordings/:recordingId/segments/:segment/download',
+    config: { audit: 'recording.download' },
+    ...segmentDoc('Download a sealed segment as a file: as for playing'),
+    handler: (req, reply) => serve(req, reply, true),
+  });
 }

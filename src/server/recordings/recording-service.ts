@@ -173,16 +173,19 @@ export class RecordingService {
   }
 
   /** The patient's answer (the caller checked they are the appointment's patient). */
-  answer(r: RecordingRow, patientId: string, answer: 'allow' | 'decline'): Promise<RecordingView> {
-    return this.apply(r, patientId, { type: 'consent', answer }, 'recording.consent');
+  async answer(r: RecordingRow, patientId: string, answer: 'allow' | 'decline'): Promise<RecordingView> {
+    const view = await this.apply(r, patientId, { type: 'consent', answer }, 'recording.consent');
+    // Declining after a pause ends the recording: what was recorded before is sealed.
+    return view.state === 'stopped' ? ((await this.sealIfComplete(view.id)) ?? view) : view;
   }
 
   /** The patient withdraws consent; under a "discard" rule what was recorded is destroyed at once. */
   async withdraw(r: RecordingRow, patientId: string): Promise<RecordingView> {
     const view = await this.apply(r, patientId, { type: 'withdraw' }, 'recording.withdraw');
-    if (view.state === 'stopped' && view.terms.onWithdraw === 'discard')
+    if (view.state === 'stopped' && view.terms.onWithdraw === 'discard') {
       return this.discard(view.id, patientId);
-    return view;
+    }
+    return (await this.sealIfComplete(view.id)) ?? view;
   }
 
   /** The doctor's Stop, with the chunks each segment has; sealed once they are all stored. */
