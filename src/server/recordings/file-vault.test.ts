@@ -121,6 +121,10 @@ describe('FileRecordingVault', () => {
       { segment: 0, chunks: [0, 1, 2, 3, 4, 5, 6], bytes: plaintext.length, sealed: false },
     ]);
     expectNoPlaintext(dir, plaintext);
+    // Nor the chunks' checksums: the index keeps only an HMAC of each.
+    const index = readFileSync(join(dir, ref.recordingId, '0.idx'));
+    expect(index.length).toBe(7 * 64);
+    for (const chunk of chunks) expect(index.includes(Buffer.from(sha(chunk), 'hex'))).toBe(false);
 
     const sealed = await vault.seal(ref, 0);
     expect(sealed).toEqual({
@@ -335,12 +339,15 @@ describe('FileRecordingVault', () => {
     const chunks = [0, 1, 2, 3].map((i) => randomBytes(10_000 + i));
     await put(vault, ref, 0, 0, chunks[0] as Buffer);
     await put(vault, ref, 0, 1, chunks[1] as Buffer);
-    appendFileSync(join(dir, ref.recordingId, '0.log'), randomBytes(3000));
+    appendFileSync(join(dir, ref.recordingId, '0.log'), randomBytes(50_000));
     appendFileSync(join(dir, ref.recordingId, '0.idx'), randomBytes(30));
     const restarted = vaultAt(dir);
     expect((await restarted.segments(ref.recordingId))[0]).toMatchObject({ chunks: [0, 1], bytes: 20_001 });
     await put(restarted, ref, 0, 2, chunks[2] as Buffer);
     await put(restarted, ref, 0, 3, chunks[3] as Buffer);
+    // The garbage was cut off before the append, not left beyond the new records.
+    const log = readFileSync(join(dir, ref.recordingId, '0.log'));
+    expect(log.length).toBe(Buffer.concat(chunks).length + 4 * 28);
     // A whole-looking index entry of garbage after the good ones is refused by its check too.
     appendFileSync(join(dir, ref.recordingId, '0.idx'), randomBytes(64));
     const sealed = await vaultAt(dir).seal(ref, 0);

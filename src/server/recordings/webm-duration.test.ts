@@ -16,6 +16,20 @@ import {
 const FIXTURE = new URL('./fixtures/mediarecorder-vp8-opus.webm', import.meta.url);
 /** The recorder's own pieces (timeslice 1 s), as the browser would have uploaded them. */
 const FIXTURE_PARTS = [17653, 34393, 35471];
+/**
+ * Both browsers' MediaRecorder, 3 s each (scripts/record-webm-fixture.ts). Chromium writes no Duration,
+ * so one is inserted (11 bytes); Firefox writes a Duration of 0 and a SeekHead, so it is overwritten.
+ */
+const RECORDERS = [
+  { browser: 'Chromium', file: FIXTURE, parts: FIXTURE_PARTS, growth: 11, existingDuration: false },
+  {
+    browser: 'Firefox',
+    file: new URL('./fixtures/mediarecorder-firefox-vp8-opus.webm', import.meta.url),
+    parts: [23787, 23504, 22570],
+    growth: 0,
+    existingDuration: true,
+  },
+];
 const hasTool = (tool: string) => spawnSync(tool, ['-version'], { stdio: 'ignore' }).status === 0;
 const ffprobeMissing = hasTool('ffprobe') ? false : 'ffprobe is not installed (Debian package ffmpeg)';
 const ffmpegMissing = hasTool('ffmpeg') ? false : 'ffmpeg is not installed (Debian package ffmpeg)';
@@ -91,49 +105,58 @@ describe('WebM duration', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const fixture = readFileSync(FIXTURE);
 
-  it("MediaRecorder's file has no Duration: the scan finds the last timestamp, whatever the pieces", () => {
-    const whole = patchWebmDuration(fixture);
-    expect(whole.scan).toMatchObject({ webm: true, duration: null, hasPositions: false });
-    expect(whole.scan.segment?.size).toBeNull();
-    expect(whole.scan.timecodeScaleNs).toBe(1_000_000);
-    expect(whole.scan.durationMs).toBeGreaterThan(2500);
-    expect(whole.scan.durationMs).toBeLessThanOrEqual(3100);
-    for (const sizes of [FIXTURE_PARTS, [1], [3, 5, 7], [4096]]) {
-      const scanner = new WebmScanner();
-      for (const piece of split(fixture, sizes)) scanner.push(piece);
-      const scan = scanner.finish();
-      expect(scan).toEqual(whole.scan);
-      const stream = new EditStream(durationEdits(scan));
-      const patched = Buffer.concat([
-        ...split(fixture, sizes).flatMap((p) => stream.push(p)),
-        ...stream.end(),
-      ]);
-      expect(patched.equals(whole.patched)).toBe(true);
-    }
-  });
+  it.each(RECORDERS.map((r) => [r.browser, r] as const))(
+    "%s's MediaRecorder file: the scan finds the last timestamp, whatever the pieces",
+    (_, { file, parts, existingDuration }) => {
+      const fixture = readFileSync(file);
+      const whole = patchWebmDuration(fixture);
+      expect(whole.scan).toMatchObject({ webm: true, hasPositions: existingDuration });
+      expect(whole.scan.duration !== null).toBe(existingDuration);
+      expect(whole.scan.segment?.size).toBeNull();
+      expect(whole.scan.timecodeScaleNs).toBe(1_000_000);
+      expect(whole.scan.durationMs).toBeGreaterThan(2500);
+      expect(whole.scan.durationMs).toBeLessThanOrEqual(3100);
+      for (const sizes of [parts, [1], [3, 5, 7], [4096]]) {
+        const scanner = new WebmScanner();
+        for (const piece of split(fixture, sizes)) scanner.push(piece);
+        const scan = scanner.finish();
+        expect(scan).toEqual(whole.scan);
+        const stream = new EditStream(durationEdits(scan));
+        const patched = Buffer.concat([
+          ...split(fixture, sizes).flatMap((p) => stream.push(p)),
+          ...stream.end(),
+        ]);
+        expect(patched.equals(whole.patched)).toBe(true);
+      }
+    },
+  );
 
-  it.skipIf(ffprobeMissing)('the patched file has a Duration ffprobe reads, and its streams', () => {
-    const original = join(dir, 'original.webm');
-    writeFileSync(original, fixture);
-    expect(probe(original, 'format=duration')).toBe('N/A');
-    const lastPacket = Math.max(...probe(original, 'packet=pts_time').split('\n').map(Number));
-    const { scan, patched } = patchWebmDuration(fixture);
-    expect(patched.length).toBe(fixture.length + 11);
-    const file = join(dir, 'patched.webm');
-    writeFileSync(file, patched);
-    const duration = Number(probe(file, 'format=duration'));
-    // The recorder ran 3 s; the last frame's timestamp is the truth ffprobe can check.
-    expect(Math.abs(duration - 3)).toBeLessThan(0.3);
-    expect(Math.abs(duration - lastPacket)).toBeLessThan(0.05);
-    expect(duration * 1000).toBeCloseTo(scan.durationMs, 0);
-    expect(probe(file, 'stream=codec_type,codec_name').split('\n').sort()).toEqual([
-      'opus,audio',
-      'vp8,video',
-    ]);
-    expect(probe(file, 'packet=pts_time').split('\n').length).toBe(
-      probe(original, 'packet=pts_time').split('\n').length,
-    );
-  });
+  it.skipIf(ffprobeMissing).each(RECORDERS.map((r) => [r.browser, r] as const))(
+    "%s's patched file has a Duration ffprobe reads, and its streams",
+    (browser, { file: source, growth }) => {
+      const fixture = readFileSync(source);
+      const original = join(dir, `${browser}-original.webm`);
+      writeFileSync(original, fixture);
+      expect(probe(original, 'format=duration')).toBe('N/A');
+      const lastPacket = Math.max(...probe(original, 'packet=pts_time').split('\n').map(Number));
+      const { scan, patched } = patchWebmDuration(fixture);
+      expect(patched.length).toBe(fixture.length + growth);
+      const file = join(dir, `${browser}-patched.webm`);
+      writeFileSync(file, patched);
+      const duration = Number(probe(file, 'format=duration'));
+      // The recorder ran 3 s; the last frame's timestamp is the truth ffprobe can check.
+      expect(Math.abs(duration - 3)).toBeLessThan(0.3);
+      expect(Math.abs(duration - lastPacket)).toBeLessThan(0.05);
+      expect(duration * 1000).toBeCloseTo(scan.durationMs, 0);
+      expect(probe(file, 'stream=codec_type,codec_name').split('\n').sort()).toEqual([
+        'opus,audio',
+        'vp8,video',
+      ]);
+      expect(probe(file, 'packet=pts_time').split('\n').length).toBe(
+        probe(original, 'packet=pts_time').split('\n').length,
+      );
+    },
+  );
 
   it.skipIf(ffprobeMissing || ffmpegMissing)(
     'a Duration already there (ffmpeg writes one, with SeekHead and Cues) is overwritten in place',
@@ -206,5 +229,37 @@ describe('WebM duration', () => {
     }
     // A WebM cut inside its header is not patched either.
     expect(patchWebmDuration(fixture.subarray(0, 60)).edits).toEqual([]);
+  });
+
+  it('a WebM cut anywhere after its Info still gets the duration of what it holds', () => {
+    const whole = patchWebmDuration(fixture).scan.durationMs;
+    let previous = 0;
+    for (const cut of [200, 1000, 17653, 17653 + 3, 52046, fixture.length - 5]) {
+      const { scan, edits } = patchWebmDuration(fixture.subarray(0, cut));
+      expect(scan.webm, `cut at ${cut}`).toBe(true);
+      expect(scan.durationMs).toBeGreaterThanOrEqual(previous);
+      expect(scan.durationMs).toBeLessThanOrEqual(whole);
+      expect(edits.length).toBe(scan.maxTimestamp === null ? 0 : 2);
+      previous = scan.durationMs;
+    }
+    expect(previous).toBeGreaterThan(whole - 100);
+  });
+
+  it('edits apply across any split of the input, including one at its very end', () => {
+    const input = Buffer.from('abcdefghij');
+    const edits = [
+      { offset: 0, deleteLength: 1, insert: Buffer.from('AA') },
+      { offset: 4, deleteLength: 3, insert: Buffer.alloc(0) },
+      { offset: 10, deleteLength: 0, insert: Buffer.from('!') },
+    ];
+    for (const size of [1, 2, 3, 10]) {
+      const stream = new EditStream(edits);
+      const out = [...split(input, [size]).flatMap((p) => stream.push(p)), ...stream.end()];
+      expect(Buffer.concat(out).toString()).toBe('AAbcdhij!');
+    }
+    expect(() => new EditStream([edits[1], edits[0]] as never)).toThrow(/overlap or are unsorted/);
+    const short = new EditStream([{ offset: 20, deleteLength: 0, insert: Buffer.from('x') }]);
+    short.push(input);
+    expect(() => short.end()).toThrow(/beyond the end/);
   });
 });

@@ -175,19 +175,15 @@ export class WebmScanner {
 
   finish(): WebmScan {
     const r = this.result;
-    if (!this.failed && this.pending.length > 0) this.failed = 'the file ends inside an element header';
-    if (!this.failed && this.skip > 0 && !this.insideLastElementAllowed())
-      this.failed = 'the file ends inside an element';
+    // A file cut inside its last element (a chunk lost at the end) still has its headers and timestamps;
+    // one cut before its Info is not patched.
+    if (!this.failed && (this.pending.length > 0 || this.skip > 0) && r.info === null)
+      this.failed = 'the file ends inside its header';
     if (!this.failed && (!this.sawEbml || !r.segment)) this.failed = 'not a WebM file';
     r.webm = this.failed === null;
     r.problem = this.failed;
     r.durationMs = r.maxTimestamp === null ? 0 : (r.maxTimestamp * r.timecodeScaleNs) / 1e6;
     return r;
-  }
-
-  /** A recording cut off mid-block (a chunk lost at the end) still has a duration; only headers matter. */
-  private insideLastElementAllowed(): boolean {
-    return this.result.info !== null;
   }
 
   private parse(): void {
