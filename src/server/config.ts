@@ -122,13 +122,6 @@ const envSchema = z
         message: `must be longer than the signaling fallback's ${POLL_TIMEOUT_MS / 1000} s long poll`,
       });
     }
-    if (env.RECORDINGS_KEY && env.RECORDINGS_KEY_FILE) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['RECORDINGS_KEY_FILE'],
-        message: 'set RECORDINGS_KEY or RECORDINGS_KEY_FILE, not both',
-      });
-    }
     if (Boolean(env.WEBRTC_TURN_USERNAME) !== Boolean(env.WEBRTC_TURN_PASSWORD)) {
       ctx.addIssue({
         code: 'custom',
@@ -266,10 +259,11 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     recordingRetentionDays: env.RECORDING_RETENTION_DAYS,
     recordingOnWithdraw: env.RECORDING_ON_WITHDRAW,
     recordingMaxBytes: env.RECORDING_MAX_MB * 1024 * 1024,
-    recordingsKey: env.RECORDINGS_KEY
-      ? { kind: 'inline', value: env.RECORDINGS_KEY }
-      : env.RECORDINGS_KEY_FILE
-        ? { kind: 'file', path: env.RECORDINGS_KEY_FILE }
+    // The file wins when both are set (docs/recordings.md, "Encryption at rest").
+    recordingsKey: env.RECORDINGS_KEY_FILE
+      ? { kind: 'file', path: env.RECORDINGS_KEY_FILE }
+      : env.RECORDINGS_KEY
+        ? { kind: 'inline', value: env.RECORDINGS_KEY }
         : null,
     adminsReadChat: env.ADMIN_CHAT_ACCESS,
     sessionTtlHours: env.SESSION_TTL_HOURS,
