@@ -416,6 +416,28 @@ describe.each(testDatabases())('recording with consent on $name', (database) => 
     expect(gone.status).toBe(409);
   });
 
+  it('S29: a withdrawal whose discard was cut short (its node died) is discarded by the sweep, not sealed', async () => {
+    await inCall();
+    const asked = await ask();
+    await consent(asked.id, 'allow');
+    expect((await put(asked.id, 0, 0, CHUNKS[0] as Buffer)).status).toBe(200);
+    const row = await store().recordings.get(asked.id);
+    // What the withdrawal had written when its node died: stopped, the files not destroyed yet.
+    await store().recordings.updateIfVersion(asked.id, row?.version ?? -1, {
+      state: 'stopped',
+      stop_reason: 'withdrawn',
+      patient_consent: 'withdrawn',
+      stopped_at: clock.now(),
+      running_since: null,
+    });
+    expect(recordedFiles(asked.id).length).toBeGreaterThan(0);
+    clock.advance(11 * MINUTE);
+    await server.ctx.sweeper.runOnce();
+    expect(await state(asked.id)).toBe('discarded');
+    expect(recordedFiles(asked.id)).toEqual([]);
+    expect(await store().recordings.segments(asked.id)).toEqual([]);
+  });
+
   it('S29: a recording past its size limit stops (too_large), keeps and seals what was stored', async () => {
     await setup.close();
     clock = new FakeClock();

@@ -45,6 +45,10 @@ function declaredOf(r: RecordingRow): Map<number, number> | null {
   return new Map(Object.entries(parsed).map(([k, v]) => [Number(k), v]));
 }
 
+/** A withdrawn recording under the "discard" rule: its files are destroyed, never sealed. */
+const discardsOnWithdrawal = (r: RecordingRow): boolean =>
+  r.stop_reason === 'withdrawn' && r.on_withdraw === 'discard';
+
 /** Every declared chunk is stored (a segment declared with n chunks has 0 … n-1). */
 function complete(declared: Map<number, number>, stored: StoredSegment[]): boolean {
   for (const [segment, chunks] of declared) {
@@ -238,8 +242,8 @@ export class RecordingService {
     }
     const now = clock.now();
     const after = await store.recordings.noteChunk(r.id, segment, result.recordingBytes, now);
-    // A withdrawal or decline that came while this chunk was being written: it is not kept.
-    if (after && (after.state === 'discarded' || after.state === 'deleted')) {
+    // A withdrawal under "discard" that came while this chunk was being written: nothing is kept.
+    if (after && (after.state === 'discarded' || after.state === 'deleted' || discardsOnWithdrawal(after))) {
       await vault.destroy(r.id);
       throw new AppError('recording_not_active');
     }
@@ -286,7 +290,11 @@ export class RecordingService {
     for (const r of await store.recordings.listOpenOfEndedCalls(OPEN))
       await this.callEnded(r.call_session_id);
     const now = clock.now();
-    for (const r of await store.recordings.listStale(now - STALE_UPLOAD_MS)) await this.seal(r.id);
+    for (const r of await store.recordings.listStale(now - STALE_UPLOAD_MS)) {
+      // A withdrawal whose discard did not finish (its node died) is discarded, never sealed.
+      if (discardsOnWithdrawal(r)) await this.discard(r.id, null);
+      else await this.seal(r.id);
+    }
     for (const r of await store.recordings.listExpired(now)) {
       await this.deps.vault.destroy(r.id);
       await this.apply(r, null, { type: 'expire' }, null, { deleted_at: now }).catch((err: unknown) => {
@@ -395,7 +403,7 @@ export class RecordingService {
   private async seal(recordingId: string): Promise<RecordingView | null> {
     const vault = this.requireVault();
     const r = await this.deps.store.recordings.get(recordingId);
-    if (r?.state !== 'stopped') return null;
+    if (r?.state !== 'stopped' || discardsOnWithdrawal(r)) return null;
     const sealedAt = this.deps.clock.now();
     const segments: RecordingSegmentRow[] = [];
     for (const s of await vault.segments(r.id)) {
@@ -425,7 +433,7 @@ export class RecordingService {
     });
   }
 
-  private async discard(recordingId: string, actorId: string): Promise<RecordingView> {
+  private async discard(recordingId: string, actorId: string | null): Promise<RecordingView> {
     await this.requireVault().destroy(recordingId);
     const r = await this.find(recordingId);
     return this.apply(r, actorId, { type: 'discard' }, 'recording.discard');
