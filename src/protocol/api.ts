@@ -1,5 +1,6 @@
 import type { CallStatus, PartyRole, Role } from './call-status.js';
 import type { CallStatusView, ChatMessageView, Peer, ServerMessage, WaitingRoomView } from './messages.js';
+import type { WithdrawalRule } from './recording.js';
 
 /** Shapes of the JSON API (docs/api.md). Types only: the client bundles none of the server's code. */
 
@@ -225,6 +226,8 @@ export interface HospitalPolicy {
   maxCallMinutes: number;
   idleTimeoutMinutes: number;
   adminsReadChat: boolean;
+  /** What a patient's withdrawal of consent does to what was already recorded. */
+  recordingOnWithdraw: WithdrawalRule;
 }
 
 export type PolicyKey = keyof HospitalPolicy;

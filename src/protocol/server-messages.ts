@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CALL_END_REASONS, CALL_STATUSES, ROLES } from './call-status.js';
 import { ERRORS, type ErrorCode } from './errors.js';
 import { entityId, MAX_CHAT_CHARS, messageId, relayedFields, seq } from './message-fields.js';
-import { RECORDING_STATES, RECORDING_STOP_REASONS } from './recording.js';
+import { RECORDING_STATES, RECORDING_STOP_REASONS, type RecordingView } from './recording.js';
 
 /**
  * Every server → client message (docs/protocol.md, "Messages"). The browser imports only the types
@@ -54,7 +54,7 @@ export const waitingRoomViewSchema = z
   })
   .strict();
 
-/** A call's recording as both parties see it (S29; the type is RecordingView in recording.ts). */
+/** A call's recording as both pages see it (S29; RecordingView in recording.ts). */
 export const recordingViewSchema = z
   .object({
     id: entityId,
@@ -65,7 +65,7 @@ export const recordingViewSchema = z
     patientConsent: z.enum(['allowed', 'declined', 'withdrawn']).nullable(),
     terms: z
       .object({
-        retentionDays: z.number().int().min(1),
+        retentionDays: z.number().int().positive(),
         patientMaySee: z.boolean(),
         onWithdraw: z.enum(['keep', 'discard']),
       })
@@ -76,7 +76,7 @@ export const recordingViewSchema = z
     elapsedMs: z.number().int().min(0),
     segments: z.number().int().min(0),
   })
-  .strict();
+  .strict() satisfies z.ZodType<RecordingView>;
 
 const errorCodes = Object.keys(ERRORS) as [ErrorCode, ...ErrorCode[]];
 
@@ -119,10 +119,12 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
       resumed: z.boolean(),
       /** The sequence number the room's messages to this client continue from (S17). */
       lastSeq: seq,
-      /** The call's recording while it is asked for, under way or not yet sealed; else null (S29). */
-      recording: recordingViewSchema.nullable().optional(),
+      /** The call's recording while it is asked for, under way or not yet sealed, else null (S29). */
+      recording: recordingViewSchema.nullable(),
     })
     .strict(),
+  /** The call's recording changed state: to both parties of the room (S29). */
+  z.object({ type: z.literal('recording'), recording: recordingViewSchema, seq }).strict(),
   z.object({ type: z.literal('peer-joined'), peer: peerSchema, seq }).strict(),
   z.object({ type: z.literal('peer-left'), peer: peerSchema, seq }).strict(),
   z
@@ -134,8 +136,6 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
       seq,
     })
     .strict(),
-  /** The call's recording changed state: both parties' pages show it (S29). */
-  z.object({ type: z.literal('recording'), recording: recordingViewSchema, seq }).strict(),
   relayed('offer'),
   relayed('answer'),
   relayed('ice-candidate'),

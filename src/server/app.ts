@@ -4,7 +4,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyWebsocket from '@fastify/websocket';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { ZodError } from 'zod';
 import { CLOSE_CODES } from '../protocol/close-codes.js';
 import { MAX_FRAME_BYTES } from '../protocol/messages.js';
@@ -44,6 +44,11 @@ import { type Mailer, smtpMailer } from './mail/mailer.js';
 import { policyRoutes } from './policy/policy-routes.js';
 import { PolicyService } from './policy/policy-service.js';
 import { Broadcaster } from './realtime/broadcaster.js';
+import { FileRecordingVault } from './recordings/file-vault.js';
+import { loadRecordingsKey } from './recordings/recording-crypto.js';
+import { recordingRoutes } from './recordings/recording-routes.js';
+import { RecordingService } from './recordings/recording-service.js';
+import type { RecordingVault } from './recordings/vault.js';
 import { signalFallbackRoutes } from './signaling/fallback-routes.js';
 import { type HubLimits, SignalingHub } from './signaling/hub.js';
 import { attachWebSocket } from './signaling/ws-transport.js';
@@ -67,6 +72,8 @@ export interface AppDeps {
   sweepIntervalMs?: number;
   /** Replaces the SMTP mailer built from the configuration. */
   mailer?: Mailer;
+  /** Replaces the vault built from the configuration (null: this node records nothing). */
+  vault?: RecordingVault | null;
   /** Told of every route as it is added (the API document's test lists them). */
   onRoute?: (route: { method: string | string[]; url: string }) => void;
 }
@@ -86,6 +93,27 @@ function webSocketSources(origins: readonly string[]): string[] {
 const defaultClientDir = fileURLToPath(
   new URL(import.meta.url.includes('/dist/node/') ? '../../client/' : '../../dist/client/', import.meta.url),
 );
+
+/**
+ * The vault over RECORDINGS_DIR with the operator's key, or null without a key (nothing is recorded).
+ * A key that cannot be read or parsed stops the start: the message names the variable, never the key.
+ */
+function fileVault(config: Config, log: FastifyBaseLogger): RecordingVault | null {
+  const source = config.recordingsKey;
+  if (!source) return null;
+  const loaded = loadRecordingsKey(source.kind === 'file' ? { keyFile: source.path } : { key: source.value });
+  if (!loaded) return null;
+  if (loaded.fileReadableByOthers) {
+    log.warn(
+      'RECORDINGS_KEY_FILE can be read by other users: make it readable by this user only (chmod 600)',
+    );
+  }
+  return new FileRecordingVault({
+    dir: config.recordingsDir,
+    operatorKey: loaded.key,
+    maxBytesPerRecording: config.recordingMaxBytes,
+  });
+}
 
 /** Builds the whole server from a validated configuration and the resources it runs on. */
 export async function buildApp(
@@ -118,7 +146,9 @@ export async function buildApp(
   const broadcaster = new Broadcaster(deps.bus);
   const maxDurationMs = config.maxCallMinutes * 60_000;
   const idleTimeoutMs = config.idleTimeoutMinutes * 60_000;
-  const policy = new PolicyService(store, config, clock);
+  const vault = deps.vault !== undefined ? deps.vault : fileVault(config, app.log);
+  const policy = new PolicyService(store, config, clock, vault !== null);
+  const recordings = new RecordingService({ store, clock, broadcaster, policy, vault, log: app.log });
   const calls = new CallService(
     store,
     clock,
@@ -126,6 +156,10 @@ export async function buildApp(
     { maxDurationMs, idleTimeoutMs, linkTtlMs: config.tokenExpiryHours * 3_600_000 },
     policy,
   );
+  calls.onSessionEnded = (callSessionId) =>
+    recordings
+      .callEnded(callSessionId)
+      .catch((err: unknown) => app.log.error({ err }, 'could not stop the recordings of an ended call'));
   const callGrants = new CallGrantsService(store, clock, calls);
   const waitingRoom = new WaitingRoomService({
     store,
@@ -143,6 +177,7 @@ export async function buildApp(
     callGrants,
     chat,
     waitingRoom,
+    recordings,
     clock,
     log: app.log,
     limits: {
@@ -152,7 +187,7 @@ export async function buildApp(
     },
   });
   const sweeper = new CallSweeper(
-    { store, bus: deps.bus, calls, waitingRoom, broadcaster, clock, log: app.log },
+    { store, bus: deps.bus, calls, waitingRoom, broadcaster, recordings, clock, log: app.log },
     {
       intervalMs: deps.sweepIntervalMs ?? 5_000,
       maxDurationMs,
@@ -187,6 +222,7 @@ export async function buildApp(
     appointments: new AppointmentService(store, clock, broadcaster),
     appointmentImport: new AppointmentImport(store, clock, broadcaster),
     dashboard: new DashboardService({ store, calls, waitingRoom, clock }),
+    recordings,
   };
 
   app.setErrorHandler(async (err, req, reply) => {
@@ -321,6 +357,7 @@ export async function buildApp(
   await policyRoutes(app, ctx);
   await dashboardRoutes(app, ctx);
   await callRoutes(app, ctx);
+  await recordingRoutes(app, ctx);
   await signalFallbackRoutes(app, ctx);
   openApiRoute(app);
   await pageRoutes(app, ctx, deps.clientDir ?? defaultClientDir);

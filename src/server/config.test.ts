@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, recordingKeyProblem } from './config.js';
 
 describe('configuration', () => {
   it('has safe defaults: SQLite under ./data, no STUN or TURN, 24 h tokens, 60 min calls', () => {
@@ -98,5 +98,39 @@ describe('configuration', () => {
     expect(() => loadConfig({ TLS_CERT_FILE: '/x' })).toThrow(/TLS_CERT_FILE and TLS_KEY_FILE go together/);
     expect(() => loadConfig({ WEBRTC_TURN_USERNAME: 'u' })).toThrow(/go together/);
     expect(() => loadConfig({ WEBRTC_STUN_URLS: 'http://x' })).toThrow(/stun:/);
+  });
+
+  it('reads the recording settings: withdrawal discards by default, 4096 MB per recording, no key', () => {
+    const c = loadConfig({});
+    expect(c.recordingOnWithdraw).toBe('discard');
+    expect(c.recordingMaxBytes).toBe(4096 * 1024 * 1024);
+    expect(c.recordingsKey).toBeNull();
+    const d = loadConfig({
+      RECORDING_ON_WITHDRAW: 'keep',
+      RECORDING_MAX_MB: '10',
+      RECORDINGS_KEY_FILE: '/etc/k',
+    });
+    expect(d.recordingOnWithdraw).toBe('keep');
+    expect(d.recordingMaxBytes).toBe(10 * 1024 * 1024);
+    expect(d.recordingsKey).toEqual({ kind: 'file', path: '/etc/k' });
+    expect(loadConfig({ RECORDINGS_KEY: 'abc' }).recordingsKey).toEqual({ kind: 'inline', value: 'abc' });
+  });
+
+  it('refuses a bad withdrawal rule; of two keys the file wins', () => {
+    expect(() => loadConfig({ RECORDING_ON_WITHDRAW: 'shred' })).toThrow(/RECORDING_ON_WITHDRAW/);
+    expect(loadConfig({ RECORDINGS_KEY: 'k', RECORDINGS_KEY_FILE: '/etc/k' }).recordingsKey).toEqual({
+      kind: 'file',
+      path: '/etc/k',
+    });
+  });
+
+  it('a node that would let hospitals record refuses to start without a key, except in demo mode', () => {
+    const allowed = loadConfig({ RECORDING_ALLOWED: 'true' });
+    expect(recordingKeyProblem(allowed, false)).toMatch(/RECORDINGS_KEY/);
+    expect(recordingKeyProblem(allowed, true)).toBeNull();
+    expect(recordingKeyProblem(loadConfig({}), false)).toBeNull();
+    expect(
+      recordingKeyProblem(loadConfig({ RECORDING_ALLOWED: 'true', RECORDINGS_KEY: 'k' }), false),
+    ).toBeNull();
   });
 });

@@ -51,6 +51,10 @@ const envSchema = z
     RECORDING_ALLOWED: bool.default(false),
     RECORDING_PATIENT_ACCESS: bool.default(false),
     RECORDING_RETENTION_DAYS: positiveInt(3650).default(90),
+    RECORDING_ON_WITHDRAW: z.enum(['keep', 'discard']).default('discard'),
+    RECORDING_MAX_MB: positiveInt(1024 * 1024).default(4096),
+    RECORDINGS_KEY: z.string().min(1).optional(),
+    RECORDINGS_KEY_FILE: z.string().min(1).optional(),
     ADMIN_CHAT_ACCESS: bool.default(false),
     SESSION_TTL_HOURS: positiveInt(24 * 30).default(12),
     SIGNALING_RESUME_WINDOW_SECONDS: positiveInt(24 * 3600).default(600),
@@ -151,6 +155,15 @@ export interface Config {
   recordingAllowed: boolean;
   patientsSeeRecordings: boolean;
   recordingRetentionDays: number;
+  /** What a patient's withdrawal does to what was recorded (the hospital may choose otherwise). */
+  recordingOnWithdraw: 'keep' | 'discard';
+  /** The largest one recording may grow to, in bytes. */
+  recordingMaxBytes: number;
+  /**
+   * The operator's key that wraps every recording's data key: given inline or as a file (never logged).
+   * With neither, nothing can be recorded (the effective policy says so, S29).
+   */
+  recordingsKey: { kind: 'inline'; value: string } | { kind: 'file'; path: string } | null;
   adminsReadChat: boolean;
   sessionTtlHours: number;
   /** How long a room's messages are kept for a reconnecting client (S17): the bus's stream TTL. */
@@ -244,6 +257,14 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     recordingAllowed: env.RECORDING_ALLOWED,
     patientsSeeRecordings: env.RECORDING_PATIENT_ACCESS,
     recordingRetentionDays: env.RECORDING_RETENTION_DAYS,
+    recordingOnWithdraw: env.RECORDING_ON_WITHDRAW,
+    recordingMaxBytes: env.RECORDING_MAX_MB * 1024 * 1024,
+    // The file wins when both are set (docs/recordings.md, "Encryption at rest").
+    recordingsKey: env.RECORDINGS_KEY_FILE
+      ? { kind: 'file', path: env.RECORDINGS_KEY_FILE }
+      : env.RECORDINGS_KEY
+        ? { kind: 'inline', value: env.RECORDINGS_KEY }
+        : null,
     adminsReadChat: env.ADMIN_CHAT_ACCESS,
     sessionTtlHours: env.SESSION_TTL_HOURS,
     resumeWindowMs: env.SIGNALING_RESUME_WINDOW_SECONDS * 1000,
@@ -282,4 +303,14 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
       maxConnectionsPerCallCookie: env.MAX_SIGNALING_CONNECTIONS_PER_CALL_COOKIE,
     },
   };
+}
+
+/**
+ * Why this node must not start as configured, for recording: RECORDING_ALLOWED=true promises recording to
+ * every hospital, which needs the key that encrypts recordings. Demo mode makes its own key instead
+ * (main.ts), so it is never refused here.
+ */
+export function recordingKeyProblem(config: Config, demo: boolean): string | null {
+  if (demo || !config.recordingAllowed || config.recordingsKey !== null) return null;
+  return 'RECORDING_ALLOWED: recording needs an encryption key: set RECORDINGS_KEY or RECORDINGS_KEY_FILE (or RECORDING_ALLOWED=false)';
 }

@@ -12,6 +12,7 @@ import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { DashboardService } from './dashboard/dashboard-service.js';
 import type { PolicyService } from './policy/policy-service.js';
+import type { RecordingService } from './recordings/recording-service.js';
 import type { SignalingHub } from './signaling/hub.js';
 import type { Store } from './store.js';
 
@@ -33,4 +34,5 @@ export interface AppContext {
   appointments: AppointmentService;
   appointmentImport: AppointmentImport;
   dashboard: DashboardService;
+  recordings: RecordingService;
 }

@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../test/support/clock.js';
 import { verifyPassword } from './accounts/passwords.js';
@@ -5,7 +8,7 @@ import { PeopleService } from './accounts/people-service.js';
 import { RevocationService } from './accounts/revocation-service.js';
 import { MemoryBus } from './bus/memory-bus.js';
 import { migrateToLatest, openDatabase } from './db/database.js';
-import { DEMO_ACCOUNTS, seedDemo } from './demo.js';
+import { DEMO_ACCOUNTS, ensureDemoRecordingsKey, seedDemo } from './demo.js';
 import { Broadcaster } from './realtime/broadcaster.js';
 import { createStore } from './store.js';
 
@@ -62,5 +65,44 @@ describe('demo data', () => {
     expect(await store.appointments.listForDoctor(doctor?.id ?? '')).toHaveLength(2);
     await bus.close();
     await db.close();
+  });
+
+  it('the demo hospital allows recording (seen by its patient too) unless its admin changed the policy', async () => {
+    const db = openDatabase({ kind: 'sqlite', file: ':memory:' });
+    await migrateToLatest(db);
+    const clock = new FakeClock();
+    const store = createStore(db, clock);
+    const revocation = new RevocationService(store, new Broadcaster(new MemoryBus()), clock);
+    const people = new PeopleService({
+      store,
+      clock,
+      revocation,
+      mailer: null,
+      publicOrigin: 'http://127.0.0.1:1',
+      linkTtlMs: 3_600_000,
+    });
+    await seedDemo({ store, people, clock }, 'fixed-demo-pw');
+    const hospital = await store.users.findHospitalByName('Demo Hospital');
+    const row = await store.policies.find(hospital?.id ?? '');
+    expect(row).toMatchObject({ recording_allowed: 1, patients_see_recordings: 1 });
+    await store.policies.save({ ...(row as NonNullable<typeof row>), recording_allowed: 0 });
+    await seedDemo({ store, people, clock }, 'fixed-demo-pw');
+    expect((await store.policies.find(hospital?.id ?? ''))?.recording_allowed).toBe(0);
+    await db.close();
+  });
+
+  it('makes its recordings key once, readable by its owner only, and keeps it across starts', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'carecall-demo-'));
+    try {
+      const file = ensureDemoRecordingsKey(join(dir, 'recordings'));
+      expect(file).toBe(join(dir, 'recordings.key'));
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      const key = readFileSync(file, 'utf8').trim();
+      expect(Buffer.from(key, 'base64url')).toHaveLength(32);
+      ensureDemoRecordingsKey(join(dir, 'recordings'));
+      expect(readFileSync(file, 'utf8').trim()).toBe(key);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

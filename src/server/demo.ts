@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { hashPassword } from './accounts/passwords.js';
 import type { PeopleService } from './accounts/people-service.js';
 import type { Clock } from './clock.js';
@@ -10,6 +12,20 @@ export const DEMO_ACCOUNTS = [
   { email: 'patient@demo.test', role: 'patient', displayName: 'Pat Demo' },
   { email: 'admin@demo.test', role: 'admin', displayName: 'Alex Admin' },
 ] as const;
+
+/**
+ * The demo's recordings key: a file beside the recordings (./data/recordings.key by default), made once
+ * with a random key readable by this user only, so a demo can record and still play what it recorded
+ * after a restart. Returns the file's path. Operators set RECORDINGS_KEY or RECORDINGS_KEY_FILE instead.
+ */
+export function ensureDemoRecordingsKey(recordingsDir: string): string {
+  const file = join(dirname(recordingsDir), 'recordings.key');
+  if (!existsSync(file)) {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
+  }
+  return file;
+}
 
 export interface DemoResult {
   password: string;
@@ -32,6 +48,23 @@ export async function seedDemo(
   const hospital =
     (await store.users.findHospitalByName(DEMO_HOSPITAL)) ??
     (await store.users.createHospital(DEMO_HOSPITAL));
+  // The demo shows recording with consent from start to finish (the policy page can turn it off).
+  const policy = await store.policies.find(hospital.id);
+  if (!policy) {
+    await store.policies.save({
+      hospital_id: hospital.id,
+      recording_allowed: 1,
+      patients_see_recordings: 1,
+      retention_days: null,
+      check_in_minutes: null,
+      max_call_minutes: null,
+      idle_timeout_minutes: null,
+      admins_read_chat: null,
+      recording_on_withdraw: null,
+      updated_at: clock.now(),
+      updated_by: null,
+    });
+  }
   const ids: Record<string, string> = {};
   for (const account of DEMO_ACCOUNTS) {
     const existing = await store.users.findByEmail(account.email);

@@ -12,9 +12,9 @@ import type { Bus } from './bus/bus.js';
 import { MemoryBus } from './bus/memory-bus.js';
 import { RedisBus } from './bus/redis-bus.js';
 import { systemClock } from './clock.js';
-import { type Config, ConfigError, loadConfig } from './config.js';
+import { type Config, ConfigError, loadConfig, recordingKeyProblem } from './config.js';
 import { migrateToLatest, openDatabase } from './db/database.js';
-import { DEMO_ACCOUNTS, seedDemo } from './demo.js';
+import { DEMO_ACCOUNTS, ensureDemoRecordingsKey, seedDemo } from './demo.js';
 import { AppError } from './errors.js';
 import { newSecret } from './ids.js';
 import { smtpMailer } from './mail/mailer.js';
@@ -121,7 +121,14 @@ function printLink(link: SetPasswordLink): void {
 }
 
 async function serve(demo: boolean): Promise<void> {
-  const cfg = config();
+  let cfg = config();
+  const keyProblem = recordingKeyProblem(cfg, demo);
+  if (keyProblem) fail(keyProblem);
+  let demoKeyFile: string | null = null;
+  if (demo && cfg.recordingsKey === null) {
+    demoKeyFile = ensureDemoRecordingsKey(cfg.recordingsDir);
+    cfg = { ...cfg, recordingsKey: { kind: 'file', path: demoKeyFile } };
+  }
   const db = openDatabase(cfg.database);
   await migrateToLatest(db);
   const streams = { ttlMs: cfg.resumeWindowMs };
@@ -129,6 +136,12 @@ async function serve(demo: boolean): Promise<void> {
     ? new RedisBus(cfg.redisUrl, undefined, undefined, streams)
     : new MemoryBus(undefined, streams);
   const { app, ctx } = await buildApp(cfg, { db, bus });
+  // Where the key is, never what it is.
+  if (demoKeyFile)
+    app.log.info(
+      { keyFile: demoKeyFile },
+      'demo: recordings are encrypted with a key generated for this demo',
+    );
   let seeded: Awaited<ReturnType<typeof seedDemo>> | null = null;
   if (demo) seeded = await seedDemo(ctx, cfg.demoPassword);
   const sweep = setInterval(() => {

@@ -9,6 +9,7 @@ import { ChatRepo } from './chat/chat-repo.js';
 import type { Clock } from './clock.js';
 import type { Db } from './db/database.js';
 import { PolicyRepo } from './policy/policy-repo.js';
+import { RecordingsRepo } from './recordings/recordings-repo.js';
 
 /** Every repository over one database; the same code serves SQLite and PostgreSQL. */
 export interface Store {
@@ -22,6 +23,7 @@ export interface Store {
   readonly chat: ChatRepo;
   readonly audit: AuditRepo;
   readonly policies: PolicyRepo;
+  readonly recordings: RecordingsRepo;
 }
 
 export function createStore(db: Db, clock: Clock): Store {
@@ -37,5 +39,6 @@ export function createStore(db: Db, clock: Clock): Store {
     chat: new ChatRepo(k, clock),
     audit: new AuditRepo(k, clock),
     policies: new PolicyRepo(k),
+    recordings: new RecordingsRepo(k),
   };
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { AppointmentDetail, CallStartInfo } from '../../src/protocol/api.js';
 import type { World } from '../support/fixtures.js';
@@ -192,6 +193,173 @@ describe.each(testDatabases())('API access control on $name', (database) => {
     expect(r.status).toBe(404);
     expect(r.body).toMatchObject({ error: { code: 'not_found' } });
   });
+});
+
+/** The state a recording route is tried in: a call in progress, and its recording so far. */
+type RecordingStage = 'in-call' | 'asking' | 'recording' | 'finished';
+
+interface RecordingRouteCase {
+  name: string;
+  method: 'GET' | 'POST' | 'PUT';
+  path: (appointmentId: string, recordingId: string) => string;
+  body?: unknown;
+  stage: RecordingStage;
+  expect: Record<Who, number>;
+}
+
+// ASCII, so the JSON agent can send it as it is (a sealed segment needs no WebM to play back bytes).
+const CHUNK = Buffer.from('chunk of a recording');
+const CHUNK_SHA = createHash('sha256').update(CHUNK).digest('hex');
+const NOT_ADMINS = { admin: 403, ...OUTSIDERS } as const;
+
+/** Every recording route (docs/api.md "Recordings"): who gets through, in the state it is meant for. */
+const RECORDING_ROUTES: RecordingRouteCase[] = [
+  {
+    name: 'ask to record',
+    method: 'POST',
+    path: (a) => `/api/appointments/${a}/recordings`,
+    body: {},
+    stage: 'in-call',
+    expect: { doctor: 201, patient: 403, ...NOT_ADMINS },
+  },
+  {
+    name: 'answer the question',
+    method: 'POST',
+    path: (_a, r) => `/api/recordings/${r}/consent`,
+    body: { answer: 'allow' },
+    stage: 'asking',
+    expect: { doctor: 403, patient: 200, ...NOT_ADMINS },
+  },
+  {
+    name: 'withdraw consent',
+    method: 'POST',
+    path: (_a, r) => `/api/recordings/${r}/withdraw`,
+    body: {},
+    stage: 'recording',
+    expect: { doctor: 403, patient: 200, ...NOT_ADMINS },
+  },
+  {
+    name: 'stop recording',
+    method: 'POST',
+    path: (_a, r) => `/api/recordings/${r}/stop`,
+    body: { segments: [] },
+    stage: 'recording',
+    expect: { doctor: 200, patient: 403, ...NOT_ADMINS },
+  },
+  {
+    name: 'upload a chunk',
+    method: 'PUT',
+    path: (_a, r) => `/api/recordings/${r}/segments/0/chunks/0`,
+    body: CHUNK,
+    stage: 'recording',
+    expect: { doctor: 200, patient: 403, ...NOT_ADMINS },
+  },
+  {
+    name: 'list recordings',
+    method: 'GET',
+    path: (a) => `/api/appointments/${a}/recordings`,
+    stage: 'finished',
+    expect: { doctor: 200, patient: 200, admin: 200, ...OUTSIDERS },
+  },
+  {
+    name: 'play a recording',
+    method: 'GET',
+    path: (_a, r) => `/api/recordings/${r}/segments/0`,
+    stage: 'finished',
+    expect: { doctor: 200, patient: 200, admin: 200, ...OUTSIDERS },
+  },
+  {
+    name: 'download a recording',
+    method: 'GET',
+    path: (_a, r) => `/api/recordings/${r}/segments/0/download`,
+    stage: 'finished',
+    expect: { doctor: 200, patient: 200, admin: 200, ...OUTSIDERS },
+  },
+];
+
+/** Refused callers first, so a route that changes the recording is tried in the same state by all. */
+const RECORDING_CALLERS: Who[] = [
+  'anonymous',
+  'otherDoctor',
+  'otherPatient',
+  'otherAdmin',
+  'admin',
+  'doctor',
+  'patient',
+];
+
+describe.each(testDatabases())('recording routes access control on $name', (database) => {
+  const setup = useWorld({ database, env: { RECORDING_ALLOWED: 'true', RECORDING_PATIENT_ACCESS: 'true' } });
+  let server: TestServer;
+  let world: World;
+  const agents = {} as Record<Who, Agent>;
+
+  /** The appointment's call in progress and its recording at `stage`; the recording's id. */
+  const reach = async (stage: RecordingStage): Promise<string> => {
+    const id = world.appointment.id;
+    expect((await agents.doctor.request('POST', `/api/appointments/${id}/call/start`, {})).status).toBe(200);
+    expect((await agents.patient.request('POST', `/api/appointments/${id}/call/join`, {})).status).toBe(200);
+    const d = await setup.socket(agents.doctor);
+    await d.call({ type: 'join', appointmentId: id });
+    const p = await setup.socket(agents.patient);
+    await p.call({ type: 'join', appointmentId: id });
+    await d.next('call-status', (m) => m.call.status === 'in_progress');
+    if (stage === 'in-call') return '';
+    const asked = await agents.doctor.request('POST', `/api/appointments/${id}/recordings`, {});
+    const recordingId = (asked.body as { id: string }).id;
+    if (stage === 'asking') return recordingId;
+    await agents.patient.request('POST', `/api/recordings/${recordingId}/consent`, { answer: 'allow' });
+    if (stage === 'recording') return recordingId;
+    await putChunk(agents.doctor, recordingId);
+    await agents.doctor.request('POST', `/api/recordings/${recordingId}/stop`, {
+      segments: [{ segment: 0, chunks: 1 }],
+    });
+    return recordingId;
+  };
+
+  const putChunk = (agent: Agent, recordingId: string) =>
+    agent.request('PUT', `/api/recordings/${recordingId}/segments/0/chunks/0`, CHUNK.toString('ascii'), {
+      'content-type': 'application/octet-stream',
+      'x-chunk-sha256': CHUNK_SHA,
+    });
+
+  beforeEach(async () => {
+    ({ server, world } = await setup.open());
+    for (const who of EVERYONE) {
+      agents[who] = who === 'anonymous' ? new Agent(server) : await setup.signIn(who);
+    }
+  });
+
+  for (const route of RECORDING_ROUTES) {
+    it(`${route.name}: only the right roles get through; every refusal is audited and changes nothing`, async () => {
+      const recordingId = await reach(route.stage);
+      const path = route.path(world.appointment.id, recordingId);
+      for (const who of RECORDING_CALLERS) {
+        const before = recordingId ? await server.ctx.store.recordings.get(recordingId) : undefined;
+        const deniedBefore =
+          who === 'anonymous'
+            ? 0
+            : (await server.ctx.store.audit.list({ actorId: world[who].id })).filter(
+                (e) => e.outcome === 'denied',
+              ).length;
+        const r =
+          route.method === 'PUT'
+            ? await putChunk(agents[who], recordingId)
+            : await agents[who].request(route.method, path, route.body);
+        const expected = route.expect[who];
+        expect({ who, status: r.status }).toEqual({ who, status: expected });
+        if (expected >= 400) {
+          if (recordingId) expect(await server.ctx.store.recordings.get(recordingId)).toEqual(before);
+          if (who !== 'anonymous') {
+            const denied = (await server.ctx.store.audit.list({ actorId: world[who].id })).filter(
+              (e) => e.outcome === 'denied',
+            );
+            expect({ who, audited: denied.length - deniedBefore }).toEqual({ who, audited: 1 });
+          }
+        }
+      }
+    });
+  }
 });
 
 /** Who asks: the hospital's admin and everyone who is not. */

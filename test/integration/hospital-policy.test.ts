@@ -46,6 +46,7 @@ describe.each(testDatabases())('hospital policy on $name', (database) => {
       maxCallMinutes: 60,
       idleTimeoutMinutes: 10,
       adminsReadChat: false,
+      recordingOnWithdraw: 'discard',
     });
     expect(Object.values(view.overrides).every((v) => v === null)).toBe(true);
   });
@@ -213,5 +214,50 @@ describe.each(testDatabases())('hospital policy on $name', (database) => {
       type: 'error',
       code: 'check_in_not_open',
     });
+  });
+
+  it('what a withdrawal does to a recording is a setting of its own, audited like the others', async () => {
+    const r = await agents.admin.request('PUT', path(), { recordingOnWithdraw: 'keep' });
+    expect(r.status).toBe(200);
+    expect((r.body as PolicyView).policy.recordingOnWithdraw).toBe('keep');
+    expect((r.body as PolicyView).overrides.recordingOnWithdraw).toBe('keep');
+    const events = (await server.ctx.store.audit.list({ actorId: world.admin.id })).filter(
+      (e) => e.action === 'policy.update',
+    );
+    expect(JSON.parse(events[0]?.detail ?? '{}')).toMatchObject({
+      'recordingOnWithdraw.old': 'discard',
+      'recordingOnWithdraw.new': 'keep',
+    });
+    const bad = await agents.admin.request('PUT', path(), { recordingOnWithdraw: 'shred' });
+    expect(bad.status).toBe(400);
+  });
+});
+
+describe.each(testDatabases())('hospital policy without a recordings key on $name', (database) => {
+  const setup = useWorld({ database, env: { RECORDINGS_KEY: '' } });
+
+  it('recording cannot be allowed: setting it is refused and the effective policy says false', async () => {
+    const { world } = await setup.open({ env: { RECORDING_ALLOWED: 'false' } });
+    const admin = await setup.signIn('admin');
+    const path = `/api/hospitals/${world.hospitalA}/policy`;
+    const r = await admin.request('PUT', path, { recordingAllowed: true });
+    expect(r.status).toBe(409);
+    expect(r.body).toMatchObject({ error: { code: 'recordings_key_missing' } });
+    const view = (await admin.request('GET', path)).body as PolicyView;
+    expect(view.policy.recordingAllowed).toBe(false);
+    expect(view.overrides.recordingAllowed).toBeNull();
+    // Everything else still changes.
+    expect((await admin.request('PUT', path, { recordingAllowed: false, checkInMinutes: 5 })).status).toBe(
+      200,
+    );
+  });
+
+  it('a hospital that allowed recording before the key was removed does not record', async () => {
+    const { world, server } = await setup.open();
+    const admin = await setup.signIn('admin');
+    await server.ctx.policy.update(world.admin.id, world.hospitalA, { recordingAllowed: true });
+    const view = (await admin.request('GET', `/api/hospitals/${world.hospitalA}/policy`)).body as PolicyView;
+    expect(view.overrides.recordingAllowed).toBe(true);
+    expect(view.policy.recordingAllowed).toBe(false);
   });
 });

@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import WebSocket from 'ws';
 import type { ServerMessage } from '../../src/protocol/messages.js';
@@ -12,6 +15,8 @@ import type { HubLimits } from '../../src/server/signaling/hub.js';
 import { PASSWORD } from './fixtures.js';
 
 export const ORIGIN = 'http://127.0.0.1:1';
+/** The operator's recordings key of every test server (a test that needs none sets RECORDINGS_KEY to ''). */
+export const TEST_RECORDINGS_KEY = '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff';
 
 export interface TestServer {
   app: FastifyInstance;
@@ -32,7 +37,15 @@ export async function startServer(
     onRoute?: AppDeps['onRoute'];
   } = {},
 ): Promise<TestServer> {
-  const config = loadConfig({ PUBLIC_ORIGIN: ORIGIN, LOG_LEVEL: 'silent', ...options.env });
+  // Recordings go to a directory of this server's own, removed with it.
+  const recordingsDir = await mkdtemp(join(tmpdir(), 'carecall-recordings-'));
+  const config = loadConfig({
+    PUBLIC_ORIGIN: ORIGIN,
+    LOG_LEVEL: 'silent',
+    RECORDINGS_KEY: TEST_RECORDINGS_KEY,
+    RECORDINGS_DIR: recordingsDir,
+    ...options.env,
+  });
   const bus = options.bus ?? new MemoryBus();
   const { app, ctx } = await buildApp(config, {
     db,
@@ -56,6 +69,7 @@ export async function startServer(
     close: async () => {
       await app.close();
       if (!options.bus) await bus.close();
+      await rm(recordingsDir, { recursive: true, force: true });
     },
   };
 }

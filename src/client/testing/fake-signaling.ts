@@ -141,6 +141,7 @@ export class FakeRoomServer {
       peers: peers.map((m) => m.channel.self),
       resumed,
       lastSeq,
+      recording: null,
     };
   }
 

@@ -40,6 +40,8 @@ export const ROLE_REFUSALS = {
   onlyDoctorShares: 'Only the doctor can share a screen.',
   onlyPatientJoins: 'Only the patient joins; the doctor starts the call.',
   onlyPatientChecksIn: 'Only the patient checks in.',
+  onlyDoctorRecords: 'Only the doctor asks to record, records and stops recording.',
+  onlyPatientConsents: 'Only the patient answers for their consent to recording.',
 } as const;
 
 export function wrongRole(refusal: keyof typeof ROLE_REFUSALS): AppError {

@@ -64,6 +64,13 @@ export class CallService {
     },
   ) {}
 
+  /**
+   * Told when a call session ends, before the ended status goes out (which closes the room): the call's
+   * recordings stop and both parties hear it (S29). Set once when the node is built; it must not throw
+   * (the call's end stands whatever happens to its recordings, whose sweep catches up).
+   */
+  onSessionEnded: ((callSessionId: string) => Promise<void>) | null = null;
+
   get linkTtlMs(): number {
     return this.limits.linkTtlMs;
   }
@@ -317,6 +324,9 @@ export class CallService {
           appointmentId: a.id,
           currentSessionId: newSession.id,
         });
+      }
+      if (current && changes.video_call_status === 'ended' && this.onSessionEnded) {
+        await this.onSessionEnded(current.id);
       }
       await this.broadcaster.callStatus(view, a.hospital_id);
       if (newSession && links) return { view, started: { session: newSession, links } };

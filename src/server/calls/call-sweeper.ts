@@ -35,6 +35,11 @@ export class CallSweeper {
       calls: CallService;
       waitingRoom: WaitingRoomService;
       broadcaster: Broadcaster;
+      /** The recordings' own sweep (seal stale uploads, retention) and the patient's lapsed consent. */
+      recordings: {
+        sweep(): Promise<void>;
+        patientLeft(roomId: string): Promise<void>;
+      };
       clock: Clock;
       log: FastifyBaseLogger;
     },
@@ -102,6 +107,7 @@ export class CallSweeper {
               peer: entry.peer,
             });
             await calls.touchPresence(roomId);
+            if (entry.peer.role === 'patient') await this.deps.recordings.patientLeft(roomId);
           }
         }
         const idleTimeoutMs = c.idle_timeout_ms ?? this.limits.idleTimeoutMs;
@@ -123,5 +129,8 @@ export class CallSweeper {
       if (++swept % SWEEP_SLICE === 0) await yieldToEventLoop();
       await this.deps.waitingRoom.releaseIfStale(a);
     }
+    await this.deps.recordings
+      .sweep()
+      .catch((err: unknown) => this.deps.log.error({ err }, 'recording sweep failed'));
   }
 }

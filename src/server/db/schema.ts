@@ -1,4 +1,10 @@
 import type { CallEndReason, CallStatus, PartyRole, Role } from '../../protocol/call-status.js';
+import type {
+  RecordingEventView,
+  RecordingState,
+  RecordingStopReason,
+  WithdrawalRule,
+} from '../../protocol/recording.js';
 
 /**
  * Times are epoch milliseconds (bigint in PostgreSQL, integer in SQLite) and flags are 0/1 integers,
@@ -160,8 +166,64 @@ export interface HospitalPolicyTable {
   max_call_minutes: number | null;
   idle_timeout_minutes: number | null;
   admins_read_chat: number | null;
+  /** 'keep' | 'discard' */
+  recording_on_withdraw: WithdrawalRule | null;
   updated_at: number;
   updated_by: string | null;
+}
+
+/** A request to record a call (docs/recordings.md); the terms are copied in when the doctor asks. */
+export interface RecordingTable {
+  id: string;
+  appointment_id: string;
+  hospital_id: string;
+  call_session_id: string;
+  requested_by: string;
+  state: RecordingState;
+  stop_reason: RecordingStopReason | null;
+  patient_consent: 'allowed' | 'declined' | 'withdrawn' | null;
+  retention_days: number;
+  patient_may_see: number;
+  on_withdraw: WithdrawalRule;
+  requested_at: number;
+  started_at: number | null;
+  stopped_at: number | null;
+  /** Recorded time before `running_since`. */
+  elapsed_ms: number;
+  /** Set only while capturing. */
+  running_since: number | null;
+  wrapped_key: string;
+  /** Segments the server has seen chunks of (highest segment number + 1). */
+  segments_seen: number;
+  /** The doctor's Stop: JSON object segment → number of chunks. */
+  declared_chunks: string | null;
+  last_chunk_at: number | null;
+  finished_at: number | null;
+  expires_at: number | null;
+  bytes: number;
+  deleted_at: number | null;
+  version: number;
+}
+
+export interface RecordingSegmentTable {
+  recording_id: string;
+  segment: number;
+  bytes: number;
+  duration_ms: number;
+  sha256: string;
+  missing_chunks: number;
+  sealed_at: number;
+}
+
+export interface RecordingEventTable {
+  id: string;
+  recording_id: string;
+  appointment_id: string;
+  hospital_id: string;
+  at: number;
+  actor_id: string | null;
+  kind: RecordingEventView['kind'];
+  detail: string | null;
 }
 
 export interface Database {
@@ -177,6 +239,9 @@ export interface Database {
   patient_hospitals: PatientHospitalTable;
   password_links: PasswordLinkTable;
   hospital_policies: HospitalPolicyTable;
+  recordings: RecordingTable;
+  recording_segments: RecordingSegmentTable;
+  recording_events: RecordingEventTable;
 }
 
 export type { PartyRole };

@@ -30,6 +30,7 @@ export const policyChangeBody = z
     maxCallMinutes: minutes(10, 480),
     idleTimeoutMinutes: minutes(1, 120),
     adminsReadChat: z.boolean().nullable().optional(),
+    recordingOnWithdraw: z.enum(['keep', 'discard']).nullable().optional(),
   })
   .strict();
 
@@ -78,6 +79,8 @@ export async function policyRoutes(app: FastifyInstance, ctx: AppContext): Promi
           details: { fields: { maxCallMinutes: `at most ${config.maxCallMinutes}` } },
         });
       }
+      // Allowing recording without the key that encrypts it would promise what this node cannot keep.
+      if (change.recordingAllowed === true && !policy.canRecord) throw new AppError('recordings_key_missing');
       const cleaned = Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined));
       return policy.update(session.user.id, hospitalId, cleaned);
     },

@@ -14,6 +14,7 @@ const COLUMNS: { [K in PolicyKey]: keyof PolicyColumns } = {
   maxCallMinutes: 'max_call_minutes',
   idleTimeoutMinutes: 'idle_timeout_minutes',
   adminsReadChat: 'admins_read_chat',
+  recordingOnWithdraw: 'recording_on_withdraw',
 };
 
 const FLAGS = new Set<PolicyKey>(['recordingAllowed', 'patientsSeeRecordings', 'adminsReadChat']);
@@ -28,11 +29,14 @@ export function policyDefaults(config: Config): HospitalPolicy {
     maxCallMinutes: config.maxCallMinutes,
     idleTimeoutMinutes: config.idleTimeoutMinutes,
     adminsReadChat: config.adminsReadChat,
+    recordingOnWithdraw: config.recordingOnWithdraw,
   };
 }
 
+type PolicyValue = HospitalPolicy[PolicyKey];
+
 function overridesOf(row: HospitalPolicyRow | undefined): PolicyView['overrides'] {
-  const out = {} as Record<PolicyKey, number | boolean | null>;
+  const out = {} as Record<PolicyKey, PolicyValue | null>;
   for (const key of POLICY_KEYS) {
     const v = row ? row[COLUMNS[key]] : null;
     out[key] = v === null ? null : FLAGS.has(key) ? v === 1 : v;
@@ -41,7 +45,7 @@ function overridesOf(row: HospitalPolicyRow | undefined): PolicyView['overrides'
 }
 
 function merge(defaults: HospitalPolicy, overrides: PolicyView['overrides']): HospitalPolicy {
-  const out = { ...defaults } as Record<PolicyKey, number | boolean>;
+  const out = { ...defaults } as Record<PolicyKey, PolicyValue>;
   for (const key of POLICY_KEYS) {
     const v = overrides[key];
     if (v !== null) out[key] = v;
@@ -67,16 +71,29 @@ export class PolicyService {
     private readonly store: Store,
     config: Config,
     private readonly clock: Clock,
+    /**
+     * Whether this node has the key recordings are encrypted with: without it no hospital records,
+     * whatever it chose (S29).
+     */
+    private readonly recordingKeyAvailable = config.recordingsKey !== null,
   ) {
     this.defaults = policyDefaults(config);
+    if (!recordingKeyAvailable) this.defaults.recordingAllowed = false;
+  }
+
+  /** False when recording cannot be allowed on this node (no key): setting it is refused. */
+  get canRecord(): boolean {
+    return this.recordingKeyAvailable;
   }
 
   async view(hospitalId: string): Promise<PolicyView> {
     const row = await this.store.policies.find(hospitalId);
     const overrides = overridesOf(row);
+    const policy = merge(this.defaults, overrides);
+    if (!this.recordingKeyAvailable) policy.recordingAllowed = false;
     return {
       hospitalId,
-      policy: merge(this.defaults, overrides),
+      policy,
       overrides,
       defaults: { ...this.defaults },
       updatedAt: row?.updated_at ?? null,
@@ -104,7 +121,7 @@ export class PolicyService {
     await this.store.db.kysely.transaction().execute(async (trx) => {
       const row = await this.store.policies.find(hospitalId, trx);
       const before = overridesOf(row);
-      const after = { ...before } as Record<PolicyKey, number | boolean | null>;
+      const after = { ...before } as Record<PolicyKey, PolicyValue | null>;
       for (const key of POLICY_KEYS) {
         const v = change[key];
         if (v !== undefined) after[key] = v;
@@ -118,15 +135,17 @@ export class PolicyService {
         max_call_minutes: null,
         idle_timeout_minutes: null,
         admins_read_chat: null,
+        recording_on_withdraw: null,
         updated_at: this.clock.now(),
         updated_by: actorId,
       };
       const detail: Record<string, string | number | boolean | null> = { hospitalId };
+      const columns = next as unknown as Record<keyof PolicyColumns, string | number | null>;
       const oldEffective = merge(this.defaults, before);
       const newEffective = merge(this.defaults, after as PolicyView['overrides']);
       for (const key of POLICY_KEYS) {
         const v = after[key] ?? null;
-        next[COLUMNS[key]] = v === null ? null : typeof v === 'boolean' ? (v ? 1 : 0) : v;
+        columns[COLUMNS[key]] = v === null ? null : typeof v === 'boolean' ? (v ? 1 : 0) : v;
         if (before[key] !== v) {
           detail[`${key}.old`] = oldEffective[key];
           detail[`${key}.new`] = newEffective[key];

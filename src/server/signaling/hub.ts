@@ -33,7 +33,7 @@ import { Connection, type Departure, type Transport } from './connection.js';
 import { ConnectionQuotas, type QuotaLimits } from './connection-quotas.js';
 import { ConnectionRegistry } from './connection-registry.js';
 import { CredentialSweep } from './credential-sweep.js';
-import { RoomMembership } from './room-membership.js';
+import { type RecordingConsent, RoomMembership } from './room-membership.js';
 import { TokenBucket } from './token-bucket.js';
 
 export interface HubLimits extends QuotaLimits {
@@ -88,6 +88,7 @@ export class SignalingHub {
       callGrants: CallGrantsService;
       chat: ChatService;
       waitingRoom: WaitingRoomService;
+      recordings: RecordingConsent;
       clock: Clock;
       log: FastifyBaseLogger;
       limits?: Partial<HubLimits>;
@@ -105,6 +106,7 @@ export class SignalingHub {
       fanout: this.fanout,
       calls: deps.calls,
       waitingRoom: deps.waitingRoom,
+      recordings: deps.recordings,
       clock,
       log,
       isLocal: (id) => this.registry.has(id),

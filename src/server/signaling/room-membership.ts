@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { CLOSE_CODES } from '../../protocol/close-codes.js';
 import type { Peer } from '../../protocol/messages.js';
+import type { RecordingView } from '../../protocol/recording.js';
 import type { PartyAccess } from '../access/appointment-access.js';
 import type { Bus } from '../bus/bus.js';
 import type { CallService } from '../calls/call-service.js';
@@ -21,6 +22,13 @@ import { SWEEP_SLICE, yieldToEventLoop } from '../sweep-slices.js';
 import type { ChannelFanout } from './channel-fanout.js';
 import type { Connection, Departure, RoomPlace } from './connection.js';
 
+/** What room membership tells the recordings (S29). */
+export interface RecordingConsent {
+  forJoin(callSessionId: string): Promise<RecordingView | null>;
+  consentLapsed(callSessionId: string): Promise<RecordingView | null>;
+  patientLeft(roomId: string): Promise<void>;
+}
+
 /**
  * Who of this node's connections is in which call room or waiting room, kept as presence in the bus so
  * every node sees it (S13, S15, S17, S20, S21): join, resume and replay, leave, the grace a dropped
@@ -40,6 +48,8 @@ export class RoomMembership {
       fanout: ChannelFanout;
       calls: CallService;
       waitingRoom: WaitingRoomService;
+      /** The call's recording: shown on join, paused when the patient's consent lapses (S29). */
+      recordings: RecordingConsent;
       clock: Clock;
       log: FastifyBaseLogger;
       /** Whether a connection of this id is open on this node. */
@@ -112,6 +122,12 @@ export class RoomMembership {
       // A fresh join starts after what the stream held before this connection subscribed. What was
       // published since (the other party may be negotiating already: it saw this party's presence
       // before the stream was read) is waiting in `pending` and follows `joined`.
+      // A patient who joins afresh (a reload, another device) is asked again before anything more is
+      // recorded; the recording is paused before they see it (S29).
+      const recording =
+        role === 'patient' && resume === undefined
+          ? await this.deps.recordings.consentLapsed(session.id)
+          : await this.deps.recordings.forJoin(session.id);
       const firstLive = joining.pending[0]?.seq;
       const start = firstLive === undefined ? read.head : Math.min(read.head, firstLive - 1);
       conn.send({
@@ -122,6 +138,7 @@ export class RoomMembership {
         peers,
         resumed,
         lastSeq: resumed && resume ? resume.lastSeq : start,
+        recording,
       });
       if (resumed) {
         for (const e of read.entries) {
@@ -162,6 +179,7 @@ export class RoomMembership {
     await this.depart(conn, presenceKeys.room(roomId), peer, departure, async () => {
       await broadcaster.toRole(roomId, otherRole(peer.role), { type: 'peer-left', peer });
       await calls.touchPresence(roomId);
+      if (peer.role === 'patient') await this.deps.recordings.patientLeft(roomId);
       // A doctor who left shares nothing any more; a resumed one re-announces its share (S25).
       if (peer.role === 'doctor') await calls.setScreenSharing(roomId, false);
     });

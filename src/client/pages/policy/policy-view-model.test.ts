@@ -14,6 +14,7 @@ const defaults: HospitalPolicy = {
   maxCallMinutes: 60,
   idleTimeoutMinutes: 10,
   adminsReadChat: false,
+  recordingOnWithdraw: 'discard',
 };
 const none = {
   recordingAllowed: null,
@@ -23,6 +24,7 @@ const none = {
   maxCallMinutes: null,
   idleTimeoutMinutes: null,
   adminsReadChat: null,
+  recordingOnWithdraw: null,
 };
 const view = (overrides: Partial<PolicyView['overrides']> = {}): PolicyView => {
   const o = { ...none, ...overrides };
@@ -68,6 +70,7 @@ describe('the hospital policy page', () => {
       patientsSeeRecordings: 'off',
       retentionDays: '',
       adminsReadChat: '',
+      recordingOnWithdraw: '',
     };
     expect(changeOf(draft, v)).toEqual({
       change: { checkInMinutes: null, maxCallMinutes: 30, patientsSeeRecordings: false },

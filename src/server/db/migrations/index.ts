@@ -5,6 +5,7 @@ import * as m0003 from './0003_appointment_indexes.js';
 import * as m0004 from './0004_grant_sessions.js';
 import * as m0005 from './0005_people.js';
 import * as m0006 from './0006_appointments_policy.js';
+import * as m0007 from './0007_recordings.js';
 
 /** Listed here rather than read from disk so the bundle and the tests see the same set. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0004_grant_sessions': m0004,
   '0005_people': m0005,
   '0006_appointments_policy': m0006,
+  '0007_recordings': m0007,
 };
