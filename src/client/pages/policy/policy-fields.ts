@@ -19,7 +19,23 @@ export interface NumberField extends FieldBase<PolicyKey> {
   max: number | 'default';
 }
 
-export type PolicyField = FlagField | NumberField;
+/** One of a few named values (stored as the option's `value`). */
+export interface ChoiceField extends FieldBase<PolicyKey> {
+  kind: 'choice';
+  options: ReadonlyArray<{ value: string; words: string }>;
+}
+
+export type PolicyField = FlagField | NumberField | ChoiceField;
+
+const FLAG_OPTIONS = [
+  { value: 'on', words: 'On' },
+  { value: 'off', words: 'Off' },
+] as const;
+
+/** The values a select offers for a flag or a choice (numbers are typed in). */
+export function optionsOf(field: FlagField | ChoiceField): ReadonlyArray<{ value: string; words: string }> {
+  return field.kind === 'flag' ? FLAG_OPTIONS : field.options;
+}
 
 /** Every policy setting, in the order the page shows them (docs/admin-api.md). */
 export const POLICY_FIELDS: readonly PolicyField[] = [
@@ -72,6 +88,17 @@ export const POLICY_FIELDS: readonly PolicyField[] = [
     explain: 'Recordings older than this are deleted.',
   },
   {
+    key: 'recordingOnWithdraw',
+    kind: 'choice',
+    options: [
+      { value: 'discard', words: 'Delete what was recorded' },
+      { value: 'keep', words: 'Keep what was recorded until then' },
+    ],
+    label: 'When a patient stops a recording',
+    explain:
+      'A patient may withdraw consent during the call. Patients are told this choice before they agree to be recorded.',
+  },
+  {
     key: 'adminsReadChat',
     kind: 'flag',
     label: 'Admins may read the chat',
@@ -83,5 +110,6 @@ export const POLICY_FIELDS: readonly PolicyField[] = [
 /** A setting's value in words: "On", "15 minutes". */
 export function valueWords(field: PolicyField, value: HospitalPolicy[PolicyKey]): string {
   if (field.kind === 'flag') return value ? 'On' : 'Off';
+  if (field.kind === 'choice') return field.options.find((o) => o.value === value)?.words ?? String(value);
   return `${value} ${value === 1 ? field.unit.replace(/s$/, '') : field.unit}`;
 }

@@ -2,7 +2,7 @@ import type { PolicyView } from '../../../protocol/api.js';
 import { formatDateTime } from '../../lib/format.js';
 import { SiteHeader } from '../../ui/site-header.js';
 import { useViewModel } from '../../ui/use-view-model.js';
-import { POLICY_FIELDS, type PolicyField, valueWords } from './policy-fields.js';
+import { optionsOf, POLICY_FIELDS, type PolicyField, valueWords } from './policy-fields.js';
 import { maxOf, type PolicyState, type PolicyViewModel } from './policy-view-model.js';
 
 function Setting({
@@ -27,7 +27,7 @@ function Setting({
       <p id={`${id}-explain`} class="hint">
         {field.explain}
       </p>
-      {field.kind === 'flag' ? (
+      {field.kind !== 'number' ? (
         <select
           id={id}
           value={s.draft[field.key]}
@@ -36,8 +36,11 @@ function Setting({
           onChange={(e) => model.set(field.key, e.currentTarget.value)}
         >
           <option value="">Server default ({defaultWords})</option>
-          <option value="on">On</option>
-          <option value="off">Off</option>
+          {optionsOf(field).map((option) => (
+            <option key={option.value} value={option.value}>
+              {option.words}
+            </option>
+          ))}
         </select>
       ) : (
         <input

@@ -4,7 +4,7 @@ import { ApiClient } from '../../api/http-client.js';
 import { fakeApi, type Route } from '../../testing/fake-api.js';
 import { fakePlatform } from '../../testing/fake-platform.js';
 import { adminUser, doctorUser, sessionOf } from '../../testing/fixtures.js';
-import { changeOf, PolicyViewModel, SAVED_MESSAGE } from './policy-view-model.js';
+import { changeOf, draftOf, PolicyViewModel, SAVED_MESSAGE } from './policy-view-model.js';
 
 const defaults: HospitalPolicy = {
   recordingAllowed: false,
@@ -57,6 +57,7 @@ describe('the hospital policy page', () => {
       patientsSeeRecordings: '',
       retentionDays: '',
       adminsReadChat: '',
+      recordingOnWithdraw: '',
     });
   });
 
@@ -76,6 +77,18 @@ describe('the hospital policy page', () => {
       change: { checkInMinutes: null, maxCallMinutes: 30, patientsSeeRecordings: false },
       errors: {},
     });
+  });
+
+  it('the withdrawal choice is sent as chosen, and a value that is not an option is refused', () => {
+    const v = view();
+    const draft = { ...draftOf(v), recordingOnWithdraw: 'keep' };
+    expect(changeOf(draft, v)).toEqual({ change: { recordingOnWithdraw: 'keep' }, errors: {} });
+    expect(changeOf({ ...draft, recordingOnWithdraw: 'shred' }, v).errors).toEqual({
+      recordingOnWithdraw: 'Choose one of the options.',
+    });
+    expect(
+      changeOf(draftOf(view({ recordingOnWithdraw: 'keep' })), view({ recordingOnWithdraw: 'keep' })).change,
+    ).toEqual({});
   });
 
   it('checks the bounds by field before sending; the longest call may not pass the server’s', async () => {

@@ -26,7 +26,7 @@ export interface PolicyState {
 
 export const SAVED_MESSAGE = 'Saved; applies to the next call.';
 
-function draftOf(view: PolicyView): PolicyDraft {
+export function draftOf(view: PolicyView): PolicyDraft {
   const draft = {} as PolicyDraft;
   for (const field of POLICY_FIELDS) {
     const v = view.overrides[field.key];
@@ -55,14 +55,20 @@ export function changeOf(
   draft: PolicyDraft,
   view: PolicyView,
 ): { change: PolicyChange; errors: Partial<Record<PolicyKey, string>> } {
-  const change: Record<string, number | boolean | null> = {};
+  const change: Record<string, number | boolean | string | null> = {};
   const errors: Partial<Record<PolicyKey, string>> = {};
   for (const field of POLICY_FIELDS) {
     const raw = draft[field.key].trim();
-    let next: number | boolean | null;
+    let next: number | boolean | string | null;
     if (raw === '') next = null;
     else if (field.kind === 'flag') next = raw === 'on';
-    else {
+    else if (field.kind === 'choice') {
+      if (!field.options.some((o) => o.value === raw)) {
+        errors[field.key] = 'Choose one of the options.';
+        continue;
+      }
+      next = raw;
+    } else {
       const n = Number(raw);
       if (!/^\d+$/.test(raw) || n < field.min || n > maxOf(field, view)) {
         errors[field.key] = rangeWords(field, view);
