@@ -4,6 +4,7 @@ import { ApiError } from '../api/api-error.js';
 import { ApiClient } from '../api/http-client.js';
 import { FakeRecordingServer } from '../testing/fake-recording-api.js';
 import { FakeTimers } from '../testing/fake-timers.js';
+import { until } from '../testing/until.js';
 import { ChunkStore } from './chunk-store.js';
 import {
   classifyUploadFailure,
@@ -21,15 +22,6 @@ beforeEach(async () => {
   store = await ChunkStore.open(`upload-queue-test-${dbCount}`);
 });
 afterEach(() => store.close());
-
-/** Lets IndexedDB and fetch promises run until `done()` holds. */
-async function until(done: () => boolean, what = 'condition'): Promise<void> {
-  for (let i = 0; i < 500; i += 1) {
-    if (done()) return;
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 function setup() {
   const server = new FakeRecordingServer();
