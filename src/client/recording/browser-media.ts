@@ -9,6 +9,7 @@ import {
   Composer,
   type ComposerDom,
   type Picture,
+  type Slot,
   type Surface,
   type VideoSource,
 } from './composer.js';
@@ -17,31 +18,39 @@ import type { MediaRecorderFactory } from './recorder.js';
 import { RecordingSession } from './recording-session.js';
 import type { RecordingUploadApi } from './upload-queue.js';
 
+/**
+ * A source as a playing `<video>`. A stream is played from a clone of its video track scaled down to the
+ * slot (Chromium's track adapter scales before the frame reaches the page, so the picture-in-picture does
+ * not turn a whole 720p frame into pixels 30 times a second to show it at 256×144). Liveness is read from
+ * the source's own track, so the page turning the camera off (disabling its track) shows at once.
+ */
 class VideoPicture implements Picture {
   readonly element: HTMLVideoElement;
-  readonly #owned: boolean;
+  readonly #origin: MediaStream | null;
+  readonly #slot: Slot;
+  #from: MediaStreamTrack | null = null;
+  #clone: MediaStreamTrack | null = null;
 
-  constructor(source: VideoSource) {
+  constructor(source: VideoSource, slot: Slot) {
+    this.#slot = slot;
     if (source instanceof MediaStream) {
       // A detached, muted element plays without a gesture and without showing anywhere.
       const video = document.createElement('video');
       video.muted = true;
       video.playsInline = true;
-      video.srcObject = source;
-      video.play().catch(() => {
-        // Autoplay refused or the stream ended: the slot shows "Camera off" until it plays.
-      });
       this.element = video;
-      this.#owned = true;
+      this.#origin = source;
+      this.#follow();
     } else {
       this.element = source;
-      this.#owned = false;
+      this.#origin = null;
     }
   }
 
   state(): PictureState {
     const video = this.element;
-    const stream = video.srcObject instanceof MediaStream ? video.srcObject : null;
+    const stream = this.#origin ?? (video.srcObject instanceof MediaStream ? video.srcObject : null);
+    if (this.#origin) this.#follow();
     const track = stream?.getVideoTracks()[0];
     const trackLive =
       stream === null || (!!track && track.readyState === 'live' && track.enabled && !track.muted);
@@ -53,9 +62,33 @@ class VideoPicture implements Picture {
   }
 
   release(): void {
-    if (!this.#owned) return;
+    if (!this.#origin) return;
     this.element.pause();
     this.element.srcObject = null;
+    this.#clone?.stop();
+    this.#clone = null;
+  }
+
+  /** Plays the source's current video track (again, when the stream's track was replaced). */
+  #follow(): void {
+    const track = this.#origin?.getVideoTracks()[0] ?? null;
+    if (track === this.#from) return;
+    this.#from = track;
+    this.#clone?.stop();
+    this.#clone = track ? track.clone() : null;
+    this.#clone
+      ?.applyConstraints({
+        width: { max: this.#slot.width },
+        height: { max: this.#slot.height },
+        resizeMode: 'crop-and-scale',
+      } as MediaTrackConstraints)
+      .catch(() => {
+        // Not scalable (an old browser): drawn from the full-size frames.
+      });
+    this.element.srcObject = this.#clone ? new MediaStream([this.#clone]) : null;
+    this.element.play().catch(() => {
+      // Autoplay refused or the stream ended: the slot shows "Camera off" until it plays.
+    });
   }
 }
 
@@ -145,7 +178,7 @@ class WebAudioMixer implements AudioMixer {
 export function browserComposerDom(): ComposerDom {
   return {
     createSurface: (width, height, fps) => new CanvasSurface(width, height, fps),
-    picture: (source) => new VideoPicture(source),
+    picture: (source, slot) => new VideoPicture(source, slot),
     createMixer: () => new WebAudioMixer(),
     stream: (tracks) => new MediaStream(tracks),
   };

@@ -41,14 +41,21 @@ describe('Composer', () => {
       screen: media.screen.asStream,
     });
     expect(dom.lastFrame).toMatchObject({ main: media.screen, pip: media.remote });
-    // The doctor's own picture is no longer shown: what the composer played for it is released, the
-    // patient's keeps playing (moved, not restarted).
-    const played = dom.pictures.map((p) => [p.source, p.released]);
+    // The doctor's own picture is no longer shown: what the composer played for it is released. The
+    // patient moved to the small slot: played afresh at that size (the main one is kept while it stays).
+    const played = dom.pictures.map((p) => [p.source, p.slot, p.released]);
     expect(played).toEqual([
-      [media.remote, false],
-      [media.local, true],
-      [media.screen, false],
+      [media.remote, { name: 'main', width: 1280, height: 720 }, true],
+      [media.local, { name: 'pip', width: 256, height: 360 }, true],
+      [media.screen, { name: 'main', width: 1280, height: 720 }, false],
+      [media.remote, { name: 'pip', width: 256, height: 360 }, false],
     ]);
+    composer.setMedia({
+      remote: media.remote.asStream,
+      local: media.local.asStream,
+      screen: media.screen.asStream,
+    });
+    expect(dom.pictures).toHaveLength(4);
   });
 
   it('paints a labelled black frame when the main picture has no live video', () => {

@@ -6,10 +6,18 @@ import {
   FRAME_WIDTH,
   type PictureState,
   planFrame,
+  slotBounds,
 } from './layout.js';
 
 /** A picture the page already plays (the remote `<video>`) or a stream the composer plays itself. */
 export type VideoSource = HTMLVideoElement | MediaStream;
+
+/** Which slot a picture is played for, and the largest box it is drawn into there. */
+export interface Slot {
+  name: 'main' | 'pip';
+  width: number;
+  height: number;
+}
 
 /** One source as the surface can draw it. */
 export interface Picture {
@@ -37,7 +45,11 @@ export interface AudioMixer {
 /** The DOM and media work, behind one seam: `browserComposerDom()` in the page, fakes in tests. */
 export interface ComposerDom {
   createSurface(width: number, height: number, fps: number): Surface;
-  picture(source: VideoSource): Picture;
+  /**
+   * Plays `source` for one slot. `slot` is the largest box it is drawn into: a stream may be played
+   * downscaled to it, since turning each new video frame into pixels costs in proportion to its size.
+   */
+  picture(source: VideoSource, slot: Slot): Picture;
   createMixer(): AudioMixer;
   stream(tracks: MediaStreamTrack[]): MediaStream;
 }
@@ -71,7 +83,7 @@ export class Composer {
   readonly #surface: Surface;
   readonly #mixer: AudioMixer;
   readonly #interval: unknown;
-  readonly #pictures = new Map<VideoSource, Picture>();
+  readonly #pictures = new Map<VideoSource, { picture: Picture; slot: Slot['name'] }>();
   #main: VideoSource | null = null;
   #pip: VideoSource | null = null;
   readonly #audio = new Set<MediaStreamTrack>();
@@ -106,8 +118,10 @@ export class Composer {
     if (this.#closed) return;
     this.#main = sources.main;
     this.#pip = sources.pip === sources.main ? null : sources.pip;
-    for (const [source, picture] of this.#pictures) {
-      if (source !== this.#main && source !== this.#pip) {
+    for (const [source, { picture, slot }] of this.#pictures) {
+      // A source that moved between slots is played afresh at the new slot's size.
+      const wanted = source === this.#main ? 'main' : source === this.#pip ? 'pip' : null;
+      if (wanted !== slot) {
         picture.release();
         this.#pictures.delete(source);
       }
@@ -136,8 +150,8 @@ export class Composer {
   /** Paints one frame (the timer calls it; exposed so a test can paint without waiting). */
   drawFrame(): void {
     if (this.#closed) return;
-    const main = this.#pictureOf(this.#main);
-    const pip = this.#pictureOf(this.#pip);
+    const main = this.#pictureOf(this.#main, 'main');
+    const pip = this.#pictureOf(this.#pip, 'pip');
     this.#surface.draw(planFrame(main?.state() ?? null, pip?.state() ?? null), { main, pip });
     this.#frames += 1;
   }
@@ -147,20 +161,20 @@ export class Composer {
     if (this.#closed) return;
     this.#closed = true;
     this.#timers.clearInterval(this.#interval);
-    for (const picture of this.#pictures.values()) picture.release();
+    for (const { picture } of this.#pictures.values()) picture.release();
     this.#pictures.clear();
     this.#audio.clear();
     this.#mixer.close();
     this.#surface.close();
   }
 
-  #pictureOf(source: VideoSource | null): Picture | null {
+  #pictureOf(source: VideoSource | null, slot: Slot['name']): Picture | null {
     if (!source) return null;
-    let picture = this.#pictures.get(source);
-    if (!picture) {
-      picture = this.#dom.picture(source);
-      this.#pictures.set(source, picture);
+    let entry = this.#pictures.get(source);
+    if (!entry) {
+      entry = { picture: this.#dom.picture(source, { name: slot, ...slotBounds(slot) }), slot };
+      this.#pictures.set(source, entry);
     }
-    return picture;
+    return entry.picture;
   }
 }

@@ -38,6 +38,12 @@ export function pipRect(sourceW: number, sourceH: number, frameW = FRAME_WIDTH, 
   return { x: frameW - PIP_MARGIN - w, y: frameH - PIP_MARGIN - h, w, h };
 }
 
+/** The largest box a slot's picture is drawn into: the frame, or the picture-in-picture at its tallest. */
+export function slotBounds(slot: 'main' | 'pip'): { width: number; height: number } {
+  if (slot === 'main') return { width: FRAME_WIDTH, height: FRAME_HEIGHT };
+  return { width: Math.round(FRAME_WIDTH * PIP_WIDTH_SHARE), height: Math.round(FRAME_HEIGHT / 2) };
+}
+
 /** One picture the frame may show: its size (0×0 while nothing plays) and whether it has live video. */
 export interface PictureState {
   width: number;

@@ -1,4 +1,4 @@
-import type { AudioMixer, ComposerDom, Picture, Surface, VideoSource } from '../recording/composer.js';
+import type { AudioMixer, ComposerDom, Picture, Slot, Surface, VideoSource } from '../recording/composer.js';
 import type { DrawOp, PictureState } from '../recording/layout.js';
 import { FakeStream, FakeTrack } from './fake-media.js';
 
@@ -7,9 +7,11 @@ export class FakePicture implements Picture {
   current: PictureState = { width: 1280, height: 720, live: true };
   released = false;
   readonly source: VideoSource;
+  readonly slot: Slot;
 
-  constructor(source: VideoSource) {
+  constructor(source: VideoSource, slot: Slot) {
     this.source = source;
+    this.slot = slot;
   }
 
   state(): PictureState {
@@ -56,8 +58,8 @@ export class FakeComposerDom implements ComposerDom {
     };
   }
 
-  picture(source: VideoSource): Picture {
-    const picture = new FakePicture(source);
+  picture(source: VideoSource, slot: Slot): Picture {
+    const picture = new FakePicture(source, slot);
     const initial = this.initial.get(source);
     if (initial) picture.current = initial;
     this.pictures.push(picture);
