@@ -57,12 +57,12 @@ export interface ComposerDom {
 export interface ComposerOptions {
   dom: ComposerDom;
   /**
-   * Drives the frames. In a hidden tab Chromium runs timers at most once a second, which would leave the
-   * recording at 1 fps, except for pages that are playing audio: those are exempt from that throttling and
-   * from the once-a-minute "intensive" throttling. A call page plays the patient's audio, so in practice
-   * the composer keeps ~30 fps in the background; a call with the patient muted and the tab hidden may drop
-   * to 1 fps (the recording's sound is not affected: the audio graph is not timer driven).
-   * requestAnimationFrame would stop entirely in a hidden tab, which is why a timer is used.
+   * Drives the frames. requestAnimationFrame stops entirely in a hidden tab, so a timer is used. Chromium
+   * runs a hidden tab's timers at most once a second, except while the page plays audio, which a call page
+   * does (the patient's voice), and its once-a-minute "intensive" throttling spares pages with live WebRTC
+   * tracks. So the composer keeps its rate in the background while the patient can be heard; with the
+   * patient silent and the tab hidden it may fall to 1 fps until the tab is shown (the sound is not
+   * affected: the audio graph is not timer driven). docs/benchmarks.md, "Recording cost".
    */
   timers: Timers;
   fps?: number;
