@@ -2,10 +2,12 @@ import { CHUNK_INTERVAL_MS } from '../../protocol/recording.js';
 import { Emitter } from '../lib/emitter.js';
 
 /**
- * Preferred first. VP8 first: at 720p30 in Chromium it cost less CPU than VP9 in bench/recording-cost.ts
- * (docs/benchmarks.md), and the doctor's machine also encodes the call itself.
+ * Preferred first. VP9 first: in bench/recording-cost.ts (Debian Chromium, 720p call, software only) the
+ * browser used less CPU recording VP9 than VP8 in every run (median 1244 against 1367 CPU-ms/s) and the
+ * composer kept more frames, at a lower bit rate (docs/benchmarks.md, "Recording cost"). VP8 next, then
+ * whatever WebM the browser makes.
  */
-export const MIME_TYPES = ['video/webm;codecs=vp8,opus', 'video/webm;codecs=vp9,opus', 'video/webm'] as const;
+export const MIME_TYPES = ['video/webm;codecs=vp9,opus', 'video/webm;codecs=vp8,opus', 'video/webm'] as const;
 export const VIDEO_BITS_PER_SECOND = 2_500_000;
 export const AUDIO_BITS_PER_SECOND = 64_000;
 /** Recorder errors in a row (no chunk between them) after which capture gives up instead of restarting. */
