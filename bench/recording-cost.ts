@@ -27,7 +27,7 @@ import { readMachine, readProc, sleep } from './lib/proc.js';
 import { describeMachine, machineInfo, runBenchmark, writeResults } from './lib/results.js';
 import { percentile } from './lib/stats.js';
 import { formatTable } from './lib/table.js';
-import type { PageSample } from './recording-cost/page.js';
+import type { BenchWindow, PageSample } from './recording-cost/page.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const PAGE_ENTRY = fileURLToPath(new URL('./recording-cost/page.ts', import.meta.url));
@@ -163,21 +163,24 @@ async function measure(url: string, mode: string, run: number): Promise<Measurem
   try {
     const page = await browser.newPage();
     await page.goto(url);
-    await page.waitForFunction(() => typeof window.setupCall === 'function');
-    await page.evaluate(() => window.setupCall());
+    await page.waitForFunction(() => typeof (window as unknown as BenchWindow).setupCall === 'function');
+    await page.evaluate(() => (window as unknown as BenchWindow).setupCall());
     await sleep(options.warmup * 1000);
     let chosen: string | null = null;
     if (mimeType) {
-      chosen = await page.evaluate((type) => window.startRecording(type), mimeType);
+      chosen = await page.evaluate(
+        (type) => (window as unknown as BenchWindow).startRecording(type),
+        mimeType,
+      );
       if (chosen !== mimeType) throw new Error(`${mimeType} is not supported here (got ${chosen})`);
       await sleep(2000);
     }
     const cpu0 = browserCpuMs(pids);
     const machine0 = readMachine();
     const wall0 = performance.now();
-    const s0 = await page.evaluate(() => window.sample());
+    const s0 = await page.evaluate(() => (window as unknown as BenchWindow).sample());
     await sleep(options.seconds * 1000);
-    const s1: PageSample = await page.evaluate(() => window.sample());
+    const s1: PageSample = await page.evaluate(() => (window as unknown as BenchWindow).sample());
     const cpu1 = browserCpuMs(pids);
     const machine1 = readMachine();
     const wallSeconds = (performance.now() - wall0) / 1000;
