@@ -208,4 +208,29 @@ describe('RecordingSession', () => {
     await until(() => server.stops.length === 1, 'the stop');
     expect(server.stops[0]?.request).toEqual({ segments: [{ segment: 0, chunks: 1 }] });
   });
+
+  it('a chunk that cannot be hashed is reported as lost, and the next ones still upload', async () => {
+    const server = new FakeRecordingServer();
+    const recorders = new FakeMediaRecorderFactory();
+    const timers = new FakeTimers();
+    let calls = 0;
+    const session = new RecordingSession({
+      api: new ApiClient(server.fetch),
+      store,
+      timers,
+      recorders,
+      createComposer: () => new Composer({ dom: new FakeComposerDom(), timers }),
+      hash: async (blob) => {
+        calls += 1;
+        if (calls === 1) throw new Error('crypto.subtle is missing');
+        return sha256Hex(blob);
+      },
+    });
+    session.start('r1', media(), 0);
+    recorders.current.emit('a');
+    await until(() => session.state.error?.code === 'chunk_lost', 'the loss reported');
+    recorders.current.emit('b');
+    await session.drain();
+    expect(order(server)).toEqual(['0/1:200']);
+  });
 });

@@ -77,6 +77,11 @@ const RECORDER_FAILED = {
   message: 'This browser stopped recording the call. What was recorded so far is being saved.',
   fatal: true,
 };
+const CHUNK_LOST = {
+  code: 'chunk_lost',
+  message: 'Part of the recording could not be kept in this browser and is missing from it.',
+  fatal: false,
+};
 const RECORDER_RESTARTED = {
   code: 'recorder_restarted',
   message: 'The recording had a hiccup and went on in a new part.',
@@ -145,10 +150,16 @@ export class RecordingSession {
     this.#recorder = recorder;
     recorder.events.on('chunk', (chunk) => {
       if (this.#ownError && !this.#ownError.fatal) this.#ownError = null;
-      void this.#queue.add(recordingId, chunk);
+      this.#queue.add(recordingId, chunk).catch(() => {
+        // The chunk could not even be hashed (no crypto.subtle outside a secure page): it is lost.
+        this.#ownError = CHUNK_LOST;
+        this.#changed();
+      });
     });
     recorder.events.on('segment-end', ({ segment, chunks }) => {
-      void this.#queue.closeSegment(recordingId, segment, chunks);
+      this.#queue.closeSegment(recordingId, segment, chunks).catch(() => {
+        // Only informative: the stop request counts the chunks kept, not this mark.
+      });
     });
     recorder.events.on('error', ({ nextSegment }) => {
       if (nextSegment === null) {

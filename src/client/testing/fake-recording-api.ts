@@ -68,7 +68,7 @@ export class FakeRecordingServer {
   readonly #inactive = new Set<string>();
   readonly #failures: Failure[] = [];
   #held: Array<() => void> | null = null;
-  #bytes = new Map<string, number>();
+  readonly #bytes = new Map<string, number>();
 
   readonly fetch: FetchLike = (url, init) => this.#handle(url, init);
 
