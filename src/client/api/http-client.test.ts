@@ -106,4 +106,60 @@ describe('ApiClient', () => {
       'DELETE /api/signal/s1',
     ]);
   });
+
+  it('addresses the recording routes and sends the consent answer and the stop’s segments as JSON', async () => {
+    const view = { id: 'r/1', state: 'asking' };
+    const { fetch, calls } = fakeFetch([
+      json(200, view),
+      json(200, view),
+      json(200, view),
+      json(200, view),
+      json(200, { canPlay: true, recordings: [], events: [] }),
+    ]);
+    const api = new ApiClient(fetch);
+    api.csrfToken = 'tok';
+    expect(await api.askRecording('a/1')).toEqual(view);
+    await api.answerRecording('r/1', 'allow');
+    await api.withdrawRecording('r1');
+    await api.stopRecording('r1', { segments: [{ segment: 0, chunks: 3 }] });
+    expect(await api.listRecordings('a1')).toEqual({ canPlay: true, recordings: [], events: [] });
+    expect(calls.map((c) => `${c.init.method} ${c.url}`)).toEqual([
+      'POST /api/appointments/a%2F1/recordings',
+      'POST /api/recordings/r%2F1/consent',
+      'POST /api/recordings/r1/withdraw',
+      'POST /api/recordings/r1/stop',
+      'GET /api/appointments/a1/recordings',
+    ]);
+    expect(JSON.parse(String(calls[1]?.init.body))).toEqual({ answer: 'allow' });
+    expect(JSON.parse(String(calls[3]?.init.body))).toEqual({ segments: [{ segment: 0, chunks: 3 }] });
+    expect(calls[3]?.init.headers).toMatchObject({ 'x-csrf-token': 'tok' });
+  });
+
+  it('uploads a chunk as the raw blob with its checksum and the CSRF token, and returns the receipt', async () => {
+    const receipt = { segment: 2, seq: 7, stored: true, recordingBytes: 10 };
+    const { fetch, calls } = fakeFetch([json(200, receipt)]);
+    const api = new ApiClient(fetch);
+    api.csrfToken = 'tok';
+    const blob = new Blob([new Uint8Array([1, 2, 3])]);
+    expect(await api.putRecordingChunk('r1', 2, 7, blob, 'ab12')).toEqual(receipt);
+    const [put] = calls;
+    expect(put?.url).toBe('/api/recordings/r1/segments/2/chunks/7');
+    expect(put?.init.method).toBe('PUT');
+    expect(put?.init.body).toBe(blob);
+    expect(put?.init.headers).toEqual({
+      accept: 'application/json',
+      'content-type': 'application/octet-stream',
+      'x-chunk-sha256': 'ab12',
+      'x-csrf-token': 'tok',
+    });
+  });
+
+  it('reports a refused chunk with the server’s code', async () => {
+    const { fetch } = fakeFetch([json(507, { error: { code: 'storage_full', message: 'Full.' } })]);
+    const api = new ApiClient(fetch);
+    await expect(api.putRecordingChunk('r1', 0, 0, new Blob(['x']), 'h')).rejects.toMatchObject({
+      status: 507,
+      code: 'storage_full',
+    });
+  });
 });

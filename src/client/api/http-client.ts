@@ -30,7 +30,14 @@ import type {
   PersonAccount,
   SetPasswordLink,
 } from '../../protocol/people.js';
-import type { AppointmentRecordings, ConsentAnswer, RecordingView } from '../../protocol/recording.js';
+import {
+  type AppointmentRecordings,
+  CHUNK_SHA256_HEADER,
+  type ChunkReceipt,
+  type ConsentAnswer,
+  type RecordingStopRequest,
+  type RecordingView,
+} from '../../protocol/recording.js';
 import { ApiError } from './api-error.js';
 
 export interface PeopleQuery {
@@ -44,6 +51,13 @@ export interface PeopleQuery {
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+/** A request body sent as it is (a recording's chunk), with its own content type. */
+interface RawBody {
+  raw: Blob;
+  contentType: string;
+  headers: Record<string, string>;
+}
 
 /** POST /api/hospitals/:hospitalId/appointments. */
 export interface NewAppointmentRequest {
@@ -77,6 +91,10 @@ function isErrorBody(
     typeof (error as { code?: unknown }).code === 'string' &&
     typeof (error as { message?: unknown }).message === 'string'
   );
+}
+
+function isRawBody(body: object | RawBody | undefined): body is RawBody {
+  return body !== undefined && 'raw' in body && body.raw instanceof Blob;
 }
 
 function enc(id: string): string {
@@ -328,30 +346,63 @@ export class ApiClient {
   }
 
   /** Short-lived ICE servers for the device test page's connection test (signed in or call cookie). */
-  askRecording(appointmentId: string): Promise<RecordingView> {
-    return this.#request('POST', `/api/appointments/${enc(appointmentId)}/recordings`, {});
-  }
-
-  answerRecording(recordingId: string, answer: ConsentAnswer['answer']): Promise<RecordingView> {
-    return this.#request('POST', `/api/recordings/${enc(recordingId)}/consent`, { answer });
-  }
-
-  withdrawRecording(recordingId: string): Promise<RecordingView> {
-    return this.#request('POST', `/api/recordings/${enc(recordingId)}/withdraw`, {});
-  }
-
-  listRecordings(appointmentId: string): Promise<AppointmentRecordings> {
-    return this.#request('GET', `/api/appointments/${enc(appointmentId)}/recordings`);
-  }
-
   getIceServers(): Promise<IceConfig> {
     return this.#request('GET', '/api/ice-servers');
+  }
+
+  /** The doctor asks the patient to allow recording this call (S29): the recording is `asking`. */
+  askRecording(appointmentId: string): Promise<RecordingView> {
+    return this.#request<RecordingView>('POST', `/api/appointments/${enc(appointmentId)}/recordings`);
+  }
+
+  /** The patient's answer to the doctor's request. */
+  answerRecording(recordingId: string, answer: ConsentAnswer['answer']): Promise<RecordingView> {
+    const body: ConsentAnswer = { answer };
+    return this.#request<RecordingView>('POST', `/api/recordings/${enc(recordingId)}/consent`, body);
+  }
+
+  /** The patient withdraws consent: capture stops and, under a "discard" policy, what was kept is destroyed. */
+  withdrawRecording(recordingId: string): Promise<RecordingView> {
+    return this.#request<RecordingView>('POST', `/api/recordings/${enc(recordingId)}/withdraw`);
+  }
+
+  /** The doctor's Stop, with how many chunks each segment has so the server knows when it has them all. */
+  stopRecording(recordingId: string, request: RecordingStopRequest): Promise<RecordingView> {
+    return this.#request<RecordingView>('POST', `/api/recordings/${enc(recordingId)}/stop`, request);
+  }
+
+  /** Uploads one chunk; the receipt comes once the server stored it durably. `signal` cancels it. */
+  putRecordingChunk(
+    recordingId: string,
+    segment: number,
+    seq: number,
+    blob: Blob,
+    sha256Hex: string,
+    signal?: AbortSignal,
+  ): Promise<ChunkReceipt> {
+    const raw: RawBody = {
+      raw: blob,
+      contentType: 'application/octet-stream',
+      headers: { [CHUNK_SHA256_HEADER]: sha256Hex },
+    };
+    return this.#request(
+      'PUT',
+      `/api/recordings/${enc(recordingId)}/segments/${segment}/chunks/${seq}`,
+      raw,
+      true,
+      signal ? { signal } : {},
+    );
+  }
+
+  /** An appointment's recordings, their files (when finished and the viewer may play) and their events. */
+  listRecordings(appointmentId: string): Promise<AppointmentRecordings> {
+    return this.#request('GET', `/api/appointments/${enc(appointmentId)}/recordings`);
   }
 
   async #request<T>(
     method: Method,
     path: string,
-    body?: object,
+    body?: object | RawBody,
     withCsrf = true,
     options: { signal?: AbortSignal; allowEmpty?: boolean } = {},
   ): Promise<T> {
@@ -359,9 +410,15 @@ export class ApiClient {
     const init: RequestInit = { method, credentials: 'same-origin', headers };
     if (options.signal) init.signal = options.signal;
     if (method !== 'GET') {
-      headers['content-type'] = 'application/json';
       if (withCsrf && this.#csrfToken) headers['x-csrf-token'] = this.#csrfToken;
-      init.body = JSON.stringify(body ?? {});
+      if (isRawBody(body)) {
+        headers['content-type'] = body.contentType;
+        Object.assign(headers, body.headers);
+        init.body = body.raw;
+      } else {
+        headers['content-type'] = 'application/json';
+        init.body = JSON.stringify(body ?? {});
+      }
     }
     let response: Response;
     try {
