@@ -28,6 +28,9 @@ function fakeCapture() {
     finish: async (id) => {
       calls.push(`finish:${id}`);
     },
+    flush: async (id) => {
+      calls.push(`flush:${id}`);
+    },
     abandon: (id) => calls.push(`abandon:${id}`),
     settle: async () => {
       calls.push('settle');
@@ -179,7 +182,7 @@ describe('the call page recording (S29)', () => {
     ended.controller.apply(view({ id: 'rec-2', state: 'recording' }));
     ended.controller.apply(view({ id: 'rec-2', state: 'stopped', stopReason: 'call_ended', elapsedMs: 1 }));
     ended.controller.apply(view({ id: 'rec-2', state: 'finished', stopReason: 'call_ended', elapsedMs: 1 }));
-    expect(ended.calls).toEqual(['capture:rec-2:0', 'finish:rec-2']);
+    expect(ended.calls).toEqual(['capture:rec-2:0', 'flush:rec-2']);
     expect(ended.last()?.notice).toBe('Recording stopped: the call ended.');
   });
 

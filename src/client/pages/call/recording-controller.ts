@@ -15,6 +15,11 @@ export interface RecordingCapture {
   pause(): void;
   /** The doctor's stop: the recorder's last chunk, every segment declared to the server, uploads go on. */
   finish(recordingId: string): Promise<void>;
+  /**
+   * The server stopped it (the call ended, storage): what this page captured is finished as above; a page
+   * that captured nothing of it does nothing.
+   */
+  flush(recordingId: string): Promise<void>;
   /** Withdrawn, declined or discarded: capture stops at once and nothing more is sent. */
   abandon(recordingId: string): void;
   /** Resolves when every chunk kept in this browser was stored by the server, or after `ms`. */
@@ -149,7 +154,7 @@ export class RecordingController {
           capture.abandon(view.id);
         } else {
           this.#done.add(view.id);
-          void capture.finish(view.id).catch((error: unknown) => this.report(errorMessage(error)));
+          void capture.flush(view.id).catch((error: unknown) => this.report(errorMessage(error)));
         }
         return;
       case 'declined':
