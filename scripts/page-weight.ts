@@ -13,12 +13,13 @@ import { type Budget, checkBudgets, measureClient } from './lib/page-weight.js';
 
 /**
  * The budgets, gzip, 1 KB = 1000 bytes. The call page's 60 KB is the product's promise: a patient on a
- * phone over a poor network joins with at most that much JavaScript. The others leave room to grow (about
+ * phone over a poor network joins with at most that much JavaScript. Its lazy chunk, the recording engine,
+ * is loaded only by a doctor who records (issue 16), so it has a budget of its own. The others leave room to grow (about
  * twice their size in 2026-11: login 11, appointments 17, appointment 21, device test 26 KB); raise one
  * only with a reason in the commit.
  */
 export const PAGE_BUDGETS: Readonly<Record<string, Budget>> = {
-  call: { jsGzip: 60_000, cssGzip: 10_000 },
+  call: { jsGzip: 60_000, cssGzip: 10_000, lazyJsGzip: 12_000 },
   login: { jsGzip: 25_000, cssGzip: 10_000 },
   'set-password': { jsGzip: 25_000, cssGzip: 10_000 },
   people: { jsGzip: 40_000, cssGzip: 10_000 },
@@ -44,10 +45,10 @@ function main(): void {
     return [
       page.page,
       kb(page.totals.jsGzip),
-      `${kb(budget.jsGzip)}${result?.defaultBudget ? ' (default)' : ''}`,
+      `${kb(budget.jsGzip)}${budget.lazyJsGzip !== undefined ? ' eager' : ''}${result?.defaultBudget ? ' (default)' : ''}`,
       kb(page.totals.jsBrotli),
       kb(page.totals.jsRaw),
-      page.totals.jsLazyGzip > 0 ? kb(page.totals.jsLazyGzip) : '—',
+      `${page.totals.jsLazyGzip > 0 ? kb(page.totals.jsLazyGzip) : '—'}${budget.lazyJsGzip !== undefined ? ` (budget ${kb(budget.lazyJsGzip)})` : ''}`,
       kb(page.totals.cssGzip),
       kb(budget.cssGzip),
       page.totals.prefetchGzip > 0 ? kb(page.totals.prefetchGzip) : '—',

@@ -91,6 +91,24 @@ describe('page weight', () => {
     expect(result).toMatchObject({ page: 'call', defaultBudget: false, problems: [] });
   });
 
+  it('a page with a lazy budget holds its eager and its lazy JavaScript each to its own', () => {
+    const pages = measureClient(dir);
+    const lazy = pages[0]?.totals.jsLazyGzip ?? 0;
+    const eager = (pages[0]?.totals.jsGzip ?? 0) - lazy;
+    expect(lazy).toBeGreaterThan(0);
+    const fits = checkBudgets(pages, { call: { jsGzip: eager, cssGzip: 10_000, lazyJsGzip: lazy } }, DEFAULT);
+    expect(fits[0]?.problems).toEqual([]);
+    const over = checkBudgets(
+      pages,
+      { call: { jsGzip: eager - 1, cssGzip: 10_000, lazyJsGzip: lazy - 1 } },
+      DEFAULT,
+    );
+    expect(over[0]?.problems).toEqual([
+      expect.stringMatching(/^JavaScript loaded by every visitor .* over its budget/),
+      expect.stringMatching(/^Lazy JavaScript .* over its budget/),
+    ]);
+  });
+
   it('fails a page whose JavaScript (lazy chunks included) is over budget, and says by how much', () => {
     const pages = measureClient(dir);
     const eager = (pages[0]?.totals.jsGzip ?? 0) - (pages[0]?.totals.jsLazyGzip ?? 0);
