@@ -180,6 +180,7 @@ async function serve(demo: boolean): Promise<void> {
       ...DEMO_ACCOUNTS.map((a) => `  ${a.role.padEnd(8)} ${a.email}`),
       // The demo password is printed on purpose: it is a throwaway for local demo accounts only.
       `  password ${seeded.generated ? seeded.password : '(the value of DEMO_PASSWORD)'}`,
+      ...(demoKeyFile ? [`  recordings are encrypted with a key made for this demo: ${demoKeyFile}`] : []),
       '',
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
