@@ -19,6 +19,7 @@ import { AppError } from './errors.js';
 import { newSecret } from './ids.js';
 import { smtpMailer } from './mail/mailer.js';
 import { Broadcaster } from './realtime/broadcaster.js';
+import { loadRecordingsKey } from './recordings/recording-crypto.js';
 import { createStore, type Store } from './store.js';
 import {
   DEFAULT_TURN_CONFIG_OPTIONS,
@@ -124,6 +125,13 @@ async function serve(demo: boolean): Promise<void> {
   let cfg = config();
   const keyProblem = recordingKeyProblem(cfg, demo);
   if (keyProblem) fail(keyProblem);
+  const key = cfg.recordingsKey;
+  try {
+    // Read here too so that a key that cannot be used stops the start with its one line (never the key).
+    if (key) loadRecordingsKey(key.kind === 'file' ? { keyFile: key.path } : { key: key.value });
+  } catch (err) {
+    fail((err as Error).message);
+  }
   let demoKeyFile: string | null = null;
   if (demo && cfg.recordingsKey === null) {
     demoKeyFile = ensureDemoRecordingsKey(cfg.recordingsDir);
@@ -172,6 +180,7 @@ async function serve(demo: boolean): Promise<void> {
       ...DEMO_ACCOUNTS.map((a) => `  ${a.role.padEnd(8)} ${a.email}`),
       // The demo password is printed on purpose: it is a throwaway for local demo accounts only.
       `  password ${seeded.generated ? seeded.password : '(the value of DEMO_PASSWORD)'}`,
+      ...(demoKeyFile ? [`  recordings are encrypted with a key made for this demo: ${demoKeyFile}`] : []),
       '',
     ];
     process.stdout.write(`${lines.join('\n')}\n`);

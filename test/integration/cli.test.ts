@@ -285,6 +285,16 @@ describe('the carecall CLI', { timeout: CLI_CASE_TIMEOUT_MS }, () => {
     ]);
   });
 
+  it('will not let hospitals record without the recordings key, nor start with a key it cannot use', () => {
+    const missing = cli(['serve'], { RECORDING_ALLOWED: 'true', PORT: '0' });
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/^RECORDING_ALLOWED: recording needs an encryption key: set RECORDINGS_KEY/);
+    const bad = cli(['serve'], { RECORDINGS_KEY: 'not-a-key-at-all', PORT: '0' });
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/^RECORDINGS_KEY must be 32 bytes/);
+    expect(bad.err).not.toContain('not-a-key-at-all');
+  });
+
   describe('turn-config', () => {
     const secret = 'f1e2d3c4b5a69788796a5b4c3d2e1f00';
     const env = {

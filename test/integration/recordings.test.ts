@@ -155,6 +155,10 @@ describe.each(testDatabases())('recording with consent on $name', (database) => 
     });
     await recordingMessage(d, 'stopped');
     await recordingMessage(p, 'finished');
+    // A retried Stop (its answer was lost) is answered with the recording as it is.
+    const retried = await stop(asked.id, [{ segment: 0, chunks: 3 }]);
+    expect(retried.status).toBe(200);
+    expect(retried.body).toMatchObject({ state: 'finished' });
     expect(await eventKinds()).toEqual([
       ['requested', null, 'doctor'],
       ['consented', null, 'patient'],

@@ -207,8 +207,8 @@ export class RecordingService {
         if (row.state !== 'stopped' || row.declared_chunks !== null) return null;
         return { changes: { declared_chunks: declared }, events: [] };
       });
-    } else if (r.state === 'stopped' && r.stop_reason === 'doctor') {
-      // A repeated Stop (a retry) changes nothing.
+    } else if ((r.state === 'stopped' || r.state === 'finished') && r.stop_reason === 'doctor') {
+      // A repeated Stop (a retry whose answer was lost) changes nothing.
       view = this.view(r);
     } else {
       view = await this.apply(r, doctorId, { type: 'stop' }, 'recording.stop', { declared_chunks: declared });
