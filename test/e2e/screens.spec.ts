@@ -233,6 +233,30 @@ for (const viewport of VIEWPORTS) {
       await captureScreen(patient, 'call-chat-patient', viewport);
 
       await button(patient, 'Close chat').click();
+
+      // Recording with consent (issue 16): the patient's question, then the indicator on both sides.
+      await button(doctor, 'Start recording').click();
+      const consent = patient.getByRole('alertdialog', { name: /asks to record this call/ });
+      await expect(consent).toBeVisible();
+      await expectNoSidewaysScroll(patient, 'recording question');
+      await expectTouchFriendlyControls(patient, '.dialog', 'recording question');
+      await captureScreen(patient, 'recording-consent', viewport);
+      await consent.getByRole('button', { name: 'Allow recording', exact: true }).click();
+      for (const [side, page] of [
+        ['doctor', doctor],
+        ['patient', patient],
+      ] as const) {
+        await expect(page.locator('.recording__indicator')).toContainText('Recording');
+        await expectNoSidewaysScroll(page, `call while recording (${side})`);
+        await expectTouchFriendlyControls(page, '.call__controls', `call while recording (${side})`);
+      }
+      // A few seconds, so that the recording has a chunk or two and the clock shows it.
+      await expect(patient.locator('.recording__clock')).toHaveText(/0:0[3-9]/, { timeout: 20_000 });
+      await captureScreen(doctor, 'recording-doctor', viewport);
+      await captureScreen(patient, 'recording-patient', viewport);
+      await button(doctor, 'Stop recording').click();
+      await expect(doctor.locator('.recording__indicator')).toHaveCount(0, { timeout: 20_000 });
+
       await button(patient, 'Leave call').click();
       await expect(patient).toHaveURL(appointmentPathPattern(id), { timeout: 20_000 });
       await expect(button(patient, 'Rejoin')).toBeVisible();
@@ -244,6 +268,11 @@ for (const viewport of VIEWPORTS) {
       await captureScreen(doctor, 'end-call-dialog', viewport);
       await dialog.getByRole('button', { name: 'Yes, end the call' }).click();
       await expect(doctor).toHaveURL(appointmentPathPattern(id), { timeout: 20_000 });
+      const recordings = doctor.getByRole('region', { name: 'Recordings' });
+      await expect(recordings.locator('video')).toHaveCount(1, { timeout: 30_000 });
+      await recordings.getByText(/^Consent and recording log/).click();
+      await expectNoSidewaysScroll(doctor, 'appointment with its recording');
+      await captureScreen(doctor, 'appointment-recordings', viewport);
       expect(csp.flat(), 'Content-Security-Policy reports').toEqual([]);
     });
 

@@ -58,6 +58,32 @@ describe('Composer', () => {
     expect(dom.pictures).toHaveLength(4);
   });
 
+  it('holds the last frame while a new picture starts, and labels it only if it never shows', () => {
+    const { dom, timers, composer } = setup();
+    const media = call();
+    composer.setSources({ main: media.remote.asStream, pip: null });
+    const shown = dom.frames.length;
+    // A screen share takes the main slot; its picture has no frame yet.
+    dom.initial.set(media.screen.asStream, { width: 1280, height: 720, live: false });
+    composer.setSources({ main: media.screen.asStream, pip: media.remote.asStream });
+    timers.advance(1000);
+    expect(dom.frames.length, 'no frame painted while the share starts').toBe(shown);
+    const screen = dom.pictures.find((p) => p.source === media.screen.asStream);
+    if (screen) screen.current = { width: 1280, height: 720, live: true };
+    timers.advance(100);
+    expect(dom.lastFrame?.ops[1]).toMatchObject({ kind: 'video', slot: 'main' });
+    // A camera that never starts is labelled after about a second and a half.
+    const other = FakeStream.withAudioAndVideo();
+    dom.initial.set(other.asStream, { width: 640, height: 480, live: false });
+    composer.setSources({ main: other.asStream, pip: null });
+    timers.advance(2000);
+    expect(dom.lastFrame?.ops[1]).toEqual({
+      kind: 'label',
+      text: NO_VIDEO_LABEL,
+      rect: { x: 0, y: 0, w: 1280, h: 720 },
+    });
+  });
+
   it('paints a labelled black frame when the main picture has no live video', () => {
     const { dom, composer } = setup();
     const media = call();

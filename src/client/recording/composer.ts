@@ -75,6 +75,9 @@ const DEFAULT_FPS = 30;
  * audio track mixing every microphone and shared sound. `stream` stays the same object for the whole
  * recording, whatever the sources do.
  */
+/** Frames (about 1.5 s) a new picture may take to show its first frame before its slot says "Camera off". */
+const FIRST_FRAME_WAIT_FRAMES = 45;
+
 export class Composer {
   /** The canvas's video track and the mixed audio track: what the recorder records. */
   readonly stream: MediaStream;
@@ -83,7 +86,10 @@ export class Composer {
   readonly #surface: Surface;
   readonly #mixer: AudioMixer;
   readonly #interval: unknown;
-  readonly #pictures = new Map<VideoSource, { picture: Picture; slot: Slot['name'] }>();
+  readonly #pictures = new Map<
+    VideoSource,
+    { picture: Picture; slot: Slot['name']; shown: boolean; waited: number }
+  >();
   #main: VideoSource | null = null;
   #pip: VideoSource | null = null;
   readonly #audio = new Set<MediaStreamTrack>();
@@ -150,9 +156,30 @@ export class Composer {
   /** Paints one frame (the timer calls it; exposed so a test can paint without waiting). */
   drawFrame(): void {
     if (this.#closed) return;
-    const main = this.#pictureOf(this.#main, 'main');
-    const pip = this.#pictureOf(this.#pip, 'pip');
-    this.#surface.draw(planFrame(main?.state() ?? null, pip?.state() ?? null), { main, pip });
+    const main = this.#entryOf(this.#main, 'main');
+    const pip = this.#entryOf(this.#pip, 'pip');
+    const mainState = main?.picture.state() ?? null;
+    const pipState = pip?.picture.state() ?? null;
+    // A picture that has just taken a slot (a screen share began, the patient moved to the inset) needs a
+    // moment before its first frame: the last frame stays until then, rather than a flash of "Camera off".
+    const starting = [
+      [main, mainState],
+      [pip, pipState],
+    ] as const;
+    let waiting = false;
+    for (const [entry, state] of starting) {
+      if (!entry || !state) continue;
+      if (state.live) entry.shown = true;
+      else if (!entry.shown && entry.waited < FIRST_FRAME_WAIT_FRAMES) {
+        entry.waited += 1;
+        waiting = true;
+      }
+    }
+    if (waiting && this.#frames > 0) return;
+    this.#surface.draw(planFrame(mainState, pipState), {
+      main: main?.picture ?? null,
+      pip: pip?.picture ?? null,
+    });
     this.#frames += 1;
   }
 
@@ -168,13 +195,14 @@ export class Composer {
     this.#surface.close();
   }
 
-  #pictureOf(source: VideoSource | null, slot: Slot['name']): Picture | null {
+  #entryOf(source: VideoSource | null, slot: Slot['name']) {
     if (!source) return null;
     let entry = this.#pictures.get(source);
     if (!entry) {
-      entry = { picture: this.#dom.picture(source, { name: slot, ...slotBounds(slot) }), slot };
+      const picture = this.#dom.picture(source, { name: slot, ...slotBounds(slot) });
+      entry = { picture, slot, shown: false, waited: 0 };
       this.#pictures.set(source, entry);
     }
-    return entry.picture;
+    return entry;
   }
 }
