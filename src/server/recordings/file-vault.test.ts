@@ -207,6 +207,36 @@ describe('FileRecordingVault', () => {
     }
   });
 
+  it('a recorder killed mid-chunk: the file stops at its last whole element and decodes without error', async () => {
+    const vault = vaultAt(dir);
+    const ref = newRef(vault);
+    // Two thirds of the file, cut at a byte that is very unlikely to end an element.
+    const cutAt = Math.floor((FIXTURE.length * 2) / 3) + 7;
+    const cut = FIXTURE.subarray(0, cutAt);
+    await put(vault, ref, 0, 0, cut.subarray(0, 20_000));
+    await put(vault, ref, 0, 1, cut.subarray(20_000));
+    const sealed = await vault.seal(ref, 0);
+    const whole = patchWebmDuration(cut);
+    expect(whole.scan.wholeBytes).toBeLessThan(cutAt);
+    expect(whole.scan.wholeBytes).toBeGreaterThan(cutAt - 70_000);
+    expect(sealed.bytes).toBe(whole.scan.wholeBytes + 11);
+    const played = await readAll(vault.read(ref, 0, 0, sealed.bytes - 1));
+    if (spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0) {
+      const out = join(dir, 'cut.webm');
+      writeFileSync(out, played);
+      const decode = spawnSync('ffmpeg', ['-v', 'error', '-i', out, '-f', 'null', '-'], { encoding: 'utf8' });
+      expect(decode.status).toBe(0);
+      expect(decode.stderr.trim(), 'ffmpeg reads the cut file to its end without an error').toBe('');
+      // The same bytes without the cut-back: ffmpeg says the file ends inside an element.
+      const raw = join(dir, 'raw.webm');
+      writeFileSync(raw, cut);
+      const rawDecode = spawnSync('ffmpeg', ['-v', 'error', '-i', raw, '-f', 'null', '-'], {
+        encoding: 'utf8',
+      });
+      expect(rawDecode.stderr).toMatch(/ended prematurely|Invalid|truncat|EBML/i);
+    }
+  });
+
   it('seal is idempotent, in this process and the next; a sealed segment takes no chunks', async () => {
     const vault = vaultAt(dir);
     const ref = newRef(vault);

@@ -482,7 +482,9 @@ export class FileRecordingVault implements RecordingVault {
       }
       const scan = scanner.finish();
       const edits = durationEdits(scan);
-      const plainLength = chunkBytes + editsGrowth(edits);
+      // A recorder killed mid-chunk leaves its last element cut short: the file stops before it.
+      const keptBytes = scan.webm ? Math.min(chunkBytes, scan.wholeBytes) : chunkBytes;
+      const plainLength = keptBytes + editsGrowth(edits);
 
       // Second pass: the playable file, block by block, under a temporary name.
       const header: SealedHeader = {
@@ -498,8 +500,13 @@ export class FileRecordingVault implements RecordingVault {
       out = await this.fs.open(tmpPath, 'w');
       const writer = new BlockWriter(out, recordingId, segment, keys, header);
       const patch = new EditStream(edits);
+      let left = keptBytes;
       for (const entry of included) {
-        for (const piece of patch.push(await chunk(entry))) await writer.write(piece);
+        if (left <= 0) break;
+        const plain = await chunk(entry);
+        const kept = plain.length <= left ? plain : plain.subarray(0, left);
+        left -= kept.length;
+        for (const piece of patch.push(kept)) await writer.write(piece);
       }
       for (const piece of patch.end()) await writer.write(piece);
       header.sha256 = await writer.end();

@@ -116,6 +116,11 @@ export interface WebmScan {
   /** A SeekHead or Cues was seen: their positions would go wrong if bytes were inserted. */
   hasPositions: boolean;
   bytes: number;
+  /**
+   * Bytes up to the end of the last whole element: less than `bytes` when the input ends inside one (a
+   * recorder killed mid-chunk). A file cut there plays to its end without a damaged last block.
+   */
+  wholeBytes: number;
 }
 
 interface Open {
@@ -151,7 +156,10 @@ export class WebmScanner {
     duration: null,
     hasPositions: false,
     bytes: 0,
+    wholeBytes: 0,
   };
+  /** Where the element the input ended inside of began (set when a pass stops for want of bytes). */
+  private cut = 0;
 
   push(chunk: Buffer): void {
     this.result.bytes += chunk.length;
@@ -182,6 +190,8 @@ export class WebmScanner {
     if (!this.failed && (!this.sawEbml || !r.segment)) this.failed = 'not a WebM file';
     r.webm = this.failed === null;
     r.problem = this.failed;
+    const unfinished = this.pending.length > 0 || this.skip > 0;
+    r.wholeBytes = r.webm && unfinished ? Math.max(this.cut, r.info?.end ?? 0) : r.bytes;
     r.durationMs = r.maxTimestamp === null ? 0 : (r.maxTimestamp * r.timecodeScaleNs) / 1e6;
     return r;
   }
@@ -247,10 +257,13 @@ export class WebmScanner {
         pos += total;
       } else {
         this.skip = pos + total - buf.length;
+        this.cut = at;
         pos = buf.length;
         break;
       }
     }
+    // Bytes left over begin an element whose header or wanted value is not all here yet.
+    if (pos < buf.length) this.cut = this.offset + pos;
     this.offset += pos;
     this.pending = pos >= buf.length ? Buffer.alloc(0) : Buffer.from(buf.subarray(pos));
   }
