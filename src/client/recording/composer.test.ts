@@ -30,6 +30,20 @@ describe('Composer', () => {
     expect(dom.frames.length).toBe(composer.frames);
   });
 
+  it('paces itself: paints that take 100 ms leave the main thread free half the time', () => {
+    const dom = new FakeComposerDom();
+    const timers = new FakeTimers();
+    let composer: Composer | null = null;
+    // Each paint takes 100 ms of this clock.
+    const now = () => timers.now + (composer?.frames ?? 0) * 100;
+    composer = new Composer({ dom, timers, now });
+    const before = composer.frames;
+    timers.advance(3000);
+    const perSecond = (composer.frames - before) / 3;
+    expect(perSecond).toBeGreaterThanOrEqual(4);
+    expect(perSecond).toBeLessThanOrEqual(8);
+  });
+
   it('shows the patient with the doctor small, then the screen share with the patient small', () => {
     const { dom, composer } = setup();
     const media = call();

@@ -66,6 +66,8 @@ export interface ComposerOptions {
    */
   timers: Timers;
   fps?: number;
+  /** A monotonic clock in ms (performance.now); paints are paced by how long they take. */
+  now?: () => number;
 }
 
 const DEFAULT_FPS = 30;
@@ -95,6 +97,10 @@ export class Composer {
   readonly #audio = new Set<MediaStreamTrack>();
   #frames = 0;
   #closed = false;
+  readonly #now: () => number;
+  readonly #frameMs: number;
+  /** Timer ticks left out before the next paint (the composer's pace: see #tick). */
+  #skipTicks = 0;
 
   constructor(options: ComposerOptions) {
     const fps = options.fps ?? DEFAULT_FPS;
@@ -103,7 +109,9 @@ export class Composer {
     this.#surface = this.#dom.createSurface(FRAME_WIDTH, FRAME_HEIGHT, fps);
     this.#mixer = this.#dom.createMixer();
     this.stream = this.#dom.stream([this.#surface.videoTrack, this.#mixer.track]);
-    this.#interval = this.#timers.setInterval(() => this.drawFrame(), Math.round(1000 / fps));
+    this.#now = options.now ?? (() => performance.now());
+    this.#frameMs = Math.round(1000 / fps);
+    this.#interval = this.#timers.setInterval(() => this.#tick(), this.#frameMs);
     this.drawFrame();
   }
 
@@ -151,6 +159,23 @@ export class Composer {
         this.#audio.add(track);
       }
     }
+  }
+
+  /**
+   * The timer's paint, paced: a paint that took d ms is followed by none for 2·d ms, so that on a slow
+   * machine (software canvas, no GPU) composing takes at most about half of the page's main thread and the
+   * call's own page stays responsive; the recording's frame rate drops instead.
+   */
+  #tick(): void {
+    if (this.#skipTicks > 0) {
+      this.#skipTicks -= 1;
+      return;
+    }
+    const start = this.#now();
+    this.drawFrame();
+    const took = this.#now() - start;
+    // Ticks to leave out so that, counting this one, twice the paint's time passes before the next.
+    this.#skipTicks = Math.max(0, Math.ceil((2 * took) / this.#frameMs) - 1);
   }
 
   /** Paints one frame (the timer calls it; exposed so a test can paint without waiting). */
