@@ -284,6 +284,34 @@ test.describe('recording with consent (issue 16, S29)', () => {
     expect([404, 409]).toContain(late.status());
   });
 
+  test('S29: a patient who reloads during a recording is asked again before they are recorded again', async ({
+    app,
+    newUserPage,
+  }) => {
+    const parties = await openAppointmentAsBoth(newUserPage, app.demoPassword);
+    const { doctor, patient, id } = parties;
+    await connected(parties);
+    const recordingId = await askAndAnswer(parties, 'Allow recording');
+    await expect(patient.locator('.recording__indicator')).toContainText('Recording');
+    await patient.reload();
+    await joinNow(patient).catch(() => {});
+    const again = patient.getByRole('alertdialog', { name: /May it go on with you in it\?/ });
+    await expect(again).toBeVisible({ timeout: 30_000 });
+    await expect(doctor.locator('.recording__indicator')).toContainText('Recording paused');
+    await expect(doctor.getByText(/is asked again/)).toBeVisible();
+    await again.getByRole('button', { name: 'Allow recording', exact: true }).click();
+    for (const page of [doctor, patient]) {
+      await expect(page.locator('.recording__indicator')).toContainText('Recording');
+      await expect(page.locator('.recording__indicator')).not.toContainText('paused');
+    }
+    const list = await listRecordings(doctor, id);
+    expect(list.events.filter((e) => e.recordingId === recordingId).map((e) => e.kind)).toEqual(
+      expect.arrayContaining(['consent_lapsed', 'paused', 'resumed']),
+    );
+    await button(doctor, 'Stop recording').click();
+    await recordingReaches(doctor, id, recordingId, ['finished']);
+  });
+
   test("S29: the doctor's page dies midway: what was stored is kept, the recording resumes after reload, and both parts play", async ({
     app,
     newUserPage,

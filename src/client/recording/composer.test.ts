@@ -98,11 +98,13 @@ describe('Composer', () => {
     });
   });
 
-  it('paints a labelled black frame when the main picture has no live video', () => {
-    const { dom, composer } = setup();
+  it('opens on black, and paints a labelled black frame when the main picture has no live video', () => {
+    const { dom, timers, composer } = setup();
+    expect(dom.lastFrame?.ops).toEqual([{ kind: 'black', rect: { x: 0, y: 0, w: 1280, h: 720 } }]);
     const media = call();
     dom.initial.set(media.remote.asStream, { width: 640, height: 480, live: false });
     composer.setSources({ main: media.remote.asStream, pip: null });
+    timers.advance(2000);
     expect(dom.lastFrame?.ops).toEqual([
       { kind: 'black', rect: { x: 0, y: 0, w: 1280, h: 720 } },
       { kind: 'label', text: NO_VIDEO_LABEL, rect: { x: 0, y: 0, w: 1280, h: 720 } },

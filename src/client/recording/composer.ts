@@ -112,7 +112,12 @@ export class Composer {
     this.#now = options.now ?? (() => performance.now());
     this.#frameMs = Math.round(1000 / fps);
     this.#interval = this.#timers.setInterval(() => this.#tick(), this.#frameMs);
-    this.drawFrame();
+    // Black until the call's pictures are known: a recording does not open on "Camera off".
+    this.#surface.draw([{ kind: 'black', rect: { x: 0, y: 0, w: FRAME_WIDTH, h: FRAME_HEIGHT } }], {
+      main: null,
+      pip: null,
+    });
+    this.#frames += 1;
   }
 
   /** Frames painted so far (the benchmark's achieved frame rate). */

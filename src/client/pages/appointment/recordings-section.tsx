@@ -22,7 +22,7 @@ export function Recordings({ section }: { section: RecordingsSection }) {
                   class="recordings__player"
                   controls
                   preload="metadata"
-                  src={file.url}
+                  src={`${file.url}#t=1`}
                   aria-label={`${file.label}, ${file.figures}`}
                 />
                 <figcaption>
