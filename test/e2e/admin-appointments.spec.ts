@@ -178,22 +178,24 @@ test('the policy page: a change is saved, stays after a reload, and the next cal
     expect(r.status()).toBe(200);
     return ((await r.json()) as { recordingAllowed: boolean }).recordingAllowed;
   };
-  expect(await recordingAllowed()).toBe(false);
+  // The demo hospital allows recording (its own setting), so that the demo shows the whole flow.
+  expect(await recordingAllowed()).toBe(true);
 
   await admin.getByRole('link', { name: 'Policy', exact: true }).click();
   await admin.waitForURL(/\/policy$/);
   const recording = admin.getByLabel('Calls may be recorded', { exact: true });
-  await expect(recording).toHaveValue('');
-  await expect(admin.getByText('Uses the server default: Off.').first()).toBeVisible();
-  await recording.selectOption('on');
-  await admin.getByRole('button', { name: 'Save', exact: true }).click();
-  await expect(
-    admin.getByRole('status').filter({ hasText: 'Saved; applies to the next call.' }),
-  ).toBeVisible();
-  await admin.reload();
+  const saved = admin.getByRole('status').filter({ hasText: 'Saved; applies to the next call.' });
+  // What the setting's line says of where its value comes from.
+  const source = admin.locator('#policy-recordingAllowed-source');
   await expect(recording).toHaveValue('on');
-  await expect(admin.getByText('This hospital’s own setting: On (server default: Off).')).toBeVisible();
-  expect(await recordingAllowed()).toBe(true);
+  await expect(source).toHaveText('This hospital’s own setting: On (server default: Off).');
+  await recording.selectOption('off');
+  await admin.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(saved).toBeVisible();
+  await admin.reload();
+  await expect(recording).toHaveValue('off');
+  await expect(source).toHaveText('This hospital’s own setting: Off (server default: Off).');
+  expect(await recordingAllowed()).toBe(false);
 
   // A value out of bounds is named by its field, and nothing is saved.
   const longest = admin.getByLabel('Longest call, in minutes', { exact: true });
@@ -204,13 +206,17 @@ test('the policy page: a change is saved, stays after a reload, and the next cal
   ).toBeVisible();
   await expect(longest).toHaveAttribute('aria-invalid', 'true');
 
+  // Back to the server's default (off), then the demo's own choice again.
   await longest.fill('');
-  await recording.selectOption('off');
+  await recording.selectOption('');
   await admin.getByRole('button', { name: 'Save', exact: true }).click();
-  await expect(
-    admin.getByRole('status').filter({ hasText: 'Saved; applies to the next call.' }),
-  ).toBeVisible();
-  expect(await recordingAllowed()).toBe(false);
+  await expect(saved).toBeVisible();
+  await expect(source).toHaveText('Uses the server default: Off.');
+  await expect.poll(recordingAllowed).toBe(false);
+  await recording.selectOption('on');
+  await admin.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(source).toHaveText('This hospital’s own setting: On (server default: Off).');
+  await expect.poll(recordingAllowed).toBe(true);
 
   // Only a hospital admin may see it.
   await doctor.goto('/policy');

@@ -80,6 +80,22 @@ async function askAndAnswer(
   return asked?.recording.id ?? '';
 }
 
+/**
+ * Both parties in a connected call, the doctor's chunk uploads watched, the doctor asks and the patient
+ * answers: every test of this file begins so.
+ */
+async function recordingAsked(
+  newUserPage: (label: string) => Promise<Page>,
+  password: string,
+  answer: 'Allow recording' | 'Decline recording',
+) {
+  const parties = await openAppointmentAsBoth(newUserPage, password);
+  await connected(parties);
+  const watch = watchUploads(parties.doctor);
+  const recordingId = await askAndAnswer(parties, answer);
+  return { ...parties, watch, recordingId };
+}
+
 /** The red indicator's recorded time, in seconds, as the page shows it. */
 async function shownSeconds(page: Page): Promise<number> {
   const text = await page.locator('.recording__clock').innerText();
@@ -94,11 +110,11 @@ test.describe('recording with consent (issue 16, S29)', () => {
     app,
     newUserPage,
   }) => {
-    const parties = await openAppointmentAsBoth(newUserPage, app.demoPassword);
-    const { doctor, patient, id } = parties;
-    await connected(parties);
-    const watch = watchUploads(doctor);
-    const recordingId = await askAndAnswer(parties, 'Allow recording');
+    const { doctor, patient, id, watch, recordingId } = await recordingAsked(
+      newUserPage,
+      app.demoPassword,
+      'Allow recording',
+    );
 
     // The 20 seconds are timed here, from when the doctor's page shows the indicator (its capture starts
     // with it), not from the page's clock, which a busy machine may paint late.
@@ -218,11 +234,11 @@ test.describe('recording with consent (issue 16, S29)', () => {
     app,
     newUserPage,
   }) => {
-    const parties = await openAppointmentAsBoth(newUserPage, app.demoPassword);
-    const { doctor, id } = parties;
-    await connected(parties);
-    const watch = watchUploads(doctor);
-    const recordingId = await askAndAnswer(parties, 'Decline recording');
+    const { doctor, id, watch, recordingId } = await recordingAsked(
+      newUserPage,
+      app.demoPassword,
+      'Decline recording',
+    );
     await expect(doctor.getByText(/declined recording\. Nothing was recorded\./)).toBeVisible();
     await expect(button(doctor, 'Start recording')).toBeVisible();
     // Time for any capture that wrongly started to hand over a chunk or two.
@@ -240,11 +256,11 @@ test.describe('recording with consent (issue 16, S29)', () => {
     app,
     newUserPage,
   }) => {
-    const parties = await openAppointmentAsBoth(newUserPage, app.demoPassword);
-    const { doctor, patient, id } = parties;
-    await connected(parties);
-    const watch = watchUploads(doctor);
-    const recordingId = await askAndAnswer(parties, 'Allow recording');
+    const { doctor, patient, id, watch, recordingId } = await recordingAsked(
+      newUserPage,
+      app.demoPassword,
+      'Allow recording',
+    );
     await expect.poll(() => watch.stored(), { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
     const withdrawnAt = Date.now();
     await button(patient, 'Stop recording').click();
@@ -288,13 +304,15 @@ test.describe('recording with consent (issue 16, S29)', () => {
     app,
     newUserPage,
   }) => {
-    const parties = await openAppointmentAsBoth(newUserPage, app.demoPassword);
-    const { doctor, patient, id } = parties;
-    await connected(parties);
-    const recordingId = await askAndAnswer(parties, 'Allow recording');
+    const { doctor, patient, id, watch, recordingId } = await recordingAsked(
+      newUserPage,
+      app.demoPassword,
+      'Allow recording',
+    );
+    watch.stop();
     await expect(patient.locator('.recording__indicator')).toContainText('Recording');
     await patient.reload();
-    await joinNow(patient).catch(() => {});
+    await joinNow(patient);
     const again = patient.getByRole('alertdialog', { name: /May it go on with you in it\?/ });
     await expect(again).toBeVisible({ timeout: 30_000 });
     await expect(doctor.locator('.recording__indicator')).toContainText('Recording paused');
@@ -316,11 +334,11 @@ test.describe('recording with consent (issue 16, S29)', () => {
     app,
     newUserPage,
   }) => {
-    const parties = await openAppointmentAsBoth(newUserPage, app.demoPassword);
-    const { doctor, patient, id } = parties;
-    await connected(parties);
-    const watch = watchUploads(doctor);
-    const recordingId = await askAndAnswer(parties, 'Allow recording');
+    const { doctor, patient, id, watch, recordingId } = await recordingAsked(
+      newUserPage,
+      app.demoPassword,
+      'Allow recording',
+    );
     await expect.poll(() => watch.stored(), { timeout: 30_000 }).toBeGreaterThanOrEqual(3);
     const storedBeforeCrash = watch.stored();
     watch.stop();
