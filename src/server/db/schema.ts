@@ -226,6 +226,48 @@ export interface RecordingEventTable {
   detail: string | null;
 }
 
+/** Every quality summary a party's browser sent during a call (0009_call_quality). */
+export interface CallQualityWindowTable {
+  id: string;
+  call_session_id: string;
+  role: PartyRole;
+  received_at: number;
+  /** JSON of `QualitySummary` (src/protocol/call-quality.ts), validated before it is stored. */
+  summary: string;
+}
+
+/** Per call session and party: medians and worst figures over its windows (`CallQualityPartyView`). */
+export interface CallQualityTable {
+  call_session_id: string;
+  role: PartyRole;
+  windows: number;
+  measured_ms: number;
+  updated_at: number;
+  rtt_median_ms: number | null;
+  rtt_worst_ms: number | null;
+  jitter_median_ms: number | null;
+  jitter_worst_ms: number | null;
+  loss_median_pct: number | null;
+  loss_worst_pct: number | null;
+  send_kbps_median: number | null;
+  send_kbps_worst: number | null;
+  recv_kbps_median: number | null;
+  recv_kbps_worst: number | null;
+  recv_height_median: number | null;
+  recv_height_worst: number | null;
+  recv_fps_median: number | null;
+  recv_fps_worst: number | null;
+  /** 0/1: any window went through a TURN relay. */
+  relayed: number;
+  candidate_type: string | null;
+  excellent_ms: number;
+  good_ms: number;
+  poor_ms: number;
+  lost_ms: number;
+  reconnects: number;
+  audio_only_ms: number;
+}
+
 export interface Database {
   hospitals: HospitalTable;
   users: UserTable;
@@ -242,6 +284,8 @@ export interface Database {
   recordings: RecordingTable;
   recording_segments: RecordingSegmentTable;
   recording_events: RecordingEventTable;
+  call_quality_windows: CallQualityWindowTable;
+  call_quality: CallQualityTable;
 }
 
 export type { PartyRole };
