@@ -47,6 +47,8 @@ export interface PeerCallOptions {
   /** Device switching, device changes and screen capture; without it only the first media is used. */
   devices?: MediaDevicesAccess;
   timers: Timers;
+  /** The clock of the quality windows (ms); Date.now when absent. */
+  now?: () => number;
   /**
    * Gets this browser a call cookie (join or enter) when the server refuses to join without one; the
    * socket is then reconnected so its upgrade carries the cookie. Tried once per peer call.

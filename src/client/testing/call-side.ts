@@ -41,6 +41,7 @@ export function callSide(server: FakeRoomServer, timers: FakeTimers, peer: Peer,
     acquireMedia: callMedia ?? (async (): Promise<CallMedia> => ({ stream: await started(), problems: {} })),
     createMediaStream: () => new FakeStream().asStream,
     timers,
+    now: () => timers.now,
     onError: (e) => errors.push(e),
     ...rest,
   });
