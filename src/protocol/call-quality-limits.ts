@@ -5,6 +5,8 @@
 
 /** How often a party's browser sends a summary of the last window during a call. */
 export const QUALITY_SUMMARY_INTERVAL_MS = 10_000;
+/** The shortest last window worth sending when a call ends or this side leaves. */
+export const QUALITY_SUMMARY_MIN_FINAL_MS = 1_000;
 /** The longest window a summary may claim (a window stretched by a throttled background tab). */
 export const QUALITY_SUMMARY_MAX_WINDOW_MS = 120_000;
 

@@ -627,9 +627,10 @@ describe('PeerCall: quality sampling', () => {
         await settle();
       }
     };
-    await sampleSeconds(1, 10);
+    // The first sample loads the window's code; the window starts with the second, at 2 s.
+    await sampleSeconds(1, 11);
     expect(doctor.signaling.sentOfType('quality-summary')).toEqual([]);
-    await sampleSeconds(11, 11);
+    await sampleSeconds(12, 12);
     // A second of stats is 200 + 50 packets, 125 kB in (1000 kbit/s), 150 kB out (1200 kbit/s).
     expect(doctor.signaling.sentOfType('quality-summary')).toEqual([
       {
@@ -652,7 +653,7 @@ describe('PeerCall: quality sampling', () => {
         },
       },
     ]);
-    await sampleSeconds(12, 13);
+    await sampleSeconds(13, 14);
     doctor.call.close();
     await settle();
     const sent = doctor.signaling.sentOfType('quality-summary');

@@ -1,4 +1,7 @@
-import { QUALITY_SUMMARY_INTERVAL_MS } from '../../protocol/call-quality-limits.js';
+import {
+  QUALITY_SUMMARY_INTERVAL_MS,
+  QUALITY_SUMMARY_MIN_FINAL_MS,
+} from '../../protocol/call-quality-limits.js';
 import type { Peer, ServerMessage } from '../../protocol/messages.js';
 import { Emitter } from '../lib/emitter.js';
 import type { DeviceList, InputKind } from './devices.js';
@@ -16,7 +19,7 @@ import {
 import type { PeerCallEvents, PeerCallOptions } from './peer-call-types.js';
 import { PeerLink } from './peer-link.js';
 import type { QualityReport } from './quality.js';
-import { MIN_FINAL_WINDOW_MS, QualityWindow } from './quality-window.js';
+import type { QualityWindow } from './quality-window.js';
 import { RemoteFeed } from './remote-media.js';
 import { RoomMembership } from './room-membership.js';
 
@@ -55,6 +58,9 @@ export class PeerCall {
   /** The current window of quality samples sent to the server every QUALITY_SUMMARY_INTERVAL_MS. */
   #qualityWindow: QualityWindow | null = null;
   #qualityTimer: unknown = null;
+  /** The window's code, loaded at the first sample (it is not needed before a connection works). */
+  #qualityClass: typeof QualityWindow | null = null;
+  #qualityLoading = false;
   #unsubscribe: Array<() => void>;
 
   constructor(options: PeerCallOptions) {
@@ -121,7 +127,7 @@ export class PeerCall {
    * last seconds before ending the call for everyone, which takes the room away.
    */
   flushQuality(): void {
-    this.#sendQuality(MIN_FINAL_WINDOW_MS);
+    this.#sendQuality(QUALITY_SUMMARY_MIN_FINAL_MS);
   }
 
   /** Leaves the call and releases the camera. Safe to call more than once. */
@@ -302,11 +308,27 @@ export class PeerCall {
     return this.#options.now?.() ?? Date.now();
   }
 
-  /** One 1 s sample into the window; the first one starts the window and its timer. */
+  /**
+   * One 1 s sample into the window; the first one starts the window and its timer. The window's code is
+   * loaded at the first sample of the call: the samples until it is there are not summarised.
+   */
   #collectQuality(report: QualityReport): void {
     const now = this.#now();
+    const Window = this.#qualityClass;
+    if (!Window) {
+      if (this.#qualityLoading) return;
+      this.#qualityLoading = true;
+      const load = this.#options.loadQualityWindow ?? (() => import('./quality-window.js'));
+      load().then(
+        (module) => {
+          this.#qualityClass = module.QualityWindow;
+        },
+        (error: unknown) => this.#report(error),
+      );
+      return;
+    }
     if (!this.#qualityWindow) {
-      this.#qualityWindow = new QualityWindow(now);
+      this.#qualityWindow = new Window(now);
       this.#qualityTimer = this.#options.timers.setInterval(
         () => this.#sendQuality(1),
         QUALITY_SUMMARY_INTERVAL_MS,
@@ -322,7 +344,7 @@ export class PeerCall {
   }
 
   #stopQuality(sendLast: boolean): void {
-    if (sendLast) this.#sendQuality(MIN_FINAL_WINDOW_MS);
+    if (sendLast) this.#sendQuality(QUALITY_SUMMARY_MIN_FINAL_MS);
     if (this.#qualityTimer !== null) this.#options.timers.clearInterval(this.#qualityTimer);
     this.#qualityTimer = null;
     this.#qualityWindow = null;

@@ -1,15 +1,14 @@
 import type { QualitySummary } from '../../protocol/call-quality.js';
 import {
-  CANDIDATE_TYPES,
   type CandidateType,
-  QUALITY_LEVELS,
   QUALITY_SUMMARY_MAX_WINDOW_MS,
+  QUALITY_SUMMARY_MIN_FINAL_MS,
   type QualityLevelName,
 } from '../../protocol/call-quality-limits.js';
 import type { QualityReport } from './quality.js';
 
 /** The shortest last window worth sending when a call ends or this side leaves. */
-export const MIN_FINAL_WINDOW_MS = 1_000;
+export const MIN_FINAL_WINDOW_MS = QUALITY_SUMMARY_MIN_FINAL_MS;
 
 interface Sample {
   at: number;
@@ -30,8 +29,6 @@ function whole(value: number | null, max: number): number | null {
   return value === null ? null : Math.min(max, Math.max(0, Math.round(value)));
 }
 
-const RANK: Record<QualityLevelName, number> = { lost: 0, poor: 1, good: 2, excellent: 3 };
-
 /**
  * One window (~10 s) of a call's 1 s quality samples, turned into the summary the server keeps
  * (docs/call-quality.md, "What the browser sends"): medians of the figures over the samples, the time at
@@ -45,14 +42,6 @@ export class QualityWindow {
 
   constructor(start: number) {
     this.#start = start;
-  }
-
-  get start(): number {
-    return this.#start;
-  }
-
-  get sampleCount(): number {
-    return this.#samples.length;
   }
 
   add(report: QualityReport, at: number): void {
@@ -131,18 +120,21 @@ export class QualityWindow {
 
 /** The level held longest; a tie goes to the worse one. */
 function longest(levelMs: Record<QualityLevelName, number>): QualityLevelName {
-  return [...QUALITY_LEVELS].sort((a, b) => levelMs[b] - levelMs[a] || RANK[a] - RANK[b])[0] ?? 'lost';
+  let best: QualityLevelName = 'lost';
+  for (const level of ['poor', 'good', 'excellent'] as const)
+    if (levelMs[level] > levelMs[best]) best = level;
+  return best;
 }
 
+/** The candidate type of the most samples; a tie goes to the one seen first. */
 function mostSeen(types: readonly (CandidateType | null)[]): CandidateType | null {
+  const counts = new Map<CandidateType, number>();
   let best: CandidateType | null = null;
-  let bestCount = 0;
-  for (const type of CANDIDATE_TYPES) {
-    const count = types.filter((t) => t === type).length;
-    if (count > bestCount) {
-      best = type;
-      bestCount = count;
-    }
+  for (const type of types) {
+    if (type === null) continue;
+    const count = (counts.get(type) ?? 0) + 1;
+    counts.set(type, count);
+    if (best === null || count > (counts.get(best) ?? 0)) best = type;
   }
   return best;
 }
