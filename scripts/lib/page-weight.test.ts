@@ -63,6 +63,11 @@ describe('page weight', () => {
     expect(refs.styles).toEqual(['/assets/dep.css']);
   });
 
+  it('finds a dynamic import Vite wrote with a template literal', () => {
+    const refs = chunkReferences('const q=()=>Fn(()=>import(`./quality-window-1.js`),[]);');
+    expect(refs.dynamicImports).toEqual(['./quality-window-1.js']);
+  });
+
   it('counts every chunk the page can load, lazy ones marked, each once', () => {
     const page = measurePage(dir, 'call.html');
     expect(page.page).toBe('call');

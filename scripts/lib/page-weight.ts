@@ -99,7 +99,8 @@ export function chunkReferences(code: string): {
   for (const match of code.matchAll(/(?:\bfrom|\bimport)\s*["']([^"']+\.js)["']/g)) {
     if (match[1]) imports.add(match[1]);
   }
-  for (const match of code.matchAll(/\bimport\s*\(\s*["']([^"']+\.js)["']\s*\)/g)) {
+  // Vite writes some dynamic imports with a template literal: import(`./x.js`).
+  for (const match of code.matchAll(/\bimport\s*\(\s*["'`]([^"'`]+\.js)["'`]\s*\)/g)) {
     if (match[1]) dynamicImports.add(match[1]);
   }
   for (const match of code.matchAll(/["'](assets\/[^"']+\.(js|css))["']/g)) {

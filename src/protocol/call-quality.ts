@@ -6,17 +6,23 @@ import { z } from 'zod';
  * tests. Figures are integers except loss, which is a percentage with decimals.
  */
 
-/** How often a party's browser sends a summary of the last window during a call. */
-export const QUALITY_SUMMARY_INTERVAL_MS = 10_000;
-/** The longest window a summary may claim (a window stretched by a throttled background tab). */
-export const QUALITY_SUMMARY_MAX_WINDOW_MS = 120_000;
+import {
+  CANDIDATE_TYPES,
+  type CandidateType,
+  QUALITY_LEVELS,
+  QUALITY_SUMMARY_MAX_WINDOW_MS,
+  type QualityLevelName,
+} from './call-quality-limits.js';
 
-export const QUALITY_LEVELS = ['excellent', 'good', 'poor', 'lost'] as const;
-export type QualityLevelName = (typeof QUALITY_LEVELS)[number];
-
-/** The local candidate type of the selected pair: `relay` means the call went through TURN. */
-export const CANDIDATE_TYPES = ['host', 'srflx', 'prflx', 'relay'] as const;
-export type CandidateType = (typeof CANDIDATE_TYPES)[number];
+// The constants live in a file without zod, so that the browser can import them.
+export {
+  CANDIDATE_TYPES,
+  type CandidateType,
+  QUALITY_LEVELS,
+  QUALITY_SUMMARY_INTERVAL_MS,
+  QUALITY_SUMMARY_MAX_WINDOW_MS,
+  type QualityLevelName,
+} from './call-quality-limits.js';
 
 const ms = z.number().int().min(0).max(QUALITY_SUMMARY_MAX_WINDOW_MS);
 const figure = (max: number) => z.number().int().min(0).max(max).nullable();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { qualitySummarySchema } from './call-quality.js';
 import {
   type deviceStatus,
   entityId,
@@ -47,6 +48,22 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ice-candidate'), id, ...relayedFields['ice-candidate'] }).strict(),
   z.object({ type: z.literal('media-state'), id, ...relayedFields['media-state'] }).strict(),
   z.object({ type: z.literal('screen-share'), id, ...relayedFields['screen-share'] }).strict(),
+  /** A party's last window of call quality figures, every ~10 s while connected (S30). */
+  z
+    .object({
+      type: z.literal('quality-summary'),
+      id,
+      summary: qualitySummarySchema
+        .refine((s) => s.levelMs.excellent + s.levelMs.good + s.levelMs.poor + s.levelMs.lost <= s.windowMs, {
+          message: 'the time at each level adds up to more than the window',
+          path: ['levelMs'],
+        })
+        .refine((s) => s.audioOnlyMs <= s.windowMs, {
+          message: 'more time without a picture than the window',
+          path: ['audioOnlyMs'],
+        }),
+    })
+    .strict(),
   z
     .object({
       type: z.literal('chat'),

@@ -43,6 +43,7 @@ import { appointmentIdOf } from './http/refusals.js';
 import { type Mailer, smtpMailer } from './mail/mailer.js';
 import { policyRoutes } from './policy/policy-routes.js';
 import { PolicyService } from './policy/policy-service.js';
+import { qualityRoutes } from './quality/quality-routes.js';
 import { Broadcaster } from './realtime/broadcaster.js';
 import { FileRecordingVault } from './recordings/file-vault.js';
 import { loadRecordingsKey } from './recordings/recording-crypto.js';
@@ -358,6 +359,7 @@ export async function buildApp(
   await dashboardRoutes(app, ctx);
   await callRoutes(app, ctx);
   await recordingRoutes(app, ctx);
+  await qualityRoutes(app, ctx);
   await signalFallbackRoutes(app, ctx);
   openApiRoute(app);
   await pageRoutes(app, ctx, deps.clientDir ?? defaultClientDir);

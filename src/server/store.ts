@@ -9,6 +9,7 @@ import { ChatRepo } from './chat/chat-repo.js';
 import type { Clock } from './clock.js';
 import type { Db } from './db/database.js';
 import { PolicyRepo } from './policy/policy-repo.js';
+import { QualityRepo } from './quality/quality-repo.js';
 import { RecordingsRepo } from './recordings/recordings-repo.js';
 
 /** Every repository over one database; the same code serves SQLite and PostgreSQL. */
@@ -24,6 +25,7 @@ export interface Store {
   readonly audit: AuditRepo;
   readonly policies: PolicyRepo;
   readonly recordings: RecordingsRepo;
+  readonly quality: QualityRepo;
 }
 
 export function createStore(db: Db, clock: Clock): Store {
@@ -40,5 +42,6 @@ export function createStore(db: Db, clock: Clock): Store {
     audit: new AuditRepo(k, clock),
     policies: new PolicyRepo(k),
     recordings: new RecordingsRepo(k),
+    quality: new QualityRepo(k, clock),
   };
 }

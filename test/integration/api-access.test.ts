@@ -91,6 +91,14 @@ const ROUTES: RouteCase[] = [
     // A patient leaves; ending the call for both is the doctor's decision (S11, S15).
     expect: { doctor: 200, patient: 403, admin: 403, ...OUTSIDERS },
   },
+  {
+    name: 'call quality report',
+    method: 'GET',
+    path: (id) => `/api/appointments/${id}/calls/quality`,
+    callState: 'waiting',
+    // The doctor's post-call report and the clinic's analytics; not the patient's (S30).
+    expect: { doctor: 200, patient: 403, admin: 200, ...OUTSIDERS },
+  },
 ];
 
 describe.each(testDatabases())('API access control on $name', (database) => {

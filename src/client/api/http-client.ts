@@ -19,6 +19,7 @@ import type {
   SignalOpenResult,
   SignalPollResult,
 } from '../../protocol/api.js';
+import type { CallQualityReportAnswer } from '../../protocol/call-quality-report.js';
 import type { CallEndReason, Role } from '../../protocol/call-status.js';
 import type { CallSessionView, DashboardSnapshot } from '../../protocol/dashboard.js';
 import type { ErrorCode } from '../../protocol/errors.js';
@@ -343,6 +344,11 @@ export class ApiClient {
   /** Every call session of an appointment, for the hospital's admins. */
   getCallHistory(id: string): Promise<{ calls: CallSessionView[] }> {
     return this.#request('GET', `/api/appointments/${enc(id)}/calls`);
+  }
+
+  /** Each call session's quality as both browsers measured it (S30): the doctor and the hospital's admins. */
+  getCallQuality(id: string): Promise<CallQualityReportAnswer> {
+    return this.#request('GET', `/api/appointments/${enc(id)}/calls/quality`);
   }
 
   /** Short-lived ICE servers for the device test page's connection test (signed in or call cookie). */

@@ -580,6 +580,93 @@ describe('PeerCall: quality sampling', () => {
     expect(doctorPc.statsCalls).toBe(4);
   });
 
+  it('sends the server a summary of each 10 s window, and the last seconds when it leaves (S30)', async () => {
+    const { doctor, timers, doctorPc } = await doctorWithDevices();
+    const stats = (t: number, second: number) => [
+      {
+        id: 'IT01V',
+        type: 'inbound-rtp',
+        kind: 'video',
+        timestamp: t,
+        packetsReceived: second * 200,
+        packetsLost: 0,
+        bytesReceived: second * 100_000,
+        framesDecoded: second * 30,
+        frameWidth: 1280,
+        frameHeight: 720,
+        framesPerSecond: 30,
+      },
+      {
+        id: 'IT01A',
+        type: 'inbound-rtp',
+        kind: 'audio',
+        timestamp: t,
+        packetsReceived: second * 50,
+        packetsLost: 0,
+        bytesReceived: second * 25_000,
+        jitter: 0.004,
+      },
+      { id: 'OT01V', type: 'outbound-rtp', kind: 'video', timestamp: t, bytesSent: second * 150_000 },
+      {
+        id: 'CP1',
+        type: 'candidate-pair',
+        timestamp: t,
+        nominated: true,
+        state: 'succeeded',
+        currentRoundTripTime: 0.03,
+        localCandidateId: 'L1',
+        remoteCandidateId: 'R1',
+      },
+      { id: 'L1', type: 'local-candidate', timestamp: t, candidateType: 'srflx' },
+      { id: 'R1', type: 'remote-candidate', timestamp: t, candidateType: 'host' },
+    ];
+    const sampleSeconds = async (from: number, to: number) => {
+      for (let second = from; second <= to; second++) {
+        doctorPc.stats = stats(second * 1000, second);
+        timers.advance(QUALITY_INTERVAL_MS);
+        await settle();
+      }
+    };
+    // The first sample loads the window's code; the window starts with the second, at 2 s.
+    await sampleSeconds(1, 11);
+    expect(doctor.signaling.sentOfType('quality-summary')).toEqual([]);
+    await sampleSeconds(12, 12);
+    // A second of stats is 200 + 50 packets, 125 kB in (1000 kbit/s), 150 kB out (1200 kbit/s).
+    expect(doctor.signaling.sentOfType('quality-summary')).toEqual([
+      {
+        type: 'quality-summary',
+        summary: {
+          windowMs: 10_000,
+          rttMs: 30,
+          jitterMs: 4,
+          lossPct: 0,
+          sendKbps: 1200,
+          recvKbps: 1000,
+          recvWidth: 1280,
+          recvHeight: 720,
+          recvFps: 30,
+          candidateType: 'srflx',
+          level: 'excellent',
+          levelMs: { excellent: 10_000, good: 0, poor: 0, lost: 0 },
+          reconnects: 0,
+          audioOnlyMs: 0,
+        },
+      },
+    ]);
+    await sampleSeconds(13, 14);
+    doctor.call.close();
+    await settle();
+    const sent = doctor.signaling.sentOfType('quality-summary');
+    expect(sent).toHaveLength(2);
+    expect(sent[1]?.summary).toMatchObject({ windowMs: 2000, level: 'excellent', candidateType: 'srflx' });
+    // Sent before leaving the room, and nothing after.
+    const types = doctor.signaling.sent.map((m) => m.type);
+    expect(types.lastIndexOf('quality-summary')).toBeLessThan(types.indexOf('leave'));
+    timers.advance(30_000);
+    await settle();
+    expect(doctor.signaling.sentOfType('quality-summary')).toHaveLength(2);
+  });
+
   it('does not sample before the connection is up', async () => {
     const { doctor, timers } = await callBetween(new FakeRoomServer());
     timers.advance(5 * QUALITY_INTERVAL_MS);

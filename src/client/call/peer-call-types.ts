@@ -8,6 +8,7 @@ import type { CallMedia, JoinDevices } from './media.js';
 import type { PeerCallState } from './peer-call-lifecycle.js';
 import type { PeerConnectionFactory } from './peer-connection.js';
 import type { QualityReport } from './quality.js';
+import type { QualityWindow } from './quality-window.js';
 import type { RemoteFeedEvents } from './remote-media.js';
 
 // What a PeerCall is given (every browser part injected) and what it tells its page.
@@ -47,6 +48,10 @@ export interface PeerCallOptions {
   /** Device switching, device changes and screen capture; without it only the first media is used. */
   devices?: MediaDevicesAccess;
   timers: Timers;
+  /** The clock of the quality windows (ms); Date.now when absent. */
+  now?: () => number;
+  /** The quality window's module (S30); loaded on demand when absent, to keep it off the page's first load. */
+  loadQualityWindow?: () => Promise<{ QualityWindow: typeof QualityWindow }>;
   /**
    * Gets this browser a call cookie (join or enter) when the server refuses to join without one; the
    * socket is then reconnected so its upgrade carries the cookie. Tried once per peer call.

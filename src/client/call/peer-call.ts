@@ -1,3 +1,7 @@
+import {
+  QUALITY_SUMMARY_INTERVAL_MS,
+  QUALITY_SUMMARY_MIN_FINAL_MS,
+} from '../../protocol/call-quality-limits.js';
 import type { Peer, ServerMessage } from '../../protocol/messages.js';
 import { Emitter } from '../lib/emitter.js';
 import type { DeviceList, InputKind } from './devices.js';
@@ -14,6 +18,8 @@ import {
 } from './peer-call-lifecycle.js';
 import type { PeerCallEvents, PeerCallOptions } from './peer-call-types.js';
 import { PeerLink } from './peer-link.js';
+import type { QualityReport } from './quality.js';
+import type { QualityWindow } from './quality-window.js';
 import { RemoteFeed } from './remote-media.js';
 import { RoomMembership } from './room-membership.js';
 
@@ -49,6 +55,12 @@ export class PeerCall {
   #iceTimer: unknown = null;
   /** The media-state last sent on this peer connection, so a change is sent once. */
   #sentMedia: string | null = null;
+  /** The current window of quality samples sent to the server every QUALITY_SUMMARY_INTERVAL_MS. */
+  #qualityWindow: QualityWindow | null = null;
+  #qualityTimer: unknown = null;
+  /** The window's code, loaded at the first sample (it is not needed before a connection works). */
+  #qualityClass: typeof QualityWindow | null = null;
+  #qualityLoading = false;
   #unsubscribe: Array<() => void>;
 
   constructor(options: PeerCallOptions) {
@@ -110,9 +122,18 @@ export class PeerCall {
     this.#room.flushAcks();
   }
 
+  /**
+   * Sends the quality window so far (if it is at least a second long) and starts the next: the doctor's
+   * last seconds before ending the call for everyone, which takes the room away.
+   */
+  flushQuality(): void {
+    this.#sendQuality(QUALITY_SUMMARY_MIN_FINAL_MS);
+  }
+
   /** Leaves the call and releases the camera. Safe to call more than once. */
   close(): void {
     this.#dispatch({ type: 'hang-up' });
+    this.#stopQuality(false);
     this.#room.close();
     for (const off of this.#unsubscribe) off();
     this.#unsubscribe = [];
@@ -202,6 +223,7 @@ export class PeerCall {
       case 'restart-ice':
         // A polite side that no offer reached attaches its tracks now, to offer them itself.
         this.#senders.attach();
+        this.#qualityWindow?.reconnect();
         this.#link?.restartIce();
         return;
       case 'start-ice-timer':
@@ -258,7 +280,10 @@ export class PeerCall {
       remote: this.#remote,
       onState: (state) => this.#dispatch({ type: `pc-${state}` }),
       active: () => this.#state.phase === 'connected' || this.#state.phase === 'reconnecting',
-      onQuality: (report) => this.events.emit('quality', report),
+      onQuality: (report) => {
+        this.#collectQuality(report);
+        this.events.emit('quality', report);
+      },
       onError: (error) => this.#report(error),
     });
     this.#remote.reset();
@@ -268,6 +293,8 @@ export class PeerCall {
   }
 
   #closePeerConnection(): void {
+    // The last part of the window goes before the room is left; once the call ended the room is gone.
+    this.#stopQuality(this.#state.phase !== 'ended');
     const link = this.#link;
     this.#link = null;
     if (link) {
@@ -275,6 +302,52 @@ export class PeerCall {
       this.events.emit('quality', null);
     }
     this.#remote.dropStream();
+  }
+
+  #now(): number {
+    return this.#options.now?.() ?? Date.now();
+  }
+
+  /**
+   * One 1 s sample into the window; the first one starts the window and its timer. The window's code is
+   * loaded at the first sample of the call: the samples until it is there are not summarised.
+   */
+  #collectQuality(report: QualityReport): void {
+    const now = this.#now();
+    const Window = this.#qualityClass;
+    if (!Window) {
+      if (this.#qualityLoading) return;
+      this.#qualityLoading = true;
+      const load = this.#options.loadQualityWindow ?? (() => import('./quality-window.js'));
+      load().then(
+        (module) => {
+          this.#qualityClass = module.QualityWindow;
+        },
+        (error: unknown) => this.#report(error),
+      );
+      return;
+    }
+    if (!this.#qualityWindow) {
+      this.#qualityWindow = new Window(now);
+      this.#qualityTimer = this.#options.timers.setInterval(
+        () => this.#sendQuality(1),
+        QUALITY_SUMMARY_INTERVAL_MS,
+      );
+    }
+    this.#qualityWindow.add(report, now);
+  }
+
+  /** The window so far to the server (docs/protocol.md S30), while in the room. */
+  #sendQuality(minMs: number): void {
+    const summary = this.#qualityWindow?.take(this.#now(), minMs);
+    if (summary && this.#room.inRoom) this.#options.signaling.send({ type: 'quality-summary', summary });
+  }
+
+  #stopQuality(sendLast: boolean): void {
+    if (sendLast) this.#sendQuality(QUALITY_SUMMARY_MIN_FINAL_MS);
+    if (this.#qualityTimer !== null) this.#options.timers.clearInterval(this.#qualityTimer);
+    this.#qualityTimer = null;
+    this.#qualityWindow = null;
   }
 
   #clearIceTimer(): void {

@@ -1,3 +1,5 @@
+import type { CandidateType } from '../../protocol/call-quality.js';
+
 export type QualityLevel = 'excellent' | 'good' | 'poor' | 'lost';
 
 /** The connection as the person on this side experiences it: figures are for the remote picture. */
@@ -11,8 +13,16 @@ export interface QualityReport {
   height: number | null;
   fps: number | null;
   candidateType: 'direct' | 'relay' | null;
+  /** This side's candidate of the selected pair (host, srflx, prflx, relay), for the call's summary. */
+  localCandidateType: CandidateType | null;
+  /** Sound arrived since the last sample; null on the first. */
+  receivingAudio: boolean | null;
+  /** New video frames were decoded since the last sample; null on the first. */
+  pictureMoving: boolean | null;
   /** What this side sends (audio and video), for the numbers panel. */
   sendBitrateKbps: number | null;
+  /** What this side receives (audio and video), for the call's summary. */
+  recvBitrateKbps: number | null;
   /** 0–100 after smoothing; the level is read from it (docs/call-quality.md). */
   score: number | null;
 }
@@ -49,6 +59,8 @@ interface Counters {
   at: number;
   packetsReceived: number;
   packetsLost: number;
+  audioPackets: number;
+  receivedBytes: number;
   videoBytes: number;
   videoFrames: number;
   sentBytes: number;
@@ -62,11 +74,17 @@ export interface SampleFigures {
   packetRate: number | null;
   bitrateKbps: number | null;
   sendBitrateKbps: number | null;
+  recvBitrateKbps: number | null;
   width: number | null;
   height: number | null;
   fps: number | null;
   candidateType: 'direct' | 'relay' | null;
+  localCandidateType: CandidateType | null;
+  receivingAudio: boolean | null;
+  pictureMoving: boolean | null;
 }
+
+const LOCAL_CANDIDATE_TYPES: readonly string[] = ['host', 'srflx', 'prflx', 'relay'];
 
 function num(entry: StatsEntry | undefined, key: string): number | null {
   const value = entry?.[key];
@@ -121,11 +139,20 @@ export function readSample(
   const localType = str(byId.get(str(pair, 'localCandidateId') ?? ''), 'candidateType');
   const remoteType = str(byId.get(str(pair, 'remoteCandidateId') ?? ''), 'candidateType');
   const candidateType = pair ? (localType === 'relay' || remoteType === 'relay' ? 'relay' : 'direct') : null;
+  const localCandidateType =
+    pair && localType !== null && LOCAL_CANDIDATE_TYPES.includes(localType)
+      ? (localType as CandidateType)
+      : null;
 
   const counters: Counters = {
     at,
     packetsReceived: sum(inbound, 'packetsReceived'),
     packetsLost: sum(inbound, 'packetsLost'),
+    audioPackets: sum(
+      inbound.filter((e) => e['kind'] === 'audio'),
+      'packetsReceived',
+    ),
+    receivedBytes: sum(inbound, 'bytesReceived'),
     videoBytes: num(video, 'bytesReceived') ?? 0,
     videoFrames: num(video, 'framesDecoded') ?? 0,
     sentBytes: sum(outbound, 'bytesSent'),
@@ -136,6 +163,7 @@ export function readSample(
   let packetRate: number | null = null;
   let bitrateKbps: number | null = null;
   let sendBitrateKbps: number | null = null;
+  let recvBitrateKbps: number | null = null;
   let fps = num(video, 'framesPerSecond');
   if (seconds !== null) {
     const received = delta('packetsReceived');
@@ -144,6 +172,7 @@ export function readSample(
     lossPercent = received + lost > 0 ? (100 * lost) / (received + lost) : 0;
     bitrateKbps = (8 * delta('videoBytes')) / seconds / 1000;
     sendBitrateKbps = (8 * delta('sentBytes')) / seconds / 1000;
+    recvBitrateKbps = (8 * delta('receivedBytes')) / seconds / 1000;
     fps ??= delta('videoFrames') / seconds;
   }
   const jitter = num(video, 'jitter') ?? num(audio, 'jitter');
@@ -156,10 +185,14 @@ export function readSample(
       packetRate,
       bitrateKbps,
       sendBitrateKbps,
+      recvBitrateKbps,
       width: num(video, 'frameWidth'),
       height: num(video, 'frameHeight'),
       fps,
       candidateType,
+      localCandidateType,
+      receivingAudio: previous ? counters.audioPackets > previous.audioPackets : null,
+      pictureMoving: previous ? counters.videoFrames > previous.videoFrames : null,
     },
   };
 }
@@ -241,7 +274,11 @@ export class QualityMeter {
       height: figures.height,
       fps: figures.fps === null ? null : Math.round(figures.fps),
       candidateType: figures.candidateType,
+      localCandidateType: figures.localCandidateType,
+      receivingAudio: figures.receivingAudio,
+      pictureMoving: figures.pictureMoving,
       sendBitrateKbps: round(figures.sendBitrateKbps),
+      recvBitrateKbps: round(figures.recvBitrateKbps),
       score: this.#score === null ? null : Math.round(this.#score),
     });
 

@@ -6,6 +6,7 @@ import { PeerCall } from '../call/peer-call.js';
 import type { PeerCallPhase } from '../call/peer-call-lifecycle.js';
 import type { PeerCallOptions } from '../call/peer-call-types.js';
 import type { QualityReport } from '../call/quality.js';
+import { QualityWindow } from '../call/quality-window.js';
 import type { RemoteMedia } from '../call/remote-media.js';
 import { FakeStream } from './fake-media.js';
 import { fakePeerConnectionFactory, settle } from './fake-peer-connection.js';
@@ -41,6 +42,8 @@ export function callSide(server: FakeRoomServer, timers: FakeTimers, peer: Peer,
     acquireMedia: callMedia ?? (async (): Promise<CallMedia> => ({ stream: await started(), problems: {} })),
     createMediaStream: () => new FakeStream().asStream,
     timers,
+    now: () => timers.now,
+    loadQualityWindow: async () => ({ QualityWindow }),
     onError: (e) => errors.push(e),
     ...rest,
   });

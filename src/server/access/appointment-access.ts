@@ -42,6 +42,7 @@ export const ROLE_REFUSALS = {
   onlyPatientChecksIn: 'Only the patient checks in.',
   onlyDoctorRecords: 'Only the doctor asks to record, records and stops recording.',
   onlyPatientConsents: 'Only the patient answers for their consent to recording.',
+  onlyDoctorSeesQuality: "A call's quality report is for the doctor and the clinic's admins.",
 } as const;
 
 export function wrongRole(refusal: keyof typeof ROLE_REFUSALS): AppError {

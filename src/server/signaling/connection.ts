@@ -22,6 +22,8 @@ export type Departure = 'announce' | 'silent' | 'grace';
 export interface RoomPlace {
   appointmentId: string;
   roomId: string;
+  /** The call session this room is (its quality summaries are stored against it). */
+  callSessionId: string;
   peer: Peer;
   /** The recipient stream of this party's role (S17). */
   stream: string;
@@ -65,6 +67,8 @@ export class Connection {
   closed = false;
   /** How the server closed it; undefined when the client went away. */
   departure: Departure | undefined;
+  /** Call quality summaries allowed on this connection (S30), made at the first one. */
+  qualityBucket: TokenBucket | null = null;
   /** Messages of one connection are handled one after another. */
   queue: Promise<void> = Promise.resolve();
 

@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import { QUALITY_SUMMARY_INTERVAL_MS } from '../../protocol/call-quality.js';
 import { isCallActive } from '../../protocol/call-status.js';
 import { CLOSE_CODES } from '../../protocol/close-codes.js';
 import { ERRORS, type ErrorCode } from '../../protocol/errors.js';
@@ -44,6 +45,10 @@ export interface HubLimits extends QuotaLimits {
   presenceRefreshMs: number;
   /** A party whose connection dropped stays present this long, so a quick resume is seamless. */
   reconnectGraceMs: number;
+  /** Quality summaries a connection may send at once (S30): the regular one, a final one, a spare. */
+  qualityBurst: number;
+  /** ...and one more each this long: half the interval the browser sends at. */
+  qualityRefillMs: number;
 }
 
 export const DEFAULT_HUB_LIMITS: HubLimits = {
@@ -56,6 +61,8 @@ export const DEFAULT_HUB_LIMITS: HubLimits = {
   heartbeatMs: 30_000,
   presenceRefreshMs: PRESENCE_REFRESH_MS,
   reconnectGraceMs: 15_000,
+  qualityBurst: 3,
+  qualityRefillMs: QUALITY_SUMMARY_INTERVAL_MS / 2,
   maxConnectionsPerUser: 20,
   maxConnectionsPerCallCookie: 4,
 };
@@ -250,6 +257,8 @@ export class SignalingHub {
         return this.relay(conn, msg);
       case 'screen-share':
         return this.screenShare(conn, msg.active, msg.id);
+      case 'quality-summary':
+        return this.qualitySummary(conn, msg);
     }
   }
 
@@ -359,6 +368,24 @@ export class SignalingHub {
     });
     await this.deps.calls.setScreenSharing(room.roomId, active);
     this.ack(conn, id);
+  }
+
+  /**
+   * A party's window of call quality figures (S30): only from a connection live in a call's room, at most
+   * what the sending interval allows (a flood is refused, not stored); stored against the room's call
+   * session and the party's role, whose summary row is rewritten with it.
+   */
+  private async qualitySummary(
+    conn: Connection,
+    msg: Extract<ClientMessage, { type: 'quality-summary' }>,
+  ): Promise<void> {
+    if (conn.roomState.kind !== 'live') throw new AppError('not_in_room');
+    const place = conn.roomState.place;
+    const { qualityBurst, qualityRefillMs } = this.limits;
+    conn.qualityBucket ??= new TokenBucket(qualityBurst, 1000 / qualityRefillMs, this.deps.clock);
+    if (!conn.qualityBucket.take()) throw new AppError('rate_limited');
+    await this.deps.store.quality.addWindow(place.callSessionId, place.peer.role, msg.summary);
+    this.ack(conn, msg.id);
   }
 
   /** The access decision (authorize) on a fresh read; a party's role is remembered for chat. */

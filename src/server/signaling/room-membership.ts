@@ -88,6 +88,7 @@ export class RoomMembership {
     const place: RoomPlace = {
       appointmentId: a.id,
       roomId,
+      callSessionId: session.id,
       peer,
       stream: streams.room(roomId, role),
       deliveredSeq: 0,

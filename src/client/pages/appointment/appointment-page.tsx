@@ -194,6 +194,27 @@ export function AppointmentPage({ model }: { model: AppointmentViewModel }) {
                   )}
                 </section>
               )}
+              {state.callQuality && state.callQuality.length > 0 && (
+                <section class="card call-quality" aria-labelledby="call-quality-heading">
+                  <h2 id="call-quality-heading">Call quality</h2>
+                  {state.callQuality.map((call) => (
+                    <div key={call.id} class="call-quality__call" data-call-session={call.id}>
+                      <h3>
+                        Call of <time dateTime={call.isoStarted}>{call.started}</time>
+                      </h3>
+                      <p class="call-quality__overall">{call.overall}</p>
+                      <dl class="call-quality__figures">
+                        {call.lines.map((line) => (
+                          <div key={line.term}>
+                            <dt>{line.term}</dt>
+                            <dd>{line.value}</dd>
+                          </div>
+                        ))}
+                      </dl>
+                    </div>
+                  ))}
+                </section>
+              )}
               {state.recordings && <Recordings section={state.recordings} />}
             </div>
             {state.chat && (

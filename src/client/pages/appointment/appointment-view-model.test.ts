@@ -310,6 +310,54 @@ describe('AppointmentViewModel', () => {
     expect(api.requests.some((r) => r.path.endsWith('/calls'))).toBe(false);
   });
 
+  it('S30 shows the doctor each ended call’s quality, read again when a call ends; nobody else reads it', async () => {
+    const measured = {
+      role: 'doctor',
+      windows: 3,
+      measuredMs: 25_000,
+      rttMs: { median: 45, worst: 120 },
+      jitterMs: { median: 6, worst: 14 },
+      lossPct: { median: 0.5, worst: 2.5 },
+      sendKbps: { median: 1200, worst: 800 },
+      recvKbps: { median: 1100, worst: 600 },
+      recvHeight: { median: 720, worst: 360 },
+      recvFps: { median: 30, worst: 15 },
+      relayed: false,
+      candidateType: 'host',
+      levelMs: { excellent: 15_000, good: 8_000, poor: 2_000, lost: 0 },
+      reconnects: 0,
+      audioOnlyMs: 0,
+    };
+    const session = { callSessionId: 'c1', startedAt: 1_000, durationSeconds: 25, patient: null };
+    const quality = (calls: unknown[]): Route => ({
+      method: 'GET',
+      path: '/api/appointments/a1/calls/quality',
+      status: 200,
+      body: { calls },
+    });
+    const { model, connection, api } = setup([
+      ...baseRoutes(doctorUser, appointment({ videoCallStatus: 'in_progress' })),
+      quality([{ ...session, endedAt: null, doctor: measured }]),
+      quality([{ ...session, endedAt: 30_000, doctor: measured }]),
+    ]);
+    await model.load();
+    await flush();
+    expect(model.state.callQuality).toEqual([]);
+    connection().welcome();
+    connection().receive({ type: 'call-status', call: callStatus('ended', 25) });
+    await flush();
+    expect(model.state.callQuality?.map((c) => c.overall)).toEqual([
+      'Good: 92 % of the time excellent or good',
+    ]);
+    expect(api.requests.filter((r) => r.path.endsWith('/calls/quality'))).toHaveLength(2);
+
+    const patient = setup(baseRoutes(patientUser));
+    await patient.model.load();
+    await flush();
+    expect(patient.model.state.callQuality).toBeNull();
+    expect(patient.api.requests.some((r) => r.path.endsWith('/calls/quality'))).toBe(false);
+  });
+
   it('lets the doctor back into a running call with enter, then goes to the call page', async () => {
     const { model, platform, api } = setup([
       ...baseRoutes(doctorUser, appointment({ videoCallStatus: 'in_progress' })),

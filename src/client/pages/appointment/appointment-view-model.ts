@@ -27,6 +27,7 @@ import {
 import { redirectIfSignedOut, requireSession, signOut } from '../session.js';
 import { openCallSession } from '../start-call.js';
 import { type CallHistoryItem, callHistoryItems } from './call-history.js';
+import { type CallQualityItem, callQualityItems } from './call-quality-report.js';
 import { type RecordingsSection, recordingsSection } from './recordings.js';
 
 /** While a recording is being saved, the list is read again this often. */
@@ -87,6 +88,8 @@ export interface AppointmentPageState {
   chat: ChatState | null;
   /** Every call of the appointment, for the hospital's admins (null for the parties). */
   callHistory: CallHistoryItem[] | null;
+  /** The doctor's report of each ended call's quality (S30; null for everyone else, or until read). */
+  callQuality: CallQualityItem[] | null;
   /** The appointment's recordings and their consent log (null until read, or when it could not be). */
   recordings: RecordingsSection | null;
 }
@@ -191,6 +194,7 @@ export class AppointmentViewModel extends ViewModel<AppointmentPageState> {
       liveNoticeIsError: false,
       signingOut: false,
       callHistory: null,
+      callQuality: null,
       recordings: null,
       chat: null,
     });
@@ -420,11 +424,25 @@ export class AppointmentViewModel extends ViewModel<AppointmentPageState> {
   /** The hospital's admins see every call session; a failed read leaves the last one shown. */
   async #readCallHistory(): Promise<void> {
     void this.#readRecordings();
+    void this.#readCallQuality();
     const id = this.#appointmentId;
     if (!id || this.state.user?.role !== 'admin') return;
     try {
       const { calls } = await this.#api.getCallHistory(id);
       this.update({ callHistory: callHistoryItems(calls) });
+    } catch (error) {
+      redirectIfSignedOut(error, this.#platform);
+    }
+  }
+
+  /** The appointment's doctor sees how each ended call went (S30); a failed read leaves the last shown. */
+  async #readCallQuality(): Promise<void> {
+    const id = this.#appointmentId;
+    const user = this.state.user;
+    if (!id || !user || user.role !== 'doctor') return;
+    try {
+      const { calls } = await this.#api.getCallQuality(id);
+      this.update({ callQuality: callQualityItems(calls) });
     } catch (error) {
       redirectIfSignedOut(error, this.#platform);
     }

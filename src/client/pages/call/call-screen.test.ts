@@ -198,7 +198,11 @@ describe('qualityView', () => {
     height: 720,
     fps: 29.7,
     candidateType: 'relay',
+    localCandidateType: 'relay',
+    receivingAudio: true,
+    pictureMoving: true,
     sendBitrateKbps: 2150,
+    recvBitrateKbps: 1900,
     score: 72,
   };
 

@@ -330,6 +330,8 @@ export class CallViewModel extends ViewModel<CallPageState> {
     const id = this.#admission.appointmentId;
     if (!id || this.state.ending || this.state.role !== 'doctor') return;
     this.update({ ending: true, confirmingEnd: false, error: null });
+    // The last seconds' call quality, while this side is still in the room the end takes away (S30).
+    this.#peerCall?.call.flushQuality();
     try {
       // A call that could not connect is recorded as failed (S24), not as hung up.
       await this.#api.endCall(id, this.state.phase === 'failed' ? 'failed' : 'hung_up');
