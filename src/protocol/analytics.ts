@@ -11,6 +11,12 @@ export const ANALYTICS_MAX_DAYS = 366;
 /** A party's sound without a moving picture for at least this long makes a call one that fell back to audio. */
 export const AUDIO_FALLBACK_MIN_MS = 10_000;
 
+/**
+ * The quality levels best first, as `QUALITY_LEVELS` in call-quality.ts lists them; repeated here because
+ * that module holds zod schemas and no page may load zod.
+ */
+export const LEVELS: readonly QualityLevelName[] = ['excellent', 'good', 'poor', 'lost'];
+
 /** Time at each quality level, summed over both parties' measured time. */
 export type LevelMs = Record<QualityLevelName, number>;
 

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { LEVELS } from '../../protocol/analytics.js';
+import { QUALITY_LEVELS } from '../../protocol/call-quality.js';
 import { callsCsv, csvCell } from './analytics-csv.js';
 import {
   type CallRow,
@@ -212,5 +214,11 @@ describe('the CSV', () => {
       audio_fallback: '',
       duration_seconds: '600',
     });
+  });
+});
+
+describe('the levels the pages list', () => {
+  it('are the protocol’s, in its order', () => {
+    expect(LEVELS).toEqual(QUALITY_LEVELS);
   });
 });
