@@ -62,7 +62,9 @@ function plotOptions(
         label: s.label,
         stroke: s.color,
         width: spec.kind === 'line' ? 2 : 0,
-        ...(bars ? { paths: bars, fill: s.color } : { points: { show: dates.length <= 31 } }),
+        ...(bars
+          ? { paths: bars, fill: s.color, points: { show: false } }
+          : { points: { show: dates.length <= 31 } }),
       })),
     ],
   };
