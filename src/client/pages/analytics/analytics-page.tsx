@@ -29,7 +29,7 @@ function Chart({
         <h3 id={`${id}-title`}>{spec.title}</h3>
         <button
           type="button"
-          class="button button--quiet button--small"
+          class="button button--quiet"
           aria-expanded={asTable}
           aria-controls={`${id}-table`}
           onClick={onToggle}
