@@ -54,7 +54,17 @@ function plotOptions(
             Number.isInteger(i) && dates[i] ? formatDay(dates[i]).replace(/^\w+,? /, '') : '',
           ),
       },
-      { size: 48, values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? String(v) : '')) },
+      {
+        size: 48,
+        label: spec.unit,
+        labelSize: 18,
+        labelFont: '12px system-ui, sans-serif',
+        // Counts are whole: a tick at 0.5 calls would read as nonsense. Minutes may have a decimal.
+        values: (_u, splits) =>
+          splits.map((v) =>
+            Number.isInteger(v) ? String(v) : spec.unit === 'minutes' ? String(Math.round(v * 10) / 10) : '',
+          ),
+      },
     ],
     series: [
       {},
