@@ -86,7 +86,7 @@ export function htmlReferences(html: string): { scripts: string[]; styles: strin
 
 /**
  * Other chunks a built chunk loads: static `import … from "./x.js"`, `import "./x.js"`, dynamic
- * `import("./x.js")`, and the `assets/…` dependency lists Vite's preload helper carries.
+ * `import("./x.js")` (or with backquotes), and the `assets/…` dependency lists Vite's preload helper carries.
  */
 export function chunkReferences(code: string): {
   imports: string[];
@@ -99,7 +99,7 @@ export function chunkReferences(code: string): {
   for (const match of code.matchAll(/(?:\bfrom|\bimport)\s*["']([^"']+\.js)["']/g)) {
     if (match[1]) imports.add(match[1]);
   }
-  // Vite writes some dynamic imports with a template literal: import(`./x.js`).
+  // Rolldown writes a dynamic import's path as a template literal: import(`./x.js`).
   for (const match of code.matchAll(/\bimport\s*\(\s*["'`]([^"'`]+\.js)["'`]\s*\)/g)) {
     if (match[1]) dynamicImports.add(match[1]);
   }

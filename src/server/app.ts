@@ -13,6 +13,9 @@ import { accountRoutes } from './accounts/account-routes.js';
 import { peopleRoutes } from './accounts/people-routes.js';
 import { linkSettings, PeopleService } from './accounts/people-service.js';
 import { RevocationService } from './accounts/revocation-service.js';
+import { AnalyticsRepo } from './analytics/analytics-repo.js';
+import { analyticsRoutes } from './analytics/analytics-routes.js';
+import { AnalyticsService } from './analytics/analytics-service.js';
 import { appointmentAdminRoutes } from './appointments/appointment-admin-routes.js';
 import { AppointmentImport } from './appointments/appointment-import.js';
 import { appointmentRoutes } from './appointments/appointment-routes.js';
@@ -224,6 +227,7 @@ export async function buildApp(
     appointmentImport: new AppointmentImport(store, clock, broadcaster),
     dashboard: new DashboardService({ store, calls, waitingRoom, clock }),
     recordings,
+    analytics: new AnalyticsService({ repo: new AnalyticsRepo(store.db.kysely), clock }),
   };
 
   app.setErrorHandler(async (err, req, reply) => {
@@ -357,6 +361,7 @@ export async function buildApp(
   await chatRoutes(app, ctx);
   await policyRoutes(app, ctx);
   await dashboardRoutes(app, ctx);
+  await analyticsRoutes(app, ctx);
   await callRoutes(app, ctx);
   await recordingRoutes(app, ctx);
   await qualityRoutes(app, ctx);

@@ -1,5 +1,6 @@
 import type { PeopleService } from './accounts/people-service.js';
 import type { RevocationService } from './accounts/revocation-service.js';
+import type { AnalyticsService } from './analytics/analytics-service.js';
 import type { AppointmentImport } from './appointments/appointment-import.js';
 import type { AppointmentService } from './appointments/appointment-service.js';
 import type { Bus } from './bus/bus.js';
@@ -35,4 +36,5 @@ export interface AppContext {
   appointmentImport: AppointmentImport;
   dashboard: DashboardService;
   recordings: RecordingService;
+  analytics: AnalyticsService;
 }

@@ -1,5 +1,6 @@
 import type { Page } from '@playwright/test';
 import { bookAdminDay, checkIn } from './support/admin-day.js';
+import { seedPastCalls } from './support/analytics-seed.js';
 import { expectNoSeriousAxeViolations } from './support/axe.js';
 import {
   button,
@@ -116,6 +117,28 @@ test.describe('accessibility (axe-core)', () => {
     await page.goto(`/appointments/${soon}`);
     await expect(page.getByRole('heading', { name: 'Calls of this appointment' })).toBeVisible();
     await expectNoSeriousAxeViolations(page, 'appointment (admin, with its calls)');
+  });
+
+  test('the hospital admin’s reports, as charts and as a table opened from the keyboard, have no serious or critical violations', async ({
+    app,
+    page,
+  }) => {
+    await signIn(page, DEMO_ACCOUNTS.admin, app.demoPassword);
+    await seedPastCalls(page, app.databaseFile);
+    await page.goto('/analytics');
+    await expect(page.locator('.chart canvas')).toHaveCount(8);
+    await expectNoSeriousAxeViolations(page, 'reports');
+    // From the period, the keyboard reaches the CSV and then each chart's table in the order they show.
+    await page.getByLabel('Period').focus();
+    await page.keyboard.press('Tab');
+    await expect(page.getByRole('link', { name: 'Download CSV' })).toBeFocused();
+    await page.keyboard.press('Tab');
+    const calls = page.getByRole('region', { name: 'Calls per day', exact: true });
+    await expect(calls.getByRole('button', { name: 'Show as table' })).toBeFocused();
+    await page.keyboard.press('Enter');
+    await expect(calls.getByRole('table')).toBeVisible();
+    await expect(calls.getByRole('button', { name: 'Show as chart' })).toBeFocused();
+    await expectNoSeriousAxeViolations(page, 'reports (a chart as its table)');
   });
 
   test('the device test page, before and after its connection test, has no serious or critical violations', async ({

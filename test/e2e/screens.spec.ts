@@ -1,5 +1,6 @@
 import type { Page } from '@playwright/test';
 import { bookAdminDay, checkIn } from './support/admin-day.js';
+import { seedPastCalls } from './support/analytics-seed.js';
 import {
   appointmentPathPattern,
   button,
@@ -316,6 +317,34 @@ for (const viewport of VIEWPORTS) {
       await expect(admin.getByRole('heading', { name: 'Calls of this appointment' })).toBeVisible();
       await captureScreen(admin, 'appointment-admin', viewport);
       expect(csp.flat(), 'Content-Security-Policy reports').toEqual([]);
+    });
+
+    test("the hospital admin's reports: usage and call quality over the last 30 days", async ({
+      app,
+      newUserPage,
+    }) => {
+      const admin = await newUserPage('admin');
+      const csp = cspReports(admin);
+      await signIn(admin, DEMO_ACCOUNTS.admin, app.demoPassword);
+      await seedPastCalls(admin, app.databaseFile);
+      await admin.goto('/analytics');
+      await expect(admin.locator('.chart canvas')).toHaveCount(8);
+      // Every chart fits its card at this width, and follows it when the window changes.
+      const overflowing = await admin.locator('.chart').evaluateAll((charts) =>
+        charts
+          .filter((c) => {
+            const canvas = c.querySelector('canvas')?.getBoundingClientRect();
+            const box = c.getBoundingClientRect();
+            return !canvas || canvas.right > box.right || canvas.width < box.width / 2;
+          })
+          .map((c) => c.querySelector('h3')?.textContent ?? ''),
+      );
+      expect(overflowing, 'charts wider than their card, or far narrower').toEqual([]);
+      await expectTouchFriendlyControls(admin, '.analytics', 'reports');
+      await captureScreen(admin, 'analytics', viewport);
+      await admin.getByRole('region', { name: 'Quality levels', exact: true }).scrollIntoViewIfNeeded();
+      await captureScreen(admin, 'analytics-quality', viewport);
+      expect(csp, 'Content-Security-Policy reports').toEqual([]);
     });
   });
 }

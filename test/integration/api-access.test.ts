@@ -452,6 +452,18 @@ const ADMIN_ROUTES: AdminRoute[] = [
     ok: 200,
     query: 'day=2026-12-04&tzOffsetMinutes=60',
   },
+  {
+    route: 'GET /api/hospitals/:hospitalId/analytics',
+    audit: 'analytics.read',
+    ok: 200,
+    query: 'from=2026-11-01&to=2026-12-04&tz=Europe/Berlin',
+  },
+  {
+    route: 'GET /api/hospitals/:hospitalId/analytics/calls.csv',
+    audit: 'analytics.export',
+    ok: 200,
+    query: 'from=2026-11-01&to=2026-12-04&tz=Europe/Berlin',
+  },
   { route: 'GET /api/hospitals/:hospitalId/policy', audit: 'policy.read', ok: 200 },
   {
     route: 'PUT /api/hospitals/:hospitalId/policy',

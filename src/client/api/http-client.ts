@@ -1,3 +1,4 @@
+import type { AnalyticsReport } from '../../protocol/analytics.js';
 import type {
   AppointmentDetail,
   AppointmentList,
@@ -339,6 +340,11 @@ export class ApiClient {
   getDashboard(hospitalId: string, day: string, tzOffsetMinutes: number): Promise<DashboardSnapshot> {
     const query = new URLSearchParams({ day, tzOffsetMinutes: String(tzOffsetMinutes) }).toString();
     return this.#request('GET', `/api/hospitals/${enc(hospitalId)}/dashboard?${query}`);
+  }
+
+  /** The hospital's usage and call quality over a period (`from=&to=&tz=`), for its admins. */
+  getAnalytics(hospitalId: string, query: string): Promise<AnalyticsReport> {
+    return this.#request('GET', `/api/hospitals/${enc(hospitalId)}/analytics?${query}`);
   }
 
   /** Every call session of an appointment, for the hospital's admins. */

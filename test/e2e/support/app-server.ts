@@ -19,6 +19,8 @@ export interface AppServer {
   readonly demoPassword: string;
   /** Where this server keeps recordings (RECORDINGS_DIR): a test reads the raw files there. */
   readonly recordingsDir: string;
+  /** The server's SQLite file: a test writes rows the browsers cannot make (past calls' quality figures). */
+  readonly databaseFile: string;
   /** The last lines the server printed, for failure reports. */
   logs(): string;
   stop(): Promise<void>;
@@ -48,11 +50,12 @@ export async function startAppServer(
   const url = `http://127.0.0.1:${port}`;
   const demoPassword = randomBytes(12).toString('base64url');
   const recordingsDir = join(dir, 'recordings');
+  const databaseFile = join(dir, 'carecall.db');
   const env = {
     ...inheritedEnv(),
     HOST: '127.0.0.1',
     PORT: String(port),
-    DATABASE_URL: `sqlite:${join(dir, 'carecall.db')}`,
+    DATABASE_URL: `sqlite:${databaseFile}`,
     RECORDINGS_DIR: recordingsDir,
     DEMO_PASSWORD: demoPassword,
     PUBLIC_ORIGIN: url,
@@ -94,7 +97,7 @@ export async function startAppServer(
     await stop();
     throw error;
   }
-  return { url, demoPassword, recordingsDir, logs, stop };
+  return { url, demoPassword, recordingsDir, databaseFile, logs, stop };
 }
 
 async function waitUntilReady(url: string, child: ChildProcess, logs: () => string): Promise<void> {
