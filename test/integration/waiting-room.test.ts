@@ -115,6 +115,8 @@ describe.each(testDatabases())('waiting room on $name', (database) => {
     const p = await socket('patient');
     await subscribe(p);
     await checkIn(p);
+    const checkedInAt = clock.now();
+    clock.advance(3 * MINUTE);
     const started = await agents.doctor.request(
       'POST',
       `/api/appointments/${world.appointment.id}/call/start`,
@@ -124,6 +126,11 @@ describe.each(testDatabases())('waiting room on $name', (database) => {
     const status = await p.next('call-status', (m) => m.call.status === 'waiting');
     expect(status.call.roomId).toEqual(expect.any(String));
     expect(await checkIn(p)).toMatchObject({ type: 'error', code: 'illegal_transition' });
+    // The call session keeps when the patient arrived, which the start clears from the appointment: the
+    // admin's wait before the doctor joined counts from it (docs/analytics.md).
+    const [session] = await server.ctx.store.callSessions.listForAppointment(world.appointment.id);
+    expect(session?.patient_checked_in_at).toBe(checkedInAt);
+    expect((await server.ctx.store.appointments.get(world.appointment.id))?.checked_in_at).toBeNull();
 
     const joined = await agents.patient.request(
       'POST',

@@ -51,6 +51,7 @@ export async function insertCallSession(store: Store, s: SessionSketch): Promise
     last_presence_at: endedAt,
     max_duration_ms: null,
     idle_timeout_ms: null,
+    patient_checked_in_at: null,
   };
   await store.db.kysely.insertInto('call_sessions').values(row).execute();
   return row.id;

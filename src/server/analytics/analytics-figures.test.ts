@@ -45,6 +45,7 @@ function call(startedAt: number, over: Partial<CallRow> = {}): CallRow {
     duration_seconds: 600,
     doctor_joined_at: startedAt + 30 * SECOND,
     patient_joined_at: startedAt + 10 * SECOND,
+    patient_checked_in_at: null,
     end_reason: 'hung_up',
     quality: [],
     ...over,
@@ -59,11 +60,20 @@ describe('analytics figures', () => {
     expect(median([10, 1, 4, 8])).toBe(6);
   });
 
-  it('the wait runs from the patient joining to the doctor joining; 0 when the doctor was first; none without both', () => {
-    expect(waitSeconds({ patient_joined_at: 1_000, doctor_joined_at: 91_400 })).toBe(90);
-    expect(waitSeconds({ patient_joined_at: 91_000, doctor_joined_at: 1_000 })).toBe(0);
-    expect(waitSeconds({ patient_joined_at: null, doctor_joined_at: 1_000 })).toBeNull();
-    expect(waitSeconds({ patient_joined_at: 1_000, doctor_joined_at: null })).toBeNull();
+  it('the wait runs from the patient arriving (check-in, else joining) to the doctor joining; 0 when the doctor was first; none without both', () => {
+    const wait = (
+      patient_checked_in_at: number | null,
+      patient_joined_at: number | null,
+      doctor_joined_at: number | null,
+    ) => waitSeconds({ patient_checked_in_at, patient_joined_at, doctor_joined_at });
+    expect(wait(null, 1_000, 91_400)).toBe(90);
+    expect(wait(null, 91_000, 1_000)).toBe(0);
+    expect(wait(null, null, 1_000)).toBeNull();
+    expect(wait(null, 1_000, null)).toBeNull();
+    // Checked in at 0 s, the doctor started at 400 s and joined at 420 s, the patient joined at 430 s.
+    expect(wait(0, 430_000, 420_000)).toBe(420);
+    // Checked in but never joined the call: the wait still ends when the doctor joined.
+    expect(wait(0, null, 60_000)).toBe(60);
   });
 
   it('the dominant level has the most time; a tie goes to the worse level; nothing measured has none', () => {

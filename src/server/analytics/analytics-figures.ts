@@ -42,6 +42,8 @@ export interface CallRow {
   duration_seconds: number | null;
   doctor_joined_at: number | null;
   patient_joined_at: number | null;
+  /** The patient's check-in to the waiting room before the call started. */
+  patient_checked_in_at: number | null;
   end_reason: string | null;
   quality: PartyQualityRow[];
 }
@@ -89,12 +91,16 @@ export function median(values: readonly number[]): number | null {
 }
 
 /**
- * Seconds the patient spent in the call before the doctor joined it: the doctor's first join minus the
- * patient's, 0 when the doctor was there first; null when either never joined.
+ * Seconds the patient waited for the doctor: from the patient's arrival (the check-in to the waiting room
+ * before the call started, else the first join into the call) to the doctor's first join; 0 when the doctor
+ * was there first; null when either never came.
  */
-export function waitSeconds(row: Pick<CallRow, 'doctor_joined_at' | 'patient_joined_at'>): number | null {
-  if (row.doctor_joined_at === null || row.patient_joined_at === null) return null;
-  return Math.max(0, Math.round((row.doctor_joined_at - row.patient_joined_at) / 1000));
+export function waitSeconds(
+  row: Pick<CallRow, 'doctor_joined_at' | 'patient_joined_at' | 'patient_checked_in_at'>,
+): number | null {
+  const arrived = row.patient_checked_in_at ?? row.patient_joined_at;
+  if (row.doctor_joined_at === null || arrived === null) return null;
+  return Math.max(0, Math.round((row.doctor_joined_at - arrived) / 1000));
 }
 
 /** The level with the most time; a tie goes to the worse level. Null when nothing was measured. */

@@ -32,6 +32,7 @@ export class AnalyticsRepo {
         's.duration_seconds',
         's.doctor_joined_at',
         's.patient_joined_at',
+        's.patient_checked_in_at',
         's.end_reason',
       ])
       .orderBy('s.started_at')

@@ -218,6 +218,7 @@ export class CallService {
               duration_seconds: null,
               doctor_joined_at: null,
               patient_joined_at: null,
+              patient_checked_in_at: a.checked_in_at,
               end_reason: null,
               ended_by: null,
               warned_at: null,

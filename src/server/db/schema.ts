@@ -76,6 +76,8 @@ export interface CallSessionTable {
   duration_seconds: number | null;
   doctor_joined_at: number | null;
   patient_joined_at: number | null;
+  /** The patient's check-in to the waiting room before this call started (0009). */
+  patient_checked_in_at: number | null;
   end_reason: CallEndReason | null;
   ended_by: string | null;
   /** When the max-duration warning went out (once per call, whichever node sent it). */

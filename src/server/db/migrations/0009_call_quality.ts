@@ -9,8 +9,14 @@ import type { Kysely } from 'kysely';
  * `call_quality`: one row per call session and party, rewritten from its windows after each one arrives:
  * medians and worst figures, time at each level, reconnects and audio-only time. The doctor's report after
  * a call and the admin's analytics read these rows.
+ *
+ * `call_sessions.patient_checked_in_at`: when the patient checked in to the waiting room before this call
+ * started (the appointment's check-in, which the start clears), so the admin's "wait before the doctor
+ * joined" counts the time in the waiting room (docs/analytics.md).
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
+  await db.schema.alterTable('call_sessions').addColumn('patient_checked_in_at', 'bigint').execute();
+
   await db.schema
     .createTable('call_quality_windows')
     .addColumn('id', 'text', (c) => c.primaryKey())
