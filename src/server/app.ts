@@ -41,6 +41,9 @@ import { pageRoutes } from './http/pages.js';
 import { findPrincipal } from './http/principal.js';
 import { appointmentIdOf } from './http/refusals.js';
 import { type Mailer, smtpMailer } from './mail/mailer.js';
+import { loadMetricsToken, MetricsListener } from './metrics/metrics-exposure.js';
+import { metricsRoutes } from './metrics/metrics-routes.js';
+import { NodeMetrics, queryKind } from './metrics/node-metrics.js';
 import { policyRoutes } from './policy/policy-routes.js';
 import { PolicyService } from './policy/policy-service.js';
 import { Broadcaster } from './realtime/broadcaster.js';
@@ -139,6 +142,11 @@ export async function buildApp(
       : {}),
   }) as unknown as FastifyInstance;
 
+  // Always counted (a few increments per message); served only as config.metrics says.
+  const metricsToken = config.metrics ? loadMetricsToken(config.metrics) : null;
+  const metrics = new NodeMetrics((err) => app.log.warn({ err }, 'a metric could not be read'));
+  if (config.metrics) metrics.collectDefaults();
+  const stopObservingQueries = deps.db.observeQueries((kind, ms) => metrics.query(queryKind(kind), ms));
   const onRoute = deps.onRoute;
   if (onRoute) app.addHook('onRoute', (route) => onRoute(route));
   capConnections(app.server, config);
@@ -180,6 +188,7 @@ export async function buildApp(
     recordings,
     clock,
     log: app.log,
+    metrics,
     limits: {
       maxConnectionsPerUser: config.signaling.maxConnectionsPerUser,
       maxConnectionsPerCallCookie: config.signaling.maxConnectionsPerCallCookie,
@@ -223,7 +232,14 @@ export async function buildApp(
     appointmentImport: new AppointmentImport(store, clock, broadcaster),
     dashboard: new DashboardService({ store, calls, waitingRoom, clock }),
     recordings,
+    metrics,
+    metricsListener: config.metrics?.listener
+      ? new MetricsListener(metrics, metricsToken, config.metrics.listener, (err) =>
+          app.log.error({ err }, 'metrics scrape failed'),
+        )
+      : null,
   };
+  metrics.observe({ signaling: hub, countCalls: () => store.appointments.countLiveCalls() });
 
   app.setErrorHandler(async (err, req, reply) => {
     if (err instanceof AppError) {
@@ -264,6 +280,7 @@ export async function buildApp(
     return reply.code(500).send(errorBody('internal'));
   });
   app.setNotFoundHandler((_req, reply) => reply.code(404).send(errorBody('not_found')));
+  metricsRoutes(app, config, metrics, metricsToken);
 
   await registerOpenApi(app, APP_VERSION);
   await app.register(fastifyHelmet, {
@@ -367,6 +384,9 @@ export async function buildApp(
     await sweeper.stop();
     await hub.close();
     mailer?.close();
+    await ctx.metricsListener?.close();
+    stopObservingQueries();
+    metrics.close();
   });
   return { app, ctx };
 }
