@@ -1,7 +1,8 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { CALL_STATUSES, type CallStatus } from '../../protocol/call-status.js';
 import { ERRORS, type ErrorCode } from '../../protocol/errors.js';
 import { RELAYED_TYPES } from '../../protocol/messages.js';
+import { HotCounter, HotHistogram } from './hot-metrics.js';
 
 /**
  * One node's Prometheus metrics (docs/operations.md, "Monitoring"). Each node has its own registry, never
@@ -48,22 +49,25 @@ const QUERY_BUCKETS = [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 
 
 const OTHER = 'other';
 const KNOWN_CODES: ReadonlySet<string> = new Set(Object.keys(ERRORS));
+const ERROR_TRANSPORTS: readonly ErrorTransport[] = ['http', 'ws'];
+const ERROR_LABELS: ReadonlyArray<ErrorCode | 'other'> = [...(Object.keys(ERRORS) as ErrorCode[]), OTHER];
+const QUERY_KIND_LIST: readonly QueryKind[] = ['select', 'insert', 'update', 'delete', 'other'];
 
 /** An error code as a label: one of ERRORS, or `other`, so a stray value never adds a series. */
 export function errorLabel(code: string): ErrorCode | 'other' {
   return KNOWN_CODES.has(code) ? (code as ErrorCode) : OTHER;
 }
 
-const QUERY_KINDS: Readonly<Record<string, QueryKind>> = {
-  SelectQueryNode: 'select',
-  InsertQueryNode: 'insert',
-  UpdateQueryNode: 'update',
-  DeleteQueryNode: 'delete',
-};
+const QUERY_KINDS: ReadonlyMap<string, QueryKind> = new Map([
+  ['SelectQueryNode', 'select'],
+  ['InsertQueryNode', 'insert'],
+  ['UpdateQueryNode', 'update'],
+  ['DeleteQueryNode', 'delete'],
+]);
 
 /** The kind of a Kysely query node (`SelectQueryNode`…); raw SQL and anything else is `other`. */
 export function queryKind(nodeKind: string): QueryKind {
-  return QUERY_KINDS[nodeKind] ?? OTHER;
+  return QUERY_KINDS.get(nodeKind) ?? OTHER;
 }
 
 /** An HTTP status as a label: the exact code (a closed set in practice), or `other` outside 100–599. */
@@ -73,12 +77,15 @@ function statusLabel(status: number): string {
 
 export class NodeMetrics implements SignalingMetrics {
   readonly registry = new Registry();
-  private readonly relayedByType: Record<CountedRelay, Counter.Internal>;
-  private readonly relayLatency: Histogram;
-  private readonly busLatency: Histogram;
-  private readonly errors: Counter<'transport' | 'code'>;
-  private readonly errorChildren = new Map<string, Counter.Internal>();
-  private readonly queryByKind: Record<QueryKind, Histogram.Internal<'kind'>>;
+  private readonly relayedCounter: HotCounter;
+  private readonly relayIndex: Record<CountedRelay, number>;
+  private readonly relayLatency: HotHistogram;
+  private readonly busLatency: HotHistogram;
+  private readonly errors: HotCounter;
+  /** `transport:code` to its series in `errors`. */
+  private readonly errorIndex = new Map<string, number>();
+  private readonly queries: HotHistogram;
+  private readonly queryIndex: Record<QueryKind, number>;
   private readonly httpRequests: Counter<'route' | 'method' | 'status'>;
   private signaling: SignalingGauges | null = null;
   private countCalls: CallCounter | null = null;
@@ -88,49 +95,52 @@ export class NodeMetrics implements SignalingMetrics {
     /** Told when a scrape could not read something (the calls' count); the scrape still answers. */
     private readonly onCollectError: (err: unknown) => void = () => {},
   ) {
-    const registers = [this.registry];
-    const relayed = new Counter({
-      name: 'carecall_signaling_messages_relayed_total',
-      help: 'Client messages this node relayed to the other party of a call, by message type.',
-      labelNames: ['type'] as const,
-      registers,
-    });
-    this.relayedByType = Object.fromEntries(COUNTED_RELAYS.map((t) => [t, relayed.labels(t)])) as Record<
+    const registry = this.registry;
+    const registers = [registry];
+    this.relayedCounter = new HotCounter(
+      registry,
+      'carecall_signaling_messages_relayed_total',
+      'Client messages this node relayed to the other party of a call, by message type.',
+      COUNTED_RELAYS.map((type) => ({ type })),
+    );
+    this.relayIndex = Object.fromEntries(COUNTED_RELAYS.map((t, i) => [t, i])) as Record<
       CountedRelay,
-      Counter.Internal
+      number
     >;
-    this.relayLatency = new Histogram({
-      name: 'carecall_signaling_relay_latency_seconds',
-      help: "From a client's signaling message received (on any node) to its delivery to the other party's socket on this node.",
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
-    this.busLatency = new Histogram({
-      name: 'carecall_bus_delivery_latency_seconds',
-      help: 'From a message published on the bus (by any node) to its delivery to this node.',
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
-    this.errors = new Counter({
-      name: 'carecall_errors_total',
-      help: 'Error replies sent, by transport (http, ws) and error code.',
-      labelNames: ['transport', 'code'] as const,
-      registers,
-    });
-    const queries = new Histogram({
-      name: 'carecall_db_query_duration_seconds',
-      help: 'Database query time as this node saw it, by kind of statement.',
-      labelNames: ['kind'] as const,
-      buckets: QUERY_BUCKETS,
-      registers,
-    });
-    this.queryByKind = {
-      select: queries.labels('select'),
-      insert: queries.labels('insert'),
-      update: queries.labels('update'),
-      delete: queries.labels('delete'),
-      other: queries.labels('other'),
-    };
+    this.relayLatency = new HotHistogram(
+      registry,
+      'carecall_signaling_relay_latency_seconds',
+      "From a client's signaling message received (on any node) to its delivery to the other party's socket on this node.",
+      LATENCY_BUCKETS,
+    );
+    this.busLatency = new HotHistogram(
+      registry,
+      'carecall_bus_delivery_latency_seconds',
+      'From a message published on the bus (by any node) to its delivery to this node.',
+      LATENCY_BUCKETS,
+    );
+    const errorSeries: Array<{ transport: string; code: string }> = [];
+    for (const transport of ERROR_TRANSPORTS) {
+      for (const code of ERROR_LABELS) {
+        this.errorIndex.set(`${transport}:${code}`, errorSeries.length);
+        errorSeries.push({ transport, code });
+      }
+    }
+    this.errors = new HotCounter(
+      registry,
+      'carecall_errors_total',
+      'Error replies sent, by transport (http, ws) and error code.',
+      errorSeries,
+      true,
+    );
+    this.queries = new HotHistogram(
+      registry,
+      'carecall_db_query_duration_seconds',
+      'Database query time as this node saw it, by kind of statement.',
+      QUERY_BUCKETS,
+      QUERY_KIND_LIST.map((kind) => ({ kind })),
+    );
+    this.queryIndex = Object.fromEntries(QUERY_KIND_LIST.map((k, i) => [k, i])) as Record<QueryKind, number>;
     this.httpRequests = new Counter({
       name: 'carecall_http_requests_total',
       help: 'HTTP requests answered, by route pattern, method and status.',
@@ -194,30 +204,26 @@ export class NodeMetrics implements SignalingMetrics {
   }
 
   relayed(type: CountedRelay): void {
-    this.relayedByType[type].inc();
+    this.relayedCounter.inc(this.relayIndex[type]);
   }
 
   relayDelivered(ms: number): void {
-    this.relayLatency.observe(ms > 0 ? ms / 1000 : 0);
+    this.relayLatency.observe(0, ms > 0 ? ms / 1000 : 0);
   }
 
   busDelivered(ms: number): void {
-    this.busLatency.observe(ms > 0 ? ms / 1000 : 0);
+    this.busLatency.observe(0, ms > 0 ? ms / 1000 : 0);
   }
 
   error(transport: ErrorTransport, code: string): void {
-    const label = errorLabel(code);
-    const key = `${transport}:${label}`;
-    let child = this.errorChildren.get(key);
-    if (!child) {
-      child = this.errors.labels(transport, label);
-      this.errorChildren.set(key, child);
-    }
-    child.inc();
+    const series =
+      this.errorIndex.get(`${transport}:${errorLabel(code)}`) ??
+      (this.errorIndex.get(`${transport}:${OTHER}`) as number);
+    this.errors.inc(series);
   }
 
   query(kind: QueryKind, ms: number): void {
-    this.queryByKind[kind].observe(ms / 1000);
+    this.queries.observe(this.queryIndex[kind], ms / 1000);
   }
 
   /** `route` is the route's pattern (`/api/appointments/:id`), or `unmatched`; never the path itself. */

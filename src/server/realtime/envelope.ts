@@ -11,9 +11,9 @@ export interface Envelope {
   json: string;
   /** Set on the message that ends a call: its recipient leaves the room once it has it (S11, S23). */
   closesRoom?: true;
-  /** When it was published (wallClockMs), for the bus latency; absent in what older nodes sent. */
+  /** When it was published (wallClockMs, whole ms), for the bus latency; absent in what older nodes sent. */
   publishedAt?: number;
-  /** A relayed client message: when its frame was received, for the relay latency. */
+  /** A relayed client message: when its frame was received (whole ms, not after publishedAt). */
   receivedAt?: number;
 }
 
@@ -33,7 +33,8 @@ export const channels = {
 const CLOSES_ROOM = 'closes-room';
 
 /**
- * `<audience>|<except>[@<publishedAt>[/<receivedAt>]][|closes-room]\n<json>`. The mark is a third header
+ * `<audience>|<except>[@<publishedAt>[/<waited>]][|closes-room]\n<json>`, `waited` being publishedAt -
+ * receivedAt (a small number, cheap to write). The mark is a third header
  * field so that a node that reads only two takes it as part of `except`, which matches no connection. The
  * times (for the metrics) ride at the end of `except` for the same reason: a node that does not know them
  * reads an `except` that matches no connection, and delivers the message as before.
@@ -44,7 +45,7 @@ export function encodeEnvelope(e: Envelope): string {
       ? ''
       : e.receivedAt === undefined
         ? `@${e.publishedAt}`
-        : `@${e.publishedAt}/${e.receivedAt}`;
+        : `@${e.publishedAt}/${e.publishedAt - e.receivedAt}`;
   return `${e.audience}|${e.except}${times}${e.closesRoom ? `|${CLOSES_ROOM}` : ''}\n${e.json}`;
 }
 
@@ -57,9 +58,9 @@ function withTimes(e: Envelope): Envelope {
   const slash = except.indexOf('/', at);
   const publishedAt = Number(except.slice(at + 1, slash < 0 ? undefined : slash));
   if (Number.isFinite(publishedAt)) e.publishedAt = publishedAt;
-  if (slash >= 0) {
-    const receivedAt = Number(except.slice(slash + 1));
-    if (Number.isFinite(receivedAt)) e.receivedAt = receivedAt;
+  if (slash >= 0 && e.publishedAt !== undefined) {
+    const waited = Number(except.slice(slash + 1));
+    if (Number.isFinite(waited)) e.receivedAt = e.publishedAt - waited;
   }
   return e;
 }
