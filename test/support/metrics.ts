@@ -44,13 +44,6 @@ export class Scrape {
     return 0;
   }
 
-  /** Every label value a family's series carry under `label`. */
-  labelValues(name: string, label: string): string[] {
-    return this.family(name).metrics.flatMap((m) =>
-      m.labels?.[label] === undefined ? [] : [m.labels[label]],
-    );
-  }
-
   /** The names a query may use: every family, and a histogram's `_bucket`, `_sum` and `_count` series. */
   seriesNames(): Set<string> {
     const names = new Set<string>();
