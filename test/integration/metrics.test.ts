@@ -184,6 +184,38 @@ describe('/metrics on the main port, behind METRICS_TOKEN', () => {
   });
 });
 
+describe('/metrics: the long-poll fallback (S22)', () => {
+  const setup = useWorld({ env: { METRICS_TOKEN } });
+
+  it('a fallback connection counts as long_poll, and its requests by route pattern, never by id', async () => {
+    const { server } = await setup.open();
+    const { patient } = await setup.signInAll('patient');
+    const before = await scrape(server.url);
+    const opened = await patient.request('POST', '/api/signal', {});
+    expect(opened.status).toBe(200);
+    const id = (opened.body as { connectionId: string }).connectionId;
+    expect(
+      (await patient.request('POST', `/api/signal/${id}/send`, { message: { type: 'ping' } })).status,
+    ).toBe(202);
+    const after = await scrape(server.url);
+    const delta = (transport: string) =>
+      after.value('carecall_signaling_connections', { transport }) -
+      before.value('carecall_signaling_connections', { transport });
+    expect({ longPoll: delta('long_poll'), websocket: delta('websocket') }).toEqual({
+      longPoll: 1,
+      websocket: 0,
+    });
+    expect(
+      after.value('carecall_http_requests_total', {
+        route: '/api/signal/:id/send',
+        method: 'POST',
+        status: '202',
+      }),
+    ).toBe(1);
+    expect(after.text).not.toContain(id);
+  });
+});
+
 describe('/metrics is off unless configured', () => {
   const setup = useWorld();
 
