@@ -110,7 +110,14 @@ async function main(): Promise<void> {
     op.cpuUs.push((c.user + c.system) / count);
     op.statements.push((sqlStats.count - s0) / count);
   };
-  const transport = () => ({ send() {}, close() {}, ping() {}, terminate() {}, isOpen: true });
+  const transport = () => ({
+    kind: 'websocket' as const,
+    send() {},
+    close() {},
+    ping() {},
+    terminate() {},
+    isOpen: true,
+  });
   const settle = (conns: Connection[]) => Promise.all(conns.map((c) => c.queue));
   try {
     const specs = await new CallSeeder(ctx.store, { concurrency: 1 }).ensure(calls * rounds);

@@ -5,6 +5,7 @@
  * RSS/CPU per node and the generator's CPU. `npm run bench:signaling -- --help` lists the options.
  * bench/signaling/: options.ts (the command line), report.ts (each step's figures and their tables).
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,7 +54,11 @@ async function main(): Promise<void> {
     postgresUrl: o.postgres,
     redis: o.redis,
     entry: o.entry,
-    ...(o.sqlStats ? { env: { CARECALL_BENCH_SQL_STATS: sqlStatsDir } } : {}),
+    env: {
+      ...(o.sqlStats ? { CARECALL_BENCH_SQL_STATS: sqlStatsDir } : {}),
+      // Never printed or kept: /metrics is only served so that everything it costs is running.
+      ...(o.metrics ? { METRICS_TOKEN: randomBytes(24).toString('hex') } : {}),
+    },
     nodeArgs: (name: string) => [
       ...(o.sqlStats
         ? ['--import', fileURLToPath(new URL('./lib/sql-stats-preload.mjs', import.meta.url))]

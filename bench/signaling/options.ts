@@ -64,6 +64,10 @@ export function signalingOptions() {
       },
       entry: ENTRY_OPTION,
       'cpu-prof': { type: 'boolean', help: 'run the nodes with --cpu-prof and print where their CPU went' },
+      metrics: {
+        type: 'boolean',
+        help: 'serve /metrics (a METRICS_TOKEN of its own), so the process and event-loop metrics run too',
+      },
       'sql-stats': {
         type: 'boolean',
         help: "count and time the nodes' SQLite statements (one node) and print the costliest",
@@ -84,6 +88,7 @@ export function signalingOptions() {
     entry: values.entry,
     cpuProf: values['cpu-prof'],
     sqlStats: values['sql-stats'],
+    metrics: values.metrics,
     name: values.name ?? `signaling-${values.nodes}node`,
   };
 }

@@ -44,6 +44,9 @@ import { pageRoutes } from './http/pages.js';
 import { findPrincipal } from './http/principal.js';
 import { appointmentIdOf } from './http/refusals.js';
 import { type Mailer, smtpMailer } from './mail/mailer.js';
+import { loadMetricsToken, MetricsListener } from './metrics/metrics-exposure.js';
+import { metricsRoutes } from './metrics/metrics-routes.js';
+import { NodeMetrics, queryKind } from './metrics/node-metrics.js';
 import { policyRoutes } from './policy/policy-routes.js';
 import { PolicyService } from './policy/policy-service.js';
 import { qualityRoutes } from './quality/quality-routes.js';
@@ -143,6 +146,11 @@ export async function buildApp(
       : {}),
   }) as unknown as FastifyInstance;
 
+  // Always counted (a few increments per message); served only as config.metrics says.
+  const metricsToken = config.metrics ? loadMetricsToken(config.metrics) : null;
+  const metrics = new NodeMetrics((err) => app.log.warn({ err }, 'a metric could not be read'));
+  if (config.metrics) metrics.collectDefaults();
+  const stopObservingQueries = deps.db.observeQueries((kind, ms) => metrics.query(queryKind(kind), ms));
   const onRoute = deps.onRoute;
   if (onRoute) app.addHook('onRoute', (route) => onRoute(route));
   capConnections(app.server, config);
@@ -184,6 +192,7 @@ export async function buildApp(
     recordings,
     clock,
     log: app.log,
+    metrics,
     limits: {
       maxConnectionsPerUser: config.signaling.maxConnectionsPerUser,
       maxConnectionsPerCallCookie: config.signaling.maxConnectionsPerCallCookie,
@@ -228,7 +237,14 @@ export async function buildApp(
     dashboard: new DashboardService({ store, calls, waitingRoom, clock }),
     recordings,
     analytics: new AnalyticsService({ repo: new AnalyticsRepo(store.db.kysely), clock }),
+    metrics,
+    metricsListener: config.metrics?.listener
+      ? new MetricsListener(metrics, metricsToken, config.metrics.listener, (err) =>
+          app.log.error({ err }, 'metrics scrape failed'),
+        )
+      : null,
   };
+  metrics.observe({ signaling: hub, countCalls: () => store.appointments.countLiveCalls() });
 
   app.setErrorHandler(async (err, req, reply) => {
     if (err instanceof AppError) {
@@ -269,6 +285,7 @@ export async function buildApp(
     return reply.code(500).send(errorBody('internal'));
   });
   app.setNotFoundHandler((_req, reply) => reply.code(404).send(errorBody('not_found')));
+  metricsRoutes(app, config, metrics, metricsToken);
 
   await registerOpenApi(app, APP_VERSION);
   await app.register(fastifyHelmet, {
@@ -374,6 +391,9 @@ export async function buildApp(
     await sweeper.stop();
     await hub.close();
     mailer?.close();
+    await ctx.metricsListener?.close();
+    stopObservingQueries();
+    metrics.close();
   });
   return { app, ctx };
 }

@@ -134,3 +134,54 @@ describe('configuration', () => {
     ).toBeNull();
   });
 });
+
+describe('configuration: /metrics', () => {
+  const problems = (env: Record<string, string>) => {
+    try {
+      loadConfig(env);
+      return [];
+    } catch (err) {
+      return (err as ConfigError).problems;
+    }
+  };
+
+  it('is off unless a token or a port is set', () => {
+    expect(loadConfig({}).metrics).toBeNull();
+    expect(loadConfig({ METRICS_TOKEN: 'a-token-of-16-chars-or-more' }).metrics).toEqual({
+      token: { kind: 'inline', value: 'a-token-of-16-chars-or-more' },
+      listener: null,
+    });
+    expect(loadConfig({ METRICS_PORT: '9464' }).metrics).toEqual({
+      token: null,
+      listener: { port: 9464, host: '127.0.0.1' },
+    });
+    expect(
+      loadConfig({
+        METRICS_PORT: '9464',
+        METRICS_HOST: '0.0.0.0',
+        METRICS_TOKEN_FILE: '/etc/carecall/metrics',
+      }).metrics,
+    ).toEqual({
+      token: { kind: 'file', path: '/etc/carecall/metrics' },
+      listener: { port: 9464, host: '0.0.0.0' },
+    });
+  });
+
+  it('refuses a listener other machines reach without a token, a host without a port, a short token, the main port', () => {
+    expect(problems({ METRICS_PORT: '9464', METRICS_HOST: '0.0.0.0' })).toEqual([
+      expect.stringMatching(
+        /^METRICS_HOST: serving \/metrics on an address other machines reach needs METRICS_TOKEN/,
+      ),
+    ]);
+    expect(problems({ METRICS_PORT: '9464', METRICS_HOST: '10.0.0.5' })).toHaveLength(1);
+    for (const host of ['127.0.0.1', '127.0.0.2', '::1', 'localhost']) {
+      expect(problems({ METRICS_PORT: '9464', METRICS_HOST: host })).toEqual([]);
+    }
+    expect(problems({ METRICS_HOST: '127.0.0.1' })).toEqual([
+      'METRICS_HOST: needs METRICS_PORT (the port to listen on)',
+    ]);
+    expect(problems({ METRICS_TOKEN: 'short' })).toEqual(['METRICS_TOKEN: must be at least 16 characters']);
+    expect(problems({ PORT: '9000', METRICS_PORT: '9000' })).toEqual(['METRICS_PORT: must differ from PORT']);
+    expect(problems({ METRICS_PORT: '70000' })).toHaveLength(1);
+  });
+});

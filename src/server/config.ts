@@ -82,6 +82,10 @@ const envSchema = z
     RATE_LIMIT_SET_PASSWORD_PER_MINUTE: positiveInt(10_000_000).default(10),
     SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
     SMTP_FROM: z.string().min(3).max(320).optional(),
+    METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    METRICS_TOKEN_FILE: z.string().min(1).optional(),
+    METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+    METRICS_HOST: z.string().min(1).optional(),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.TLS_CERT_FILE) !== Boolean(env.TLS_KEY_FILE)) {
@@ -129,7 +133,42 @@ const envSchema = z
         message: 'WEBRTC_TURN_USERNAME and WEBRTC_TURN_PASSWORD go together',
       });
     }
+    metricsProblems(env, ctx);
   });
+
+const LOOPBACK = /^(localhost|::1|\[::1\]|127(\.\d{1,3}){3})$/;
+
+/** /metrics (docs/operations.md, "Monitoring"): a listener reachable from elsewhere needs the token. */
+function metricsProblems(
+  env: {
+    METRICS_TOKEN?: string | undefined;
+    METRICS_TOKEN_FILE?: string | undefined;
+    METRICS_PORT?: number | undefined;
+    METRICS_HOST?: string | undefined;
+    PORT: number;
+  },
+  ctx: z.RefinementCtx,
+): void {
+  const token = Boolean(env.METRICS_TOKEN) || Boolean(env.METRICS_TOKEN_FILE);
+  if (env.METRICS_HOST !== undefined && env.METRICS_PORT === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['METRICS_HOST'],
+      message: 'needs METRICS_PORT (the port to listen on)',
+    });
+  }
+  if (env.METRICS_PORT !== undefined && env.METRICS_PORT !== 0 && env.METRICS_PORT === env.PORT) {
+    ctx.addIssue({ code: 'custom', path: ['METRICS_PORT'], message: 'must differ from PORT' });
+  }
+  if (env.METRICS_HOST !== undefined && !LOOPBACK.test(env.METRICS_HOST) && !token) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['METRICS_HOST'],
+      message:
+        'serving /metrics on an address other machines reach needs METRICS_TOKEN or METRICS_TOKEN_FILE (or a loopback METRICS_HOST such as 127.0.0.1)',
+    });
+  }
+}
 
 export type Env = z.infer<typeof envSchema>;
 
@@ -203,6 +242,17 @@ export interface Config {
   };
   /** WebSockets and fallback connections on one node, per user and per call cookie. */
   signaling: { maxConnectionsPerUser: number; maxConnectionsPerCallCookie: number };
+  /** Prometheus metrics for the operators; off unless METRICS_TOKEN(_FILE) or METRICS_PORT is set. */
+  metrics: MetricsConfig | null;
+}
+
+/**
+ * Where and how `/metrics` is served (null: not at all). With a listener it is served there only; with a
+ * token every request must carry it.
+ */
+export interface MetricsConfig {
+  token: { kind: 'inline'; value: string } | { kind: 'file'; path: string } | null;
+  listener: { port: number; host: string } | null;
 }
 
 export class ConfigError extends Error {
@@ -302,7 +352,20 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
       maxConnectionsPerUser: env.MAX_SIGNALING_CONNECTIONS_PER_USER,
       maxConnectionsPerCallCookie: env.MAX_SIGNALING_CONNECTIONS_PER_CALL_COOKIE,
     },
+    metrics: metricsConfig(env),
   };
+}
+
+function metricsConfig(env: Env): MetricsConfig | null {
+  // The file wins when both are set, as for the recordings key.
+  const token: MetricsConfig['token'] = env.METRICS_TOKEN_FILE
+    ? { kind: 'file', path: env.METRICS_TOKEN_FILE }
+    : env.METRICS_TOKEN
+      ? { kind: 'inline', value: env.METRICS_TOKEN }
+      : null;
+  const listener =
+    env.METRICS_PORT === undefined ? null : { port: env.METRICS_PORT, host: env.METRICS_HOST ?? '127.0.0.1' };
+  return token || listener ? { token, listener } : null;
 }
 
 /**

@@ -12,6 +12,8 @@ import type { ChatService } from './chat/chat-service.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { DashboardService } from './dashboard/dashboard-service.js';
+import type { MetricsListener } from './metrics/metrics-exposure.js';
+import type { NodeMetrics } from './metrics/node-metrics.js';
 import type { PolicyService } from './policy/policy-service.js';
 import type { RecordingService } from './recordings/recording-service.js';
 import type { SignalingHub } from './signaling/hub.js';
@@ -37,4 +39,8 @@ export interface AppContext {
   dashboard: DashboardService;
   recordings: RecordingService;
   analytics: AnalyticsService;
+  /** This node's Prometheus metrics (docs/operations.md, "Monitoring"). */
+  metrics: NodeMetrics;
+  /** METRICS_PORT's listener, started by main.ts once the node listens; null without METRICS_PORT. */
+  metricsListener: MetricsListener | null;
 }

@@ -18,6 +18,7 @@ import { DEMO_ACCOUNTS, ensureDemoRecordingsKey, seedDemo } from './demo.js';
 import { AppError } from './errors.js';
 import { newSecret } from './ids.js';
 import { smtpMailer } from './mail/mailer.js';
+import { describeMetrics } from './metrics/metrics-exposure.js';
 import { Broadcaster } from './realtime/broadcaster.js';
 import { loadRecordingsKey } from './recordings/recording-crypto.js';
 import { createStore, type Store } from './store.js';
@@ -172,6 +173,12 @@ async function serve(demo: boolean): Promise<void> {
   // queue of 511 the kernel drops their connection attempts, which clients retry 1, 3 and 7 s later
   // (docs/benchmarks.md, signaling load). The kernel caps it at net.core.somaxconn.
   await app.listen({ port: cfg.port, host: cfg.host, backlog: 4096 });
+  // A METRICS_PORT that cannot be bound stops the start, as PORT does.
+  const metricsAt = await ctx.metricsListener?.listen();
+  const metricsLine = describeMetrics(
+    metricsAt && cfg.metrics?.listener ? { ...cfg, metrics: { ...cfg.metrics, listener: metricsAt } } : cfg,
+  );
+  if (metricsLine) app.log.info(metricsLine);
   if (seeded) {
     const lines = [
       '',
@@ -181,6 +188,7 @@ async function serve(demo: boolean): Promise<void> {
       // The demo password is printed on purpose: it is a throwaway for local demo accounts only.
       `  password ${seeded.generated ? seeded.password : '(the value of DEMO_PASSWORD)'}`,
       ...(demoKeyFile ? [`  recordings are encrypted with a key made for this demo: ${demoKeyFile}`] : []),
+      ...(metricsLine ? [`  ${metricsLine} (docs/operations.md, "Monitoring")`] : []),
       '',
     ];
     process.stdout.write(`${lines.join('\n')}\n`);

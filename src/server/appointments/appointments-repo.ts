@@ -285,6 +285,24 @@ export class AppointmentsRepo {
       .execute();
   }
 
+  /**
+   * How many calls are waiting or in progress, per status, across the cluster (the metrics' calls gauge,
+   * read at each scrape): one grouped count over the status index.
+   */
+  async countLiveCalls(): Promise<Partial<Record<'waiting' | 'in_progress', number>>> {
+    const rows = await this.db
+      .selectFrom('appointments')
+      .select(['video_call_status as status', (eb) => eb.fn.countAll<number | string>().as('n')])
+      .where('video_call_status', 'in', ['waiting', 'in_progress'])
+      .groupBy('video_call_status')
+      .execute();
+    const counts: Partial<Record<'waiting' | 'in_progress', number>> = {};
+    for (const r of rows) {
+      if (r.status === 'waiting' || r.status === 'in_progress') counts[r.status] = Number(r.n);
+    }
+    return counts;
+  }
+
   /** Keeps the first check-in time (the waited time counts from it); returns the stored time. */
   async markCheckedIn(id: string, now: number): Promise<number> {
     await this.db

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
+import { Kysely, type LogEvent, Migrator, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config.js';
 import { migrations } from './migrations/index.js';
@@ -15,6 +15,29 @@ export interface Db {
   readonly kind: DatabaseKind;
   ping(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Told of every query's kind of statement (`SelectQueryNode`…, never its SQL) and duration, for the
+   * metrics; the returned function stops it.
+   */
+  observeQueries(observer: QueryObserver): () => void;
+}
+
+export type QueryObserver = (nodeKind: string, durationMs: number) => void;
+
+/** Kysely's log hook, which times each query anyway, passed on to whoever observes this database. */
+function queryObservers(): { log: (event: LogEvent) => void; observe: Db['observeQueries'] } {
+  const observers = new Set<QueryObserver>();
+  return {
+    log: (event) => {
+      if (observers.size === 0) return;
+      const kind = event.query.query.kind;
+      for (const o of observers) o(kind, event.queryDurationMillis);
+    },
+    observe: (observer) => {
+      observers.add(observer);
+      return () => observers.delete(observer);
+    },
+  };
 }
 
 // int8 (bigint) holds epoch milliseconds, which fit a JS number exactly.
@@ -33,12 +56,15 @@ export function openDatabase(target: Config['database'], options: OpenOptions = 
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('synchronous = NORMAL');
+    const queries = queryObservers();
     const kysely = new Kysely<Database>({
       dialect: new BetterSqliteDialect(sqlite),
+      log: queries.log,
     });
     return {
       kysely,
       kind: 'sqlite',
+      observeQueries: queries.observe,
       ping: async () => {
         sqlite.prepare('select 1').get();
       },
@@ -52,10 +78,12 @@ export function openDatabase(target: Config['database'], options: OpenOptions = 
   });
   // An idle client that loses its server must not crash the process; the next query reports it.
   pool.on('error', () => {});
-  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const queries = queryObservers();
+  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: queries.log });
   return {
     kysely,
     kind: 'postgres',
+    observeQueries: queries.observe,
     ping: async () => {
       await pool.query('select 1');
     },

@@ -6,6 +6,7 @@ import type {
   WaitingRoomView,
 } from '../../protocol/messages.js';
 import type { Bus } from '../bus/bus.js';
+import { wallClockMs } from '../clock.js';
 import { type ControlMessage, encodeControl } from './control.js';
 import { type Audience, channels, encodeEnvelope, streams } from './envelope.js';
 
@@ -23,18 +24,42 @@ export class Broadcaster {
   constructor(private readonly bus: Bus) {}
 
   publish(channel: string, audience: Audience, message: ServerMessage, except = ''): Promise<void> {
-    return this.bus.publish(channel, encodeEnvelope({ audience, except, json: JSON.stringify(message) }));
+    return this.bus.publish(
+      channel,
+      encodeEnvelope({ audience, except, json: JSON.stringify(message), publishedAt: wallClockMs() }),
+    );
   }
 
   /** Into the recipient role's stream of the room, so it can be replayed after a reconnect (S17). */
   toRole(roomId: string, role: PartyRole, message: RoomMessage, closesRoom = false): Promise<number> {
     const json = JSON.stringify(message);
+    const publishedAt = wallClockMs();
     return this.bus.publishSequenced(
       channels.room(roomId),
       streams.room(roomId, role),
       encodeEnvelope(
-        closesRoom ? { audience: role, except: '', json, closesRoom } : { audience: role, except: '', json },
+        closesRoom
+          ? { audience: role, except: '', json, closesRoom, publishedAt }
+          : { audience: role, except: '', json, publishedAt },
       ),
+    );
+  }
+
+  /**
+   * A client's signaling message to the other party (offer, answer, candidate, media state), with the time
+   * its frame was received so the delivering node can time the whole relay (the metrics).
+   */
+  relay(roomId: string, role: PartyRole, message: RoomMessage, receivedAt: number): Promise<number> {
+    return this.bus.publishSequenced(
+      channels.room(roomId),
+      streams.room(roomId, role),
+      encodeEnvelope({
+        audience: role,
+        except: '',
+        json: JSON.stringify(message),
+        publishedAt: wallClockMs(),
+        receivedAt,
+      }),
     );
   }
 
@@ -73,7 +98,12 @@ export class Broadcaster {
     message: ServerMessage,
   ): Promise<void> {
     // Serialised once for both channels (architecture: "Serialise once").
-    const payload = encodeEnvelope({ audience: 'all', except: '', json: JSON.stringify(message) });
+    const payload = encodeEnvelope({
+      audience: 'all',
+      except: '',
+      json: JSON.stringify(message),
+      publishedAt: wallClockMs(),
+    });
     await Promise.all([
       this.bus.publish(channels.appointment(appointmentId), payload),
       this.bus.publish(channels.hospital(hospitalId), payload),

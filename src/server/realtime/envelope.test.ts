@@ -37,3 +37,45 @@ describe('bus envelope: the message that closes a room', () => {
     expect(decodeEnvelope('doctor||something-else\n{}')).toBeNull();
   });
 });
+
+describe('bus envelope: the times the metrics read', () => {
+  it('round-trips the publish and receive times, with and without the closing mark', () => {
+    const plain = {
+      audience: 'patient' as const,
+      except: '',
+      json: '{"type":"offer"}',
+      publishedAt: 1733312345678,
+    };
+    expect(decodeEnvelope(encodeEnvelope(plain))).toEqual(plain);
+    const relayed = { ...plain, receivedAt: 1733312345675 };
+    expect(decodeEnvelope(encodeEnvelope(relayed))).toEqual(relayed);
+    const closing = { ...relayed, closesRoom: true as const };
+    expect(decodeEnvelope(encodeEnvelope(closing))).toEqual(closing);
+    const fromConn = { ...plain, except: 'conn-1' };
+    expect(decodeEnvelope(encodeEnvelope(fromConn))).toEqual(fromConn);
+  });
+
+  it('an envelope without times decodes without them; times that are not numbers are left out', () => {
+    expect(decodeEnvelope('doctor|\n{}')).toEqual({ audience: 'doctor', except: '', json: '{}' });
+    expect(decodeEnvelope('doctor|c1@soon/later\n{}')).toEqual({
+      audience: 'doctor',
+      except: 'c1',
+      json: '{}',
+    });
+  });
+
+  it('rides in the excepted id, so a node that does not know the times delivers the message as before', () => {
+    const payload = encodeEnvelope({
+      audience: 'doctor',
+      except: '',
+      json: '{"type":"answer"}',
+      publishedAt: 2,
+      receivedAt: 1,
+      closesRoom: true,
+    });
+    // The reader before the times: the header is audience|except[|closes-room].
+    const header = payload.slice(0, payload.indexOf('\n')).split('|');
+    expect(header).toEqual(['doctor', '@2/1', 'closes-room']);
+    expect(decodeEnvelope(payload)).toMatchObject({ publishedAt: 2, receivedAt: 1 });
+  });
+});

@@ -11,6 +11,10 @@ export interface Envelope {
   json: string;
   /** Set on the message that ends a call: its recipient leaves the room once it has it (S11, S23). */
   closesRoom?: true;
+  /** When it was published (wallClockMs, whole ms), for the bus latency; absent in what older nodes sent. */
+  publishedAt?: number;
+  /** A relayed client message: when its frame was received (whole ms, not after publishedAt). */
+  receivedAt?: number;
 }
 
 /** Per-recipient message streams for resume (docs/protocol.md S17). */
@@ -29,11 +33,36 @@ export const channels = {
 const CLOSES_ROOM = 'closes-room';
 
 /**
- * `<audience>|<except>[|closes-room]\n<json>`. The mark is a third header field so that a node that
- * reads only two takes it as part of `except`, which matches no connection.
+ * `<audience>|<except>[@<publishedAt>[/<waited>]][|closes-room]\n<json>`, `waited` being publishedAt -
+ * receivedAt (a small number, cheap to write). The mark is a third header
+ * field so that a node that reads only two takes it as part of `except`, which matches no connection. The
+ * times (for the metrics) ride at the end of `except` for the same reason: a node that does not know them
+ * reads an `except` that matches no connection, and delivers the message as before.
  */
 export function encodeEnvelope(e: Envelope): string {
-  return `${e.audience}|${e.except}${e.closesRoom ? `|${CLOSES_ROOM}` : ''}\n${e.json}`;
+  const times =
+    e.publishedAt === undefined
+      ? ''
+      : e.receivedAt === undefined
+        ? `@${e.publishedAt}`
+        : `@${e.publishedAt}/${e.publishedAt - e.receivedAt}`;
+  return `${e.audience}|${e.except}${times}${e.closesRoom ? `|${CLOSES_ROOM}` : ''}\n${e.json}`;
+}
+
+/** Splits the times off `except` (connection ids never hold an `@`). */
+function withTimes(e: Envelope): Envelope {
+  const except = e.except;
+  const at = except.lastIndexOf('@');
+  if (at < 0) return e;
+  e.except = except.slice(0, at);
+  const slash = except.indexOf('/', at);
+  const publishedAt = Number(except.slice(at + 1, slash < 0 ? undefined : slash));
+  if (Number.isFinite(publishedAt)) e.publishedAt = publishedAt;
+  if (slash >= 0 && e.publishedAt !== undefined) {
+    const waited = Number(except.slice(slash + 1));
+    if (Number.isFinite(waited)) e.receivedAt = e.publishedAt - waited;
+  }
+  return e;
 }
 
 export function decodeEnvelope(payload: string): Envelope | null {
@@ -46,7 +75,9 @@ export function decodeEnvelope(payload: string): Envelope | null {
   const json = payload.slice(nl + 1);
   // Searched backwards from the end of the header, so a long message is never scanned.
   const mark = payload.lastIndexOf('|', nl);
-  if (mark === bar) return { audience, except: payload.slice(bar + 1, nl), json };
+  if (mark === bar) return withTimes({ audience, except: payload.slice(bar + 1, nl), json });
   const except = payload.slice(bar + 1, mark);
-  return payload.slice(mark + 1, nl) === CLOSES_ROOM ? { audience, except, json, closesRoom: true } : null;
+  return payload.slice(mark + 1, nl) === CLOSES_ROOM
+    ? withTimes({ audience, except, json, closesRoom: true })
+    : null;
 }

@@ -1,4 +1,6 @@
 import type { Bus } from '../bus/bus.js';
+import { wallClockMs } from '../clock.js';
+import type { SignalingMetrics } from '../metrics/node-metrics.js';
 import { decodeEnvelope } from '../realtime/envelope.js';
 import type { Connection } from './connection.js';
 
@@ -24,6 +26,7 @@ export class ChannelFanout {
     private readonly bus: Bus,
     /** A member received the message that ends its call (S11): it leaves the room. */
     private readonly onRoomClosed: (conn: Connection) => void,
+    private readonly metrics: SignalingMetrics,
   ) {}
 
   /** Resolves once the bus delivers the channel's messages to `conn`. */
@@ -59,12 +62,17 @@ export class ChannelFanout {
     const env = decodeEnvelope(payload);
     if (!env) return;
     const { members } = channel;
+    // One clock read per delivery to this node, only when the sender stamped the message.
+    const now = env.publishedAt === undefined ? 0 : wallClockMs();
+    if (env.publishedAt !== undefined) this.metrics.busDelivered(now - env.publishedAt);
     if (channel.kind === 'room') {
+      const receivedAt = env.receivedAt;
       for (const conn of members) {
         const place = conn.room;
         if (!place || place.peer.role !== env.audience || seq === undefined || conn.id === env.except)
           continue;
         conn.receiveRoomMessage(seq, env.json);
+        if (receivedAt !== undefined) this.metrics.relayDelivered(now - receivedAt);
       }
       if (env.closesRoom) {
         for (const conn of [...members]) {

@@ -7,6 +7,8 @@ import type { TokenBucket } from './token-bucket.js';
 
 /** A WebSocket or an HTTP long-poll connection (S22): the hub treats both alike. */
 export interface Transport {
+  /** For the metrics: the connection's transport (docs/protocol.md S22). */
+  readonly kind: 'websocket' | 'long_poll';
   send(json: string): void;
   close(code: number, reason: string): void;
   /** Liveness probe; a transport that fails it is terminated at the next heartbeat. */

@@ -20,9 +20,10 @@ import type { CallGrantsService } from '../calls/call-grants-service.js';
 import type { CallService } from '../calls/call-service.js';
 import type { WaitingRoomService } from '../calls/waiting-room-service.js';
 import type { ChatService } from '../chat/chat-service.js';
-import type { Clock } from '../clock.js';
+import { type Clock, wallClockMs } from '../clock.js';
 import { AppError } from '../errors.js';
 import { newId } from '../ids.js';
+import type { SignalingGauges, SignalingMetrics, TransportKind } from '../metrics/node-metrics.js';
 import type { Broadcaster, RoomMessage } from '../realtime/broadcaster.js';
 import { decodeControl } from '../realtime/control.js';
 import { channels } from '../realtime/envelope.js';
@@ -74,7 +75,7 @@ type Relayed = Extract<ClientMessage, { type: 'offer' | 'answer' | 'ice-candidat
  * part that does it (room membership, chat, the waiting room), which relays through the bus so that
  * the two parties of a room can be connected to different nodes.
  */
-export class SignalingHub {
+export class SignalingHub implements SignalingGauges {
   readonly nodeId = newId();
   private readonly limits: HubLimits;
   private readonly registry = new ConnectionRegistry();
@@ -98,6 +99,7 @@ export class SignalingHub {
       recordings: RecordingConsent;
       clock: Clock;
       log: FastifyBaseLogger;
+      metrics: SignalingMetrics;
       limits?: Partial<HubLimits>;
     },
   ) {
@@ -105,7 +107,7 @@ export class SignalingHub {
     this.limits = limits;
     const { bus, clock, log } = deps;
     this.quotas = new ConnectionQuotas({ bus, clock, log, limits });
-    this.fanout = new ChannelFanout(bus, (conn) => void this.rooms.leave(conn, 'silent'));
+    this.fanout = new ChannelFanout(bus, (conn) => void this.rooms.leave(conn, 'silent'), deps.metrics);
     this.rooms = new RoomMembership({
       nodeId: this.nodeId,
       bus,
@@ -136,6 +138,18 @@ export class SignalingHub {
 
   get connectionCount(): number {
     return this.registry.size;
+  }
+
+  /** Counted when the metrics are scraped, never kept up to date per connection. */
+  connectionsByTransport(): Record<TransportKind, number> {
+    const counts: Record<TransportKind, number> = { websocket: 0, long_poll: 0 };
+    for (const conn of this.registry) counts[conn.transport.kind] += 1;
+    return counts;
+  }
+
+  /** Call rooms with a member on this node. */
+  get roomCount(): number {
+    return this.rooms.roomCount;
   }
 
   /** Why this principal may not open a connection now (S12, S21), or null. */
@@ -171,8 +185,10 @@ export class SignalingHub {
       this.refuse(conn, 'rate_limited');
       return;
     }
+    // When it arrived, for the relay latency (the metrics): a number, no allocation.
+    const receivedAt = wallClockMs();
     conn.queue = conn.queue
-      .then(() => this.onMessage(conn, raw))
+      .then(() => this.onMessage(conn, raw, receivedAt))
       .catch((err: unknown) => this.onHandlerError(conn, err));
   }
 
@@ -203,7 +219,7 @@ export class SignalingHub {
     await Promise.allSettled([this.fanout.close(), this.controlUnsub.then((unsubscribe) => unsubscribe())]);
   }
 
-  private async onMessage(conn: Connection, raw: string): Promise<void> {
+  private async onMessage(conn: Connection, raw: string, receivedAt: number): Promise<void> {
     if (conn.closed) return;
     const msg = parseClientFrame(raw);
     if ('refused' in msg) {
@@ -211,7 +227,7 @@ export class SignalingHub {
       return;
     }
     try {
-      await this.dispatch(conn, msg);
+      await this.dispatch(conn, msg, receivedAt);
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       this.refuse(conn, err.code, 'id' in msg ? msg.id : undefined, err.message);
@@ -228,7 +244,7 @@ export class SignalingHub {
   }
 
   /** One handler per client message type (docs/protocol.md, "Messages"). */
-  private dispatch(conn: Connection, msg: ClientMessage): Promise<void> | undefined {
+  private dispatch(conn: Connection, msg: ClientMessage, receivedAt: number): Promise<void> | undefined {
     switch (msg.type) {
       case 'ping':
         return this.ping(conn, msg.id);
@@ -254,7 +270,7 @@ export class SignalingHub {
       case 'answer':
       case 'ice-candidate':
       case 'media-state':
-        return this.relay(conn, msg);
+        return this.relay(conn, msg, receivedAt);
       case 'screen-share':
         return this.screenShare(conn, msg.active, msg.id);
       case 'quality-summary':
@@ -336,17 +352,21 @@ export class SignalingHub {
   private async chat(conn: Connection, msg: Extract<ClientMessage, { type: 'chat' }>): Promise<void> {
     if (!conn.partyOf.has(msg.appointmentId)) await this.access(conn, msg.appointmentId, 'take-part');
     const message = await this.deps.chat.post(conn.user, msg.appointmentId, msg.clientId, msg.body);
+    this.deps.metrics.relayed('chat');
     conn.send({ type: 'ack', id: msg.id ?? msg.clientId, message });
   }
 
-  private relay(conn: Connection, msg: Relayed): undefined {
+  private relay(conn: Connection, msg: Relayed, receivedAt: number): undefined {
     const room = conn.room;
     if (!room) throw new AppError('not_in_room');
     const { id, ...rest } = msg;
-    const relayed = this.deps.broadcaster.toRole(room.roomId, otherRole(room.peer.role), {
-      ...rest,
-      from: room.peer,
-    } as RoomMessage);
+    const relayed = this.deps.broadcaster.relay(
+      room.roomId,
+      otherRole(room.peer.role),
+      { ...rest, from: room.peer } as RoomMessage,
+      receivedAt,
+    );
+    this.deps.metrics.relayed(msg.type);
     // The connection's next message need not wait for this one's bus round trip (with Redis, an ICE
     // burst would take one round trip per candidate): the bus applies publishes in the order they
     // are issued. The reply (if the message had an id) still waits for the publish.
@@ -367,6 +387,7 @@ export class SignalingHub {
       from: room.peer,
     });
     await this.deps.calls.setScreenSharing(room.roomId, active);
+    this.deps.metrics.relayed('screen-share');
     this.ack(conn, id);
   }
 
@@ -449,6 +470,7 @@ export class SignalingHub {
   }
 
   private refuse(conn: Connection, code: ErrorCode, id?: string, message?: string): void {
+    this.deps.metrics.error('ws', code);
     conn.send({
       type: 'error',
       code,

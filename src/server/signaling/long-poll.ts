@@ -10,6 +10,7 @@ const MAX_QUEUED = 1000;
  * response is simply returned again.
  */
 export class LongPollTransport implements Transport {
+  readonly kind = 'long_poll';
   private readonly queue: string[] = [];
   /** Cursor value of the message before queue[0]. */
   private base = 0;

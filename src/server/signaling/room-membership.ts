@@ -59,6 +59,11 @@ export class RoomMembership {
     },
   ) {}
 
+  /** Rooms with a member on this node (the metrics). */
+  get roomCount(): number {
+    return this.rooms.size;
+  }
+
   /**
    * Enters the room of `party`'s active call, which `session` is (S8, S13, S17). `resume` continues
    * where a dropped connection stopped if nothing was lost and the party still held its place.

@@ -36,6 +36,7 @@ export function attachWebSocket(
   const beforeSend = corkPerTurn(tcp);
   const conn = hub.attach(
     {
+      kind: 'websocket',
       send: (json) => {
         beforeSend();
         socket.send(json);
