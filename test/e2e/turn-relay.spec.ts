@@ -7,7 +7,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from '@playwright/test';
 import type { IceConfig } from '../../src/protocol/api.js';
-import { type Coturn, coturnBasics, loopbackTestArgs, startCoturn, TURNSERVER } from '../support/coturn.js';
+import {
+  type Coturn,
+  coturnBasics,
+  coturnSkipReason,
+  loopbackTestArgs,
+  startCoturn,
+  TURNSERVER,
+} from '../support/coturn.js';
 import { restCredentials } from '../support/turn-client.js';
 import { button, endActiveCall, openAppointmentAsBoth, report, startAndJoin } from './support/call-flow.js';
 import {
@@ -37,15 +44,8 @@ import { describePeerConnections } from './support/rtc-stats.js';
  */
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const required =
-  process.env['CI'] === 'true' ||
-  (process.env['CARECALL_REQUIRE'] ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .some((s) => s === 'coturn' || s === 'browser');
 /** Without coturn these tests are skipped, except where the suite is required (CI): there they fail. */
-const skipWithoutCoturn = () =>
-  test.skip(!existsSync(TURNSERVER) && !required, `${TURNSERVER} is missing (apt-get install coturn)`);
+const skipWithoutCoturn = () => test.skip(coturnSkipReason() !== null, coturnSkipReason() ?? '');
 /** How long something that must not connect is watched once every candidate has been gathered. */
 const MUST_NOT_CONNECT_MS = 6_000;
 

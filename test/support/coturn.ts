@@ -16,6 +16,21 @@ import { TurnClient } from './turn-client.js';
 /** Debian's coturn (apt-get install coturn). */
 export const TURNSERVER = '/usr/bin/turnserver';
 const READY_TIMEOUT_MS = 15_000;
+
+/**
+ * Why a coturn test may be skipped here, or null when it must run: without coturn it is skipped, except
+ * where the suite is required (CI, or CARECALL_REQUIRE naming coturn or browser), where it then fails.
+ */
+export function coturnSkipReason(): string | null {
+  if (existsSync(TURNSERVER)) return null;
+  const required =
+    process.env['CI'] === 'true' ||
+    (process.env['CARECALL_REQUIRE'] ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .some((s) => s === 'coturn' || s === 'browser');
+  return required ? null : `${TURNSERVER} is missing (apt-get install coturn)`;
+}
 const LOG_LINES_KEPT = 2_000;
 
 export interface Coturn {

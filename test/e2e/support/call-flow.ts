@@ -145,6 +145,15 @@ export async function connectedCall(
   return parties;
 }
 
+/** The call's duration clock ("0:25") in seconds. */
+export async function shownCallSeconds(page: Page): Promise<number> {
+  const text = (await page.locator('.call__clock').innerText()).trim();
+  return text
+    .split(':')
+    .map(Number)
+    .reduce((total, part) => total * 60 + part, 0);
+}
+
 /** Everything a screen reader would hear from the page's live status regions, in one string. */
 export async function statusTexts(page: Page): Promise<string> {
   const texts = await page.getByRole('status').allInnerTexts();
