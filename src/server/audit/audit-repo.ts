@@ -24,6 +24,8 @@ export interface AuditEvent {
    * appointment's hospital, else the (existing) hospital named in `detail`, else the actor's.
    */
   hospitalId?: string | null;
+  /** A hospital the caller named (a refused admin route's): the event's hospital if it exists. */
+  hospitalHint?: string;
   /** What was acted on, kind:id. Left out: `appointment:<id>`, else `user:<detail.subject>`. */
   target?: string | null;
   outcome: AuditOutcome;
@@ -127,7 +129,7 @@ export class AuditRepo {
         .executeTakeFirst();
       if (a) return a.hospital_id;
     }
-    const named = e.detail?.['hospitalId'] ?? e.detail?.['hospital'];
+    const named = e.hospitalHint ?? e.detail?.['hospitalId'] ?? e.detail?.['hospital'];
     // A hospital id from a request is the caller's word: a chain only for a hospital that exists.
     if (typeof named === 'string') {
       const h = await trx.selectFrom('hospitals').select('id').where('id', '=', named).executeTakeFirst();

@@ -107,6 +107,7 @@ export class SignalingHub {
       calls: deps.calls,
       waitingRoom: deps.waitingRoom,
       recordings: deps.recordings,
+      audit: deps.store.audit,
       clock,
       log,
       isLocal: (id) => this.registry.has(id),
