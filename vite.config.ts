@@ -14,6 +14,7 @@ const PAGES = [
   'people',
   'dashboard',
   'policy',
+  'audit',
   'appointments',
   'appointment',
   'call',
@@ -27,6 +28,7 @@ function pageFor(pathname: string): string | null {
   if (pathname === '/people') return 'people';
   if (pathname === '/dashboard') return 'dashboard';
   if (pathname === '/policy') return 'policy';
+  if (pathname === '/audit') return 'audit';
   if (pathname === '/appointments') return 'appointments';
   if (pathname === '/device-test') return 'device-test';
   if (/^\/appointments\/[^/]+\/call\/?$/.test(pathname)) return 'call';

@@ -25,6 +25,7 @@ export const PAGE_BUDGETS: Readonly<Record<string, Budget>> = {
   people: { jsGzip: 40_000, cssGzip: 10_000 },
   dashboard: { jsGzip: 40_000, cssGzip: 10_000 },
   policy: { jsGzip: 40_000, cssGzip: 10_000 },
+  audit: { jsGzip: 40_000, cssGzip: 10_000 },
   appointments: { jsGzip: 40_000, cssGzip: 10_000 },
   appointment: { jsGzip: 50_000, cssGzip: 10_000 },
   'device-test': { jsGzip: 50_000, cssGzip: 10_000 },

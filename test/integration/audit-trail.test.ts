@@ -91,7 +91,12 @@ describe.each(testDatabases())('the audit trail on $name', (database) => {
       `/api/hospitals/${world.hospitalA}/people/${created.person.id}/set-password-link`,
     );
     expect(reset.status).toBe(201);
-    secrets.push(new URL((reset.body as { url: string }).url).hash.replace('#token=', ''));
+    secrets.push(
+      new URL((reset.body as { setPasswordLink: { url: string } }).setPasswordLink.url).hash.replace(
+        '#token=',
+        '',
+      ),
+    );
     expect(
       (await agents.admin.request('PUT', `/api/hospitals/${world.hospitalA}/policy`, { checkInMinutes: 20 }))
         .status,
@@ -120,6 +125,7 @@ describe.each(testDatabases())('the audit trail on $name', (database) => {
     expect((await exchange(new Agent(server))).status).toBe(409);
     const d = await setup.socket(agents.doctor);
     expect(await d.call({ type: 'join', appointmentId: id })).toMatchObject({ type: 'ack' });
+    expect((await agents.patient.request('POST', `/api/appointments/${id}/call/join`, {})).status).toBe(200);
     const p = await setup.socket(agents.patient);
     expect(await p.call({ type: 'join', appointmentId: id })).toMatchObject({ type: 'ack' });
     await d.next('call-status', (m) => m.call.status === 'in_progress');
@@ -157,12 +163,12 @@ describe.each(testDatabases())('the audit trail on $name', (database) => {
     await p.call({ type: 'leave' });
     await d.next('peer-left');
     expect((await agents.doctor.request('POST', `/api/appointments/${id}/call/end`, {})).status).toBe(200);
+    // A permission denial: another hospital's admin at this hospital's audit trail.
+    expect((await agents.otherAdmin.request('GET', auditPath())).status).toBe(403);
+    // Past the retention: the sweep deletes the recording (the sessions have long expired by then).
     clock.advance(91 * DAY);
     await server.ctx.recordings.sweep();
     expect((await store().recordings.get(asked.id))?.state).toBe('deleted');
-
-    // A permission denial: another hospital's admin at this hospital's audit trail.
-    expect((await agents.otherAdmin.request('GET', auditPath())).status).toBe(403);
 
     const rows = await store().audit.list();
     const A = world.hospitalA;
@@ -266,15 +272,20 @@ describe.each(testDatabases())('the audit trail on $name', (database) => {
     expect((await filtered(`?actor=${world.doctor.id}`)).every((e) => e.actor?.id === world.doctor.id)).toBe(
       true,
     );
-    expect((await filtered('?actor=doctor@a.test')).length).toBe(30);
+    expect((await filtered('?actor=doctor@a.test&action=call.start')).length).toBe(10);
     expect(await filtered('?actor=nobody@a.test')).toEqual([]);
     expect((await filtered(`?target=${world.appointment.id}&action=people.view`)).length).toBe(40);
     const t0 = all[all.length - 1]?.at ?? 0;
     expect((await filtered(`?from=${t0 + 10_000}&to=${t0 + 20_000}`)).length).toBe(10);
-    // A wildcard in the action is no wildcard.
-    expect(await filtered('?action=%25')).toHaveLength(0);
 
-    for (const bad of ['?outcome=maybe', '?from=yesterday', '?cursor=0', '?action=CALL START', '?extra=1']) {
+    for (const bad of [
+      '?outcome=maybe',
+      '?from=yesterday',
+      '?cursor=0',
+      '?action=CALL START',
+      '?action=%25',
+      '?extra=1',
+    ]) {
       const r = await agents.admin.request('GET', auditPath(bad));
       expect({ bad, status: r.status, code: (r.body as { error: { code: string } }).error.code }).toEqual({
         bad,

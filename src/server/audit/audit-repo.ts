@@ -172,7 +172,14 @@ export class AuditRepo {
     }
     if (f.target) {
       const target = f.target;
-      q = q.where((w) => w.or([w('e.target', '=', target), w('e.appointment_id', '=', target)]));
+      // A bare id is an appointment's (what an admin copies from its page).
+      q = q.where((w) =>
+        w.or([
+          w('e.target', '=', target),
+          w('e.target', '=', `appointment:${target}`),
+          w('e.appointment_id', '=', target),
+        ]),
+      );
     }
     return q.orderBy('e.seq', 'desc').limit(limit).execute() as Promise<AuditListRow[]>;
   }

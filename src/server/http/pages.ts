@@ -12,6 +12,7 @@ const PAGES: Record<string, string> = {
   '/people': 'people.html',
   '/dashboard': 'dashboard.html',
   '/policy': 'policy.html',
+  '/audit': 'audit.html',
   '/appointments': 'appointments.html',
   '/appointments/:id': 'appointment.html',
   '/appointments/:id/call': 'call.html',
