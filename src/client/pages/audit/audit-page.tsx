@@ -89,7 +89,7 @@ export function AuditPage({ model }: { model: AuditViewModel }) {
               <button type="submit" class="button button--primary" disabled={s.loading}>
                 Filter
               </button>
-              <button type="button" class="button button--quiet" onClick={() => void model.clear()}>
+              <button type="button" class="button" onClick={() => void model.clear()}>
                 Clear
               </button>
             </form>
