@@ -114,12 +114,14 @@ export function verifyChain(
     const intact = entryHash(r) === r.hash;
     if (r.chain !== chain) return bad(r, 'modified', 'its chain was changed: modified');
     if (r.prev_hash !== prev) {
-      if (!intact) return bad(r, 'modified', 'its content does not match its hash: modified');
       const previous = rows[i - 1];
-      // The entry before links to the same predecessor as this one: that entry was slipped in.
+      // The entry before links to the same predecessor as this one (which may have been renumbered to
+      // make room): that entry was slipped in.
       if (previous && previous.prev_hash === r.prev_hash) {
+        expectedSeq--;
         return bad(previous, 'inserted', 'it does not belong between its neighbours: inserted');
       }
+      if (!intact) return bad(r, 'modified', 'its content does not match its hash: modified');
       return bad(r, 'inserted', 'prev_hash does not match the entry before it: inserted before it');
     }
     if (!intact) return bad(r, 'modified', 'its content does not match its hash: modified');
