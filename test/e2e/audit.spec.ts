@@ -1,5 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { expectNoSeriousAxeViolations } from './support/axe.js';
 import { DEMO_ACCOUNTS, expect, signIn, test } from './support/fixtures.js';
+
+// axe is injected as a script (as in accessibility.spec.ts); the screen walk checks the page under its CSP.
+test.use({ bypassCSP: true });
 
 test('an admin filters the audit trail by keyboard and downloads what is shown as CSV', async ({
   app,
@@ -14,6 +18,7 @@ test('an admin filters the audit trail by keyboard and downloads what is shown a
   await expect(admin.getByRole('heading', { name: 'Audit trail', level: 1 })).toBeVisible();
   const rows = admin.locator('.audit__table tbody tr');
   await expect(rows.first()).toBeVisible();
+  await expectNoSeriousAxeViolations(admin, 'audit trail');
 
   // The admin's own sign-in, found by person and action, typed and submitted with the keyboard.
   await admin.getByLabel('Person (email)').fill(DEMO_ACCOUNTS.admin);
