@@ -15,6 +15,7 @@ const PAGES = [
   'dashboard',
   'policy',
   'analytics',
+  'audit',
   'appointments',
   'appointment',
   'call',
@@ -29,6 +30,7 @@ function pageFor(pathname: string): string | null {
   if (pathname === '/dashboard') return 'dashboard';
   if (pathname === '/policy') return 'policy';
   if (pathname === '/analytics') return 'analytics';
+  if (pathname === '/audit') return 'audit';
   if (pathname === '/appointments') return 'appointments';
   if (pathname === '/device-test') return 'device-test';
   if (/^\/appointments\/[^/]+\/call\/?$/.test(pathname)) return 'call';

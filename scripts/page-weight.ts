@@ -27,6 +27,7 @@ export const PAGE_BUDGETS: Readonly<Record<string, Budget>> = {
   policy: { jsGzip: 40_000, cssGzip: 10_000 },
   // The admin's reports: uPlot (~22 KB) is loaded lazily, once there is a period to draw.
   analytics: { jsGzip: 40_000, cssGzip: 11_000, lazyJsGzip: 30_000 },
+  audit: { jsGzip: 40_000, cssGzip: 10_000 },
   appointments: { jsGzip: 40_000, cssGzip: 10_000 },
   appointment: { jsGzip: 50_000, cssGzip: 10_000 },
   'device-test': { jsGzip: 50_000, cssGzip: 10_000 },

@@ -20,6 +20,7 @@ import { appointmentAdminRoutes } from './appointments/appointment-admin-routes.
 import { AppointmentImport } from './appointments/appointment-import.js';
 import { appointmentRoutes } from './appointments/appointment-routes.js';
 import { AppointmentService } from './appointments/appointment-service.js';
+import { auditRoutes } from './audit/audit-routes.js';
 import { isAuditedRefusal, recordRefusal } from './audit/audit-service.js';
 import type { Bus } from './bus/bus.js';
 import { CallGrantsService } from './calls/call-grants-service.js';
@@ -42,7 +43,7 @@ import { loggerOptions } from './http/logging.js';
 import { openApiRoute, registerOpenApi, schemaValidationMessage } from './http/openapi.js';
 import { pageRoutes } from './http/pages.js';
 import { findPrincipal } from './http/principal.js';
-import { appointmentIdOf } from './http/refusals.js';
+import { appointmentIdOf, hospitalIdOf } from './http/refusals.js';
 import { type Mailer, smtpMailer } from './mail/mailer.js';
 import { loadMetricsToken, MetricsListener } from './metrics/metrics-exposure.js';
 import { metricsRoutes } from './metrics/metrics-routes.js';
@@ -256,6 +257,7 @@ export async function buildApp(
           actorId: principal?.user.id ?? null,
           action,
           appointmentId: appointmentIdOf(req),
+          ...hospitalIdOf(req),
           err,
         }).catch((auditErr: unknown) => req.log.error({ err: auditErr }, 'could not audit a refusal'));
       }
@@ -379,6 +381,7 @@ export async function buildApp(
   await policyRoutes(app, ctx);
   await dashboardRoutes(app, ctx);
   await analyticsRoutes(app, ctx);
+  await auditRoutes(app, ctx);
   await callRoutes(app, ctx);
   await recordingRoutes(app, ctx);
   await qualityRoutes(app, ctx);

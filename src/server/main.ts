@@ -8,6 +8,7 @@ import { RevocationService } from './accounts/revocation-service.js';
 import { buildApp } from './app.js';
 import { AppointmentService } from './appointments/appointment-service.js';
 import { DEFAULT_LENGTH_MINUTES, MAX_LENGTH_MINUTES } from './appointments/appointments-repo.js';
+import { SYSTEM_CHAIN } from './audit/audit-chain.js';
 import type { Bus } from './bus/bus.js';
 import { MemoryBus } from './bus/memory-bus.js';
 import { RedisBus } from './bus/redis-bus.js';
@@ -44,6 +45,9 @@ Usage:
   carecall reset-password-link --email EMAIL
                                  print a new one-time set-password link (the previous one stops working)
   carecall create-appointment --doctor EMAIL --patient EMAIL --at ISO-TIME [--length MINUTES] [--reason TEXT]
+  carecall audit verify [--hospital ID]
+                                 check the audit trail's hash chains (every chain, or one hospital's);
+                                 names the first bad entry of a broken chain. Exit 0: intact, 1: broken
   carecall turn-config [--listening-ip IP]... [--relay-ip IP]... [--external-ip IP[/PRIVATE-IP]]...
                        [--allowed-peer-ip IP]... [--cert FILE --pkey FILE] [--min-port N --max-port N]
                        [--output FILE]
@@ -122,6 +126,40 @@ function printLink(link: SetPasswordLink): void {
   );
 }
 
+/**
+ * `carecall audit verify`: each chain's entries checked, or its first bad entry named (docs/audit.md).
+ * Prints each intact chain's head hash, which an operator may keep elsewhere to detect a chain later
+ * rewritten from that point on. False when any chain is broken.
+ */
+async function verifyAudit(store: Store, hospital: string | undefined): Promise<boolean> {
+  if (hospital !== undefined && !(await store.users.findHospital(hospital))) fail('no hospital with that id');
+  const chains = await store.audit.chains(hospital);
+  if (chains.length === 0) process.stdout.write('no audit entries\n');
+  let intact = true;
+  for (const chain of chains) {
+    const v = await store.audit.verify(chain);
+    const name = chain === SYSTEM_CHAIN ? 'system' : `hospital ${chain}`;
+    if (v.ok) {
+      process.stdout.write(`${name}: ${v.checked} entries OK (head seq ${v.headSeq}, hash ${v.headHash})\n`);
+      continue;
+    }
+    intact = false;
+    const at = v.entry ? `entry ${v.entry.id} (seq ${v.entry.seq})` : 'the end of the chain';
+    process.stdout.write(`${name}: BROKEN at ${at}: ${v.message} (${v.checked} entries OK before it)\n`);
+  }
+  if (hospital === undefined) {
+    const loose = await store.audit.unchained();
+    if (loose.length > 0) {
+      intact = false;
+      const first = loose[0]?.id ?? '';
+      process.stdout.write(
+        `BROKEN: ${loose.length} entries in no chain, first ${first}: inserted or modified\n`,
+      );
+    }
+  }
+  return intact;
+}
+
 async function serve(demo: boolean): Promise<void> {
   let cfg = config();
   const keyProblem = recordingKeyProblem(cfg, demo);
@@ -197,6 +235,8 @@ async function serve(demo: boolean): Promise<void> {
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
+  // `carecall audit verify`: the one command with a subcommand.
+  const subcommand = command === 'audit' ? rest.shift() : undefined;
   const { values } = parseArgs({
     args: rest,
     options: {
@@ -306,6 +346,13 @@ async function main(argv: string[]): Promise<void> {
         return service.create(null, doctor.hospital_id, input, { confirm: true, operator: true });
       });
       process.stdout.write(`${a.id}\n`);
+      return;
+    }
+    case 'audit': {
+      if (subcommand !== 'verify')
+        fail(`unknown audit command: ${subcommand ?? '(none)'}; try: carecall audit verify`);
+      const intact = await withStore(config(), (s) => verifyAudit(s, values.hospital));
+      if (!intact) process.exit(1);
       return;
     }
     case 'turn-config': {

@@ -39,7 +39,7 @@ export function createStore(db: Db, clock: Clock): Store {
     callSessions: new CallSessionsRepo(k),
     callLinks: new CallLinksRepo(k),
     chat: new ChatRepo(k, clock),
-    audit: new AuditRepo(k, clock),
+    audit: new AuditRepo(k, clock, db.kind),
     policies: new PolicyRepo(k),
     recordings: new RecordingsRepo(k),
     quality: new QualityRepo(k, clock),

@@ -103,7 +103,7 @@ for (const viewport of VIEWPORTS) {
       expect(csp.flat(), 'Content-Security-Policy reports').toEqual([]);
     });
 
-    test('the hospital admin’s appointments (the new-appointment form and its warning) and policy page fit', async ({
+    test('the hospital admin’s appointments (the new-appointment form and its warning), policy and audit pages fit', async ({
       app,
       newUserPage,
     }) => {
@@ -136,6 +136,13 @@ for (const viewport of VIEWPORTS) {
       await expect(admin.getByLabel('Calls may be recorded', { exact: true })).toBeVisible();
       await expectTouchFriendlyControls(admin, '.policy', 'policy');
       await captureScreen(admin, 'policy', viewport);
+
+      // The audit trail: its filters and a table of entries (the sign-ins and changes above among them).
+      await admin.goto('/audit');
+      await expect(admin.getByRole('heading', { name: 'Audit trail', level: 1 })).toBeVisible();
+      await expect(admin.locator('.audit__table tbody tr').first()).toBeVisible();
+      await expectTouchFriendlyControls(admin, '.audit form', 'audit trail filters');
+      await captureScreen(admin, 'audit', viewport);
       expect(csp, 'Content-Security-Policy reports').toEqual([]);
     });
 

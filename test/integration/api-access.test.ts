@@ -471,6 +471,13 @@ const ADMIN_ROUTES: AdminRoute[] = [
     ok: 200,
     body: () => ({ checkInMinutes: 20 }),
   },
+  { route: 'GET /api/hospitals/:hospitalId/audit', audit: 'audit.read', ok: 200 },
+  {
+    route: 'GET /api/hospitals/:hospitalId/audit.csv',
+    audit: 'audit.export',
+    ok: 200,
+    query: 'action=call.&outcome=denied',
+  },
   { route: 'GET /api/hospitals/:hospitalId/people', audit: 'people.list', ok: 200 },
   {
     route: 'POST /api/hospitals/:hospitalId/people',

@@ -188,8 +188,18 @@ describe('the carecall CLI', { timeout: CLI_CASE_TIMEOUT_MS }, () => {
       'create-user',
       'reset-password-link',
       'create-appointment',
+      'audit',
       'turn-config',
     ]);
+    // `audit` takes a subcommand (test/integration/audit-verify.test.ts runs `audit verify` itself).
+    expect(cli(['audit'])).toMatchObject({
+      code: 2,
+      err: 'unknown audit command: (none); try: carecall audit verify',
+    });
+    expect(cli(['audit', 'fix'])).toMatchObject({
+      code: 2,
+      err: 'unknown audit command: fix; try: carecall audit verify',
+    });
   });
 
   it("a new hospital's first admin: create-hospital, create-user --role admin --link; the link signs them in, reset-password-link replaces it", async () => {

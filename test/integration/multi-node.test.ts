@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ChatMessageView, ServerMessage } from '../../src/protocol/messages.js';
@@ -389,5 +390,34 @@ describe.skipIf(!available)('S21 many nodes: two carecall processes on one Postg
     expect(await d2.call({ type: 'join', appointmentId: call.appointmentId })).toMatchObject({ type: 'ack' });
     expect((await d2.next('joined')).peers).toEqual([expect.objectContaining({ userId: call.patient.id })]);
     expect((await p.next('peer-joined')).peer).toMatchObject({ userId: call.doctor.id });
+  });
+
+  it('S21 both nodes writing the audit trail at once leave every chain verifiable (carecall audit verify)', {
+    timeout: 120_000,
+  }, async () => {
+    const { doctor, patient } = await startCall();
+    const before = (await shared.store.audit.list()).length;
+    // Refusals are audited: 20 on each node, sent together, all in the hospital's chain.
+    const dashboard = `/api/hospitals/${call.hospitalId}/dashboard?day=2026-12-04&tzOffsetMinutes=0`;
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        (i % 2 === 0 ? doctor.via(a) : patient.via(b)).request('GET', dashboard),
+      ),
+    );
+    expect(answers.map((r) => r.status)).toEqual(Array(40).fill(403));
+    const entries = await shared.store.audit.list();
+    expect(entries.length - before).toBeGreaterThanOrEqual(40);
+    const chains = await shared.store.audit.chains();
+    expect(chains).toContain(call.hospitalId);
+    for (const chain of chains) {
+      expect(await shared.store.audit.verify(chain)).toMatchObject({ ok: true });
+    }
+    // As the operator checks it: the CLI in its own process on the shared database.
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/server/main.ts', 'audit', 'verify'], {
+      encoding: 'utf8',
+      env: { PATH: process.env['PATH'] ?? '', DATABASE_URL: shared.url },
+    });
+    expect({ code: r.status, err: r.stderr }).toEqual({ code: 0, err: '' });
+    expect(r.stdout).toMatch(new RegExp(`hospital ${call.hospitalId}: \\d+ entries OK`));
   });
 });

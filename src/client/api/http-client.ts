@@ -20,6 +20,7 @@ import type {
   SignalOpenResult,
   SignalPollResult,
 } from '../../protocol/api.js';
+import type { AuditPage } from '../../protocol/audit.js';
 import type { CallQualityReportAnswer } from '../../protocol/call-quality-report.js';
 import type { CallEndReason, Role } from '../../protocol/call-status.js';
 import type { CallSessionView, DashboardSnapshot } from '../../protocol/dashboard.js';
@@ -322,6 +323,11 @@ export class ApiClient {
     change: { doctorId: string; confirm: boolean },
   ): Promise<{ appointment: AppointmentView }> {
     return this.#request('POST', `/api/appointments/${enc(id)}/reassign`, change);
+  }
+
+  /** A page of the hospital's audit trail; `query` is the filters and cursor (audit-view-model.ts). */
+  getAudit(hospitalId: string, query: string): Promise<AuditPage> {
+    return this.#request('GET', `/api/hospitals/${enc(hospitalId)}/audit${query ? `?${query}` : ''}`);
   }
 
   getPolicy(hospitalId: string): Promise<PolicyView> {

@@ -16,7 +16,7 @@ export function SiteHeader({ user, onSignOut, signingOut = false }: SiteHeaderPr
       {user?.role === 'admin' && (
         <nav aria-label="Hospital" class="site-header__nav">
           <a href="/dashboard">Today</a> <a href="/appointments">Appointments</a> <a href="/people">People</a>{' '}
-          <a href="/policy">Policy</a> <a href="/analytics">Reports</a>
+          <a href="/policy">Policy</a> <a href="/analytics">Reports</a> <a href="/audit">Audit</a>
         </nav>
       )}
       {user && (

@@ -179,21 +179,37 @@ export class PeopleService {
   async setPassword(token: string, password: string): Promise<void> {
     const { store, clock, revocation } = this.deps;
     const link = await store.people.findLink(token);
+    // An unknown token names nobody and is not recorded; a known link's refusal is, as its person's.
     if (!link) throw new AppError('password_link_invalid');
-    if (link.used_at !== null || link.revoked_at !== null) throw new AppError('password_link_used');
-    if (link.expires_at <= clock.now()) throw new AppError('password_link_expired');
+    const refuse = async (code: 'password_link_used' | 'password_link_expired' | 'account_deactivated') => {
+      await store.audit.record({
+        actorId: link.user_id,
+        action: 'people.set-password',
+        target: `user:${link.user_id}`,
+        outcome: 'denied',
+        detail: { code },
+      });
+      return new AppError(code);
+    };
+    if (link.used_at !== null || link.revoked_at !== null) throw await refuse('password_link_used');
+    if (link.expires_at <= clock.now()) throw await refuse('password_link_expired');
     const user = await store.users.findById(link.user_id);
     if (!user) throw new AppError('password_link_invalid');
-    if (user.disabled_at !== null) throw new AppError('account_deactivated');
+    if (user.disabled_at !== null) throw await refuse('account_deactivated');
     const hash = await hashPassword(password);
     const used = await store.db.kysely.transaction().execute(async (trx) => {
       if (!(await store.people.useLink(link.id, clock.now(), trx))) return false;
       await store.users.setPassword(user.id, hash, trx);
       return true;
     });
-    if (!used) throw new AppError('password_link_used');
+    if (!used) throw await refuse('password_link_used');
     for (const h of await store.sessions.liveHashesOf(user.id)) await revocation.endSession(h, null);
-    await store.audit.record({ actorId: user.id, action: 'people.set-password', outcome: 'ok' });
+    await store.audit.record({
+      actorId: user.id,
+      action: 'people.set-password',
+      target: `user:${user.id}`,
+      outcome: 'ok',
+    });
   }
 
   private async add(

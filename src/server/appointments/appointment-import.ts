@@ -111,6 +111,8 @@ export class AppointmentImport {
         {
           actorId,
           action: 'appointment.import',
+          hospitalId,
+          target: `hospital:${hospitalId}`,
           outcome: 'ok',
           detail: { hospitalId, count: rows.length, confirmed: confirm, warnings: warnings.length },
         },

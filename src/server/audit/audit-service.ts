@@ -22,6 +22,8 @@ export async function recordRefusal(
     appointmentId: string | null;
     /** What was asked for when it is not an appointment (a hospital's dashboard). */
     hospitalId?: string;
+    /** The hospital of a refused `/api/hospitals/:hospitalId/…` route: its chain and the target, not the detail. */
+    routeHospitalId?: string;
     err: AppError;
   },
 ): Promise<void> {
@@ -32,6 +34,9 @@ export async function recordRefusal(
     action: refusal.action,
     appointmentId: refusal.appointmentId,
     outcome: 'denied',
+    ...(refusal.routeHospitalId === undefined
+      ? {}
+      : { hospitalHint: refusal.routeHospitalId, target: `hospital:${refusal.routeHospitalId}` }),
     detail: hospitalId === undefined ? { code: refusal.err.code } : { code: refusal.err.code, hospitalId },
   });
 }

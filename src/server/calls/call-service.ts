@@ -274,6 +274,14 @@ export class CallService {
         // guard: one conditional write, and the other party joining at the same moment does not have to
         // retry. A call that ended meanwhile is decided again on a fresh read.
         if (session && !(await this.store.callSessions.updateOpen(session.id, sessionChanges))) continue;
+        // Every entry into the room is recorded, not only the one that changes the call's status.
+        await this.store.audit.record({
+          actorId,
+          action: `call.${event.type}`,
+          appointmentId,
+          outcome: 'ok',
+          detail: { from: a.video_call_status, to: result.next },
+        });
         return { view: this.view(a, session ? { ...session, ...sessionChanges } : undefined) };
       }
       const written = await this.store.db.kysely

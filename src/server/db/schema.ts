@@ -136,6 +136,24 @@ export interface AuditEventTable {
   appointment_id: string | null;
   outcome: 'ok' | 'denied' | 'failed';
   detail: string | null;
+  /** The hospital the event belongs to; null: the `system` chain (0008_audit_chain, docs/audit.md). */
+  hospital_id: string | null;
+  /** What was acted on, kind:id (`appointment:…`, `user:…`, `recording:…`, `hospital:…`). */
+  target: string | null;
+  /** `hospital_id`, or `system`. Null only on a row that was not written through the chain. */
+  chain: string | null;
+  /** The entry's place in its chain, from 1. */
+  seq: number | null;
+  prev_hash: string | null;
+  hash: string | null;
+}
+
+/** Each audit chain's head: its last entry's seq and hash (0 and the genesis hash before any). */
+export interface AuditChainTable {
+  chain: string;
+  hospital_id: string | null;
+  seq: number;
+  hash: string;
 }
 
 /** A patient of a hospital: added there by an admin, or given an appointment there. */
@@ -280,6 +298,7 @@ export interface Database {
   call_grants: CallGrantTable;
   chat_messages: ChatMessageTable;
   audit_events: AuditEventTable;
+  audit_chains: AuditChainTable;
   patient_hospitals: PatientHospitalTable;
   password_links: PasswordLinkTable;
   hospital_policies: HospitalPolicyTable;

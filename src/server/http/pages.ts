@@ -13,6 +13,7 @@ const PAGES: Record<string, string> = {
   '/dashboard': 'dashboard.html',
   '/policy': 'policy.html',
   '/analytics': 'analytics.html',
+  '/audit': 'audit.html',
   '/appointments': 'appointments.html',
   '/appointments/:id': 'appointment.html',
   '/appointments/:id/call': 'call.html',

@@ -14,3 +14,13 @@ export function appointmentIdOf(req: FastifyRequest): string | null {
   const id = req.routeOptions.url?.startsWith('/api/appointments/:id') ? params?.id : query?.appointmentId;
   return typeof id === 'string' && id.length <= 64 ? id : null;
 }
+
+/**
+ * The hospital a refused admin route named (`/api/hospitals/:hospitalId/…`), so its admins see who was
+ * refused there; the audit repository keeps it only if such a hospital exists.
+ */
+export function hospitalIdOf(req: FastifyRequest): { routeHospitalId?: string } {
+  const params = req.params as { hospitalId?: unknown } | undefined;
+  const id = params?.hospitalId;
+  return typeof id === 'string' && id.length > 0 && id.length <= 64 ? { routeHospitalId: id } : {};
+}

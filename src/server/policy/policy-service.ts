@@ -153,7 +153,17 @@ export class PolicyService {
         }
       }
       await this.store.policies.save(next, trx);
-      await this.store.audit.record({ actorId, action: 'policy.update', outcome: 'ok', detail }, trx);
+      await this.store.audit.record(
+        {
+          actorId,
+          action: 'policy.update',
+          hospitalId,
+          target: `hospital:${hospitalId}`,
+          outcome: 'ok',
+          detail,
+        },
+        trx,
+      );
     });
     return this.view(hospitalId);
   }

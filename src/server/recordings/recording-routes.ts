@@ -221,6 +221,7 @@ export async function recordingRoutes(app: FastifyInstance, ctx: AppContext): Pr
       actorId: principal.user.id,
       action: download ? 'recording.download' : 'recording.play',
       appointmentId: recording.appointment_id,
+      target: `recording:${recordingId}`,
       outcome: range === null ? 'denied' : 'ok',
       detail: {
         recordingId,

@@ -165,6 +165,7 @@ export class RecordingService {
           actorId: doctorId,
           action: 'recording.ask',
           appointmentId: a.id,
+          target: `recording:${row.id}`,
           outcome: 'ok',
           detail: { recordingId: row.id },
         },
@@ -255,7 +256,7 @@ export class RecordingService {
   async consentLapsed(callSessionId: string): Promise<RecordingView | null> {
     const r = await this.deps.store.recordings.latestForSession(callSessionId);
     if (r?.state !== 'recording') return r && SHOWN_ON_JOIN.includes(r.state) ? this.view(r) : null;
-    return this.apply(r, null, { type: 'lapse' }, null).catch((err: unknown) => {
+    return this.apply(r, null, { type: 'lapse' }, 'recording.lapse').catch((err: unknown) => {
       if (err instanceof AppError && err.code === 'recording_not_active') return null;
       throw err;
     });
@@ -271,7 +272,7 @@ export class RecordingService {
   async callEnded(callSessionId: string): Promise<void> {
     for (const r of await this.deps.store.recordings.listForSession(callSessionId, OPEN)) {
       try {
-        await this.apply(r, null, { type: 'call-ended' }, null);
+        await this.apply(r, null, { type: 'call-ended' }, 'recording.stop');
         await this.sealIfComplete(r.id);
       } catch (err) {
         if (!(err instanceof AppError && err.code === 'recording_not_active')) throw err;
@@ -297,9 +298,11 @@ export class RecordingService {
     }
     for (const r of await store.recordings.listExpired(now)) {
       await this.deps.vault.destroy(r.id);
-      await this.apply(r, null, { type: 'expire' }, null, { deleted_at: now }).catch((err: unknown) => {
-        if (!(err instanceof AppError && err.code === 'recording_not_active')) throw err;
-      });
+      await this.apply(r, null, { type: 'expire' }, 'recording.delete', { deleted_at: now }).catch(
+        (err: unknown) => {
+          if (!(err instanceof AppError && err.code === 'recording_not_active')) throw err;
+        },
+      );
     }
   }
 
@@ -376,7 +379,7 @@ export class RecordingService {
   private async fail(recordingId: string, reason: 'too_large' | 'storage_full'): Promise<void> {
     const r = await this.deps.store.recordings.get(recordingId);
     if (!r) return;
-    await this.apply(r, null, { type: 'fail', reason }, null).catch((err: unknown) => {
+    await this.apply(r, null, { type: 'fail', reason }, 'recording.fail').catch((err: unknown) => {
       if (!(err instanceof AppError && err.code === 'recording_not_active')) throw err;
     });
     await this.seal(recordingId);
@@ -441,7 +444,8 @@ export class RecordingService {
 
   /**
    * Applies `event` to the recording, decided on a fresh read (and again if another writer won).
-   * `action` names the audit record of a person's request (null: the server's own doing).
+   * `action` names the audit record (the actor is null for the server's own doing: a lapse, a call's end,
+   * a failure, the retention's deletion); null: a change not worth one.
    */
   private apply(
     r: RecordingRow,
@@ -474,8 +478,7 @@ export class RecordingService {
         changes,
         events: t.events.map((e) => ({ at: now, actorId, kind: e.kind, detail: e.detail ?? null })),
         segments,
-        audit:
-          action === null || actorId === null ? null : { actorId, action, from: current.state, to: t.next },
+        audit: action === null ? null : { actorId, action, from: current.state, to: t.next },
         silent: t.events.length === 0 && t.next === current.state && t.consent === undefined,
       };
     });
@@ -496,7 +499,7 @@ export class RecordingService {
         detail: string | null;
       }>;
       segments?: RecordingSegmentRow[];
-      audit?: { actorId: string; action: string; from: string; to: string } | null;
+      audit?: { actorId: string | null; action: string; from: string; to: string } | null;
       silent?: boolean;
     } | null>,
   ): Promise<RecordingView> {
@@ -522,6 +525,7 @@ export class RecordingService {
                 actorId: audit.actorId,
                 action: audit.action,
                 appointmentId: base.appointment_id,
+                target: `recording:${base.id}`,
                 outcome: 'ok',
                 detail: { recordingId: base.id, from: audit.from, to: audit.to },
               },

@@ -116,6 +116,7 @@ export class SignalingHub implements SignalingGauges {
       calls: deps.calls,
       waitingRoom: deps.waitingRoom,
       recordings: deps.recordings,
+      audit: deps.store.audit,
       clock,
       log,
       isLocal: (id) => this.registry.has(id),

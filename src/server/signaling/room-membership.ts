@@ -3,6 +3,7 @@ import { CLOSE_CODES } from '../../protocol/close-codes.js';
 import type { Peer } from '../../protocol/messages.js';
 import type { RecordingView } from '../../protocol/recording.js';
 import type { PartyAccess } from '../access/appointment-access.js';
+import type { AuditRepo } from '../audit/audit-repo.js';
 import type { Bus } from '../bus/bus.js';
 import type { CallService } from '../calls/call-service.js';
 import type { CallSessionRow } from '../calls/call-sessions-repo.js';
@@ -50,6 +51,8 @@ export class RoomMembership {
       waitingRoom: WaitingRoomService;
       /** The call's recording: shown on join, paused when the patient's consent lapses (S29). */
       recordings: RecordingConsent;
+      /** Where a party's leaving the room is recorded (its joining is the call's transition, call-service.ts). */
+      audit: Pick<AuditRepo, 'record'>;
       clock: Clock;
       log: FastifyBaseLogger;
       /** Whether a connection of this id is open on this node. */
@@ -176,7 +179,7 @@ export class RoomMembership {
   async leave(conn: Connection, departure: Departure): Promise<void> {
     const place = conn.leaveRoom();
     if (!place) return;
-    const { roomId, peer } = place;
+    const { roomId, peer, appointmentId } = place;
     const members = this.rooms.get(roomId);
     members?.delete(conn);
     if (members && members.size === 0) this.rooms.delete(roomId);
@@ -184,6 +187,13 @@ export class RoomMembership {
     await fanout.remove(channels.room(roomId), conn);
     await this.depart(conn, presenceKeys.room(roomId), peer, departure, async () => {
       await broadcaster.toRole(roomId, otherRole(peer.role), { type: 'peer-left', peer });
+      await this.deps.audit.record({
+        actorId: peer.userId,
+        action: 'call.leave',
+        appointmentId,
+        outcome: 'ok',
+        detail: { role: peer.role, roomId },
+      });
       await calls.touchPresence(roomId);
       if (peer.role === 'patient') await this.deps.recordings.patientLeft(roomId);
       // A doctor who left shares nothing any more; a resumed one re-announces its share (S25).

@@ -6,6 +6,7 @@ import * as m0004 from './0004_grant_sessions.js';
 import * as m0005 from './0005_people.js';
 import * as m0006 from './0006_appointments_policy.js';
 import * as m0007 from './0007_recordings.js';
+import * as m0008 from './0008_audit_chain.js';
 import * as m0009 from './0009_call_quality.js';
 
 /** Listed here rather than read from disk so the bundle and the tests see the same set. */
@@ -17,6 +18,6 @@ export const migrations: Record<string, Migration> = {
   '0005_people': m0005,
   '0006_appointments_policy': m0006,
   '0007_recordings': m0007,
-  // 0008 is the audit chain (issue 17), landing separately.
+  '0008_audit_chain': m0008,
   '0009_call_quality': m0009,
 };
