@@ -210,6 +210,8 @@ test.describe('analytics from real calls (issue 17)', () => {
       'of 3 measured calls (1) went through the relay server.',
     );
     await captureScreen(admin, 'analytics-three-calls', { width: 1280 });
+    await admin.getByRole('region', { name: 'Share of calls relayed', exact: true }).scrollIntoViewIfNeeded();
+    await captureScreen(admin, 'analytics-three-calls-quality', { width: 1280 });
 
     // The CSV: one row per call session, with the figures the charts add up and the rows hold.
     const [download] = await Promise.all([
