@@ -6,6 +6,7 @@ import type {
   SessionView,
   UserView,
 } from '../../protocol/api.js';
+import type { CallQualityPartyView } from '../../protocol/call-quality.js';
 import type { CallStatusView, ChatMessageView, Peer, WaitingRoomView } from '../../protocol/messages.js';
 
 export const doctorUser: UserView = {
@@ -135,5 +136,27 @@ export function chatMessage(id: string, from: UserView, body: string, clientId =
     body,
     clientId,
     createdAt: 1000 + Number(id.replace(/\D/g, '') || 0),
+  };
+}
+
+/** One party's stored call quality (`CallQualityPartyView`): a good 25 s call, changed by `over`. */
+export function measuredParty(over: Partial<CallQualityPartyView> = {}): CallQualityPartyView {
+  return {
+    role: 'doctor',
+    windows: 3,
+    measuredMs: 25_000,
+    rttMs: { median: 45, worst: 120 },
+    jitterMs: { median: 6, worst: 14 },
+    lossPct: { median: 0.5, worst: 2.5 },
+    sendKbps: { median: 1200, worst: 800 },
+    recvKbps: { median: 1100, worst: 600 },
+    recvHeight: { median: 720, worst: 360 },
+    recvFps: { median: 30, worst: 15 },
+    relayed: false,
+    candidateType: 'host',
+    levelMs: { excellent: 15_000, good: 8_000, poor: 2_000, lost: 0 },
+    reconnects: 0,
+    audioOnlyMs: 0,
+    ...over,
   };
 }

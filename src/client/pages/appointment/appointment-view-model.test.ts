@@ -9,6 +9,7 @@ import {
   chatMessage,
   detail,
   doctorUser,
+  measuredParty,
   patientUser,
   sessionOf,
   waitingRoom,
@@ -311,23 +312,7 @@ describe('AppointmentViewModel', () => {
   });
 
   it('S30 shows the doctor each ended call’s quality, read again when a call ends; nobody else reads it', async () => {
-    const measured = {
-      role: 'doctor',
-      windows: 3,
-      measuredMs: 25_000,
-      rttMs: { median: 45, worst: 120 },
-      jitterMs: { median: 6, worst: 14 },
-      lossPct: { median: 0.5, worst: 2.5 },
-      sendKbps: { median: 1200, worst: 800 },
-      recvKbps: { median: 1100, worst: 600 },
-      recvHeight: { median: 720, worst: 360 },
-      recvFps: { median: 30, worst: 15 },
-      relayed: false,
-      candidateType: 'host',
-      levelMs: { excellent: 15_000, good: 8_000, poor: 2_000, lost: 0 },
-      reconnects: 0,
-      audioOnlyMs: 0,
-    };
+    const measured = measuredParty();
     const session = { callSessionId: 'c1', startedAt: 1_000, durationSeconds: 25, patient: null };
     const quality = (calls: unknown[]): Route => ({
       method: 'GET',

@@ -1,28 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { CallQualityPartyView } from '../../../protocol/call-quality.js';
 import type { CallQualitySessionView } from '../../../protocol/call-quality-report.js';
+import { measuredParty } from '../../testing/fixtures.js';
 import { callQualityItems, overallWords, qualityLines } from './call-quality-report.js';
 
-function party(over: Partial<CallQualityPartyView> = {}): CallQualityPartyView {
-  return {
-    role: 'doctor',
-    windows: 3,
-    measuredMs: 25_000,
-    rttMs: { median: 45, worst: 120 },
-    jitterMs: { median: 6, worst: 14 },
-    lossPct: { median: 0.5, worst: 2.5 },
-    sendKbps: { median: 1200, worst: 800 },
-    recvKbps: { median: 1100, worst: 600 },
-    recvHeight: { median: 720, worst: 360 },
-    recvFps: { median: 30, worst: 15 },
-    relayed: false,
-    candidateType: 'host',
-    levelMs: { excellent: 15_000, good: 8_000, poor: 2_000, lost: 0 },
-    reconnects: 0,
-    audioOnlyMs: 0,
-    ...over,
-  };
-}
+const party = measuredParty;
 
 function call(over: Partial<CallQualitySessionView> = {}): CallQualitySessionView {
   return {
