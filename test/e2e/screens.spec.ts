@@ -230,6 +230,11 @@ for (const viewport of VIEWPORTS) {
       const message = patient.getByLabel('Message', { exact: true });
       await expect(message).toBeVisible();
       await expectNoSidewaysScroll(patient, 'call with chat open');
+      // Opening the chat scrolls nothing: the call screen stays where it was, the video in sight.
+      expect(
+        await patient.evaluate(() => [window.scrollY, document.querySelector('.call')?.scrollTop ?? 0]),
+        'page and call screen scrolled by opening the chat',
+      ).toEqual([0, 0]);
       const visible = await remoteVisibleBesideChat(patient);
       expect(
         visible,

@@ -70,9 +70,10 @@ export function ChatPanel({
     if (list && count > 0) list.scrollTop = list.scrollHeight;
   }, [count]);
   // In the same task as the render: a deferred effect could take the focus back from wherever the person
-  // (or a test) moved it in the meantime.
+  // (or a test) moved it in the meantime. Without scrolling: the call's chat is still sliding in, and a
+  // focus that scrolls to it moved the whole call screen up on a phone, the video out of sight.
   useLayoutEffect(() => {
-    if (focusCompose) composeRef.current?.focus();
+    if (focusCompose) composeRef.current?.focus({ preventScroll: true });
   }, [focusCompose]);
 
   return (
