@@ -41,6 +41,8 @@ if (!pg?.startsWith('postgres')) skipped.push('postgres (set DATABASE_URL_TEST=p
 if (!(process.env.REDIS_URL_TEST ?? process.env.REDIS_URL))
   skipped.push('redis (set REDIS_URL_TEST=redis://…)');
 if (!existsSync('/usr/bin/turnserver')) skipped.push('coturn (apt-get install coturn)');
+if (!existsSync('/usr/bin/prometheus') || !existsSync('/usr/bin/promtool'))
+  skipped.push('prometheus (apt-get install prometheus)');
 // The e2e runner names any other reason (no veth pair in the namespace) on its own "SKIPPED" line.
 if (!existsSync('/usr/bin/firefox-esr')) skipped.push('firefox (apt-get install firefox-esr)');
 

@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exited, freePort } from './processes.js';
+import { freePort, startDaemon } from './processes.js';
 import { TurnClient } from './turn-client.js';
 
 /**
@@ -87,7 +86,7 @@ export async function startCoturn({
 }): Promise<Coturn> {
   if (!existsSync(TURNSERVER)) throw new Error(`${TURNSERVER} is missing (apt-get install coturn)`);
   const dir = await mkdtemp(join(tmpdir(), 'carecall-coturn-'));
-  const child = spawn(
+  const daemon = startDaemon(
     TURNSERVER,
     [
       ...args,
@@ -96,36 +95,16 @@ export async function startCoturn({
       `--pidfile=${join(dir, 'turnserver.pid')}`,
       `--userdb=${join(dir, 'turndb')}`,
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    { keepLines: LOG_LINES_KEPT, cleanup: () => rm(dir, { recursive: true, force: true }) },
   );
-  const lines: string[] = [];
-  let dropped = 0;
-  const keep = (chunk: Buffer) => {
-    lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-    if (lines.length > LOG_LINES_KEPT) dropped += lines.splice(0, lines.length - LOG_LINES_KEPT).length;
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  const alive = () => child.exitCode === null && child.signalCode === null;
-  const stop = async () => {
-    process.removeListener('exit', killOnExit);
-    if (alive()) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
-      await exited(child);
-      clearTimeout(timer);
-    }
-    await rm(dir, { recursive: true, force: true });
-  };
+  const { alive, stop } = daemon;
   const coturn: Coturn = {
     host: '127.0.0.1',
     port,
-    pid: child.pid ?? -1,
-    logs: () => lines.join('\n'),
-    mark: () => dropped + lines.length,
-    linesSince: (mark) => lines.slice(Math.max(0, mark - dropped)),
+    pid: daemon.pid,
+    logs: daemon.logs,
+    mark: daemon.mark,
+    linesSince: daemon.linesSince,
     stop,
   };
   const deadline = Date.now() + READY_TIMEOUT_MS;
@@ -133,7 +112,7 @@ export async function startCoturn({
   while (Date.now() < deadline) {
     if (!alive()) {
       await stop();
-      throw new Error(`turnserver exited (${child.exitCode ?? child.signalCode}):\n${coturn.logs()}`);
+      throw new Error(`turnserver exited (${daemon.exitStatus()}):\n${coturn.logs()}`);
     }
     const client = await TurnClient.open({ host: '127.0.0.1', port });
     try {

@@ -3,17 +3,19 @@ import { existsSync } from 'node:fs';
 import pg from 'pg';
 import { type Db, migrateToLatest, openDatabase } from '../../src/server/db/database.js';
 import { TURNSERVER } from './coturn.js';
+import { PROMETHEUS, PROMTOOL } from './prometheus.js';
 
 /**
  * Suites that need a real service. Locally they are skipped with their name printed; when
  * CARECALL_REQUIRE names them (CI does), a missing service fails the run instead.
  */
-export type ServiceSuite = 'postgres' | 'redis' | 'coturn';
+export type ServiceSuite = 'postgres' | 'redis' | 'coturn' | 'prometheus';
 
 const HOW_TO_ENABLE: Record<ServiceSuite, string> = {
   postgres: 'set DATABASE_URL_TEST=postgres://… to run it',
   redis: 'set REDIS_URL_TEST=redis://… to run it',
   coturn: `install coturn (${TURNSERVER}) to run it`,
+  prometheus: `install Prometheus (${PROMETHEUS} and ${PROMTOOL}: apt-get install prometheus) to run it`,
 };
 
 const required = new Set((process.env['CARECALL_REQUIRE'] ?? '').split(',').map((s) => s.trim()));
@@ -34,7 +36,9 @@ export function serviceAvailable(suite: ServiceSuite): boolean {
       ? postgresUrl() !== null
       : suite === 'redis'
         ? redisUrl() !== null
-        : existsSync(TURNSERVER);
+        : suite === 'coturn'
+          ? existsSync(TURNSERVER)
+          : existsSync(PROMETHEUS) && existsSync(PROMTOOL);
   if (!available && required.has(suite)) {
     throw new Error(
       `The ${suite} suite is required (CARECALL_REQUIRE) but cannot run: ${HOW_TO_ENABLE[suite]}.`,
