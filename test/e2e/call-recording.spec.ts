@@ -4,11 +4,13 @@ import {
   button,
   CALL_SCENARIO_TIMEOUT_MS,
   callPathPattern,
+  endForEveryone,
   joinNow,
   magentaCameraClip,
   openAppointmentAsBoth,
   type Parties,
   report,
+  returnedToAppointment,
   startAndJoin,
 } from './support/call-flow.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './support/chromium.js';
@@ -18,6 +20,7 @@ import {
   decodesWhole,
   download,
   EBML_MAGIC,
+  expectPlayable,
   ffprobe,
   listRecordings,
   rawFiles,
@@ -35,6 +38,7 @@ test.use({
 });
 
 const CHUNK_PATH = /\/api\/recordings\/[^/]+\/segments\/\d+\/chunks\/\d+$/;
+const CHUNK_ROUTE = '**/api/recordings/*/segments/*/chunks/*';
 
 /** Every chunk upload the doctor's page starts, with when it started (test clock) and how it ended. */
 function watchUploads(page: Page) {
@@ -94,6 +98,17 @@ async function recordingAsked(
   const watch = watchUploads(parties.doctor);
   const recordingId = await askAndAnswer(parties, answer);
   return { ...parties, watch, recordingId };
+}
+
+/** As `recordingAsked` with the patient allowing, once the server has stored `atLeast` chunks. */
+async function recordingStored(
+  newUserPage: (label: string) => Promise<Page>,
+  password: string,
+  atLeast: number,
+) {
+  const asked = await recordingAsked(newUserPage, password, 'Allow recording');
+  await expect.poll(() => asked.watch.stored(), { timeout: 30_000 }).toBeGreaterThanOrEqual(atLeast);
+  return asked;
 }
 
 /** The red indicator's recorded time, in seconds, as the page shows it. */
@@ -256,12 +271,11 @@ test.describe('recording with consent (issue 16, S29)', () => {
     app,
     newUserPage,
   }) => {
-    const { doctor, patient, id, watch, recordingId } = await recordingAsked(
+    const { doctor, patient, id, watch, recordingId } = await recordingStored(
       newUserPage,
       app.demoPassword,
-      'Allow recording',
+      2,
     );
-    await expect.poll(() => watch.stored(), { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
     const withdrawnAt = Date.now();
     await button(patient, 'Stop recording').click();
     await expect(doctor.getByText(/stopped the recording/)).toBeVisible();
@@ -330,16 +344,94 @@ test.describe('recording with consent (issue 16, S29)', () => {
     await recordingReaches(doctor, id, recordingId, ['finished']);
   });
 
+  test("S29: chunks the call page could not send before the call ended are sent from the doctor's next page, and the file is whole", async ({
+    app,
+    newUserPage,
+  }) => {
+    const { doctor, patient, id, watch, recordingId } = await recordingStored(
+      newUserPage,
+      app.demoPassword,
+      2,
+    );
+    const declared: Array<{ segment: number; chunks: number }> = [];
+    doctor.on('request', (request) => {
+      if (request.method() === 'POST' && request.url().endsWith(`/api/recordings/${recordingId}/stop`)) {
+        declared.push(...((request.postDataJSON() as { segments: typeof declared }).segments ?? []));
+      }
+    });
+
+    await test.step('the network drops chunk uploads; the call ends with chunks still in the browser', async () => {
+      // The doctor's browser: chunk uploads fail as on a network that dropped (everything else goes through).
+      await doctor.context().route(CHUNK_ROUTE, (route) => route.abort('internetdisconnected'));
+      const storedBefore = watch.stored();
+      // A few more chunks are recorded (about one every 2 s) while none can be sent.
+      await doctor.waitForTimeout(6_000);
+      expect(watch.stored()).toBe(storedBefore);
+      await endForEveryone(doctor);
+      await returnedToAppointment(doctor, id);
+      await returnedToAppointment(patient, id);
+    });
+
+    await test.step('the server waits for the chunks the doctor declared: the recording is not sealed without them', async () => {
+      await expect.poll(() => declared.length, { timeout: 20_000 }).toBeGreaterThan(0);
+      const total = declared.reduce((sum, s) => sum + s.chunks, 0);
+      report('chunks declared at the end', total, '');
+      report('chunks stored before the network dropped', watch.stored(), '');
+      expect(total).toBeGreaterThan(watch.stored());
+      const waiting = (await listRecordings(doctor, id)).recordings.find(
+        (r) => r.recording.id === recordingId,
+      );
+      expect(waiting?.recording.state).toBe('stopped');
+    });
+
+    await test.step('the network is back: the appointment page sends what was left, and the server seals the recording', async () => {
+      await doctor.context().unroute(CHUNK_ROUTE);
+      const done = await recordingReaches(doctor, id, recordingId, ['finished']);
+      watch.stop();
+      const total = declared.reduce((sum, s) => sum + s.chunks, 0);
+      const storedSeqs = new Set(
+        watch.uploads
+          .filter((u) => u.status === 200)
+          .map((u) => new URL(u.url).pathname.split('/').slice(-3).join('/')),
+      );
+      report('chunks stored in all', storedSeqs.size, '');
+      expect(storedSeqs.size, 'every declared chunk reached the server').toBe(total);
+      expect(done.files).toHaveLength(1);
+      const file = done.files[0];
+      if (!file) throw new Error('no file');
+      const path = await saveTemp(`${recordingId}-leftovers.webm`, (await download(doctor, file.url)).body);
+      const probe = expectPlayable(path);
+      report('recording duration (ffprobe)', probe.durationSeconds ?? 'none', 's');
+      // The file runs to the end: about 2 s per chunk, the leftovers included.
+      expect(probe.durationSeconds ?? 0).toBeGreaterThanOrEqual((total - 1) * 1.5);
+      const kept = () =>
+        doctor.evaluate(async () => {
+          const open = indexedDB.open('carecall-recordings');
+          const db = await new Promise<IDBDatabase>((resolve, reject) => {
+            open.onsuccess = () => resolve(open.result);
+            open.onerror = () => reject(open.error);
+          });
+          const count = db.transaction('chunks').objectStore('chunks').count();
+          return new Promise<number>((resolve) => {
+            count.onsuccess = () => {
+              db.close();
+              resolve(count.result);
+            };
+          });
+        });
+      await expect.poll(kept, { message: 'nothing is left in the browser' }).toBe(0);
+    });
+  });
+
   test("S29: the doctor's page dies midway: what was stored is kept, the recording resumes after reload, and both parts play", async ({
     app,
     newUserPage,
   }) => {
-    const { doctor, patient, id, watch, recordingId } = await recordingAsked(
+    const { doctor, patient, id, watch, recordingId } = await recordingStored(
       newUserPage,
       app.demoPassword,
-      'Allow recording',
+      3,
     );
-    await expect.poll(() => watch.stored(), { timeout: 30_000 }).toBeGreaterThanOrEqual(3);
     const storedBeforeCrash = watch.stored();
     watch.stop();
 
@@ -371,12 +463,7 @@ test.describe('recording with consent (issue 16, S29)', () => {
     for (const file of done.files) {
       const body = (await download(again, file.url)).body;
       const path = await saveTemp(`${recordingId}-${file.segment}.webm`, body);
-      const probe = ffprobe(path);
-      expect(probe.ok, probe.error).toBe(true);
-      expect(probe.streams.map((s) => s.codec_type).sort()).toEqual(['audio', 'video']);
-      const decoded = decodesWhole(path);
-      expect(decoded.ok, decoded.error).toBe(true);
-      total += probe.durationSeconds ?? 0;
+      total += expectPlayable(path).durationSeconds ?? 0;
     }
     report('recorded across the parts (ffprobe)', total.toFixed(1), 's');
     // The first part holds at least what the server had acknowledged before the crash (~2 s a chunk).

@@ -87,6 +87,16 @@ export function decodesWhole(path: string): { ok: boolean; error: string } {
   return { ok: run.status === 0 && run.stderr.trim() === '', error: run.stderr.trim() };
 }
 
+/** ffprobe reads it and ffmpeg decodes every packet: a file that plays, with an audio and a video stream. */
+export function expectPlayable(path: string): Probe {
+  const probe = ffprobe(path);
+  expect(probe.ok, probe.error).toBe(true);
+  expect(probe.streams.map((s) => s.codec_type).sort()).toEqual(['audio', 'video']);
+  const decoded = decodesWhole(path);
+  expect(decoded.ok, decoded.error).toBe(true);
+  return probe;
+}
+
 /** The average colour of the frame shown at `seconds` (the picture scaled to one pixel), as [r, g, b]. */
 export function colourAt(path: string, seconds: number): [number, number, number] | null {
   const run = spawnSync(

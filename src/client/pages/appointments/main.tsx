@@ -3,6 +3,7 @@ import { ApiClient } from '../../api/http-client.js';
 import { browserPlatform } from '../../platform/browser-platform.js';
 import { mount } from '../../platform/mount.js';
 import { createSignalingSocket } from '../../ws/create-socket.js';
+import { sendRecordingLeftovers } from '../recording-leftovers.js';
 import { AdminAppointmentsViewModel } from './admin-appointments-view-model.js';
 import { AppointmentsPage } from './appointments-page.js';
 import { AppointmentsViewModel } from './appointments-view-model.js';
@@ -20,4 +21,5 @@ platform.onOnline(() => socket.reconnectNow());
 void model.load().then(() => {
   const user = model.state.user;
   if (user?.role === 'admin' && user.hospitalId) void admin.load(user.hospitalId);
+  sendRecordingLeftovers(user, api, platform.timers);
 });
