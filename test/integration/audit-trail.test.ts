@@ -8,7 +8,7 @@ import type { RecordingView } from '../../src/protocol/recording.js';
 import type { AuditRow } from '../../src/server/audit/audit-repo.js';
 import { FakeClock } from '../support/clock.js';
 import { PASSWORD, type World } from '../support/fixtures.js';
-import { Agent, ORIGIN, type TestServer } from '../support/server.js';
+import { Agent, raw, type TestServer } from '../support/server.js';
 import { testDatabases } from '../support/suites.js';
 import { useWorld } from '../support/world.js';
 
@@ -21,27 +21,6 @@ const CHAT_TEXT = 'my private symptoms are these';
 const NEW_PASSWORD = 'a brand new password';
 
 type Who = 'doctor' | 'patient' | 'admin' | 'otherAdmin';
-
-/** Raw requests: bodies that are no JSON, and answers that are bytes or CSV. */
-async function raw(
-  agent: Agent,
-  method: string,
-  path: string,
-  options: { body?: Buffer; headers?: Record<string, string> } = {},
-): Promise<{ status: number; text: string; headers: Headers }> {
-  const cookie = agent.cookieHeader();
-  const res = await fetch(agent.server.url + path, {
-    method,
-    headers: {
-      origin: ORIGIN,
-      ...(cookie ? { cookie } : {}),
-      ...(agent.csrf ? { 'x-csrf-token': agent.csrf } : {}),
-      ...options.headers,
-    },
-    ...(options.body === undefined ? {} : { body: new Uint8Array(options.body) }),
-  });
-  return { status: res.status, text: await res.text(), headers: res.headers };
-}
 
 describe.each(testDatabases())('the audit trail on $name', (database) => {
   const setup = useWorld({ database, env: { RECORDING_ALLOWED: 'true', RECORDING_PATIENT_ACCESS: 'true' } });

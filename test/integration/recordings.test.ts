@@ -6,7 +6,7 @@ import type { AppointmentRecordings, ChunkReceipt, RecordingView } from '../../s
 import { patchWebmDuration } from '../../src/server/recordings/webm-duration.js';
 import { FakeClock } from '../support/clock.js';
 import type { World } from '../support/fixtures.js';
-import { type Agent, ORIGIN, type SocketClient, type TestServer } from '../support/server.js';
+import { type Agent, raw, type SocketClient, type TestServer } from '../support/server.js';
 import { testDatabases } from '../support/suites.js';
 import { useWorld } from '../support/world.js';
 
@@ -24,36 +24,6 @@ const CHUNKS = PARTS.map((size, i) => {
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 type Who = 'doctor' | 'patient' | 'admin' | 'otherDoctor' | 'otherPatient' | 'otherAdmin';
-
-/** Raw requests: bodies that are no JSON, and answers that are bytes. */
-async function raw(
-  agent: Agent,
-  method: string,
-  path: string,
-  options: { body?: Buffer | string; headers?: Record<string, string> } = {},
-): Promise<{ status: number; bytes: Buffer; headers: Headers; json: unknown }> {
-  const cookie = agent.cookieHeader();
-  const res = await fetch(agent.server.url + path, {
-    method,
-    headers: {
-      origin: ORIGIN,
-      ...(cookie ? { cookie } : {}),
-      ...(agent.csrf ? { 'x-csrf-token': agent.csrf } : {}),
-      ...options.headers,
-    },
-    ...(options.body === undefined
-      ? {}
-      : { body: typeof options.body === 'string' ? options.body : new Uint8Array(options.body) }),
-  });
-  const bytes = Buffer.from(await res.arrayBuffer());
-  let json: unknown = null;
-  try {
-    json = JSON.parse(bytes.toString('utf8'));
-  } catch {
-    // bytes
-  }
-  return { status: res.status, bytes, headers: res.headers, json };
-}
 
 describe.each(testDatabases())('recording with consent on $name', (database) => {
   const setup = useWorld({ database, env: { RECORDING_ALLOWED: 'true', RECORDING_PATIENT_ACCESS: 'true' } });

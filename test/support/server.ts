@@ -139,6 +139,40 @@ export class Agent {
 }
 
 /**
+ * A request whose body is no JSON (a recording chunk, CSV) or whose answer is bytes or text, with the
+ * agent's cookies, CSRF token and an allowed Origin. `json` is the answer parsed, or null when it is not JSON.
+ */
+export async function raw(
+  agent: Agent,
+  method: string,
+  path: string,
+  options: { body?: Buffer | string; headers?: Record<string, string> } = {},
+): Promise<{ status: number; bytes: Buffer; text: string; headers: Headers; json: unknown }> {
+  const cookie = agent.cookieHeader();
+  const res = await fetch(agent.server.url + path, {
+    method,
+    headers: {
+      origin: ORIGIN,
+      ...(cookie ? { cookie } : {}),
+      ...(agent.csrf ? { 'x-csrf-token': agent.csrf } : {}),
+      ...options.headers,
+    },
+    ...(options.body === undefined
+      ? {}
+      : { body: typeof options.body === 'string' ? options.body : new Uint8Array(options.body) }),
+  });
+  const bytes = Buffer.from(await res.arrayBuffer());
+  const text = bytes.toString('utf8');
+  let json: unknown = null;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // bytes or text
+  }
+  return { status: res.status, bytes, text, headers: res.headers, json };
+}
+
+/**
  * Every message a test client receives must be one the protocol describes (src/protocol/server-messages.ts).
  * A mismatch fails the waits of the client that received it and, under Vitest, the test that was running,
  * whether or not it waited for that message.
